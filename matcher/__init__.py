@@ -1,0 +1,1 @@
+"""GPUC matcher package."""

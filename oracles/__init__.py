@@ -1,0 +1,1 @@
+"""GPUC oracles package."""

@@ -1,0 +1,1 @@
+"""GPUC protocol package."""

@@ -1,0 +1,1 @@
+"""GPUC provider package."""
