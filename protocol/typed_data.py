@@ -1,0 +1,294 @@
+"""EIP-712 types of the protocol, built in one place.
+
+Mirrors the typehashes in contracts/src/interfaces/IJobEscrow.sol and
+docs/protocol-types.md. Signatures are accepted exactly as OpenZeppelin's ECDSA
+accepts them: 65 bytes, v in {27, 28}, s in the lower half of the curve order.
+eth-account alone would also take high-s and v in {0, 1}, so recovery checks
+those first (design.md §3, item 7).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from eth_abi.abi import encode as abi_encode
+from eth_account import Account
+from eth_account.messages import _hash_eip191_message, encode_typed_data
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from protocol.errors import SignatureError
+
+__all__ = [
+    "DOMAIN_NAME",
+    "DOMAIN_VERSION",
+    "Domain",
+    "JobStatus",
+    "JobTerms",
+    "Outcome",
+    "Receipt",
+    "Verdict",
+    "VerdictBatch",
+    "VerdictItem",
+    "job_id",
+    "receipt_digest",
+    "recover_signer",
+    "sign_digest",
+    "verdict_batch_digest",
+    "verdict_digest",
+]
+
+DOMAIN_NAME = "GPUC JobEscrow"
+DOMAIN_VERSION = "1"
+
+# secp256k1 group order; OpenZeppelin rejects s > N/2.
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_HALF_N = _SECP256K1_N // 2
+
+Uint40 = Annotated[int, Field(ge=0, lt=2**40)]
+Uint64 = Annotated[int, Field(ge=0, lt=2**64)]
+Uint96 = Annotated[int, Field(ge=0, lt=2**96)]
+Uint256 = Annotated[int, Field(ge=0, lt=2**256)]
+
+
+class JobStatus:
+    """Job status codes, as the escrow stores them (uint8)."""
+
+    NONE = 0
+    OPEN = 1
+    ACCEPTED = 2
+    DELIVERED = 3
+    DISPUTED = 4
+    SETTLED = 5
+    SLASHED = 6
+    REFUNDED = 7
+
+    NAMES = ("None", "Open", "Accepted", "Delivered", "Disputed", "Settled", "Slashed", "Refunded")
+
+
+class Outcome:
+    """Verdict outcomes (uint8)."""
+
+    RELEASE = 1
+    FAULT = 2
+
+
+def _as_bytes32(value: Any) -> bytes:
+    if isinstance(value, str):
+        text = value[2:] if value.startswith(("0x", "0X")) else value
+        value = bytes.fromhex(text)
+    if not isinstance(value, bytes | bytearray) or len(value) != 32:
+        raise ValueError("must be 32 bytes (0x followed by 64 hex digits)")
+    return bytes(value)
+
+
+def _as_address(value: Any) -> str:
+    try:
+        return to_checksum_address(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not an address: {value!r}") from exc
+
+
+class _Typed(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Domain(_Typed):
+    """The escrow's EIP-712 domain: chain and contract pin every signature."""
+
+    chain_id: int = Field(gt=0)
+    verifying_contract: str
+
+    _addr = field_validator("verifying_contract", mode="before")(_as_address)
+
+    def as_eip712(self) -> dict[str, Any]:
+        return {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": self.chain_id,
+            "verifyingContract": self.verifying_contract,
+        }
+
+
+class JobTerms(_Typed):
+    """A job's terms; its id is keccak256(abi.encode(terms))."""
+
+    consumer: str
+    provider: str
+    budget: Uint96
+    price_per_unit: Uint96
+    accept_deadline: Uint40
+    deadline: Uint40
+    spec: bytes
+    salt: Uint256
+
+    _addrs = field_validator("consumer", "provider", mode="before")(_as_address)
+    _spec = field_validator("spec", mode="before")(_as_bytes32)
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The ABI tuple, in the Solidity struct's field order."""
+        return (
+            self.consumer,
+            self.provider,
+            self.budget,
+            self.price_per_unit,
+            self.accept_deadline,
+            self.deadline,
+            self.spec,
+            self.salt,
+        )
+
+    @property
+    def max_units(self) -> int:
+        return self.budget // self.price_per_unit if self.price_per_unit else 0
+
+
+_TERMS_ABI = "(address,address,uint96,uint96,uint40,uint40,bytes32,uint256)"
+
+
+def job_id(terms: JobTerms) -> bytes:
+    """keccak256(abi.encode(terms)), as JobEscrow computes it."""
+    return keccak(abi_encode([_TERMS_ABI], [terms.as_tuple()]))
+
+
+class Receipt(_Typed):
+    """What the provider signs when it finishes a job."""
+
+    job_id: bytes
+    result_hash: bytes
+    units: Uint64
+    started_at: Uint64
+    finished_at: Uint64
+
+    _b32 = field_validator("job_id", "result_hash", mode="before")(_as_bytes32)
+
+
+class VerdictItem(_Typed):
+    """One job's outcome inside a verdict."""
+
+    job_id: bytes
+    outcome: int = Field(ge=1, le=2)
+    units: Uint64
+    result_hash: bytes
+
+    _b32 = field_validator("job_id", "result_hash", mode="before")(_as_bytes32)
+
+
+class Verdict(VerdictItem):
+    """A single-job verdict, bound to the committee epoch it was signed under."""
+
+    epoch: Uint64
+
+    def item(self) -> VerdictItem:
+        return VerdictItem(
+            job_id=self.job_id,
+            outcome=self.outcome,
+            units=self.units,
+            result_hash=self.result_hash,
+        )
+
+
+class VerdictBatch(_Typed):
+    """Many jobs' outcomes under one set of committee signatures."""
+
+    items: tuple[VerdictItem, ...]
+    epoch: Uint64
+
+
+_RECEIPT_TYPES = {
+    "Receipt": [
+        {"name": "jobId", "type": "bytes32"},
+        {"name": "resultHash", "type": "bytes32"},
+        {"name": "units", "type": "uint64"},
+        {"name": "startedAt", "type": "uint64"},
+        {"name": "finishedAt", "type": "uint64"},
+    ]
+}
+_VERDICT_TYPES = {
+    "Verdict": [
+        {"name": "jobId", "type": "bytes32"},
+        {"name": "outcome", "type": "uint8"},
+        {"name": "units", "type": "uint64"},
+        {"name": "resultHash", "type": "bytes32"},
+        {"name": "epoch", "type": "uint64"},
+    ]
+}
+_VERDICT_ITEM_FIELDS = [
+    {"name": "jobId", "type": "bytes32"},
+    {"name": "outcome", "type": "uint8"},
+    {"name": "units", "type": "uint64"},
+    {"name": "resultHash", "type": "bytes32"},
+]
+_VERDICT_BATCH_TYPES = {
+    "VerdictBatch": [
+        {"name": "items", "type": "VerdictItem[]"},
+        {"name": "epoch", "type": "uint64"},
+    ],
+    "VerdictItem": _VERDICT_ITEM_FIELDS,
+}
+
+
+def _digest(domain: Domain, types: dict[str, Any], message: dict[str, Any]) -> bytes:
+    signable = encode_typed_data(
+        domain_data=domain.as_eip712(), message_types=types, message_data=message
+    )
+    return _hash_eip191_message(signable)
+
+
+def _item_message(item: VerdictItem) -> dict[str, Any]:
+    return {
+        "jobId": item.job_id,
+        "outcome": item.outcome,
+        "units": item.units,
+        "resultHash": item.result_hash,
+    }
+
+
+def receipt_digest(domain: Domain, receipt: Receipt) -> bytes:
+    message = {
+        "jobId": receipt.job_id,
+        "resultHash": receipt.result_hash,
+        "units": receipt.units,
+        "startedAt": receipt.started_at,
+        "finishedAt": receipt.finished_at,
+    }
+    return _digest(domain, _RECEIPT_TYPES, message)
+
+
+def verdict_digest(domain: Domain, verdict: Verdict) -> bytes:
+    message = {**_item_message(verdict), "epoch": verdict.epoch}
+    return _digest(domain, _VERDICT_TYPES, message)
+
+
+def verdict_batch_digest(domain: Domain, batch: VerdictBatch) -> bytes:
+    message = {"items": [_item_message(i) for i in batch.items], "epoch": batch.epoch}
+    return _digest(domain, _VERDICT_BATCH_TYPES, message)
+
+
+def sign_digest(private_key: bytes | str, digest: bytes) -> bytes:
+    """65-byte (r, s, v) signature with v in {27, 28} and low s."""
+    signed = Account.unsafe_sign_hash(digest, private_key)
+    return bytes(signed.signature)
+
+
+def recover_signer(digest: bytes, signature: bytes) -> str:
+    """The checksummed signer of ``digest``; raises SignatureError on anything
+    OpenZeppelin's ECDSA.recover would reject."""
+    if len(digest) != 32:
+        raise SignatureError(f"digest must be 32 bytes, got {len(digest)}")
+    if len(signature) != 65:
+        raise SignatureError(f"signature must be 65 bytes (r, s, v), got {len(signature)}")
+    r = int.from_bytes(signature[0:32], "big")
+    s = int.from_bytes(signature[32:64], "big")
+    v = signature[64]
+    if v not in (27, 28):
+        raise SignatureError(f"signature v must be 27 or 28, got {v}")
+    if s > _HALF_N:
+        raise SignatureError("signature s is in the upper half of the curve order (malleable)")
+    if r == 0 or s == 0:
+        raise SignatureError("signature r and s must be non-zero")
+    try:
+        return str(Account._recover_hash(digest, signature=signature))
+    except Exception as exc:  # eth-keys raises several types for bad curve points
+        raise SignatureError(f"signature does not recover to a key: {exc}") from exc
