@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IGPUCredit} from "./interfaces/IGPUCredit.sol";
+import {IJobEscrow} from "./interfaces/IJobEscrow.sol";
+import {IOracleCommittee} from "./interfaces/IOracleCommittee.sol";
+import {IProviderStaking} from "./interfaces/IProviderStaking.sol";
+
+/// @title Job escrow
+/// @notice See IJobEscrow. Money moves only through pull balances (`claimable`) and the two
+/// protocol accumulators, so settlement touches no token contract and a batch stays cheap.
+contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    bytes32 public constant VERDICT_TYPEHASH =
+        keccak256("Verdict(bytes32 jobId,uint8 outcome,uint64 units,bytes32 resultHash,uint64 epoch)");
+    bytes32 public constant VERDICT_ITEM_TYPEHASH =
+        keccak256("VerdictItem(bytes32 jobId,uint8 outcome,uint64 units,bytes32 resultHash)");
+    bytes32 public constant VERDICT_BATCH_TYPEHASH = keccak256(
+        "VerdictBatch(VerdictItem[] items,uint64 epoch)VerdictItem(bytes32 jobId,uint8 outcome,uint64 units,bytes32 resultHash)"
+    );
+    bytes32 public constant RECEIPT_TYPEHASH =
+        keccak256("Receipt(bytes32 jobId,bytes32 resultHash,uint64 units,uint64 startedAt,uint64 finishedAt)");
+
+    uint8 internal constant RELEASE = 1;
+    uint8 internal constant FAULT = 2;
+    uint256 internal constant BPS = 10_000;
+    uint256 public constant MAX_FEE_BPS = 2_000;
+
+    IGPUCredit public immutable credit;
+    IProviderStaking public immutable staking;
+    IOracleCommittee public immutable committee;
+    address public immutable treasury;
+    /// @notice Protocol fee and burn, in bps of what the provider is paid.
+    uint256 public immutable feeBps;
+    uint256 public immutable burnBps;
+    /// @notice Collateral per job, in bps of the budget.
+    uint256 public immutable collateralBps;
+    /// @notice Share of slashed stake left after compensation that is burnt; the rest goes to the treasury.
+    uint256 public immutable slashBurnBps;
+    /// @notice Seconds after a receipt in which it can be disputed; also the verdict grace after
+    /// the deadline and, doubled, the verdict timeout of a dispute.
+    uint256 public immutable disputeWindow;
+    /// @notice Longest allowed time from open to deadline.
+    uint256 public immutable maxJobDuration;
+
+    struct Accrued {
+        uint128 fees;
+        uint128 burns;
+    }
+
+    /// @inheritdoc IJobEscrow
+    mapping(bytes32 jobId => Job) public jobs;
+    /// @inheritdoc IJobEscrow
+    mapping(bytes32 jobId => bytes32) public committedResult;
+    /// @inheritdoc IJobEscrow
+    mapping(address account => uint256) public claimable;
+    Accrued private _accrued;
+
+    struct Config {
+        IGPUCredit credit;
+        IProviderStaking staking;
+        IOracleCommittee committee;
+        address treasury;
+        uint256 feeBps;
+        uint256 burnBps;
+        uint256 collateralBps;
+        uint256 slashBurnBps;
+        uint256 disputeWindow;
+        uint256 maxJobDuration;
+    }
+
+    constructor(Config memory c) EIP712("GPUC JobEscrow", "1") {
+        if (address(c.credit) == address(0)) revert ZeroAddress("credit");
+        if (address(c.staking) == address(0)) revert ZeroAddress("staking");
+        if (address(c.committee) == address(0)) revert ZeroAddress("committee");
+        if (c.treasury == address(0)) revert ZeroAddress("treasury");
+        if (c.feeBps + c.burnBps > MAX_FEE_BPS) revert BpsTooHigh("fee+burn", c.feeBps + c.burnBps, MAX_FEE_BPS);
+        if (c.collateralBps > 10 * BPS) revert BpsTooHigh("collateral", c.collateralBps, 10 * BPS);
+        if (c.slashBurnBps > BPS) revert BpsTooHigh("slashBurn", c.slashBurnBps, BPS);
+        // A slash can come up to deadline + 2 x disputeWindow; stake must not escape before.
+        uint256 required = c.maxJobDuration + 2 * c.disputeWindow;
+        uint256 delay = c.staking.unbondingDelay();
+        if (delay <= required) revert UnbondingTooShort(delay, required);
+        credit = c.credit;
+        staking = c.staking;
+        committee = c.committee;
+        treasury = c.treasury;
+        feeBps = c.feeBps;
+        burnBps = c.burnBps;
+        collateralBps = c.collateralBps;
+        slashBurnBps = c.slashBurnBps;
+        disputeWindow = c.disputeWindow;
+        maxJobDuration = c.maxJobDuration;
+    }
+
+    // ------------------------------------------------------------------ opening
+
+    /// @inheritdoc IJobEscrow
+    function open(JobTerms calldata terms) external returns (bytes32 jobId) {
+        jobId = _open(terms);
+        IERC20(address(credit)).safeTransferFrom(msg.sender, address(this), terms.budget);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function openWithPermit(JobTerms calldata terms, uint256 permitDeadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        returns (bytes32 jobId)
+    {
+        jobId = _open(terms);
+        // A front-run permit uses the nonce but leaves the allowance: go on if it is there.
+        try IERC20Permit(address(credit)).permit(msg.sender, address(this), terms.budget, permitDeadline, v, r, s) {}
+            catch {}
+        IERC20(address(credit)).safeTransferFrom(msg.sender, address(this), terms.budget);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function cancel(JobTerms calldata terms) external {
+        bytes32 jobId = _id(terms);
+        if (msg.sender != terms.consumer) revert NotConsumer(msg.sender, terms.consumer);
+        Job storage job = jobs[jobId];
+        _expect(jobId, job.status, Status.Open);
+        job.status = Status.Refunded;
+        claimable[terms.consumer] += terms.budget;
+        emit JobRefunded(jobId, terms.consumer, terms.budget, RefundReason.Cancelled);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function refund(JobTerms calldata terms) external {
+        bytes32 jobId = _id(terms);
+        Job storage job = jobs[jobId];
+        Status status = job.status;
+        if (status == Status.Open) {
+            if (block.timestamp <= terms.acceptDeadline) {
+                revert TooEarly(jobId, uint256(terms.acceptDeadline) + 1, block.timestamp);
+            }
+            job.status = Status.Refunded;
+            claimable[terms.consumer] += terms.budget;
+            emit JobRefunded(jobId, terms.consumer, terms.budget, RefundReason.NotAccepted);
+        } else if (status == Status.Disputed) {
+            uint256 timeoutAt = uint256(job.deliveredAt) + 2 * disputeWindow;
+            if (block.timestamp <= timeoutAt) revert TooEarly(jobId, timeoutAt + 1, block.timestamp);
+            // Nobody proved a fault: the consumer is refunded and the provider's collateral freed.
+            job.status = Status.Refunded;
+            claimable[terms.consumer] += terms.budget;
+            emit JobRefunded(jobId, terms.consumer, terms.budget, RefundReason.VerdictTimeout);
+            staking.unlock(terms.provider, _collateral(terms.budget));
+        } else {
+            _unknownOr(jobId, status);
+        }
+    }
+
+    // ------------------------------------------------------------------ provider
+
+    /// @inheritdoc IJobEscrow
+    function accept(JobTerms calldata terms) external {
+        bytes32 jobId = _id(terms);
+        if (msg.sender != terms.provider) revert NotProvider(msg.sender, terms.provider);
+        Job storage job = jobs[jobId];
+        _expect(jobId, job.status, Status.Open);
+        if (block.timestamp > terms.acceptDeadline) revert TooLate(jobId, terms.acceptDeadline, block.timestamp);
+        job.status = Status.Accepted;
+        uint256 collateral = _collateral(terms.budget);
+        emit JobAccepted(jobId, msg.sender, collateral);
+        staking.lock(msg.sender, collateral);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function submitReceipt(JobTerms calldata terms, bytes32 resultHash, uint64 units) external {
+        bytes32 jobId = _id(terms);
+        if (msg.sender != terms.provider) revert NotProvider(msg.sender, terms.provider);
+        Job storage job = jobs[jobId];
+        _expect(jobId, job.status, Status.Accepted);
+        if (block.timestamp > terms.deadline) revert TooLate(jobId, terms.deadline, block.timestamp);
+        if (units == 0) revert ZeroUnits(jobId);
+        uint256 maxUnits = terms.budget / terms.pricePerUnit;
+        if (units > maxUnits) revert UnitsExceedMax(jobId, units, maxUnits);
+        job.status = Status.Delivered;
+        job.deliveredAt = uint40(block.timestamp);
+        job.units = units;
+        committedResult[jobId] = resultHash;
+        emit ReceiptSubmitted(jobId, resultHash, units);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function dispute(JobTerms calldata terms) external {
+        bytes32 jobId = _id(terms);
+        if (msg.sender != terms.consumer && !committee.isMember(msg.sender)) revert NotDisputer(msg.sender);
+        Job storage job = jobs[jobId];
+        _expect(jobId, job.status, Status.Delivered);
+        uint256 closesAt = uint256(job.deliveredAt) + disputeWindow;
+        if (block.timestamp >= closesAt) revert TooLate(jobId, closesAt, block.timestamp);
+        job.status = Status.Disputed;
+        emit JobDisputed(jobId, msg.sender);
+    }
+
+    // ------------------------------------------------------------------ settlement
+
+    /// @inheritdoc IJobEscrow
+    function settle(JobTerms calldata terms, Verdict calldata verdict, bytes calldata signatures)
+        external
+        nonReentrant
+    {
+        bytes32 jobId = _id(terms);
+        if (verdict.jobId != jobId) revert VerdictJobMismatch(jobId, verdict.jobId);
+        committee.verifySignatures(_verdictDigest(verdict), verdict.epoch, signatures);
+        Job storage job = jobs[jobId];
+        Status status = job.status;
+        if (!_settleable(status)) _unknownOr(jobId, status);
+        _apply(terms, jobId, job, verdict.outcome, verdict.units, verdict.resultHash);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function settleBatch(Settlement[] calldata settlements, uint64 epoch, bytes calldata signatures)
+        external
+        nonReentrant
+    {
+        uint256 n = settlements.length;
+        if (n == 0) revert EmptyBatch();
+        // EIP-712 array of structs: keccak256 of the concatenated item hashes.
+        bytes32[] memory itemHashes = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            itemHashes[i] = _itemHash(settlements[i].verdict);
+        }
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(VERDICT_BATCH_TYPEHASH, keccak256(abi.encodePacked(itemHashes)), epoch))
+        );
+        committee.verifySignatures(digest, epoch, signatures);
+        for (uint256 i = 0; i < n; ++i) {
+            Settlement calldata s = settlements[i];
+            bytes32 jobId = _id(s.terms);
+            if (s.verdict.jobId != jobId) revert VerdictJobMismatch(jobId, s.verdict.jobId);
+            Job storage job = jobs[jobId];
+            Status status = job.status;
+            if (!_settleable(status)) {
+                // Someone settled it first (e.g. optimistic finalize): skip rather than fail the batch.
+                emit SettlementSkipped(jobId, status);
+                continue;
+            }
+            _apply(s.terms, jobId, job, s.verdict.outcome, s.verdict.units, s.verdict.resultHash);
+        }
+    }
+
+    /// @inheritdoc IJobEscrow
+    function finalize(JobTerms calldata terms) external {
+        bytes32 jobId = _id(terms);
+        Job storage job = jobs[jobId];
+        _expect(jobId, job.status, Status.Delivered);
+        uint256 readyAt = uint256(job.deliveredAt) + disputeWindow;
+        if (block.timestamp < readyAt) revert TooEarly(jobId, readyAt, block.timestamp);
+        bytes32 resultHash = committedResult[jobId];
+        delete committedResult[jobId];
+        _release(terms, jobId, job, job.units, resultHash, true);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function slashNonDelivery(JobTerms calldata terms) external nonReentrant {
+        bytes32 jobId = _id(terms);
+        Job storage job = jobs[jobId];
+        _expect(jobId, job.status, Status.Accepted);
+        uint256 availableAt = uint256(terms.deadline) + disputeWindow + 1;
+        if (block.timestamp < availableAt) revert TooEarly(jobId, availableAt, block.timestamp);
+        _slash(terms, jobId, job, SlashReason.NonDelivery);
+    }
+
+    // ------------------------------------------------------------------ money out
+
+    /// @inheritdoc IJobEscrow
+    function claim() external nonReentrant returns (uint256 amount) {
+        amount = claimable[msg.sender];
+        if (amount == 0) revert NothingToClaim(msg.sender);
+        claimable[msg.sender] = 0;
+        emit Claimed(msg.sender, amount);
+        IERC20(address(credit)).safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function collectFees() external nonReentrant returns (uint256 amount) {
+        amount = _accrued.fees;
+        if (amount == 0) revert NothingToClaim(treasury);
+        _accrued.fees = 0;
+        emit FeesCollected(treasury, amount);
+        IERC20(address(credit)).safeTransfer(treasury, amount);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function burnAccrued() external nonReentrant returns (uint256 amount) {
+        amount = _accrued.burns;
+        if (amount == 0) revert NothingToClaim(address(0));
+        _accrued.burns = 0;
+        emit CreditsBurnt(amount);
+        credit.burn(amount);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IJobEscrow
+    function accrued() external view returns (uint128 fees, uint128 burns) {
+        Accrued memory a = _accrued;
+        return (a.fees, a.burns);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function jobIdOf(JobTerms calldata terms) external pure returns (bytes32) {
+        return keccak256(abi.encode(terms));
+    }
+
+    /// @inheritdoc IJobEscrow
+    function collateralFor(uint256 budget) external view returns (uint256) {
+        return _collateral(budget);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function verdictDigest(Verdict calldata verdict) external view returns (bytes32) {
+        return _verdictDigest(verdict);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function verdictBatchDigest(VerdictItem[] calldata items, uint64 epoch) external view returns (bytes32) {
+        bytes32[] memory itemHashes = new bytes32[](items.length);
+        for (uint256 i = 0; i < items.length; ++i) {
+            itemHashes[i] = _itemHash(items[i]);
+        }
+        return _hashTypedDataV4(
+            keccak256(abi.encode(VERDICT_BATCH_TYPEHASH, keccak256(abi.encodePacked(itemHashes)), epoch))
+        );
+    }
+
+    /// @inheritdoc IJobEscrow
+    function receiptDigest(Receipt calldata receipt) external view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    RECEIPT_TYPEHASH,
+                    receipt.jobId,
+                    receipt.resultHash,
+                    receipt.units,
+                    receipt.startedAt,
+                    receipt.finishedAt
+                )
+            )
+        );
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _open(JobTerms calldata terms) private returns (bytes32 jobId) {
+        if (msg.sender != terms.consumer) revert NotConsumer(msg.sender, terms.consumer);
+        if (terms.provider == address(0) || terms.provider == terms.consumer) revert InvalidProvider(terms.provider);
+        if (terms.pricePerUnit == 0 || terms.pricePerUnit > terms.budget) {
+            revert InvalidPrice(terms.pricePerUnit, terms.budget);
+        }
+        if (
+            terms.acceptDeadline <= block.timestamp || terms.deadline < terms.acceptDeadline
+                || terms.deadline > block.timestamp + maxJobDuration
+        ) revert InvalidDeadlines(terms.acceptDeadline, terms.deadline, block.timestamp, maxJobDuration);
+        jobId = keccak256(abi.encode(terms));
+        Job storage job = jobs[jobId];
+        if (job.status != Status.None) revert JobExists(jobId);
+        job.status = Status.Open;
+        emit JobOpened(jobId, terms.consumer, terms.provider, terms);
+    }
+
+    function _apply(
+        JobTerms calldata terms,
+        bytes32 jobId,
+        Job storage job,
+        uint8 outcome,
+        uint64 units,
+        bytes32 resultHash
+    ) private {
+        if (outcome == RELEASE) {
+            uint256 maxUnits = terms.budget / terms.pricePerUnit;
+            if (units > maxUnits) revert UnitsExceedMax(jobId, units, maxUnits);
+            if (job.status != Status.Accepted) delete committedResult[jobId];
+            _release(terms, jobId, job, units, resultHash, false);
+        } else if (outcome == FAULT) {
+            if (job.status != Status.Accepted) delete committedResult[jobId];
+            _slash(terms, jobId, job, SlashReason.FaultVerdict);
+        } else {
+            revert InvalidOutcome(jobId, outcome);
+        }
+    }
+
+    function _release(
+        JobTerms calldata terms,
+        bytes32 jobId,
+        Job storage job,
+        uint256 units,
+        bytes32 resultHash,
+        bool optimistic
+    ) private {
+        job.status = Status.Settled;
+        job.units = uint64(units);
+        uint256 pay = units * terms.pricePerUnit;
+        uint256 fee = pay * feeBps / BPS;
+        uint256 burn = pay * burnBps / BPS;
+        uint256 refundAmount = terms.budget - pay;
+        claimable[terms.provider] += pay - fee - burn;
+        if (refundAmount != 0) claimable[terms.consumer] += refundAmount;
+        if (fee != 0 || burn != 0) {
+            Accrued memory a = _accrued;
+            a.fees += uint128(fee);
+            a.burns += uint128(burn);
+            _accrued = a;
+        }
+        emit JobSettled(jobId, units, pay - fee - burn, refundAmount, fee, burn, resultHash, optimistic);
+        staking.unlock(terms.provider, _collateral(terms.budget));
+    }
+
+    function _slash(JobTerms calldata terms, bytes32 jobId, Job storage job, SlashReason reason) private {
+        job.status = Status.Slashed;
+        uint256 collateral = _collateral(terms.budget);
+        uint256 slashed = staking.slash(terms.provider, collateral, collateral);
+        // Compensation first (up to the budget again), the rest burnt or to the treasury.
+        uint256 compensation = slashed < terms.budget ? slashed : terms.budget;
+        uint256 rest = slashed - compensation;
+        uint256 burnt = rest * slashBurnBps / BPS;
+        uint256 toTreasury = rest - burnt;
+        claimable[terms.consumer] += uint256(terms.budget) + compensation;
+        if (rest != 0) {
+            Accrued memory a = _accrued;
+            a.fees += uint128(toTreasury);
+            a.burns += uint128(burnt);
+            _accrued = a;
+        }
+        emit JobSlashed(jobId, terms.provider, slashed, compensation, burnt, toTreasury, reason);
+    }
+
+    function _verdictDigest(Verdict calldata v) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(VERDICT_TYPEHASH, v.jobId, v.outcome, v.units, v.resultHash, v.epoch))
+        );
+    }
+
+    function _itemHash(VerdictItem calldata v) private pure returns (bytes32) {
+        return keccak256(abi.encode(VERDICT_ITEM_TYPEHASH, v.jobId, v.outcome, v.units, v.resultHash));
+    }
+
+    function _collateral(uint256 budget) private view returns (uint256) {
+        // Rounded up: a non-zero budget and ratio always lock (and can lose) something.
+        return Math.mulDiv(budget, collateralBps, BPS, Math.Rounding.Ceil);
+    }
+
+    function _id(JobTerms calldata terms) private pure returns (bytes32) {
+        return keccak256(abi.encode(terms));
+    }
+
+    function _settleable(Status status) private pure returns (bool) {
+        return status == Status.Accepted || status == Status.Delivered || status == Status.Disputed;
+    }
+
+    function _expect(bytes32 jobId, Status status, Status expected) private pure {
+        if (status != expected) _unknownOr(jobId, status);
+    }
+
+    function _unknownOr(bytes32 jobId, Status status) private pure {
+        if (status == Status.None) revert UnknownJob(jobId);
+        revert WrongStatus(jobId, status);
+    }
+}

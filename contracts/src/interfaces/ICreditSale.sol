@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title Credit sale: GPUC backed 1:rate by a reserve asset
+/// @notice Buying mints GPUC against the reserve (ETH or an ERC-20 chosen at deployment), less
+/// a spread that goes to the treasury; redeeming burns GPUC and pays the reserve back at the
+/// same rate. The reserve held always covers totalSupply x rate.
+interface ICreditSale {
+    /// @notice An amount of zero was given.
+    error ZeroAmount();
+    /// @notice ETH was sent to a sale whose reserve is an ERC-20, or the ETH sent differs
+    /// from the amount named.
+    error PaymentMismatch(uint256 sent, uint256 expected);
+    /// @notice The purchase is too small to mint a single credit wei.
+    error AmountTooSmall(uint256 reserveIn);
+    /// @notice Fewer credits (or less reserve) would come out than the caller's minimum.
+    error SlippageExceeded(uint256 out, uint256 minOut);
+    /// @notice A spread above the hard cap.
+    error SpreadTooHigh(uint256 spreadBps, uint256 maxSpreadBps);
+    /// @notice A constructor argument is unusable (zero address or zero rate).
+    error InvalidConfig(string what);
+    /// @notice No accrued spread to withdraw.
+    error NothingToWithdraw();
+
+    /// @notice `buyer` paid `reserveIn`, of which `spread` went to the treasury, and got `credits`.
+    event CreditsBought(address indexed buyer, uint256 reserveIn, uint256 credits, uint256 spread);
+    /// @notice `account` burnt `credits` and was paid `reserveOut`.
+    event CreditsRedeemed(address indexed account, uint256 credits, uint256 reserveOut);
+    /// @notice The owner changed the spread.
+    event SpreadChanged(uint256 oldSpreadBps, uint256 newSpreadBps);
+    /// @notice Accrued spread was paid to the treasury.
+    event SpreadWithdrawn(address indexed treasury, uint256 amount);
+
+    /// @notice Buy credits with `reserveIn` of the reserve asset (send it as msg.value for ETH,
+    /// approve it for an ERC-20). Reverts if fewer than `minCredits` would be minted.
+    function buy(uint256 reserveIn, uint256 minCredits) external payable returns (uint256 credits);
+
+    /// @notice Burn `credits` of the caller's GPUC and receive the reserve at the sale's rate.
+    function redeem(uint256 credits, uint256 minReserveOut) external returns (uint256 reserveOut);
+
+    /// @notice Credits minted and spread taken for `reserveIn`.
+    function quoteBuy(uint256 reserveIn) external view returns (uint256 credits, uint256 spread);
+
+    /// @notice Reserve paid for redeeming `credits`.
+    function quoteRedeem(uint256 credits) external view returns (uint256 reserveOut);
+
+    /// @notice Set the spread in basis points (owner only, at most the hard cap).
+    function setSpread(uint256 newSpreadBps) external;
+
+    /// @notice Pay the accrued spread to the treasury. Anyone may call; only the treasury is paid.
+    function withdrawSpread() external returns (uint256 amount);
+
+    /// @notice The reserve asset; address(0) means ETH.
+    function reserveAsset() external view returns (address);
+
+    /// @notice Reserve units per 1e18 credit wei (fixed at deployment).
+    function reservePerCredit() external view returns (uint256);
+
+    /// @notice Reserve held against the credit supply (balance less accrued spread).
+    function reserveHeld() external view returns (uint256);
+
+    /// @notice Spread in basis points taken on each purchase.
+    function spreadBps() external view returns (uint256);
+
+    /// @notice Spread accrued for the treasury and not yet withdrawn.
+    function spreadAccrued() external view returns (uint256);
+
+    /// @notice Where the spread goes.
+    function treasury() external view returns (address);
+}
