@@ -1,0 +1,1 @@
+"""The OpenAI Batch API mapped onto limit buys (pure: no I/O)."""

@@ -1,0 +1,149 @@
+"""A batch's life, OpenAI's statuses on top of a resting all-or-none limit buy.
+
+validating   the limit buy rests: the price is above the batch's limit
+in_progress  the buy filled; the provider runs the requests
+completed    the provider returned a response (or an error) for every request
+cancelling / cancelled, expired (nothing filled within the completion window)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from matcher.errors import Conflict, NotFound, NotOwner
+
+
+class BatchStatus(StrEnum):
+    VALIDATING = "validating"
+    FAILED = "failed"
+    IN_PROGRESS = "in_progress"
+    FINALIZING = "finalizing"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    CANCELLING = "cancelling"
+    CANCELLED = "cancelled"
+
+
+@dataclass(slots=True)
+class Batch:
+    batch_id: str
+    owner: str
+    input_file_id: str
+    endpoint: str
+    completion_window: str
+    metadata: dict[str, str]
+    order_id: str
+    resource: str
+    total_requests: int
+    created_at: float
+    expires_at: float
+    status: BatchStatus = BatchStatus.VALIDATING
+    fill_id: str | None = None
+    provider: str | None = None
+    in_progress_at: float | None = None
+    finalizing_at: float | None = None
+    completed_at: float | None = None
+    expired_at: float | None = None
+    cancelling_at: float | None = None
+    cancelled_at: float | None = None
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    completed_requests: int = 0
+    failed_requests: int = 0
+    history: list[str] = field(default_factory=list)
+
+
+class BatchRegistry:
+    def __init__(self) -> None:
+        self._batches: dict[str, Batch] = {}
+        self._by_order: dict[str, str] = {}
+
+    def get(self, batch_id: str) -> Batch:
+        try:
+            return self._batches[batch_id]
+        except KeyError:
+            raise NotFound(f"no batch {batch_id!r}", field="batch_id") from None
+
+    def owned(self, batch_id: str, owner: str) -> Batch:
+        batch = self.get(batch_id)
+        if batch.owner != owner:
+            # Another key's batch is not even visible to this one.
+            raise NotFound(f"no batch {batch_id!r}", field="batch_id")
+        return batch
+
+    def for_order(self, order_id: str) -> Batch | None:
+        batch_id = self._by_order.get(order_id)
+        return None if batch_id is None else self._batches[batch_id]
+
+    def list_for(self, owner: str) -> list[Batch]:
+        """Newest first, as OpenAI lists them."""
+        mine = [b for b in self._batches.values() if b.owner == owner]
+        return sorted(mine, key=lambda b: (b.created_at, b.batch_id), reverse=True)
+
+    def add(self, batch: Batch) -> None:
+        if batch.batch_id in self._batches:
+            raise Conflict(f"batch {batch.batch_id} already exists", field="batch_id")
+        self._batches[batch.batch_id] = batch
+        self._by_order[batch.order_id] = batch.batch_id
+
+    def pending(self) -> list[Batch]:
+        return [b for b in self._batches.values() if b.status is BatchStatus.VALIDATING]
+
+    @staticmethod
+    def filled(batch: Batch, fill_id: str, provider: str, now: float) -> None:
+        batch.status = BatchStatus.IN_PROGRESS
+        batch.fill_id = fill_id
+        batch.provider = provider
+        batch.in_progress_at = now
+
+    @staticmethod
+    def expire(batch: Batch, now: float) -> None:
+        batch.status = BatchStatus.EXPIRED
+        batch.expired_at = now
+
+    @staticmethod
+    def cancel(batch: Batch, now: float) -> None:
+        """Resting: cancelled at once. Running: cancelling until the provider reports."""
+        if batch.status is BatchStatus.VALIDATING:
+            batch.cancelling_at = now
+            batch.cancelled_at = now
+            batch.status = BatchStatus.CANCELLED
+        elif batch.status is BatchStatus.IN_PROGRESS:
+            batch.cancelling_at = now
+            batch.status = BatchStatus.CANCELLING
+        else:
+            raise Conflict(
+                f"batch {batch.batch_id} is {batch.status.value}; it can no longer be cancelled",
+                field="batch_id",
+            )
+
+    @staticmethod
+    def complete(
+        batch: Batch,
+        provider: str,
+        *,
+        output_file_id: str | None,
+        error_file_id: str | None,
+        completed: int,
+        failed: int,
+        now: float,
+    ) -> None:
+        if batch.provider != provider:
+            raise NotOwner(f"batch {batch.batch_id} runs on {batch.provider}, not {provider}")
+        if batch.status not in (BatchStatus.IN_PROGRESS, BatchStatus.CANCELLING):
+            raise Conflict(
+                f"batch {batch.batch_id} is {batch.status.value}; results are not expected",
+                field="batch_id",
+            )
+        batch.finalizing_at = now
+        batch.output_file_id = output_file_id
+        batch.error_file_id = error_file_id
+        batch.completed_requests = completed
+        batch.failed_requests = failed
+        if batch.status is BatchStatus.CANCELLING:
+            batch.status = BatchStatus.CANCELLED
+            batch.cancelled_at = now
+        else:
+            batch.status = BatchStatus.COMPLETED
+            batch.completed_at = now

@@ -1,0 +1,113 @@
+"""Every change to the market as a command: what the log stores and replays."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from matcher.book.order import OrderKind
+from protocol.pricing import PricingStrategy
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RegisterOffer(_Command):
+    type: Literal["register_offer"] = "register_offer"
+    offer_id: str
+    owner: str
+    resource: str
+    strategy: PricingStrategy
+    capacity_units_per_s: float
+    min_job_units: int
+
+
+class UpdateOffer(_Command):
+    type: Literal["update_offer"] = "update_offer"
+    offer_id: str
+    owner: str
+    strategy: PricingStrategy | None = None
+    capacity_units_per_s: float | None = None
+    min_job_units: int | None = None
+
+
+class Heartbeat(_Command):
+    type: Literal["heartbeat"] = "heartbeat"
+    offer_id: str
+    owner: str
+
+
+class WithdrawOffer(_Command):
+    type: Literal["withdraw_offer"] = "withdraw_offer"
+    offer_id: str
+    owner: str
+
+
+class PlaceOrder(_Command):
+    type: Literal["place_order"] = "place_order"
+    order_id: str
+    owner: str
+    resource: str
+    kind: OrderKind
+    units: int
+    max_price_wei: int
+    spec: str
+    all_or_none: bool = False
+
+
+class CancelOrder(_Command):
+    type: Literal["cancel_order"] = "cancel_order"
+    order_id: str
+    owner: str
+
+
+class Sweep(_Command):
+    """Time passed and changed the book (expired heartbeats, demand, batches)."""
+
+    type: Literal["sweep"] = "sweep"
+
+
+class CreateBatch(_Command):
+    type: Literal["create_batch"] = "create_batch"
+    batch_id: str
+    order: PlaceOrder
+    input_file_id: str
+    endpoint: str
+    completion_window: str
+    completion_window_s: float
+    metadata: dict[str, str]
+    total_requests: int
+
+
+class CancelBatch(_Command):
+    type: Literal["cancel_batch"] = "cancel_batch"
+    batch_id: str
+    owner: str
+
+
+class CompleteBatch(_Command):
+    type: Literal["complete_batch"] = "complete_batch"
+    batch_id: str
+    provider: str
+    output_file_id: str | None
+    error_file_id: str | None
+    completed: int
+    failed: int
+
+
+Command = Annotated[
+    RegisterOffer
+    | UpdateOffer
+    | Heartbeat
+    | WithdrawOffer
+    | PlaceOrder
+    | CancelOrder
+    | Sweep
+    | CreateBatch
+    | CancelBatch
+    | CompleteBatch,
+    Field(discriminator="type"),
+]
+command_adapter: TypeAdapter[Command] = TypeAdapter(Command)

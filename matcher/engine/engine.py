@@ -1,0 +1,216 @@
+"""Applies commands to the book and the batches; the same commands at the same times
+always give the same state, which is how a restart restores the market exactly."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+from matcher.batch.batch import Batch, BatchRegistry, BatchStatus
+from matcher.book.config import BookConfig
+from matcher.book.fill import Fill
+from matcher.book.offer import Offer
+from matcher.book.order import BuyOrder, OrderKind, OrderStatus
+from matcher.book.order_book import OrderBook
+from matcher.book.resources import ResourceCatalog
+from matcher.engine.commands import (
+    CancelBatch,
+    CancelOrder,
+    Command,
+    CompleteBatch,
+    CreateBatch,
+    Heartbeat,
+    PlaceOrder,
+    RegisterOffer,
+    Sweep,
+    UpdateOffer,
+    WithdrawOffer,
+)
+from matcher.errors import Conflict, InvalidField, NotFound
+from matcher.terms import JobTerms, terms_for_fill
+
+
+@dataclass(slots=True)
+class Applied:
+    """What a command did: the thing it made or touched, and every fill it caused."""
+
+    fills: list[Fill] = field(default_factory=list)
+    order: BuyOrder | None = None
+    offer: Offer | None = None
+    batch: Batch | None = None
+
+
+class Engine:
+    def __init__(self, catalog: ResourceCatalog, config: BookConfig | None = None) -> None:
+        self.config = config or BookConfig()
+        self.book = OrderBook(catalog, self.config)
+        self.batches = BatchRegistry()
+        self._fills: dict[str, Fill] = {}
+        self._fills_by_offer: dict[str, list[str]] = {}
+        self._batch_expiry: list[tuple[float, str]] = []
+        self.applied_count = 0
+
+    # -- reads ---------------------------------------------------------------------
+
+    def fill(self, fill_id: str) -> Fill:
+        try:
+            return self._fills[fill_id]
+        except KeyError:
+            raise NotFound(f"no fill {fill_id!r}", field="fill_id") from None
+
+    def fills_of_offer(self, offer_id: str) -> list[Fill]:
+        return [self._fills[f] for f in self._fills_by_offer.get(offer_id, [])]
+
+    def terms(self, fill: Fill) -> JobTerms:
+        order = self.book.order(fill.order_id)
+        return terms_for_fill(fill, order.spec, self.config)
+
+    # -- time ----------------------------------------------------------------------
+
+    def advance(self, now: float) -> Applied | None:
+        """Let time act (heartbeats, demand window, batch windows); None if nothing did."""
+        changed, fills = self.book.advance(now)
+        applied = Applied(fills=fills)
+        while self._batch_expiry and self._batch_expiry[0][0] <= now:
+            _, batch_id = heapq.heappop(self._batch_expiry)
+            batch = self.batches.get(batch_id)
+            if batch.status is BatchStatus.VALIDATING:
+                order = self.book.order(batch.order_id)
+                if order.status is OrderStatus.RESTING:
+                    _, more = self.book.cancel_order(order.order_id, order.owner, now)
+                    applied.fills.extend(more)
+                self.batches.expire(batch, now)
+                changed = True
+        if not changed:
+            return None
+        self._record(applied, now)
+        return applied
+
+    # -- commands ------------------------------------------------------------------
+
+    def apply(self, command: Command, now: float) -> Applied:
+        """Validate and apply one command at `now`; raises (changing nothing) if refused.
+
+        Callers run `advance(now)` first and log a Sweep when it reports a change, so
+        that what time did is in the log before the command itself.
+        """
+        applied = self._dispatch(command, now)
+        self._record(applied, now)
+        self.applied_count += 1
+        return applied
+
+    def _dispatch(self, command: Command, now: float) -> Applied:
+        book = self.book
+        match command:
+            case Sweep():
+                return self.advance(now) or Applied()
+            case RegisterOffer():
+                fills = book.add_offer(
+                    offer_id=command.offer_id,
+                    owner=command.owner,
+                    resource=command.resource,
+                    strategy=command.strategy,
+                    capacity_units_per_s=command.capacity_units_per_s,
+                    min_job_units=command.min_job_units,
+                    now=now,
+                )
+                return Applied(fills=fills, offer=book.offer(command.offer_id))
+            case UpdateOffer():
+                fills = book.update_offer(
+                    command.offer_id,
+                    command.owner,
+                    strategy=command.strategy,
+                    capacity_units_per_s=command.capacity_units_per_s,
+                    min_job_units=command.min_job_units,
+                    now=now,
+                )
+                return Applied(fills=fills, offer=book.offer(command.offer_id))
+            case Heartbeat():
+                fills = book.heartbeat(command.offer_id, command.owner, now)
+                return Applied(fills=fills, offer=book.offer(command.offer_id))
+            case WithdrawOffer():
+                offer = book.offer(command.offer_id)
+                fills = book.withdraw_offer(command.offer_id, command.owner, now)
+                return Applied(fills=fills, offer=offer)
+            case PlaceOrder():
+                order, fills = self._place(command, now)
+                return Applied(fills=fills, order=order)
+            case CancelOrder():
+                if self.batches.for_order(command.order_id) is not None:
+                    raise Conflict(
+                        f"order {command.order_id} belongs to a batch; cancel the batch",
+                        field="order_id",
+                    )
+                order, fills = book.cancel_order(command.order_id, command.owner, now)
+                return Applied(fills=fills, order=order)
+            case CreateBatch():
+                return self._create_batch(command, now)
+            case CancelBatch():
+                batch = self.batches.owned(command.batch_id, command.owner)
+                cancelled = Applied(batch=batch)
+                if batch.status is BatchStatus.VALIDATING:
+                    _, cancelled.fills = book.cancel_order(batch.order_id, batch.owner, now)
+                self.batches.cancel(batch, now)
+                return cancelled
+            case CompleteBatch():
+                batch = self.batches.get(command.batch_id)
+                self.batches.complete(
+                    batch,
+                    command.provider,
+                    output_file_id=command.output_file_id,
+                    error_file_id=command.error_file_id,
+                    completed=command.completed,
+                    failed=command.failed,
+                    now=now,
+                )
+                return Applied(batch=batch)
+        raise InvalidField(f"unknown command {command!r}", field="type")  # pragma: no cover
+
+    def _place(self, command: PlaceOrder, now: float) -> tuple[BuyOrder, list[Fill]]:
+        return self.book.place_order(
+            order_id=command.order_id,
+            owner=command.owner,
+            resource=command.resource,
+            kind=command.kind,
+            units=command.units,
+            max_price_wei=command.max_price_wei,
+            spec=command.spec,
+            all_or_none=command.all_or_none,
+            now=now,
+        )
+
+    def _create_batch(self, command: CreateBatch, now: float) -> Applied:
+        if command.order.kind is not OrderKind.LIMIT or not command.order.all_or_none:
+            raise InvalidField("a batch buys with an all-or-none limit order", field="order")
+        try:
+            self.batches.get(command.batch_id)
+        except NotFound:
+            pass
+        else:
+            raise Conflict(f"batch {command.batch_id} already exists", field="batch_id")
+        batch = Batch(
+            batch_id=command.batch_id,
+            owner=command.order.owner,
+            input_file_id=command.input_file_id,
+            endpoint=command.endpoint,
+            completion_window=command.completion_window,
+            metadata=dict(command.metadata),
+            order_id=command.order.order_id,
+            resource=command.order.resource,
+            total_requests=command.total_requests,
+            created_at=now,
+            expires_at=now + command.completion_window_s,
+        )
+        # The batch is registered before the order so a fill at once finds it.
+        order, fills = self._place(command.order, now)
+        self.batches.add(batch)
+        heapq.heappush(self._batch_expiry, (batch.expires_at, batch.batch_id))
+        return Applied(fills=fills, order=order, batch=batch)
+
+    def _record(self, applied: Applied, now: float) -> None:
+        for fill in applied.fills:
+            self._fills[fill.fill_id] = fill
+            self._fills_by_offer.setdefault(fill.offer_id, []).append(fill.fill_id)
+            batch = self.batches.for_order(fill.order_id)
+            if batch is not None and batch.status is BatchStatus.VALIDATING:
+                self.batches.filled(batch, fill.fill_id, fill.provider, now)
