@@ -151,6 +151,4 @@ def slash_for_fault(
                 tokens=_gpuc(contracts, to_treasury),
             )
         )
-    return assemble(
-        [escrow_box, collateral_box], outputs, height=height, data_boxes=[verdict_box]
-    )
+    return assemble([escrow_box, collateral_box], outputs, height=height, data_boxes=[verdict_box])

@@ -14,6 +14,8 @@ from protocol.ergo.tx_plan import TxPlan
 
 __all__ = ["sign_plan"]
 
+_REASON_CHARS = 300
+
 
 def sign_plan(plan: TxPlan, tip: ChainTip, secrets: Sequence[SecretKey] = ()) -> Transaction:
     """Prove every input; a script that reduces to false raises SpendRejectedError."""
@@ -26,7 +28,9 @@ def sign_plan(plan: TxPlan, tip: ChainTip, secrets: Sequence[SecretKey] = ()) ->
             tip.state_context(),
         )
     except WalletException as exc:
+        # sigma-rust appends the whole script and environment; the first part says why.
+        reason = str(exc)[:_REASON_CHARS]
         raise SpendRejectedError(
-            f"the interpreter rejected the spend: {exc}; check the path's conditions "
+            f"the interpreter rejected the spend: {reason}; check the path's conditions "
             "(height, verdict data input, outputs) and that the right keys sign"
         ) from exc
