@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Fixture} from "../utils/Fixture.sol";
+import {PermitSigning} from "./PermitSigning.sol";
+import {IJobEscrow} from "../../src/interfaces/IJobEscrow.sol";
+import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
+
+/// @notice The protocol fixture with a funded consumer and a staked provider, plus a snapshot of
+/// every balance a job can move so each money path is checked field by field.
+abstract contract EscrowTestBase is Fixture, PermitSigning {
+    /// @dev The standard job: 100 GPUC budget at 1 GPUC per unit (max 100 units).
+    uint256 internal constant BUDGET = 100e18;
+    uint256 internal constant PRICE = 1e18;
+    /// @dev ceil(100e18 * 5_000 / 10_000), written out so a change in the formula shows.
+    uint256 internal constant COLLATERAL = 50e18;
+    uint256 internal constant CONSUMER_FUNDS = 1_000e18;
+    uint256 internal constant PROVIDER_STAKE = 1_000e18;
+
+    /// @notice Everything a job can move: token balances, supply, escrow ledgers, provider stake.
+    struct Money {
+        uint256 consumerBal;
+        uint256 providerBal;
+        uint256 treasuryBal;
+        uint256 escrowBal;
+        uint256 stakingBal;
+        uint256 supply;
+        uint256 consumerClaim;
+        uint256 providerClaim;
+        uint256 fees;
+        uint256 burns;
+        uint256 free;
+        uint256 locked;
+        uint256 unbonding;
+    }
+
+    /// @notice Expected change of each Money field; a field left at zero must not move.
+    struct Delta {
+        int256 consumerBal;
+        int256 providerBal;
+        int256 treasuryBal;
+        int256 escrowBal;
+        int256 stakingBal;
+        int256 supply;
+        int256 consumerClaim;
+        int256 providerClaim;
+        int256 fees;
+        int256 burns;
+        int256 free;
+        int256 locked;
+        int256 unbonding;
+    }
+
+    function setUp() public virtual override {
+        super.setUp();
+        fund(consumer, CONSUMER_FUNDS);
+        fundAndStake(provider, PROVIDER_STAKE);
+    }
+
+    // ---------------------------------------------------------------- money
+
+    function money() internal view returns (Money memory m) {
+        m.consumerBal = gpuc.balanceOf(consumer);
+        m.providerBal = gpuc.balanceOf(provider);
+        m.treasuryBal = gpuc.balanceOf(treasury);
+        m.escrowBal = gpuc.balanceOf(address(escrow));
+        m.stakingBal = gpuc.balanceOf(address(staking));
+        m.supply = gpuc.totalSupply();
+        m.consumerClaim = escrow.claimable(consumer);
+        m.providerClaim = escrow.claimable(provider);
+        (m.fees, m.burns) = escrow.accrued();
+        IProviderStaking.StakeAccount memory s = staking.stakeOf(provider);
+        m.free = s.free;
+        m.locked = s.locked;
+        m.unbonding = s.unbonding;
+    }
+
+    function assertDelta(Money memory b, Money memory a, Delta memory d) internal pure {
+        _delta(b.consumerBal, a.consumerBal, d.consumerBal, "consumer balance");
+        _delta(b.providerBal, a.providerBal, d.providerBal, "provider balance");
+        _delta(b.treasuryBal, a.treasuryBal, d.treasuryBal, "treasury balance");
+        _delta(b.escrowBal, a.escrowBal, d.escrowBal, "escrow balance");
+        _delta(b.stakingBal, a.stakingBal, d.stakingBal, "staking balance");
+        _delta(b.supply, a.supply, d.supply, "total supply");
+        _delta(b.consumerClaim, a.consumerClaim, d.consumerClaim, "consumer claimable");
+        _delta(b.providerClaim, a.providerClaim, d.providerClaim, "provider claimable");
+        _delta(b.fees, a.fees, d.fees, "accrued fees");
+        _delta(b.burns, a.burns, d.burns, "accrued burns");
+        _delta(b.free, a.free, d.free, "free stake");
+        _delta(b.locked, a.locked, d.locked, "locked stake");
+        _delta(b.unbonding, a.unbonding, d.unbonding, "unbonding stake");
+    }
+
+    function assertUnchanged(Money memory b) internal view {
+        Delta memory none;
+        assertDelta(b, money(), none);
+    }
+
+    function _delta(uint256 before, uint256 afterwards, int256 expected, string memory what) private pure {
+        vm.assertEq(int256(afterwards) - int256(before), expected, what);
+    }
+
+    /// @dev Pull everything out (both parties, fees, burns) so the escrow's balance can be checked empty.
+    function drain() internal {
+        if (escrow.claimable(consumer) != 0) {
+            vm.prank(consumer);
+            escrow.claim();
+        }
+        if (escrow.claimable(provider) != 0) {
+            vm.prank(provider);
+            escrow.claim();
+        }
+        (uint128 fees, uint128 burns) = escrow.accrued();
+        if (fees != 0) escrow.collectFees();
+        if (burns != 0) escrow.burnAccrued();
+    }
+
+    // ---------------------------------------------------------------- jobs
+
+    function stdTerms() internal returns (IJobEscrow.JobTerms memory) {
+        return terms(BUDGET, PRICE);
+    }
+
+    function statusOf(bytes32 jobId) internal view returns (IJobEscrow.Status st) {
+        (st,,) = escrow.jobs(jobId);
+    }
+
+    function assertStatus(bytes32 jobId, IJobEscrow.Status expected) internal view {
+        assertEq(uint256(statusOf(jobId)), uint256(expected), "job status");
+    }
+
+    function resultOf(bytes32 jobId) internal pure returns (bytes32) {
+        return keccak256(abi.encode("result", jobId));
+    }
+
+    /// @dev Open, accept and submit a receipt for `units`; the dispute window starts now.
+    function deliver(IJobEscrow.JobTerms memory t, uint64 units) internal returns (bytes32 jobId) {
+        jobId = openAndAccept(t);
+        vm.prank(t.provider);
+        escrow.submitReceipt(t, resultOf(jobId), units);
+    }
+
+    function deliverAndDispute(IJobEscrow.JobTerms memory t, uint64 units) internal returns (bytes32 jobId) {
+        jobId = deliver(t, units);
+        vm.prank(t.consumer);
+        escrow.dispute(t);
+    }
+
+    /// @dev A 2-of-3 signed single-job verdict under the current epoch.
+    function signedVerdict(bytes32 jobId, uint8 outcome, uint64 units)
+        internal
+        view
+        returns (IJobEscrow.Verdict memory v, bytes memory sigs)
+    {
+        v = verdict(jobId, outcome, units);
+        sigs = twoOf3(escrow.verdictDigest(v));
+    }
+
+    function item(bytes32 jobId, uint8 outcome, uint64 units) internal pure returns (IJobEscrow.VerdictItem memory) {
+        return IJobEscrow.VerdictItem({jobId: jobId, outcome: outcome, units: units, resultHash: resultOf(jobId)});
+    }
+
+    /// @dev 2-of-3 signatures over the batch digest of `settlements` under `epoch`.
+    function signBatch(IJobEscrow.Settlement[] memory settlements, uint64 epoch) internal view returns (bytes memory) {
+        IJobEscrow.VerdictItem[] memory items = new IJobEscrow.VerdictItem[](settlements.length);
+        for (uint256 i = 0; i < settlements.length; ++i) {
+            items[i] = settlements[i].verdict;
+        }
+        return twoOf3(escrow.verdictBatchDigest(items, epoch));
+    }
+
+    function toInt(uint256 x) internal pure returns (int256) {
+        return int256(x);
+    }
+}
