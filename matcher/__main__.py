@@ -1,0 +1,3 @@
+from matcher.serve import main
+
+main()

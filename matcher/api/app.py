@@ -1,0 +1,48 @@
+"""The app factory: settings and a clock in, a FastAPI app out (tests and `gpuc up`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from matcher.api import routes_market, routes_offers, routes_openai, routes_orders
+from matcher.api.errors import install_error_handlers
+from matcher.book.clock import Clock, SystemClock
+from matcher.book.resources import ResourceCatalog
+from matcher.service import MatcherService
+from matcher.settings import MatcherSettings
+
+
+def create_app(
+    settings: MatcherSettings,
+    clock: Clock | None = None,
+    catalog: ResourceCatalog | None = None,
+) -> FastAPI:
+    service = MatcherService(settings, clock or SystemClock(), catalog)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        service.restore()
+        await service.start()
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    app = FastAPI(
+        title="GPUC Matcher",
+        version="1",
+        summary="Order book, dynamic pricing and the OpenAI Batch API for GPU compute",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    install_error_handlers(app)
+    for module in (routes_market, routes_offers, routes_orders, routes_openai):
+        app.include_router(module.router)
+    # The dashboard (a later issue) is a static site served from here.
+    if settings.static_dir is not None:
+        app.mount("/dashboard", StaticFiles(directory=settings.static_dir, html=True), "dashboard")
+    return app

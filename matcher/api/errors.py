@@ -1,0 +1,91 @@
+"""Every error as JSON: {"error": {"code", "message", "param", "type"}}.
+
+The shape is OpenAI's, so the official client reads our messages too; `param` names
+the request field that is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from matcher.errors import MatcherError
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    param: str | None = None
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+def error_response(
+    status: int, code: str, message: str, param: str | None, kind: str
+) -> JSONResponse:
+    body = ErrorResponse(error=ErrorBody(code=code, message=message, param=param, type=kind))
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _matcher_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MatcherError)
+    message = (
+        f"{exc.field}: {exc.message}" if exc.field and exc.field not in exc.message else exc.message
+    )
+    return error_response(exc.http_status, exc.code, message, exc.field, exc.error_type)
+
+
+def _json_problem(error: Any) -> str:
+    ctx = error.get("ctx")
+    if isinstance(ctx, dict) and "error" in ctx:
+        return str(ctx["error"])
+    return str(error.get("msg", "malformed"))
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request", "type": ""}
+    if first.get("type") == "json_invalid":
+        return error_response(
+            400,
+            "invalid_json",
+            f"the request body is not valid JSON: {_json_problem(first)}",
+            "body",
+            "invalid_request_error",
+        )
+    field = _field_of(tuple(first["loc"]))
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return error_response(
+        422, "invalid_field", f"{field}: {first['msg']}{more}", field, "invalid_request_error"
+    )
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), None, "invalid_request_error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(MatcherError, _matcher_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)
+}

@@ -1,0 +1,114 @@
+"""OpenAI's File and Batch objects, field for field (what the `openai` client parses)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matcher.batch.batch import Batch
+from matcher.storage.store import FileRow
+
+MAX_METADATA_KEYS = 16
+
+
+class FileObject(BaseModel):
+    id: str
+    object: Literal["file"] = "file"
+    bytes: int
+    created_at: int
+    filename: str
+    purpose: str
+    status: Literal["uploaded", "processed", "error"] = "processed"
+    status_details: str | None = None
+    expires_at: int | None = None
+
+    @classmethod
+    def of(cls, row: FileRow) -> FileObject:
+        return cls(
+            id=row.id,
+            bytes=row.size_bytes,
+            created_at=row.created_at,
+            filename=row.filename,
+            purpose=row.purpose,
+        )
+
+
+class CreateBatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    input_file_id: str = Field(min_length=1, max_length=64)
+    endpoint: Literal["/v1/chat/completions", "/v1/completions", "/v1/embeddings"]
+    completion_window: str = Field(
+        default="24h", pattern=r"^[1-9][0-9]{0,2}h$", description="hours, e.g. 24h"
+    )
+    metadata: dict[str, str] | None = Field(
+        default=None,
+        description='must hold "max_price_wei": the limit price per unit in GPUC wei',
+    )
+
+
+class RequestCounts(BaseModel):
+    total: int
+    completed: int
+    failed: int
+
+
+class BatchObject(BaseModel):
+    id: str
+    object: Literal["batch"] = "batch"
+    endpoint: str
+    errors: None = None
+    input_file_id: str
+    completion_window: str
+    status: str
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    created_at: int
+    in_progress_at: int | None = None
+    expires_at: int | None = None
+    finalizing_at: int | None = None
+    completed_at: int | None = None
+    failed_at: int | None = None
+    expired_at: int | None = None
+    cancelling_at: int | None = None
+    cancelled_at: int | None = None
+    request_counts: RequestCounts
+    metadata: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, batch: Batch) -> BatchObject:
+        def t(x: float | None) -> int | None:
+            return None if x is None else int(x)
+
+        return cls(
+            id=batch.batch_id,
+            endpoint=batch.endpoint,
+            input_file_id=batch.input_file_id,
+            completion_window=batch.completion_window,
+            status=batch.status.value,
+            output_file_id=batch.output_file_id,
+            error_file_id=batch.error_file_id,
+            created_at=int(batch.created_at),
+            in_progress_at=t(batch.in_progress_at),
+            expires_at=t(batch.expires_at),
+            finalizing_at=t(batch.finalizing_at),
+            completed_at=t(batch.completed_at),
+            expired_at=t(batch.expired_at),
+            cancelling_at=t(batch.cancelling_at),
+            cancelled_at=t(batch.cancelled_at),
+            request_counts=RequestCounts(
+                total=batch.total_requests,
+                completed=batch.completed_requests,
+                failed=batch.failed_requests,
+            ),
+            metadata=batch.metadata or None,
+        )
+
+
+class BatchList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[BatchObject]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool

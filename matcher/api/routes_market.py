@@ -1,0 +1,87 @@
+"""Market data: prices, supply, demand, history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from matcher.api.dependencies import Service
+from matcher.api.errors import ERROR_RESPONSES
+from matcher.api.schemas import HistoryPoint, MarketHistory, MarketList, MarketView, ResourceView
+from matcher.book.market_state import PriceSample
+from matcher.service import MatcherService
+
+router = APIRouter(prefix="/api/market", tags=["market"], responses=ERROR_RESPONSES)
+
+
+def market_view(service: MatcherService, resource_id: str, now: float) -> MarketView:
+    stats = service.engine.book.stats(resource_id, now)
+    return MarketView(
+        resource=stats.resource,
+        unit=service.catalog.get(resource_id).unit,
+        price_wei=stats.price_wei,
+        supply_units_per_s=stats.supply_units_per_s,
+        demand_units_per_min=stats.demand_units_per_min,
+        utilization=stats.utilization,
+        smoothed_utilization=stats.smoothed_utilization,
+        pending_requests=stats.pending_requests,
+        pending_units=stats.pending_units,
+        available_nodes=stats.available_offers,
+        available_providers=stats.available_providers,
+        average_price_24h_wei=stats.average_price_24h_wei,
+        volume_units=stats.volume_units,
+    )
+
+
+@router.get("", summary="Current price, supply, demand and utilization per resource")
+def get_market(
+    service: Service,
+    resource: Annotated[str | None, Query(max_length=64)] = None,
+) -> MarketList:
+    now = service.now()
+    ids = [service.catalog.get(resource).id] if resource is not None else service.catalog.ids()
+    return MarketList(at=now, markets=[market_view(service, r, now) for r in ids])
+
+
+@router.get("/resources", summary="The resources traded here")
+def get_resources(service: Service) -> list[ResourceView]:
+    return [ResourceView(id=r.id, unit=r.unit, description=r.description) for r in service.catalog]
+
+
+def bucketize(samples: list[PriceSample], bucket_s: int) -> list[HistoryPoint]:
+    points: list[HistoryPoint] = []
+    current: list[int] = []
+    start = 0.0
+    for sample in samples:
+        t = sample.at - sample.at % bucket_s
+        if current and t != start:
+            points.append(_point(start, current))
+            current = []
+        start = t
+        current.append(sample.price_wei)
+    if current:
+        points.append(_point(start, current))
+    return points
+
+
+def _point(t: float, prices: list[int]) -> HistoryPoint:
+    return HistoryPoint(
+        t=t,
+        average_price_wei=sum(prices) // len(prices),
+        min_price_wei=min(prices),
+        max_price_wei=max(prices),
+        samples=len(prices),
+    )
+
+
+@router.get("/history", summary="Price history for charts (up to 24 h)")
+def get_history(
+    service: Service,
+    resource: Annotated[str, Query(min_length=1, max_length=64)],
+    since: Annotated[float, Query(ge=0, le=1e11)] = 0.0,
+    bucket_s: Annotated[int, Query(ge=10, le=86_400)] = 300,
+) -> MarketHistory:
+    book = service.engine.book.book(resource)
+    samples = [s for s in book.state.samples if s.at >= since]
+    return MarketHistory(resource=resource, bucket_s=bucket_s, points=bucketize(samples, bucket_s))

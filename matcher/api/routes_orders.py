@@ -1,0 +1,128 @@
+"""Consumers: market and limit buys, cancel, status; fills and their job terms."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel
+
+from matcher.api.dependencies import Service, SignedBy
+from matcher.api.errors import ERROR_RESPONSES
+from matcher.api.schemas import FillView, OrderView, PlaceOrderRequest
+from matcher.batch.output_file import RequestResult, build_result_files
+from matcher.batch.request_file import parse_request_file
+from matcher.book.order import OrderKind
+from matcher.engine.commands import CancelOrder, CompleteBatch, PlaceOrder
+from matcher.errors import Conflict, NotOwner
+from matcher.service import new_id
+from matcher.storage.store import FileRow
+
+router = APIRouter(prefix="/api/market", tags=["consumers"], responses=ERROR_RESPONSES)
+OrderId = Annotated[str, Path(min_length=1, max_length=64)]
+FillId = Annotated[str, Path(min_length=1, max_length=80)]
+
+
+@router.post("/orders", status_code=201, summary="Market or limit buy")
+async def place_order(body: PlaceOrderRequest, service: Service, signer: SignedBy) -> OrderView:
+    """A market buy fills now from the cheapest offers up to `max_price_wei` (the rest is
+    dropped) or fails with 409 `no_offer_below_max_price`. A limit buy fills what it can
+    and rests until offers at or below its limit appear. Each fill carries the job terms
+    to open on chain."""
+    service.catalog.get(body.resource)
+    command = PlaceOrder(
+        order_id=new_id("ord_"),
+        owner=signer.address,
+        resource=body.resource,
+        kind=OrderKind(body.kind),
+        units=body.units,
+        max_price_wei=body.max_price_wei,
+        spec=body.spec,
+        all_or_none=body.all_or_none,
+    )
+    applied = await service.execute(command, signer)
+    assert applied.order is not None
+    return OrderView.of(applied.order, service.engine)
+
+
+@router.get("/orders/{order_id}", summary="Order status and fills")
+def get_order(order_id: OrderId, service: Service) -> OrderView:
+    return OrderView.of(service.engine.book.order(order_id), service.engine)
+
+
+@router.post("/orders/{order_id}/cancel", summary="Cancel a resting limit buy")
+async def cancel_order(order_id: OrderId, service: Service, signer: SignedBy) -> OrderView:
+    applied = await service.execute(CancelOrder(order_id=order_id, owner=signer.address), signer)
+    assert applied.order is not None
+    return OrderView.of(applied.order, service.engine)
+
+
+@router.get("/fills/{fill_id}", summary="A fill and the job terms to open on chain")
+def get_fill(fill_id: FillId, service: Service) -> FillView:
+    return FillView.of(service.engine.fill(fill_id), service.engine)
+
+
+@router.get(
+    "/fills/{fill_id}/input",
+    summary="The batch requests of a fill (for its provider)",
+    response_class=Response,
+    responses={200: {"content": {"application/jsonl": {}}}},
+)
+async def fill_input(fill_id: FillId, service: Service, signer: SignedBy) -> Response:
+    fill = service.engine.fill(fill_id)
+    if fill.provider.lower() != signer.address.lower():
+        raise NotOwner(f"fill {fill_id} is for {fill.provider}, not {signer.address}")
+    batch = service.engine.batches.for_order(fill.order_id)
+    if batch is None:
+        raise Conflict(f"fill {fill_id} is not part of a batch", field="fill_id")
+    content = await service.file_content(batch.input_file_id)
+    return Response(content, media_type="application/jsonl")
+
+
+class BatchResults(BaseModel):
+    results: list[RequestResult]
+
+
+class ResultsAccepted(BaseModel):
+    batch_id: str
+    status: str
+    output_file_id: str | None
+    error_file_id: str | None
+
+
+@router.post("/fills/{fill_id}/result", summary="The provider returns a batch's responses")
+async def fill_result(
+    fill_id: FillId, body: BatchResults, service: Service, signer: SignedBy
+) -> ResultsAccepted:
+    fill = service.engine.fill(fill_id)
+    batch = service.engine.batches.for_order(fill.order_id)
+    if batch is None:
+        raise Conflict(f"fill {fill_id} is not part of a batch", field="fill_id")
+    requests = parse_request_file(await service.file_content(batch.input_file_id))
+    output, errors, completed, failed = build_result_files(batch.batch_id, requests, body.results)
+    now = int(service.now())
+    rows = [
+        FileRow(new_id("file-"), batch.owner, "batch_output", name, len(data), now, data)
+        for name, data in (
+            (f"{batch.batch_id}_output.jsonl", output),
+            (f"{batch.batch_id}_error.jsonl", errors),
+        )
+        if data
+    ]
+    out_id = rows[0].id if output else None
+    err_id = rows[-1].id if errors else None
+    command = CompleteBatch(
+        batch_id=batch.batch_id,
+        provider=signer.address,
+        output_file_id=out_id,
+        error_file_id=err_id,
+        completed=completed,
+        failed=failed,
+    )
+    await service.execute(command, signer, files=rows)
+    return ResultsAccepted(
+        batch_id=batch.batch_id,
+        status=batch.status.value,
+        output_file_id=out_id,
+        error_file_id=err_id,
+    )

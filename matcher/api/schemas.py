@@ -1,0 +1,201 @@
+"""Request and response bodies of the market API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matcher.book.fill import Fill
+from matcher.book.offer import Offer
+from matcher.book.order import BuyOrder
+from matcher.book.order_book import MAX_CAPACITY_UNITS_PER_S, MAX_UNITS
+from matcher.engine.engine import Engine
+from matcher.terms import Bytes32Hex, JobTerms
+from protocol.pricing import MAX_PRICE_PER_UNIT_WEI, PricingStrategy
+
+Wei = Annotated[int, Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)]
+Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]
+Capacity = Annotated[float, Field(gt=0, le=MAX_CAPACITY_UNITS_PER_S)]
+ResourceId = Annotated[str, Field(min_length=1, max_length=64, examples=["llama-3-70b"])]
+ObjectId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterOfferRequest(_Request):
+    resource: ResourceId
+    strategy: PricingStrategy
+    capacity_units_per_s: Capacity
+    min_job_units: Units = 1
+
+
+class UpdateOfferRequest(_Request):
+    strategy: PricingStrategy | None = None
+    capacity_units_per_s: Capacity | None = None
+    min_job_units: Units | None = None
+
+
+class WithdrawOfferRequest(_Request):
+    offer_id: ObjectId
+
+
+class PlaceOrderRequest(_Request):
+    resource: ResourceId
+    kind: Literal["market", "limit"]
+    units: Units
+    max_price_wei: Wei
+    spec: Bytes32Hex = Field(description="keccak256 of the canonical job-spec JSON")
+    all_or_none: bool = False
+
+
+class OfferView(BaseModel):
+    offer_id: str
+    owner: str
+    resource: str
+    strategy: PricingStrategy
+    capacity_units_per_s: float
+    min_job_units: int
+    created_at: float
+    last_heartbeat: float
+    expires_at: float
+    price_wei: int = Field(description="its price at the current utilization")
+
+    @classmethod
+    def of(cls, offer: Offer, engine: Engine) -> OfferView:
+        u = engine.book.book(offer.resource).state.smoothed_u
+        return cls(
+            offer_id=offer.offer_id,
+            owner=offer.owner,
+            resource=offer.resource,
+            strategy=offer.strategy,
+            capacity_units_per_s=offer.capacity_units_per_s,
+            min_job_units=offer.min_job_units,
+            created_at=offer.created_at,
+            last_heartbeat=offer.last_heartbeat,
+            expires_at=offer.last_heartbeat + engine.config.heartbeat_ttl_s,
+            price_wei=offer.strategy.price_wei_at(u),
+        )
+
+
+class WithdrawnOffer(BaseModel):
+    offer_id: str
+    withdrawn: bool = True
+
+
+class FillView(BaseModel):
+    fill_id: str
+    order_id: str
+    offer_id: str
+    consumer: str
+    provider: str
+    resource: str
+    units: int
+    price_per_unit_wei: int
+    cost_wei: int
+    at: float
+    done_by: float
+    terms: JobTerms = Field(description="the JobTerms to open on chain (docs/protocol-types.md)")
+    job_id: str = Field(description="keccak256(abi.encode(terms))")
+    batch_id: str | None = None
+
+    @classmethod
+    def of(cls, fill: Fill, engine: Engine) -> FillView:
+        terms = engine.terms(fill)
+        batch = engine.batches.for_order(fill.order_id)
+        return cls(
+            fill_id=fill.fill_id,
+            order_id=fill.order_id,
+            offer_id=fill.offer_id,
+            consumer=fill.consumer,
+            provider=fill.provider,
+            resource=fill.resource,
+            units=fill.units,
+            price_per_unit_wei=fill.price_per_unit_wei,
+            cost_wei=fill.cost_wei,
+            at=fill.at,
+            done_by=fill.done_by,
+            terms=terms,
+            job_id=terms.job_id(),
+            batch_id=None if batch is None else batch.batch_id,
+        )
+
+
+class OrderView(BaseModel):
+    order_id: str
+    owner: str
+    resource: str
+    kind: str
+    units: int
+    filled_units: int
+    remaining_units: int
+    max_price_wei: int
+    spec: str
+    all_or_none: bool
+    status: str
+    created_at: float
+    fills: list[FillView]
+    batch_id: str | None = None
+
+    @classmethod
+    def of(cls, order: BuyOrder, engine: Engine) -> OrderView:
+        batch = engine.batches.for_order(order.order_id)
+        return cls(
+            order_id=order.order_id,
+            owner=order.owner,
+            resource=order.resource,
+            kind=order.kind.value,
+            units=order.units,
+            filled_units=order.filled_units,
+            remaining_units=order.remaining,
+            max_price_wei=order.max_price_wei,
+            spec=order.spec,
+            all_or_none=order.all_or_none,
+            status=order.status.value,
+            created_at=order.created_at,
+            fills=[FillView.of(f, engine) for f in order.fills],
+            batch_id=None if batch is None else batch.batch_id,
+        )
+
+
+class MarketView(BaseModel):
+    resource: str
+    unit: str
+    price_wei: int | None = Field(description="what a one-unit market buy pays now")
+    supply_units_per_s: float
+    demand_units_per_min: int
+    utilization: float
+    smoothed_utilization: float
+    pending_requests: int
+    pending_units: int
+    available_nodes: int
+    available_providers: int
+    average_price_24h_wei: int | None
+    volume_units: int
+
+
+class MarketList(BaseModel):
+    at: float
+    markets: list[MarketView]
+
+
+class HistoryPoint(BaseModel):
+    t: float = Field(description="bucket start, unix seconds")
+    average_price_wei: int
+    min_price_wei: int
+    max_price_wei: int
+    samples: int
+
+
+class MarketHistory(BaseModel):
+    resource: str
+    bucket_s: int
+    points: list[HistoryPoint]
+
+
+class ResourceView(BaseModel):
+    id: str
+    unit: str
+    description: str

@@ -1,0 +1,197 @@
+"""The matcher service: the engine, made durable and authenticated.
+
+Every change runs the same way: check the signature's nonce and the rate limit, let
+time act on the book (logged as a Sweep if it did anything), apply the command to the
+in-memory engine (refused commands change nothing), queue the command and the used
+nonce for the group-commit writer, and acknowledge only after that commit returned.
+Commands are applied and queued in one step without awaiting in between, so the log
+order is the apply order and a restart's replay rebuilds the same book.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matcher.auth.nonces import NonceRegistry
+from matcher.auth.rate_limit import RateLimiter
+from matcher.book.clock import Clock
+from matcher.book.resources import ResourceCatalog
+from matcher.engine.commands import Command, Sweep, command_adapter
+from matcher.engine.engine import Applied, Engine
+from matcher.errors import MatcherError, NotFound, StorageUnavailable
+from matcher.settings import MatcherSettings
+from matcher.storage.group_commit import WriteItem
+from matcher.storage.store import FileRow, Store
+
+log = logging.getLogger(__name__)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}{secrets.token_hex(12)}"
+
+
+def _file_record(row: FileRow) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "owner": row.owner,
+        "purpose": row.purpose,
+        "filename": row.filename,
+        "bytes": row.size_bytes,
+        "created_at": row.created_at,
+        "content": row.content,
+    }
+
+
+def _metadata_only(row: FileRow) -> FileRow:
+    return FileRow(row.id, row.owner, row.purpose, row.filename, row.size_bytes, row.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """A verified signature: who signed, and the nonce it spends."""
+
+    address: str
+    nonce: int
+    expiry: int
+
+
+class MatcherService:
+    def __init__(
+        self, settings: MatcherSettings, clock: Clock, catalog: ResourceCatalog | None = None
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.catalog = catalog or ResourceCatalog()
+        self.engine = Engine(self.catalog, settings.book)
+        self.nonces = NonceRegistry(settings.max_signature_ttl_s)
+        self.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+        self.store = Store(settings.database_url)
+        self.files: dict[str, FileRow] = {}
+        self._last_now = float("-inf")
+        self._sweeper: asyncio.Task[None] | None = None
+        self.restored_commands = 0
+
+    # -- life ----------------------------------------------------------------------
+
+    def restore(self) -> None:
+        """Replay the log: the book, batches and fills come back exactly as acknowledged."""
+        started = time.perf_counter()
+        count = 0
+        for logged in self.store.commands():
+            command = command_adapter.validate_json(logged.command)
+            if not isinstance(command, Sweep):
+                self.engine.advance(logged.at)
+            self.engine.apply(command, logged.at)
+            self._last_now = max(self._last_now, logged.at)
+            count += 1
+        now = self.now()
+        for used in self.store.nonces(now):
+            self.nonces.use(used.signer, used.nonce, used.expires_at)
+        self.files = {row.id: row for row in self.store.file_metadata()}
+        self.restored_commands = count
+        log.info("replayed %d commands in %.2f s", count, time.perf_counter() - started)
+
+    async def start(self) -> None:
+        self.store.writer.start()
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="matcher-sweeper")
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        self.store.close()
+
+    def now(self) -> float:
+        """The clock, never behind what the book has already seen."""
+        self._last_now = max(self._last_now, self.clock.now())
+        return self._last_now
+
+    # -- writes --------------------------------------------------------------------
+
+    def authorize(self, signer: Signer) -> None:
+        """Rate limit and replay checks; raises without spending anything."""
+        now = self.now()
+        self.limiter.take(signer.address.lower(), now)
+        self.nonces.check(signer.address, signer.nonce, signer.expiry, now)
+
+    async def execute(
+        self,
+        command: Command,
+        signer: Signer | None,
+        files: Sequence[FileRow] = (),
+    ) -> Applied:
+        """Apply `command` and return once it is on disk."""
+        failure = self.store.writer.failure
+        if failure is not None:
+            raise StorageUnavailable(f"storage failed ({failure}); restart the matcher")
+        now = self.now()
+        item = WriteItem()
+        if signer is not None:
+            self.nonces.check(signer.address, signer.nonce, signer.expiry, now)
+        swept = self.engine.advance(now)
+        if swept is not None:
+            item.commands.append((now, Sweep().model_dump_json()))
+        error: MatcherError | None = None
+        applied = Applied()
+        try:
+            applied = self.engine.apply(command, now)
+            item.commands.append((now, command.model_dump_json()))
+            for row in files:
+                self.files[row.id] = _metadata_only(row)
+                item.files.append(_file_record(row))
+        except MatcherError as exc:
+            error = exc
+        if signer is not None:
+            # A refused request spends its nonce too: a signature that failed once must
+            # not succeed later when the book has changed.
+            self.nonces.use(signer.address, signer.nonce, signer.expiry)
+            item.nonces.append((signer.address, signer.nonce, signer.expiry))
+        if item.commands or item.nonces or item.files:
+            await asyncio.wrap_future(self.store.writer.submit(item))
+        if error is not None:
+            raise error
+        return applied
+
+    async def store_file(self, row: FileRow) -> None:
+        """A file that is not part of a command (an uploaded batch input)."""
+        item = WriteItem(files=[_file_record(row)])
+        await asyncio.wrap_future(self.store.writer.submit(item))
+        self.files[row.id] = _metadata_only(row)
+
+    async def sweep(self) -> None:
+        now = self.now()
+        self.nonces.prune(now)
+        self.store.writer.prune_before = int(now)
+        if self.engine.advance(now) is not None:
+            item = WriteItem(commands=[(now, Sweep().model_dump_json())])
+            await asyncio.wrap_future(self.store.writer.submit(item))
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.sweep_interval_s)
+            try:
+                await self.sweep()
+            except StorageUnavailable:
+                log.exception("sweep could not be stored")
+
+    # -- reads ---------------------------------------------------------------------
+
+    def file(self, file_id: str, owner: str | None = None) -> FileRow:
+        row = self.files.get(file_id)
+        if row is None or (owner is not None and row.owner.lower() != owner.lower()):
+            raise NotFound(f"no file {file_id!r}", field="file_id")
+        return row
+
+    async def file_content(self, file_id: str) -> bytes:
+        content = await asyncio.to_thread(self.store.file_content, file_id)
+        if content is None:
+            raise NotFound(f"no file {file_id!r}", field="file_id")
+        return content
