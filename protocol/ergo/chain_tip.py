@@ -77,4 +77,5 @@ class ChainTip(BaseModel):
             pre_header = PreHeader(Header.from_json(self.pre_header_json()))
         except Exception as exc:  # sigma-rust raises its own JSON error types
             raise TxBuildError(f"block headers are not valid Ergo header JSON: {exc}") from exc
-        return ErgoStateContext(pre_header, headers, Parameters.default())
+        parameters = Parameters.default()  # type: ignore[no-untyped-call]  # stub lacks a type
+        return ErgoStateContext(pre_header, headers, parameters)

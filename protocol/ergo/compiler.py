@@ -29,8 +29,8 @@ def compile_script(
     build (Coll[Byte], Int, Long, GroupElement, Coll[GroupElement], ...) works unchanged.
     """
     ensure_jvm()
-    from java.util import HashMap  # type: ignore[import-not-found]  # noqa: PLC0415
-    from org.ergoplatform.appkit import (  # type: ignore[import-not-found]  # noqa: PLC0415
+    from java.util import HashMap  # type: ignore[import-not-found]
+    from org.ergoplatform.appkit import (  # type: ignore[import-not-found]
         ErgoValue,
         JavaHelpers,
     )
@@ -41,8 +41,14 @@ def compile_script(
     try:
         tree = JavaHelpers.compile(env, source, jpype.JByte(network_prefix))
     except jpype.JException as exc:
+        reason = _short(str(exc.getMessage()))
         raise CompileError(
-            f"contract {name!r} does not compile: {exc.getMessage()}; fix the ErgoScript "
-            "source or supply the missing constants"
+            f"contract {name!r} does not compile: {reason}; fix the ErgoScript source or "
+            "supply the missing constants"
         ) from exc
     return CompiledContract(name=name, tree_hex=bytes(tree.bytes()).hex())
+
+
+def _short(message: str) -> str:
+    """The compiler's message without the dump of its whole predefined environment."""
+    return " ".join(message.split(" in env Map(")[0].split())

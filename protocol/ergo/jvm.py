@@ -57,6 +57,6 @@ def ensure_jvm() -> None:
 
 
 def _class_path() -> list[str]:
-    from java.lang import System  # type: ignore[import-not-found]  # noqa: PLC0415
+    from java.lang import System  # type: ignore[import-not-found]
 
     return str(System.getProperty("java.class.path")).split(":")

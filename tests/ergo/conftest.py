@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from ergo_lib_python.chain import ErgoBox, ErgoBoxCandidate, NonMandatoryRegisterId
 from ergo_lib_python.ergo_tree import ErgoTree
-from ergo_lib_python.transaction import Transaction, UnsignedTransaction
+from ergo_lib_python.transaction import DataInput, Transaction, UnsignedTransaction
 from ergo_lib_python.wallet import SecretKey
+from ergo_wasm_validator import tx_json, validate_cases, validation_case
 
 from protocol.ergo.bank_tx import exchange_at_bank
 from protocol.ergo.collateral_terms import CollateralTerms
@@ -25,7 +26,6 @@ from protocol.ergo.signer import sign_plan
 from protocol.ergo.tx_plan import TxPlan, p2pk_tree
 from protocol.ergo.verdict import ErgoVerdict, VerdictOutcome
 from protocol.ergo.verdict_tx import publish_verdict
-from ergo_wasm_validator import tx_json, validate_cases, validation_case
 
 RATE = 1_000  # nanoERG per GPUC unit
 SUPPLY = 10**15
@@ -211,8 +211,12 @@ class World:
         )
         return self.accept(plan, [provider])[0]
 
-    def verdict(self, outcome: VerdictOutcome, units: int = 40, job: str = JOB, epoch: int = 1) -> ErgoVerdict:
-        return ErgoVerdict(jobId=job, outcome=outcome, units=units, resultHash=RESULT, epoch=epoch)
+    def verdict(
+        self, outcome: VerdictOutcome, units: int = 40, job: str = JOB, epoch: int = 1
+    ) -> ErgoVerdict:
+        return ErgoVerdict(
+            job_id=job, outcome=outcome, units=units, result_hash=RESULT, epoch=epoch
+        )
 
     def publish_plan(self, verdict: ErgoVerdict) -> TxPlan:
         return publish_verdict(
@@ -247,8 +251,6 @@ def with_data_boxes(plan: TxPlan, data_boxes: Sequence[ErgoBox]) -> TxPlan:
 
 
 def _rebuilt(plan: TxPlan, outputs: list[ErgoBoxCandidate], data: Sequence[ErgoBox]) -> TxPlan:
-    from ergo_lib_python.transaction import DataInput  # noqa: PLC0415
-
     unsigned = UnsignedTransaction(
         list(plan.unsigned.inputs), [DataInput(b.box_id) for b in data], outputs
     )

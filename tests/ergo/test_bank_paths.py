@@ -9,7 +9,7 @@ from ergo_lib_python.chain import ErgoBoxCandidate, Token
 from protocol.ergo.bank_state import BankState
 from protocol.ergo.bank_tx import exchange_at_bank
 from protocol.ergo.errors import TxBuildError
-from protocol.ergo.tx_plan import token_amount
+from protocol.ergo.tx_plan import TxPlan, token_amount
 
 pytestmark = pytest.mark.ergo
 
@@ -52,7 +52,7 @@ def test_redeem_at_the_rate_pays_erg_and_burns_circulation(world: World) -> None
     _reserve_covers(world)
 
 
-def _mint_plan(world: World, amount: int = 5_000):  # type: ignore[no-untyped-def]
+def _mint_plan(world: World, amount: int = 5_000) -> TxPlan:
     buyer = world.parties.consumer
     return exchange_at_bank(
         world.contracts,
@@ -82,7 +82,9 @@ def test_mint_that_underpays_the_rate_is_rejected(world: World) -> None:
         creation_height=change.creation_height,
         tokens=change.tokens,
     )
-    world.reject(with_output(with_output(plan, 0, cheap), 2, richer_change), [world.parties.consumer])
+    world.reject(
+        with_output(with_output(plan, 0, cheap), 2, richer_change), [world.parties.consumer]
+    )
 
 
 def test_mint_that_under_reports_circulation_is_rejected(world: World) -> None:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Parties, World, with_output, without_data_inputs
-from ergo_lib_python.chain import Constant, ErgoBoxCandidate, NonMandatoryRegisterId, Token, TokenId
+from conftest import Parties, World, with_data_boxes, with_output, without_data_inputs
+from ergo_lib_python.chain import (
+    Constant,
+    ErgoBox,
+    ErgoBoxCandidate,
+    NonMandatoryRegisterId,
+    Token,
+    TokenId,
+)
 
 from protocol.ergo.collateral_terms import CollateralTerms
 from protocol.ergo.collateral_tx import withdraw_collateral
 from protocol.ergo.escrow_tx import slash_for_fault
+from protocol.ergo.token_issue import fund_outputs
 from protocol.ergo.tx_plan import token_amount
 from protocol.ergo.verdict import VerdictOutcome
 
@@ -39,10 +47,14 @@ def test_withdraw_only_strictly_after_unlock_height(
 def test_withdraw_after_unlock_needs_the_provider_key(world: World) -> None:
     collateral = world.lock(unlock_in=1)
     world.ledger.advance(5)
-    world.reject(withdraw_collateral(collateral, height=world.ledger.height), [world.parties.stranger])
+    world.reject(
+        withdraw_collateral(collateral, height=world.ledger.height), [world.parties.stranger]
+    )
 
 
-def _fault_setup(world: World, stake: int = 2_000, slash_amount: int = 500):  # type: ignore[no-untyped-def]
+def _fault_setup(
+    world: World, stake: int = 2_000, slash_amount: int = 500
+) -> tuple[ErgoBox, ErgoBox, ErgoBox]:
     escrow = world.open_job(budget=1_000)
     collateral = world.lock(stake=stake, slash_amount=slash_amount)
     verdict = world.publish(world.verdict(VerdictOutcome.FAULT))
@@ -101,11 +113,9 @@ def test_slash_with_counterfeit_verdict_box_is_rejected(world: World) -> None:
     # Same registers, but the box carries a token anyone could mint instead of the NFT.
     forger = world.parties.stranger
     fake_id = bytes(world.wallet(forger).box_id).hex()
-    fake = world.ledger.genesis_box(
-        Parties.tree(forger), 10**9, [Token(TokenId(fake_id), 1)]
-    )
+    fake = world.ledger.genesis_box(Parties.tree(forger), 10**9, [Token(TokenId(fake_id), 1)])
     fake_verdict = world.accept(
-        __import__("protocol.ergo.token_issue", fromlist=["fund_outputs"]).fund_outputs(
+        fund_outputs(
             [fake],
             [
                 ErgoBoxCandidate(
@@ -122,8 +132,6 @@ def test_slash_with_counterfeit_verdict_box_is_rejected(world: World) -> None:
         [forger],
     )[0]
     plan = slash_for_fault(world.contracts, escrow, collateral, verdict, height=world.ledger.height)
-    from conftest import with_data_boxes  # noqa: PLC0415
-
     world.reject(with_data_boxes(plan, [fake_verdict]))
 
 

@@ -9,8 +9,10 @@ from ergo_lib_python.ergo_tree import ErgoTree
 from ergo_lib_python.transaction import UnsignedInput, UnsignedTransaction
 from ergo_wasm_validator import tx_json, validate_cases, validation_case
 
+from protocol.ergo.escrow_tx import release_escrow
 from protocol.ergo.signer import sign_plan
 from protocol.ergo.tx_plan import FEE, FEE_TREE_HEX, TxPlan
+from protocol.ergo.verdict import VerdictOutcome
 
 pytestmark = pytest.mark.ergo
 
@@ -49,9 +51,6 @@ def test_inventing_gpuc_is_rejected_by_validate_tx(world: World) -> None:
 
 
 def test_every_settlement_conserves_gpuc(world: World) -> None:
-    from protocol.ergo.escrow_tx import release_escrow  # noqa: PLC0415
-    from protocol.ergo.verdict import VerdictOutcome  # noqa: PLC0415
-
     escrow = world.open_job(budget=1_000)
     verdict = world.publish(world.verdict(VerdictOutcome.RELEASE, units=40))
     world.accept(release_escrow(world.contracts, escrow, verdict, height=world.ledger.height))
