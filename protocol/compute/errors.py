@@ -1,0 +1,33 @@
+"""Errors of the shared job-compute code (inputs, reference execution, formats)."""
+
+from __future__ import annotations
+
+from protocol.errors import InvalidInput, ProtocolError
+
+__all__ = [
+    "ComputeError",
+    "InvalidJobSpec",
+    "MalformedArray",
+    "MalformedInputs",
+    "ModelUnavailable",
+]
+
+
+class ComputeError(ProtocolError):
+    """Base of every error raised by ``protocol.compute``."""
+
+
+class InvalidJobSpec(ComputeError, InvalidInput):
+    """A job spec is not one this protocol version can run (kind, field or range)."""
+
+
+class MalformedArray(ComputeError, InvalidInput):
+    """Bytes are not the ``.npy`` array the job's format requires (shape, dtype, values)."""
+
+
+class MalformedInputs(ComputeError, InvalidInput):
+    """An embeddings job's input file does not decode, or does not match its spec."""
+
+
+class ModelUnavailable(ComputeError):
+    """A reference model cannot be loaded on this machine (package or library missing)."""
