@@ -7,11 +7,22 @@ a :class:`ProtocolError` too, so callers can catch one base.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 __all__ = [
+    "ChainUnreachable",
     "ContractError",
+    "DeploymentError",
+    "InsufficientFunds",
     "InvalidInput",
+    "LocalChainError",
+    "ManifestError",
     "ProtocolError",
     "SignatureError",
+    "TransactionFailed",
+    "TransactionTimeout",
+    "WalletError",
+    "WrongChain",
 ]
 
 
@@ -28,4 +39,73 @@ class SignatureError(ProtocolError):
 
 
 class ContractError(ProtocolError):
-    """A contract reverted with a custom error; subclasses carry its decoded values."""
+    """A contract reverted with a custom error; subclasses carry its decoded values.
+
+    Subclasses (generated in protocol.contract_errors) set ``signature``, ``selector``,
+    ``abi_types`` and ``field_names`` and store each decoded value under its
+    parameter's snake_case name.
+    """
+
+    signature: ClassVar[str] = ""
+    selector: ClassVar[bytes] = b""
+    abi_types: ClassVar[tuple[str, ...]] = ()
+    field_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *values: object) -> None:
+        self.values: tuple[object, ...] = values
+        super().__init__(self.describe())
+
+    @classmethod
+    def summary(cls) -> str:
+        """The error's NatSpec, one line."""
+        return " ".join((cls.__doc__ or "").split())
+
+    def fields(self) -> dict[str, object]:
+        return dict(zip(self.field_names, self.values, strict=False))
+
+    def describe(self) -> str:
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in self.fields().items())
+        head = f"{type(self).__name__}({shown})" if shown else type(self).__name__
+        return f"{head}: {self.summary()}"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    return str(value)
+
+
+class ChainUnreachable(ProtocolError):
+    """The JSON-RPC endpoint did not answer."""
+
+
+class WrongChain(ProtocolError):
+    """The connected chain is not the one expected (chain id or deployed code differ)."""
+
+
+class ManifestError(ProtocolError):
+    """A deployment manifest is missing, malformed or does not match the chain."""
+
+
+class DeploymentError(ProtocolError):
+    """Deploying or wiring the contract set failed."""
+
+
+class WalletError(ProtocolError):
+    """No usable key: keystore missing or unreadable, wrong password, bad hex key."""
+
+
+class InsufficientFunds(ProtocolError):
+    """The sender's ETH does not cover value plus the maximum gas cost."""
+
+
+class TransactionTimeout(ProtocolError):
+    """A sent transaction was not mined (or not confirmed) in time; it may still be mined."""
+
+
+class TransactionFailed(ProtocolError):
+    """A mined transaction reverted (its status is 0) although its preflight passed."""
+
+
+class LocalChainError(ProtocolError):
+    """The local anvil chain could not be started or stopped."""

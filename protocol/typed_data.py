@@ -27,11 +27,13 @@ __all__ = [
     "JobStatus",
     "JobTerms",
     "Outcome",
+    "Permit",
     "Receipt",
     "Verdict",
     "VerdictBatch",
     "VerdictItem",
     "job_id",
+    "permit_digest",
     "receipt_digest",
     "recover_signer",
     "sign_digest",
@@ -41,6 +43,9 @@ __all__ = [
 
 DOMAIN_NAME = "GPUC JobEscrow"
 DOMAIN_VERSION = "1"
+# GPUCredit's ERC-2612 domain (ERC20Permit("GPU Credit"), version "1").
+CREDIT_DOMAIN_NAME = "GPU Credit"
+CREDIT_DOMAIN_VERSION = "1"
 
 # secp256k1 group order; OpenZeppelin rejects s > N/2.
 _SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -196,6 +201,28 @@ class VerdictBatch(_Typed):
     epoch: Uint64
 
 
+class Permit(_Typed):
+    """ERC-2612 permit: ``owner`` lets ``spender`` move ``value`` credits until ``deadline``."""
+
+    owner: str
+    spender: str
+    value: Uint256
+    nonce: Uint256
+    deadline: Uint256
+
+    _addrs = field_validator("owner", "spender", mode="before")(_as_address)
+
+
+_PERMIT_TYPES = {
+    "Permit": [
+        {"name": "owner", "type": "address"},
+        {"name": "spender", "type": "address"},
+        {"name": "value", "type": "uint256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ]
+}
+
 _RECEIPT_TYPES = {
     "Receipt": [
         {"name": "jobId", "type": "bytes32"},
@@ -229,10 +256,11 @@ _VERDICT_BATCH_TYPES = {
 }
 
 
-def _digest(domain: Domain, types: dict[str, Any], message: dict[str, Any]) -> bytes:
-    signable = encode_typed_data(
-        domain_data=domain.as_eip712(), message_types=types, message_data=message
-    )
+def _digest(
+    domain: Domain | dict[str, Any], types: dict[str, Any], message: dict[str, Any]
+) -> bytes:
+    domain_data = domain.as_eip712() if isinstance(domain, Domain) else domain
+    signable = encode_typed_data(domain_data=domain_data, message_types=types, message_data=message)
     return _hash_eip191_message(signable)
 
 
@@ -264,6 +292,24 @@ def verdict_digest(domain: Domain, verdict: Verdict) -> bytes:
 def verdict_batch_digest(domain: Domain, batch: VerdictBatch) -> bytes:
     message = {"items": [_item_message(i) for i in batch.items], "epoch": batch.epoch}
     return _digest(domain, _VERDICT_BATCH_TYPES, message)
+
+
+def permit_digest(chain_id: int, credit: str, permit: Permit) -> bytes:
+    """Digest GPUCredit.permit checks (the token's own domain, not the escrow's)."""
+    domain = {
+        "name": CREDIT_DOMAIN_NAME,
+        "version": CREDIT_DOMAIN_VERSION,
+        "chainId": chain_id,
+        "verifyingContract": _as_address(credit),
+    }
+    message = {
+        "owner": permit.owner,
+        "spender": permit.spender,
+        "value": permit.value,
+        "nonce": permit.nonce,
+        "deadline": permit.deadline,
+    }
+    return _digest(domain, _PERMIT_TYPES, message)
 
 
 def sign_digest(private_key: bytes | str, digest: bytes) -> bytes:

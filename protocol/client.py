@@ -1,0 +1,155 @@
+"""The SDK's entry point: one chain connection, its manifest and the bound contracts.
+
+protocol = Protocol.connect("http://127.0.0.1:8545")
+consumer = Consumer(protocol, Wallet.from_env())
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from web3 import Web3
+
+from protocol.contract_errors import UnknownJob
+from protocol.contracts import ProtocolContracts
+from protocol.errors import InvalidInput
+from protocol.manifest import DEFAULT_DEPLOYMENTS_DIR, Manifest, load_manifest, load_manifest_file
+from protocol.rpc import connect
+from protocol.tx.fees import FeeOracle
+from protocol.tx.nonces import NonceTracker
+from protocol.tx.sender import TxSender
+from protocol.typed_data import Domain, JobTerms, job_id
+from protocol.views import JobState
+from protocol.wallet import Wallet
+
+__all__ = ["JobRef", "Protocol", "TxOptions", "parse_job_id"]
+
+JobRef = JobTerms | bytes | str
+
+
+def parse_job_id(value: bytes | str) -> bytes:
+    """A job id from 32 bytes or 0x + 64 hex digits."""
+    if isinstance(value, bytes):
+        raw = value
+    else:
+        text = value.strip().removeprefix("0x").removeprefix("0X")
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raw = b""
+    if len(raw) != 32:
+        raise InvalidInput(f"job id {value!r} is not 0x followed by 64 hex digits")
+    return raw
+
+
+class TxOptions:
+    """How transactions are sent: gas margin, confirmations, timeout."""
+
+    def __init__(
+        self, *, gas_margin: float = 1.2, confirmations: int = 1, timeout: float = 120.0
+    ) -> None:
+        self.gas_margin = gas_margin
+        self.confirmations = confirmations
+        self.timeout = timeout
+
+
+class Protocol:
+    """A connected, checked deployment."""
+
+    def __init__(self, w3: Web3, manifest: Manifest, options: TxOptions | None = None) -> None:
+        self.w3 = w3
+        self.manifest = manifest
+        self.options = options or TxOptions()
+        self.contracts = ProtocolContracts(w3, manifest)
+        self.domain = Domain(
+            chain_id=manifest.chain_id, verifying_contract=self.contracts.escrow.address
+        )
+        # Shared by every sender of this process: one nonce counter per key.
+        self.nonces = NonceTracker(w3)
+        self.fees = FeeOracle(w3)
+
+    @classmethod
+    def connect(
+        cls,
+        rpc_url: str,
+        *,
+        deployments_dir: Path = DEFAULT_DEPLOYMENTS_DIR,
+        manifest_file: Path | None = None,
+        chain_id: int | None = None,
+        options: TxOptions | None = None,
+    ) -> Protocol:
+        """Connect to ``rpc_url`` and load its manifest (by chain id, or ``manifest_file``)."""
+        w3 = connect(rpc_url, expect_chain_id=chain_id)
+        if manifest_file is not None:
+            manifest = load_manifest_file(w3, manifest_file)
+        else:
+            manifest = load_manifest(w3, deployments_dir, chain_id=chain_id)
+        return cls(w3, manifest, options)
+
+    def sender(self, wallet: Wallet) -> TxSender:
+        return TxSender(
+            self.w3,
+            wallet,
+            nonces=self.nonces,
+            fees=self.fees,
+            gas_margin=self.options.gas_margin,
+            confirmations=self.options.confirmations,
+            timeout=self.options.timeout,
+        )
+
+    # ------------------------------------------------------------------ reads
+
+    @property
+    def chain_id(self) -> int:
+        return self.manifest.chain_id
+
+    def now(self) -> int:
+        """Timestamp of the latest block (the contracts' notion of now)."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def eth_balance(self, address: str) -> int:
+        return int(self.w3.eth.get_balance(address))  # type: ignore[arg-type]
+
+    def credit_balance(self, address: str) -> int:
+        return int(self.contracts.credit.read("balanceOf", address))
+
+    def claimable(self, address: str) -> int:
+        return int(self.contracts.escrow.read("claimable", address))
+
+    def job(self, job: JobRef) -> JobState:
+        jid = job_id(job) if isinstance(job, JobTerms) else parse_job_id(job)
+        status, delivered_at, units = self.contracts.escrow.read("jobs", jid)
+        committed = bytes(self.contracts.escrow.read("committedResult", jid))
+        return JobState(
+            job_id=jid,
+            status=int(status),
+            delivered_at=int(delivered_at),
+            units=int(units),
+            committed_result=committed,
+        )
+
+    def terms(self, job: JobRef) -> JobTerms:
+        """The terms of a job, given them or its id (rebuilt from its JobOpened log)."""
+        if isinstance(job, JobTerms):
+            return job
+        jid = parse_job_id(job)
+        event = self.contracts.escrow.contract.events.JobOpened()
+        logs = event.get_logs(argument_filters={"jobId": jid}, from_block=self.manifest.block)
+        if not logs:
+            raise UnknownJob(jid)
+        return _terms_from_log(logs[0]["args"]["terms"])
+
+
+def _terms_from_log(raw: Any) -> JobTerms:
+    fields = dict(raw)
+    return JobTerms(
+        consumer=fields["consumer"],
+        provider=fields["provider"],
+        budget=fields["budget"],
+        price_per_unit=fields["pricePerUnit"],
+        accept_deadline=fields["acceptDeadline"],
+        deadline=fields["deadline"],
+        spec=bytes(fields["spec"]),
+        salt=fields["salt"],
+    )

@@ -1,0 +1,25 @@
+"""Gather the inputs of protocol.contract_errors_codegen from a checkout (file I/O only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from protocol.artifacts import CONTRACT_NAMES, load_artifact
+from protocol.contract_errors_codegen import collect_errors, natspec_summaries, render_module
+
+__all__ = ["TARGET", "render_from_tree"]
+
+TARGET = Path("protocol") / "contract_errors.py"
+
+
+def _solidity_sources(root: Path) -> list[str]:
+    # Our interfaces first so their NatSpec wins, then OpenZeppelin in a stable order.
+    ours = sorted((root / "contracts" / "src").rglob("*.sol"))
+    oz = sorted((root / "node_modules" / "@openzeppelin" / "contracts").rglob("*.sol"))
+    return [p.read_text() for p in (*ours, *oz)]
+
+
+def render_from_tree(root: Path) -> str:
+    abis = {name: load_artifact(name).abi for name in CONTRACT_NAMES}
+    errors = collect_errors(abis, natspec_summaries(_solidity_sources(root)))
+    return render_module(errors)

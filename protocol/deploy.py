@@ -1,0 +1,131 @@
+"""Deploy and wire the whole contract set, then write the manifest.
+
+Order: CreditSale (which creates GPUCredit), ProviderStaking, OracleCommittee, JobEscrow,
+then ProviderStaking.setEscrow. Every step is preflighted, so a bad parameter raises the
+contract's own error (BpsTooHigh, UnbondingTooShort, InvalidThreshold, ...) before the
+step is sent. If an owner other than the deployer is configured, ownership is handed over
+with Ownable2Step's transferOwnership once wiring is done (the owner must accept).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from eth_abi.abi import encode as abi_encode
+from eth_utils.abi import get_abi_input_types
+
+from protocol.artifacts import CONTRACT_NAMES, load_artifact
+from protocol.contracts import BoundContract
+from protocol.deploy_config import DeployConfig
+from protocol.errors import DeploymentError
+from protocol.manifest import (
+    DEFAULT_DEPLOYMENTS_DIR,
+    ContractRecord,
+    Manifest,
+    code_hash,
+    write_manifest,
+)
+from protocol.tx.request import deploy_request
+from protocol.tx.sender import TxSender
+
+__all__ = ["deploy", "deploy_and_write"]
+
+
+def _constructor_args(name: str, args: list[Any]) -> bytes:
+    abi = load_artifact(name).abi
+    constructor = next((e for e in abi if e.get("type") == "constructor"), None)
+    types = get_abi_input_types(constructor) if constructor else []  # type: ignore[arg-type]
+    return abi_encode(types, args)
+
+
+def _deploy_one(sender: TxSender, name: str, args: list[Any]) -> str:
+    request = deploy_request(load_artifact(name).bytecode, _constructor_args(name, args), name)
+    mined = sender.send(request)
+    if mined.contract_address is None:
+        raise DeploymentError(f"deploying {name} produced no contract address ({mined.tx_hash})")
+    return mined.contract_address
+
+
+def deploy(sender: TxSender, config: DeployConfig | None = None) -> Manifest:
+    """Deploy everything from ``sender``'s account; returns the (unwritten) manifest."""
+    config = config or DeployConfig()
+    w3 = sender.w3
+    deployer = sender.address
+    treasury = config.treasury or deployer
+    members = list(config.committee_members) or [deployer]
+    start_block = int(w3.eth.block_number) + 1
+
+    sale_address = _deploy_one(
+        sender,
+        "CreditSale",
+        [config.reserve_asset, config.reserve_per_credit, treasury, config.spread_bps, deployer],
+    )
+    credit_address = BoundContract(w3, "CreditSale", sale_address).read("credit")
+    staking_address = _deploy_one(
+        sender, "ProviderStaking", [credit_address, config.unbonding_delay, deployer]
+    )
+    committee_address = _deploy_one(
+        sender, "OracleCommittee", [deployer, members, config.committee_threshold]
+    )
+    escrow_config = (
+        credit_address,
+        staking_address,
+        committee_address,
+        treasury,
+        config.fee_bps,
+        config.burn_bps,
+        config.collateral_bps,
+        config.slash_burn_bps,
+        config.dispute_window,
+        config.max_job_duration,
+    )
+    escrow_address = _deploy_one(sender, "JobEscrow", [escrow_config])
+    staking = BoundContract(w3, "ProviderStaking", staking_address)
+    sender.send(staking.tx("setEscrow", escrow_address))
+
+    owner = config.owner or deployer
+    if owner != deployer:
+        for name, address in (
+            ("CreditSale", sale_address),
+            ("ProviderStaking", staking_address),
+            ("OracleCommittee", committee_address),
+        ):
+            sender.send(BoundContract(w3, name, address).tx("transferOwnership", owner))
+
+    addresses = {
+        "GPUCredit": credit_address,
+        "CreditSale": sale_address,
+        "ProviderStaking": staking_address,
+        "OracleCommittee": committee_address,
+        "JobEscrow": escrow_address,
+    }
+    return Manifest(
+        chain_id=sender.chain_id,
+        block=start_block,
+        deployer=deployer,
+        sources_hash=load_artifact("JobEscrow").sources_hash,
+        contracts={
+            name: ContractRecord(
+                address=addresses[name],
+                abi_hash=load_artifact(name).abi_hash,
+                code_hash=code_hash(w3, addresses[name]),
+            )
+            for name in CONTRACT_NAMES
+        },
+        config={
+            **config.model_dump(mode="json"),
+            "treasury": treasury,
+            "owner": owner,
+            "committee_members": members,
+        },
+    )
+
+
+def deploy_and_write(
+    sender: TxSender,
+    config: DeployConfig | None = None,
+    directory: Path = DEFAULT_DEPLOYMENTS_DIR,
+) -> tuple[Manifest, Path]:
+    manifest = deploy(sender, config)
+    return manifest, write_manifest(manifest, directory)

@@ -1,0 +1,52 @@
+"""Connect to a JSON-RPC chain and check it is the chain we expect."""
+
+from __future__ import annotations
+
+import requests
+from web3 import HTTPProvider, Web3
+from web3.exceptions import Web3Exception
+from web3.providers.rpc.utils import ExceptionRetryConfiguration
+
+from protocol.errors import ChainUnreachable, InvalidInput, WrongChain
+
+__all__ = ["chain_id_of", "connect"]
+
+
+def connect(url: str, *, expect_chain_id: int | None = None, timeout: float = 10.0) -> Web3:
+    """A Web3 bound to ``url`` that has answered eth_chainId.
+
+    Raises ChainUnreachable when nothing answers, WrongChain when ``expect_chain_id``
+    is given and differs.
+    """
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"RPC URL {url!r} must start with http:// or https://")
+    provider = HTTPProvider(
+        url,
+        request_kwargs={"timeout": timeout},
+        # Retries resend identical bytes (safe for sendRawTransaction); keep them few so an
+        # unreachable URL fails within seconds.
+        exception_retry_configuration=ExceptionRetryConfiguration(
+            errors=(ConnectionError, requests.HTTPError, requests.Timeout),
+            retries=2,
+            backoff_factor=0.1,
+        ),
+    )
+    w3 = Web3(provider)
+    actual = chain_id_of(w3)
+    if expect_chain_id is not None and actual != expect_chain_id:
+        raise WrongChain(
+            f"{url} is chain {actual}, expected chain {expect_chain_id}: "
+            "point the RPC URL at the right chain or change the expected chain id"
+        )
+    return w3
+
+
+def chain_id_of(w3: Web3) -> int:
+    url = getattr(w3.provider, "endpoint_uri", "the RPC endpoint")
+    try:
+        return int(w3.eth.chain_id)
+    except (requests.RequestException, Web3Exception, OSError, ValueError) as exc:
+        raise ChainUnreachable(
+            f"cannot reach a JSON-RPC chain at {url} ({type(exc).__name__}): "
+            "check the URL and that the node is running"
+        ) from exc

@@ -1,0 +1,262 @@
+"""Send transactions from one key: preflight, estimate, sign, broadcast, wait.
+
+Each step is its own method so a crash-safe manager can persist the signed bytes
+between ``prepare`` and ``broadcast`` and resend them later. ``send`` runs them all.
+A revert found by the preflight eth_call raises its ContractError before any nonce is
+taken or anything is sent.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import requests
+from eth_utils.address import to_checksum_address
+from pydantic import BaseModel, ConfigDict, Field
+from web3 import Web3
+from web3.types import RPCEndpoint
+
+from protocol.errors import ChainUnreachable, InvalidInput, TransactionFailed, TransactionTimeout
+from protocol.tx.fees import FeeOracle, Fees
+from protocol.tx.node_errors import NodeRejected, error_from_rpc
+from protocol.tx.nonces import NonceTracker
+from protocol.tx.request import TxRequest
+from protocol.wallet import Wallet
+
+__all__ = ["MinedTx", "SignedTx", "TxSender"]
+
+
+class SignedTx(BaseModel):
+    """Signed bytes ready to broadcast (and to persist before broadcasting)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    sender: str
+    nonce: int
+    gas: int
+    tx_hash: str
+    raw: bytes
+
+
+class MinedTx(BaseModel):
+    """A mined, successful transaction."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    label: str
+    tx_hash: str
+    block_number: int
+    gas_used: int
+    effective_gas_price: int
+    contract_address: str | None = None
+    receipt: Any = Field(repr=False)  # web3's TxReceipt, for decoding events
+
+    @property
+    def fee_paid(self) -> int:
+        return self.gas_used * self.effective_gas_price
+
+
+class TxSender:
+    """Transactions from ``wallet`` over ``w3``."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        wallet: Wallet,
+        *,
+        nonces: NonceTracker | None = None,
+        fees: FeeOracle | None = None,
+        gas_margin: float = 1.2,
+        confirmations: int = 1,
+        timeout: float = 120.0,
+        poll_interval: float = 0.02,
+    ) -> None:
+        if gas_margin < 1.0:
+            raise InvalidInput(f"gas margin {gas_margin} is below 1.0: use at least 1.0")
+        if confirmations < 1:
+            raise InvalidInput(f"confirmations must be at least 1, got {confirmations}")
+        self.w3 = w3
+        self.wallet = wallet
+        self.nonces = nonces or NonceTracker(w3)
+        self.fee_oracle = fees or FeeOracle(w3)
+        self.gas_margin = gas_margin
+        self.confirmations = confirmations
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self._chain_id: int | None = None
+
+    @property
+    def address(self) -> str:
+        return self.wallet.address
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self._rpc("eth_chainId", [], "eth_chainId"), 16)
+        return self._chain_id
+
+    # ------------------------------------------------------------------ steps
+
+    def preflight(self, request: TxRequest) -> bytes:
+        """eth_call the request; a revert raises its ContractError. Returns the call's output."""
+        result = self._rpc("eth_call", [request.as_call(self.address), "latest"], request.label)
+        return bytes.fromhex(str(result)[2:])
+
+    def estimate_gas(self, request: TxRequest) -> int:
+        """eth_estimateGas times the margin."""
+        estimate = int(
+            self._rpc("eth_estimateGas", [request.as_call(self.address)], request.label), 16
+        )
+        return math.ceil(estimate * self.gas_margin)
+
+    def build(self, request: TxRequest, *, nonce: int, gas: int, fees: Fees) -> dict[str, Any]:
+        """The unsigned EIP-1559 transaction."""
+        tx: dict[str, Any] = {
+            "type": 2,
+            "chainId": self.chain_id,
+            "nonce": nonce,
+            "gas": gas,
+            "maxFeePerGas": fees.max_fee_per_gas,
+            "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
+            "value": request.value,
+            "data": request.data,
+        }
+        if request.to is not None:
+            tx["to"] = request.to
+        return tx
+
+    def sign(self, tx: dict[str, Any], label: str) -> SignedTx:
+        signed = self.wallet.sign_transaction(tx)
+        return SignedTx(
+            label=label,
+            sender=self.address,
+            nonce=int(tx["nonce"]),
+            gas=int(tx["gas"]),
+            tx_hash="0x" + bytes(signed.hash).hex(),
+            raw=bytes(signed.raw_transaction),
+        )
+
+    def prepare(
+        self, request: TxRequest, *, preflight: bool = True, gas: int | None = None
+    ) -> SignedTx:
+        """Preflight, estimate, take a nonce and sign. Nothing is sent.
+
+        ``preflight=False`` with an explicit ``gas`` skips both node calls, for pipelines
+        whose later transactions depend on earlier ones not yet mined.
+        """
+        if preflight:
+            self.preflight(request)
+        if gas is None:
+            gas = self.estimate_gas(request)
+        fees = self.fee_oracle.fees()
+        nonce = self.nonces.take(self.address)
+        return self.sign(self.build(request, nonce=nonce, gas=gas, fees=fees), request.label)
+
+    def broadcast(self, signed: SignedTx) -> str:
+        """eth_sendRawTransaction; 'already known' counts as sent (same bytes, same hash)."""
+        try:
+            self._rpc("eth_sendRawTransaction", ["0x" + signed.raw.hex()], signed.label)
+        except NodeRejected as exc:
+            if "already known" in str(exc).lower():
+                return signed.tx_hash
+            self.nonces.forget(self.address)
+            raise
+        except BaseException:
+            self.nonces.forget(self.address)
+            raise
+        return signed.tx_hash
+
+    def wait(
+        self,
+        tx_hash: str,
+        *,
+        label: str = "transaction",
+        confirmations: int | None = None,
+        timeout: float | None = None,
+    ) -> MinedTx:
+        """Wait until the receipt is ``confirmations`` blocks deep; raise on revert or timeout."""
+        confirmations = confirmations or self.confirmations
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while True:
+            receipt = self._receipt(tx_hash, label)
+            if receipt is not None:
+                mined_in = int(receipt["blockNumber"], 16)
+                if confirmations <= 1 or self._head(label) - mined_in + 1 >= confirmations:
+                    return self._mined(receipt, label)
+            if time.monotonic() >= deadline:
+                state = "mined but not confirmed" if receipt is not None else "not mined"
+                raise TransactionTimeout(
+                    f"{label} {tx_hash} {state} after {timeout:g} s "
+                    f"(wanted {confirmations} confirmation(s)); it may still be mined: "
+                    "check it later or raise the timeout"
+                )
+            time.sleep(self.poll_interval)
+
+    def send(
+        self,
+        request: TxRequest,
+        *,
+        preflight: bool = True,
+        gas: int | None = None,
+        confirmations: int | None = None,
+        timeout: float | None = None,
+    ) -> MinedTx:
+        signed = self.prepare(request, preflight=preflight, gas=gas)
+        tx_hash = self.broadcast(signed)
+        return self.wait(tx_hash, label=signed.label, confirmations=confirmations, timeout=timeout)
+
+    # ------------------------------------------------------------------ node access
+
+    def _rpc(self, method: str, params: list[Any], label: str) -> Any:
+        try:
+            response = self.w3.provider.make_request(RPCEndpoint(method), params)
+        except (requests.RequestException, OSError) as exc:
+            url = getattr(self.w3.provider, "endpoint_uri", "the node")
+            raise ChainUnreachable(
+                f"{label}: lost the JSON-RPC chain at {url} ({type(exc).__name__}); "
+                "check that the node is running"
+            ) from exc
+        if "error" in response:
+            raise error_from_rpc(dict(response["error"]), label)
+        return response.get("result")
+
+    def _receipt(self, tx_hash: str, label: str) -> dict[str, Any] | None:
+        result = self._rpc("eth_getTransactionReceipt", [tx_hash], label)
+        return dict(result) if result else None
+
+    def _head(self, label: str) -> int:
+        return int(self._rpc("eth_blockNumber", [], label), 16)
+
+    def _mined(self, raw: dict[str, Any], label: str) -> MinedTx:
+        receipt = self.w3.eth.get_transaction_receipt(raw["transactionHash"])
+        if int(receipt["status"]) != 1:
+            raise TransactionFailed(
+                f"{label} {raw['transactionHash']} was mined in block "
+                f"{int(raw['blockNumber'], 16)} but reverted (state changed after the "
+                f"preflight): {self._replay_reason(raw)}"
+            )
+        address = receipt.get("contractAddress")
+        return MinedTx(
+            label=label,
+            tx_hash=str(raw["transactionHash"]),
+            block_number=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]),
+            effective_gas_price=int(receipt.get("effectiveGasPrice", 0)),
+            contract_address=to_checksum_address(address) if address else None,
+            receipt=receipt,
+        )
+
+    def _replay_reason(self, raw: dict[str, Any]) -> str:
+        """Re-run the failed transaction on the state before its block to name the error."""
+        tx = self._rpc("eth_getTransactionByHash", [raw["transactionHash"]], "replay")
+        call = {k: tx[k] for k in ("from", "to", "input", "value", "gas") if tx.get(k)}
+        block = hex(int(raw["blockNumber"], 16) - 1)
+        try:
+            self._rpc("eth_call", [call, block], "replay")
+        except Exception as exc:  # the reason is whatever the replay raises
+            return str(exc)
+        return "the replay did not revert (an earlier transaction in the block changed the state)"

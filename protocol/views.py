@@ -1,0 +1,60 @@
+"""Read models the roles return: job state, balances, stake. Plain data, JSON-ready."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, field_serializer
+
+from protocol.typed_data import JobStatus
+
+__all__ = ["Balances", "JobState", "ProviderStatus"]
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class JobState(_View):
+    """A job's on-chain slot."""
+
+    job_id: bytes
+    status: int
+    delivered_at: int
+    units: int
+    committed_result: bytes
+
+    @property
+    def status_name(self) -> str:
+        return JobStatus.NAMES[self.status]
+
+    @property
+    def exists(self) -> bool:
+        return self.status != JobStatus.NONE
+
+    @field_serializer("job_id", "committed_result")
+    def _hex(self, value: bytes) -> str:
+        return "0x" + value.hex()
+
+
+class Balances(_View):
+    """What an account holds, in wei."""
+
+    address: str
+    eth: int
+    credits: int
+    claimable: int
+
+
+class ProviderStatus(_View):
+    """A provider's stake by state, and what it has earned and not yet claimed."""
+
+    address: str
+    free: int
+    locked: int
+    unbonding: int
+    unbonding_ready_at: int
+    claimable: int
+    credits: int
+
+    @property
+    def total_stake(self) -> int:
+        return self.free + self.locked + self.unbonding
