@@ -29,17 +29,15 @@ def compile_script(
     build (Coll[Byte], Int, Long, GroupElement, Coll[GroupElement], ...) works unchanged.
     """
     ensure_jvm()
-    from java.util import HashMap  # type: ignore[import-not-found]
-    from org.ergoplatform.appkit import (  # type: ignore[import-not-found]
-        ErgoValue,
-        JavaHelpers,
-    )
+    hash_map = jpype.JClass("java.util.HashMap")
+    ergo_value = jpype.JClass("org.ergoplatform.appkit.ErgoValue")
+    java_helpers = jpype.JClass("org.ergoplatform.appkit.JavaHelpers")
 
-    env = HashMap()
+    env = hash_map()
     for key, constant in constants.items():
-        env.put(key, ErgoValue.fromHex(bytes(constant).hex()).getValue())
+        env.put(key, ergo_value.fromHex(bytes(constant).hex()).getValue())
     try:
-        tree = JavaHelpers.compile(env, source, jpype.JByte(network_prefix))
+        tree = java_helpers.compile(env, source, jpype.JByte(network_prefix))
     except jpype.JException as exc:
         reason = _short(str(exc.getMessage()))
         raise CompileError(

@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 
 import jpype
-import jpype.imports  # registers the java.* and org.* import hooks
 
 from protocol.ergo.errors import JvmError
 
@@ -57,6 +56,6 @@ def ensure_jvm() -> None:
 
 
 def _class_path() -> list[str]:
-    from java.lang import System  # type: ignore[import-not-found]
+    system = jpype.JClass("java.lang.System")
 
-    return str(System.getProperty("java.class.path")).split(":")
+    return str(system.getProperty("java.class.path")).split(":")

@@ -62,7 +62,8 @@ class OfflineLedger:
         return list(self._utxo.values())
 
     def apply(self, tx: Transaction) -> list[ErgoBox]:
-        """Spend the inputs, add the outputs; nothing changes if an input is missing."""
+        """Spend the inputs, add the outputs and mine them in a block of their own (so the
+        next transaction sees its inputs below HEIGHT); nothing changes if an input is missing."""
         spent = [str(i.box_id) for i in tx.inputs]
         for box_id in spent:
             self.box(box_id)
@@ -71,4 +72,5 @@ class OfflineLedger:
         outputs = list(tx.outputs)
         for box in outputs:
             self._utxo[str(box.box_id)] = box
+        self._next_height += 1
         return outputs
