@@ -15,7 +15,11 @@ def test_embeddings_are_unit_rows_of_the_model_dimension() -> None:
 
 def test_meaning_decides_similarity() -> None:
     food, bread, baby = load_embedder("all-MiniLM-L6-v2").embed(
-        ["A man is eating food.", "A man is eating a piece of bread.", "The girl is carrying a baby."]
+        [
+            "A man is eating food.",
+            "A man is eating a piece of bread.",
+            "The girl is carrying a baby.",
+        ]
     )
     assert float(food @ bread) > 0.6
     assert float(food @ baby) < 0.3

@@ -44,7 +44,7 @@ def test_reference_product_is_a_times_b_in_the_dtype() -> None:
 
 def test_bfloat16_rounding_matches_torch() -> None:
     rng = np.random.default_rng(0)
-    values = (rng.standard_normal(10_000) * 10.0**rng.integers(-5, 5, 10_000)).astype(np.float32)
+    values = (rng.standard_normal(10_000) * 10.0 ** rng.integers(-5, 5, 10_000)).astype(np.float32)
     ties = np.array([1 + 2**-8, 1 + 3 * 2**-8, -(1 + 2**-8)], dtype=np.float32)
     values = np.concatenate([values, ties])
     ours = round_to_bfloat16(values)

@@ -9,7 +9,12 @@ from protocol.errors import InvalidInput
 from protocol.job_spec import spec_hash
 
 MATMUL = {"kind": "matmul", "n": 256, "seed_a": 1, "seed_b": 2, "dtype": "float32"}
-EMBED = {"kind": "embeddings", "model": "all-MiniLM-L6-v2", "inputs_hash": "0x" + "ab" * 32, "count": 64}
+EMBED = {
+    "kind": "embeddings",
+    "model": "all-MiniLM-L6-v2",
+    "inputs_hash": "0x" + "ab" * 32,
+    "count": 64,
+}
 
 
 def test_parses_each_kind_and_hashes_like_the_document() -> None:

@@ -1,0 +1,1 @@
+"""Simulations of providers, honest and dishonest, against the pure verifiers."""
