@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,14 +14,13 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from matcher_api_helpers import settings_for
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from matcher.api import create_app
 from matcher.book.clock import Clock, ManualClock, SystemClock
 from matcher.settings import MatcherSettings
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 POSTGRES_ENV = "GPUC_TEST_POSTGRES_URL"
 
@@ -65,10 +63,6 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(start=1_800_000_000.0)
-
-
-def settings_for(url: str, **overrides: object) -> MatcherSettings:
-    return MatcherSettings(database_url=url, chain_id=31337, **overrides)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import time
 import httpx
 import openai
 import pytest
-from helpers import CHAIN_ID, Wallet, body_of, offer_payload
+from matcher_api_helpers import CHAIN_ID, Wallet, offer_payload, send
 
 from matcher.auth.api_key import make_api_key
 
@@ -28,11 +28,6 @@ REQUESTS = [
 JSONL = "\n".join(json.dumps(r) for r in REQUESTS).encode()
 
 
-def signed(http: httpx.Client, wallet: Wallet, method: str, path: str, payload: object) -> httpx.Response:
-    body = b"" if payload is None else body_of(payload)
-    return http.request(method, path, content=body, headers=wallet.sign(method, path, body, now=time.time()))
-
-
 def wait_for(predicate, timeout: float = 10.0):  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while True:
@@ -48,7 +43,9 @@ def test_batch_waits_for_price_then_runs_and_returns_openai_output(live_server) 
     provider = Wallet(101)
     consumer = Wallet(102)
     http = httpx.Client(base_url=live_server.url, timeout=10)
-    offer = signed(http, provider, "POST", "/api/market/register", offer_payload(price=100))
+    offer = send(
+        http, time.time(), provider, "POST", "/api/market/register", offer_payload(price=100)
+    )
     assert offer.status_code == 201, offer.text
     offer_id = offer.json()["offer_id"]
 
@@ -75,7 +72,7 @@ def test_batch_waits_for_price_then_runs_and_returns_openai_output(live_server) 
 
     # The provider drops its price to 40: the batch fills and goes to work.
     patch = {"strategy": {"kind": "fixed", "price_wei": 40}}
-    r = signed(http, provider, "PATCH", f"/api/market/offers/{offer_id}", patch)
+    r = send(http, time.time(), provider, "PATCH", f"/api/market/offers/{offer_id}", patch)
     assert r.status_code == 200, r.text
     assert client.batches.retrieve(batch.id).status == "in_progress"
 
@@ -86,7 +83,7 @@ def test_batch_waits_for_price_then_runs_and_returns_openai_output(live_server) 
     assert fill["price_per_unit_wei"] == 40
     assert fill["terms"]["budget"] == fill["units"] * 40
     assert fill["terms"]["consumer"] == consumer.address
-    r = signed(http, provider, "GET", f"/api/market/fills/{fill['fill_id']}/input", None)
+    r = send(http, time.time(), provider, "GET", f"/api/market/fills/{fill['fill_id']}/input", None)
     assert r.status_code == 200 and r.content == JSONL
     lines = [json.loads(x) for x in r.text.splitlines()]
     results = [
@@ -96,7 +93,14 @@ def test_batch_waits_for_price_then_runs_and_returns_openai_output(live_server) 
         }
         for line in lines[:2]
     ] + [{"custom_id": lines[2]["custom_id"], "error": {"code": "oom", "message": "too long"}}]
-    r = signed(http, provider, "POST", f"/api/market/fills/{fill['fill_id']}/result", {"results": results})
+    r = send(
+        http,
+        time.time(),
+        provider,
+        "POST",
+        f"/api/market/fills/{fill['fill_id']}/result",
+        {"results": results},
+    )
     assert r.status_code == 200, r.text
 
     done = client.batches.retrieve(batch.id)
@@ -139,7 +143,7 @@ def test_openai_client_sees_precise_errors(live_server) -> None:  # type: ignore
     with pytest.raises(openai.UnprocessableEntityError, match="line 1: not JSON"):
         client.files.create(file=("bad.jsonl", b"this is not json\n"), purpose="batch")
     uploaded = client.files.create(file=("ok.jsonl", JSONL), purpose="batch")
-    with pytest.raises(openai.UnprocessableEntityError, match="metadata.max_price_wei"):
+    with pytest.raises(openai.UnprocessableEntityError, match=r"metadata\.max_price_wei"):
         client.batches.create(
             input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
         )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from eth_account import Account
 
 from matcher.auth.request_signature import sign_request
+from matcher.settings import MatcherSettings
 
 CHAIN_ID = 31337
 
@@ -23,8 +24,15 @@ class Wallet:
         self.address = str(Account.from_key(self.key).address)
 
     def sign(
-        self, method: str, path: str, body: bytes, *, now: float, nonce: int | None = None,
-        ttl: int = 300, chain_id: int = CHAIN_ID,
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        *,
+        now: float,
+        nonce: int | None = None,
+        ttl: int = 300,
+        chain_id: int = CHAIN_ID,
     ) -> dict[str, str]:
         signed = sign_request(
             self.key,
@@ -63,3 +71,26 @@ def order_payload(
         "max_price_wei": max_price,
         "spec": "0x" + "ab" * 32,
     }
+
+
+def settings_for(url: str, **overrides: object) -> MatcherSettings:
+    return MatcherSettings(database_url=url, chain_id=CHAIN_ID, **overrides)  # type: ignore[arg-type]
+
+
+class _Requester(Protocol):
+    def request(self, method: str, url: str, *, content: bytes, headers: dict[str, str]) -> Any: ...
+
+
+def send(
+    client: _Requester,
+    now: float,
+    wallet: Wallet,
+    method: str,
+    path: str,
+    payload: Any = None,
+    **sign_kw: Any,
+) -> Any:
+    """One signed request: the JSON body as bytes, signed by `wallet` at `now`."""
+    body = b"" if payload is None else body_of(payload)
+    headers = wallet.sign(method, path, body, now=now, **sign_kw)
+    return client.request(method, path, content=body, headers=headers)

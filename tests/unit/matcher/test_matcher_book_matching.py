@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BookDriver
+from matcher_book_driver import BookDriver
 
 from matcher.book import OrderStatus
 from matcher.errors import Conflict, InvalidField, NoOfferBelowMaxPrice, NotOwner
@@ -108,7 +108,12 @@ def test_cancel_needs_the_owner_and_a_resting_order(d: BookDriver) -> None:
 
 @pytest.mark.parametrize(
     ("units", "price", "field"),
-    [(0, 100, "units"), (10, 0, "max_price_wei"), (10, 10**30, "max_price_wei"), (2**70, 10**9, "units")],
+    [
+        (0, 100, "units"),
+        (10, 0, "max_price_wei"),
+        (10, 10**30, "max_price_wei"),
+        (2**70, 10**9, "units"),
+    ],
 )
 def test_bad_orders_are_refused_by_field_and_change_nothing(
     d: BookDriver, units: int, price: int, field: str
@@ -134,7 +139,11 @@ def test_only_the_owner_changes_or_withdraws_an_offer(d: BookDriver) -> None:
         d.book.withdraw_offer(offer_id, "mallory", d.now)
     with pytest.raises(NotOwner):
         d.book.update_offer(
-            offer_id, "mallory", strategy=None, capacity_units_per_s=9.0, min_job_units=None,
+            offer_id,
+            "mallory",
+            strategy=None,
+            capacity_units_per_s=9.0,
+            min_job_units=None,
             now=d.now,
         )
     assert d.book.offer(offer_id).capacity_units_per_s == 1.0

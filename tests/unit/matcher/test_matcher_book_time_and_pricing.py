@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
-from conftest import T0, BookDriver
+from matcher_book_driver import T0, BookDriver
 
 from matcher.book import BookConfig, OrderStatus
+from matcher.book.resources import ResourceCatalog
 from matcher.engine import Engine
 from matcher.engine.commands import CancelOrder, PlaceOrder, RegisterOffer, Sweep
-from matcher.book.resources import ResourceCatalog
-from matcher.errors import NotFound
+from matcher.errors import MatcherError, NotFound
 from protocol.pricing import FixedPricing, UtilizationSigmoidPricing
 
 
@@ -80,18 +82,36 @@ def _commands() -> list[tuple[float, object]]:
     cmds: list[tuple[float, object]] = []
     t = T0
     for i in range(6):
-        cmds.append((t, RegisterOffer(
-            offer_id=f"o{i}", owner=f"P{i}", resource="h100",
-            strategy=sig if i % 2 else FixedPricing(price_wei=300 + 10 * i),
-            capacity_units_per_s=0.5 + i, min_job_units=1,
-        )))
+        cmds.append(
+            (
+                t,
+                RegisterOffer(
+                    offer_id=f"o{i}",
+                    owner=f"P{i}",
+                    resource="h100",
+                    strategy=sig if i % 2 else FixedPricing(price_wei=300 + 10 * i),
+                    capacity_units_per_s=0.5 + i,
+                    min_job_units=1,
+                ),
+            )
+        )
         t += 7
     for i in range(30):
         kind = "market" if i % 3 == 0 else "limit"
-        cmds.append((t, PlaceOrder(
-            order_id=f"b{i}", owner="C", resource="h100", kind=kind, units=500 + 37 * i,
-            max_price_wei=250 + 13 * i, spec="0x" + "11" * 32,
-        )))
+        cmds.append(
+            (
+                t,
+                PlaceOrder(
+                    order_id=f"b{i}",
+                    owner="C",
+                    resource="h100",
+                    kind=kind,
+                    units=500 + 37 * i,
+                    max_price_wei=250 + 13 * i,
+                    spec="0x" + "11" * 32,
+                ),
+            )
+        )
         t += 3.5
         if i % 7 == 6:
             cmds.append((t, CancelOrder(order_id=f"b{i - 1}", owner="C")))
@@ -103,10 +123,8 @@ def _run(commands: list[tuple[float, object]]) -> Engine:
     engine = Engine(ResourceCatalog())
     for at, command in commands:
         engine.advance(at)
-        try:
+        with contextlib.suppress(MatcherError):  # refused commands are part of the story
             engine.apply(command, at)  # type: ignore[arg-type]
-        except Exception:  # noqa: BLE001 - refused commands are part of the story
-            pass
     return engine
 
 
