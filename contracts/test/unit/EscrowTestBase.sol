@@ -53,9 +53,14 @@ abstract contract EscrowTestBase is Fixture, PermitSigning {
 
     function setUp() public virtual override {
         super.setUp();
+        redeploy();
         fund(consumer, CONSUMER_FUNDS);
         fundAndStake(provider, PROVIDER_STAKE);
     }
+
+    /// @dev Hook for suites that need other escrow parameters: replace `staking`/`escrow` here,
+    /// before the provider stakes.
+    function redeploy() internal virtual {}
 
     // ---------------------------------------------------------------- money
 
