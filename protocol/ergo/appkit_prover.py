@@ -20,6 +20,7 @@ from ergo_lib_python.wallet import SecretKey
 from protocol.ergo.chain_tip import ChainTip
 from protocol.ergo.errors import SpendRejectedError
 from protocol.ergo.jvm import ensure_jvm
+from protocol.ergo.register_codec import registers_of
 from protocol.ergo.tx_plan import FEE_TREE_HEX, TxPlan
 
 __all__ = ["AppkitProver"]
@@ -132,23 +133,8 @@ class AppkitProver:
 
 
 def _register_values(candidate: Any, ergo_value: Any) -> list[Any]:
-    from ergo_lib_python.chain import NonMandatoryRegisterId
-
-    values = []
-    for rid in (
-        NonMandatoryRegisterId.R4,
-        NonMandatoryRegisterId.R5,
-        NonMandatoryRegisterId.R6,
-        NonMandatoryRegisterId.R7,
-        NonMandatoryRegisterId.R8,
-        NonMandatoryRegisterId.R9,
-    ):
-        try:
-            constant = candidate.additional_registers[rid]
-        except KeyError:
-            break  # registers are dense: R4.. without gaps
-        values.append(ergo_value.fromHex(bytes(constant).hex()))
-    return values
+    registers = registers_of(candidate.additional_registers)
+    return [ergo_value.fromHex(bytes(c).hex()) for c in registers.values()]
 
 
 def _offline_data_source(tip: ChainTip) -> Any:

@@ -12,7 +12,23 @@ from ergo_lib_python.chain import (
 
 from protocol.ergo.errors import TxBuildError
 
-__all__ = ["read_bytes", "read_group_element", "read_int", "read_long"]
+__all__ = [
+    "REGISTER_IDS",
+    "read_bytes",
+    "read_group_element",
+    "read_int",
+    "read_long",
+    "registers_of",
+]
+
+REGISTER_IDS = (
+    NonMandatoryRegisterId.R4,
+    NonMandatoryRegisterId.R5,
+    NonMandatoryRegisterId.R6,
+    NonMandatoryRegisterId.R7,
+    NonMandatoryRegisterId.R8,
+    NonMandatoryRegisterId.R9,
+)
 
 
 def _read(registers: NonMandatoryRegisters, rid: NonMandatoryRegisterId) -> Constant:
@@ -57,3 +73,14 @@ def read_group_element(registers: NonMandatoryRegisters, rid: NonMandatoryRegist
     if not isinstance(value, EcPoint):
         raise _mistyped(rid, "GroupElement")
     return bytes(value).hex()
+
+
+def registers_of(registers: NonMandatoryRegisters) -> dict[NonMandatoryRegisterId, Constant]:
+    """All set registers; they are dense (R4 upwards without gaps)."""
+    found: dict[NonMandatoryRegisterId, Constant] = {}
+    for rid in REGISTER_IDS:
+        try:
+            found[rid] = registers[rid]
+        except KeyError:
+            break
+    return found

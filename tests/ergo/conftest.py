@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from ergo_lib_python.chain import ErgoBox, ErgoBoxCandidate, NonMandatoryRegisterId
+from ergo_lib_python.chain import ErgoBox, ErgoBoxCandidate
 from ergo_lib_python.ergo_tree import ErgoTree
 from ergo_lib_python.transaction import DataInput, Transaction, UnsignedTransaction
 from ergo_lib_python.wallet import SecretKey
@@ -22,6 +22,7 @@ from protocol.ergo.escrow_terms import EscrowTerms
 from protocol.ergo.escrow_tx import open_escrow
 from protocol.ergo.offline_deployment import OfflineDeployment, deploy_offline, public_key_hex
 from protocol.ergo.offline_ledger import OfflineLedger
+from protocol.ergo.register_codec import registers_of
 from protocol.ergo.signer import sign_plan
 from protocol.ergo.tx_plan import TxPlan, p2pk_tree
 from protocol.ergo.verdict import ErgoVerdict, VerdictOutcome
@@ -64,31 +65,9 @@ def tampered(tx: Transaction) -> Transaction:
         script=first.ergo_tree,
         creation_height=first.creation_height,
         tokens=first.tokens,
-        registers={
-            rid: first.additional_registers[rid]
-            for rid in _REGISTER_IDS
-            if _has_register(first, rid)
-        },
+        registers=registers_of(first.additional_registers),
     )
     return Transaction(list(tx.inputs), list(tx.data_inputs), outputs)
-
-
-_REGISTER_IDS = (
-    NonMandatoryRegisterId.R4,
-    NonMandatoryRegisterId.R5,
-    NonMandatoryRegisterId.R6,
-    NonMandatoryRegisterId.R7,
-    NonMandatoryRegisterId.R8,
-    NonMandatoryRegisterId.R9,
-)
-
-
-def _has_register(box: ErgoBoxCandidate, rid: NonMandatoryRegisterId) -> bool:
-    try:
-        box.additional_registers[rid]
-    except KeyError:
-        return False
-    return True
 
 
 class World:

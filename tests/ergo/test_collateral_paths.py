@@ -16,6 +16,7 @@ from ergo_lib_python.chain import (
 from protocol.ergo.collateral_terms import CollateralTerms
 from protocol.ergo.collateral_tx import withdraw_collateral
 from protocol.ergo.escrow_tx import slash_for_fault
+from protocol.ergo.register_codec import registers_of
 from protocol.ergo.token_issue import fund_outputs
 from protocol.ergo.tx_plan import token_amount
 from protocol.ergo.verdict import VerdictOutcome
@@ -170,11 +171,7 @@ def test_slash_whose_remainder_changes_the_script_is_rejected(world: World) -> N
         script=Parties.tree(world.parties.provider),
         creation_height=honest.creation_height,
         tokens=honest.tokens,
-        registers={
-            NonMandatoryRegisterId.R4: honest.additional_registers[NonMandatoryRegisterId.R4],
-            NonMandatoryRegisterId.R5: honest.additional_registers[NonMandatoryRegisterId.R5],
-            NonMandatoryRegisterId.R6: honest.additional_registers[NonMandatoryRegisterId.R6],
-        },
+        registers=registers_of(honest.additional_registers),
     )
     world.reject(with_output(plan, 1, escaped))
 
@@ -192,10 +189,7 @@ def test_slash_whose_remainder_changes_registers_is_rejected(
     escrow, collateral, verdict = _fault_setup(world)
     plan = slash_for_fault(world.contracts, escrow, collateral, verdict, height=world.ledger.height)
     honest = plan.unsigned.output_candidates[1]
-    registers = {
-        rid: honest.additional_registers[rid]
-        for rid in (NonMandatoryRegisterId.R4, NonMandatoryRegisterId.R5, NonMandatoryRegisterId.R6)
-    }
+    registers = registers_of(honest.additional_registers)
     registers[register] = value
     changed = ErgoBoxCandidate(
         value=honest.value,
