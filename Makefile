@@ -6,7 +6,8 @@ PY := .venv/bin/python
 BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(BIN):$(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: up test install install-node install-python install-slither artifacts \
+
+.PHONY: up test install install-system install-node install-python install-slither artifacts \
         test-contracts test-python lint slither gas clean
 
 up: install
@@ -14,7 +15,12 @@ up: install
 
 test: install lint test-contracts slither test-python
 
-install: install-node install-python
+install: install-system install-node install-python
+
+# Java runs ergo-appkit (the ErgoScript compiler); Debian's JRE when the machine has none.
+install-system:
+	@command -v java >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
 
 install-node: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
@@ -25,7 +31,8 @@ install-python: .venv/.installed
 .venv/.installed: pyproject.toml requirements.lock
 	test -x .venv/bin/python || python3 -m venv .venv
 	.venv/bin/pip install -q --upgrade pip==25.3
-	.venv/bin/pip install -q -r requirements.lock
+	# The lock is the whole resolved tree (pip freeze), so no resolver runs on CI.
+	.venv/bin/pip install -q --no-deps -r requirements.lock
 	.venv/bin/pip install -q --no-deps -e .
 	touch $@
 
@@ -34,7 +41,7 @@ install-slither: .venv-slither/.installed
 .venv-slither/.installed: requirements-slither.lock
 	test -x .venv-slither/bin/python || python3 -m venv .venv-slither
 	.venv-slither/bin/pip install -q --upgrade pip==25.3
-	.venv-slither/bin/pip install -q -r requirements-slither.lock
+	.venv-slither/bin/pip install -q --no-deps -r requirements-slither.lock
 	touch $@
 
 # ABI + bytecode for the Python SDK, from one script.
@@ -42,6 +49,7 @@ artifacts: install
 	$(PY) scripts/build_artifacts.py
 
 test-contracts: install
+	$(PY) scripts/build_artifacts.py --check
 	forge test
 
 slither: install install-slither
@@ -53,7 +61,10 @@ lint: install
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 
+# PostgreSQL runs for the matcher's storage tests on a throwaway loopback cluster.
 test-python: install
+	@set -e; eval "$$(scripts/ci/postgres.sh start)"; \
+	trap 'scripts/ci/postgres.sh stop "$$GPUC_PG_DIR"' EXIT; \
 	.venv/bin/pytest
 
 gas: install
