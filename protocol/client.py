@@ -20,7 +20,7 @@ from protocol.tx.fees import FeeOracle
 from protocol.tx.nonces import NonceTracker
 from protocol.tx.sender import TxSender
 from protocol.typed_data import Domain, JobTerms, job_id
-from protocol.views import JobState
+from protocol.views import Balances, JobState, ProviderStatus
 from protocol.wallet import Wallet
 
 __all__ = ["JobRef", "Protocol", "TxOptions", "parse_job_id"]
@@ -116,6 +116,26 @@ class Protocol:
 
     def claimable(self, address: str) -> int:
         return int(self.contracts.escrow.read("claimable", address))
+
+    def balances(self, address: str) -> Balances:
+        return Balances(
+            address=address,
+            eth=self.eth_balance(address),
+            credits=self.credit_balance(address),
+            claimable=self.claimable(address),
+        )
+
+    def provider_status(self, address: str) -> ProviderStatus:
+        free, locked, ready_at, unbonding = self.contracts.staking.read("stakeOf", address)
+        return ProviderStatus(
+            address=address,
+            free=int(free),
+            locked=int(locked),
+            unbonding=int(unbonding),
+            unbonding_ready_at=int(ready_at),
+            claimable=self.claimable(address),
+            credits=self.credit_balance(address),
+        )
 
     def job(self, job: JobRef) -> JobState:
         jid = job_id(job) if isinstance(job, JobTerms) else parse_job_id(job)

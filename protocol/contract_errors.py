@@ -384,11 +384,7 @@ class InvalidDeadlines(ContractError):
     field_names = ("accept_deadline", "deadline", "now_time", "max_job_duration")
 
     def __init__(
-        self,
-        accept_deadline: int,
-        deadline: int,
-        now_time: int,
-        max_job_duration: int,
+        self, accept_deadline: int, deadline: int, now_time: int, max_job_duration: int
     ) -> None:
         self.accept_deadline = accept_deadline
         self.deadline = deadline
@@ -905,6 +901,12 @@ class WrongStatus(ContractError):
     selector = bytes.fromhex("9d819744")
     abi_types = ("bytes32", "uint8")
     field_names = ("job_id", "status")
+    enum_members = (
+        (
+            "status",
+            ("None", "Open", "Accepted", "Delivered", "Disputed", "Settled", "Slashed", "Refunded"),
+        ),
+    )
 
     def __init__(self, job_id: bytes, status: int) -> None:
         self.job_id = job_id

@@ -1,7 +1,8 @@
 """Render protocol/contract_errors.py from the contract ABIs and the errors' NatSpec.
 
-Pure text in, text out: scripts/gen_contract_errors.py does the file I/O, and a test
-renders again and compares, so the committed module cannot go stale silently.
+Pure text in, text out (ruff format tidies the layout afterwards):
+scripts/gen_contract_errors.py does the file I/O, and a test renders again and compares,
+so the committed module cannot go stale silently.
 """
 
 from __future__ import annotations
@@ -15,11 +16,19 @@ from typing import Any
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["ErrorSpec", "collect_errors", "natspec_summaries", "render_module", "snake_case"]
+__all__ = [
+    "ErrorSpec",
+    "collect_errors",
+    "enum_members",
+    "natspec_summaries",
+    "render_module",
+    "snake_case",
+]
 
 _PY_TYPES = {"address": "str", "bool": "bool", "string": "str"}
 _ERROR_DECL = re.compile(r"\berror\s+(\w+)\s*\(([^)]*)\)\s*;")
 _TAG = re.compile(r"@(\w+)\s*")
+_ENUM_DECL = re.compile(r"\benum\s+(\w+)\s*\{([^}]*)\}")
 
 
 class ErrorSpec(BaseModel):
@@ -31,6 +40,8 @@ class ErrorSpec(BaseModel):
     types: tuple[str, ...]
     params: tuple[str, ...]
     summary: str
+    # parameter -> member names, for parameters that are Solidity enums
+    enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def signature(self) -> str:
@@ -101,13 +112,32 @@ def natspec_summaries(sources: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def enum_members(sources: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Enum name -> member names in declaration order (first declaration wins)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for source in sources:
+        for match in _ENUM_DECL.finditer(source):
+            members = tuple(m.strip() for m in match.group(2).split(",") if m.strip())
+            found.setdefault(match.group(1), members)
+    return found
+
+
+def _enum_of(param: dict[str, Any], enums: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    internal = str(param.get("internalType", ""))
+    if not internal.startswith("enum "):
+        return ()
+    return enums.get(internal.rsplit(".", 1)[-1].removeprefix("enum "), ())
+
+
 def _humanise(name: str) -> str:
     words = re.sub(r"(?<=[a-z0-9])([A-Z])", r" \1", name).lower()
     return words[:1].upper() + words[1:] + "."
 
 
 def collect_errors(
-    abis: Mapping[str, list[dict[str, Any]]], summaries: Mapping[str, str]
+    abis: Mapping[str, list[dict[str, Any]]],
+    summaries: Mapping[str, str],
+    enums: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[ErrorSpec]:
     """Every distinct custom error across ``abis``, sorted by name.
 
@@ -120,14 +150,19 @@ def collect_errors(
             if entry.get("type") != "error":
                 continue
             inputs = entry.get("inputs", [])
+            params = tuple(
+                snake_case(i["name"]) if i.get("name") else f"arg{n}" for n, i in enumerate(inputs)
+            )
             spec = ErrorSpec(
                 name=entry["name"],
                 types=tuple(i["type"] for i in inputs),
-                params=tuple(
-                    snake_case(i["name"]) if i.get("name") else f"arg{n}"
-                    for n, i in enumerate(inputs)
-                ),
+                params=params,
                 summary=summaries.get(entry["name"]) or _humanise(entry["name"]),
+                enums=tuple(
+                    (p, members)
+                    for p, i in zip(params, inputs, strict=True)
+                    if (members := _enum_of(i, enums or {}))
+                ),
             )
             known = by_name.get(spec.name)
             if known is not None and known.types != spec.types:
@@ -169,14 +204,13 @@ def _tuple_literal(items: tuple[str, ...]) -> str:
 
 def _render_init(spec: ErrorSpec) -> list[str]:
     params = [f"{p}: {_python_type(t)}" for p, t in zip(spec.params, spec.types, strict=True)]
-    one_line = f"    def __init__(self, {', '.join(params)}) -> None:"
-    if len(one_line) <= 100:
-        head = [one_line]
-    else:
-        args = [f"        {p}," for p in params]
-        head = ["    def __init__(", "        self,", *args, "    ) -> None:"]
     body = [f"        self.{p} = {p}" for p in spec.params]
-    return ["", *head, *body, f"        super().__init__({', '.join(spec.params)})"]
+    return [
+        "",
+        f"    def __init__(self, {', '.join(params)}) -> None:",
+        *body,
+        f"        super().__init__({', '.join(spec.params)})",
+    ]
 
 
 def _render_class(spec: ErrorSpec) -> str:
@@ -186,6 +220,9 @@ def _render_class(spec: ErrorSpec) -> str:
     if spec.params:
         lines.append(f"    abi_types = {_tuple_literal(spec.types)}")
         lines.append(f"    field_names = {_tuple_literal(spec.params)}")
+        if spec.enums:
+            pairs = ", ".join(f'("{p}", {_tuple_literal(m)})' for p, m in spec.enums)
+            lines.append(f"    enum_members = ({pairs},)")
         lines.extend(_render_init(spec))
     return "\n".join(lines)
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from protocol.artifacts import CONTRACT_NAMES, load_artifact
-from protocol.contract_errors_codegen import collect_errors, natspec_summaries, render_module
+from protocol.contract_errors_codegen import (
+    collect_errors,
+    enum_members,
+    natspec_summaries,
+    render_module,
+)
 
 __all__ = ["TARGET", "render_from_tree"]
 
@@ -21,5 +28,21 @@ def _solidity_sources(root: Path) -> list[str]:
 
 def render_from_tree(root: Path) -> str:
     abis = {name: load_artifact(name).abi for name in CONTRACT_NAMES}
-    errors = collect_errors(abis, natspec_summaries(_solidity_sources(root)))
-    return render_module(errors)
+    sources = _solidity_sources(root)
+    errors = collect_errors(abis, natspec_summaries(sources), enum_members(sources))
+    return _ruff_format(render_module(errors), root)
+
+
+def _ruff_format(text: str, root: Path) -> str:
+    """Lay the module out as `ruff format` would (ruff is a dev dependency)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(TARGET), "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"ruff format failed on the generated module: {done.stderr.strip()}")
+    return done.stdout

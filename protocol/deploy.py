@@ -17,8 +17,8 @@ from eth_utils.abi import get_abi_input_types
 
 from protocol.artifacts import CONTRACT_NAMES, load_artifact
 from protocol.contracts import BoundContract
-from protocol.deploy_config import DeployConfig
-from protocol.errors import DeploymentError
+from protocol.deploy_config import DeployConfig, deploy_config_problems
+from protocol.errors import DeploymentError, InvalidInput
 from protocol.manifest import (
     DEFAULT_DEPLOYMENTS_DIR,
     ContractRecord,
@@ -29,7 +29,7 @@ from protocol.manifest import (
 from protocol.tx.request import deploy_request
 from protocol.tx.sender import TxSender
 
-__all__ = ["deploy", "deploy_and_write"]
+__all__ = ["deploy", "deploy_and_write", "deploy_contract"]
 
 
 def _constructor_args(name: str, args: list[Any]) -> bytes:
@@ -39,7 +39,8 @@ def _constructor_args(name: str, args: list[Any]) -> bytes:
     return abi_encode(types, args)
 
 
-def _deploy_one(sender: TxSender, name: str, args: list[Any]) -> str:
+def deploy_contract(sender: TxSender, name: str, args: list[Any]) -> str:
+    """Deploy one contract (preflighted: a constructor revert raises its error)."""
     request = deploy_request(load_artifact(name).bytecode, _constructor_args(name, args), name)
     mined = sender.send(request)
     if mined.contract_address is None:
@@ -48,24 +49,31 @@ def _deploy_one(sender: TxSender, name: str, args: list[Any]) -> str:
 
 
 def deploy(sender: TxSender, config: DeployConfig | None = None) -> Manifest:
-    """Deploy everything from ``sender``'s account; returns the (unwritten) manifest."""
+    """Deploy everything from ``sender``'s account; returns the (unwritten) manifest.
+
+    The configuration is checked against the constructors' limits first, so a bad value
+    raises InvalidInput before anything is sent.
+    """
     config = config or DeployConfig()
     w3 = sender.w3
     deployer = sender.address
     treasury = config.treasury or deployer
     members = list(config.committee_members) or [deployer]
+    problems = deploy_config_problems(config, len(members))
+    if problems:
+        raise InvalidInput("deployment config: " + "; ".join(problems))
     start_block = int(w3.eth.block_number) + 1
 
-    sale_address = _deploy_one(
+    sale_address = deploy_contract(
         sender,
         "CreditSale",
         [config.reserve_asset, config.reserve_per_credit, treasury, config.spread_bps, deployer],
     )
     credit_address = BoundContract(w3, "CreditSale", sale_address).read("credit")
-    staking_address = _deploy_one(
+    staking_address = deploy_contract(
         sender, "ProviderStaking", [credit_address, config.unbonding_delay, deployer]
     )
-    committee_address = _deploy_one(
+    committee_address = deploy_contract(
         sender, "OracleCommittee", [deployer, members, config.committee_threshold]
     )
     escrow_config = (
@@ -80,7 +88,7 @@ def deploy(sender: TxSender, config: DeployConfig | None = None) -> Manifest:
         config.dispute_window,
         config.max_job_duration,
     )
-    escrow_address = _deploy_one(sender, "JobEscrow", [escrow_config])
+    escrow_address = deploy_contract(sender, "JobEscrow", [escrow_config])
     staking = BoundContract(w3, "ProviderStaking", staking_address)
     sender.send(staking.tx("setEscrow", escrow_address))
 

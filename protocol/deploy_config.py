@@ -53,3 +53,43 @@ class DeployConfig(BaseModel):
         if len(set(self.committee_members)) != len(self.committee_members):
             raise ValueError("committee members must be distinct")
         return self
+
+
+# The contracts' constructor limits, checked before the first deployment transaction so a
+# bad value cannot leave half a deployment behind.
+MAX_SPREAD_BPS = 1_000
+MAX_FEE_PLUS_BURN_BPS = 2_000
+MAX_COLLATERAL_BPS = 100_000
+MAX_SLASH_BURN_BPS = 10_000
+
+
+def deploy_config_problems(config: DeployConfig, members: int) -> list[str]:
+    """What the constructors would reject, each with its fix (empty when deployable)."""
+    problems = []
+    if config.reserve_per_credit == 0:
+        problems.append("reserve_per_credit is 0: set the reserve paid per credit (e.g. 1e15)")
+    if config.spread_bps > MAX_SPREAD_BPS:
+        problems.append(f"spread_bps {config.spread_bps} is above {MAX_SPREAD_BPS}: lower it")
+    if config.fee_bps + config.burn_bps > MAX_FEE_PLUS_BURN_BPS:
+        problems.append(
+            f"fee_bps + burn_bps = {config.fee_bps + config.burn_bps} is above "
+            f"{MAX_FEE_PLUS_BURN_BPS}: lower them"
+        )
+    if config.collateral_bps > MAX_COLLATERAL_BPS:
+        problems.append(f"collateral_bps {config.collateral_bps} is above {MAX_COLLATERAL_BPS}")
+    if config.slash_burn_bps > MAX_SLASH_BURN_BPS:
+        problems.append(f"slash_burn_bps {config.slash_burn_bps} is above {MAX_SLASH_BURN_BPS}")
+    required = config.max_job_duration + 2 * config.dispute_window
+    if config.unbonding_delay <= required:
+        problems.append(
+            f"unbonding_delay {config.unbonding_delay} s must exceed max_job_duration + "
+            f"2 x dispute_window = {required} s: lengthen it"
+        )
+    if not 1 <= config.committee_threshold <= members:
+        problems.append(
+            f"committee_threshold {config.committee_threshold} is not within 1..{members} "
+            "(the number of members)"
+        )
+    if ETH_RESERVE in config.committee_members:
+        problems.append("the zero address cannot be a committee member")
+    return problems

@@ -50,6 +50,8 @@ class ContractError(ProtocolError):
     selector: ClassVar[bytes] = b""
     abi_types: ClassVar[tuple[str, ...]] = ()
     field_names: ClassVar[tuple[str, ...]] = ()
+    # (parameter, member names) for parameters that are Solidity enums
+    enum_members: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()
 
     def __init__(self, *values: object) -> None:
         self.values: tuple[object, ...] = values
@@ -64,9 +66,15 @@ class ContractError(ProtocolError):
         return dict(zip(self.field_names, self.values, strict=False))
 
     def describe(self) -> str:
-        shown = ", ".join(f"{k}={_show(v)}" for k, v in self.fields().items())
+        shown = ", ".join(f"{k}={self._show_field(k, v)}" for k, v in self.fields().items())
         head = f"{type(self).__name__}({shown})" if shown else type(self).__name__
         return f"{head}: {self.summary()}"
+
+    def _show_field(self, name: str, value: object) -> str:
+        members = dict(self.enum_members).get(name, ())
+        if isinstance(value, int) and 0 <= value < len(members):
+            return members[value]
+        return _show(value)
 
 
 def _show(value: object) -> str:

@@ -1,7 +1,7 @@
 """A throwaway anvil chain on 127.0.0.1, started and stopped by this process.
 
 anvil comes from the repository's node_modules (npm @foundry-rs/anvil). It binds a free
-port (``--port 0``; the port is read back from its log, so there is no race), runs with
+port by default (``--port 0``; the port is read back from its log, so there is no race), runs with
 a temporary HOME, and is stopped by its PID; the temporary directory goes with it.
 """
 
@@ -62,6 +62,7 @@ class LocalChain:
         self,
         *,
         chain_id: int = 31337,
+        port: int = 0,
         accounts: int = 10,
         balance_eth: int = 10_000,
         anvil: Path | None = None,
@@ -69,6 +70,7 @@ class LocalChain:
         extra_args: tuple[str, ...] = (),
     ) -> None:
         self.chain_id = chain_id
+        self._requested_port = port  # 0: any free port
         self._n_accounts = accounts
         self._balance_eth = balance_eth
         self._anvil = anvil
@@ -106,7 +108,7 @@ class LocalChain:
             "--host",
             "127.0.0.1",
             "--port",
-            "0",
+            str(self._requested_port),
             "--chain-id",
             str(self.chain_id),
             "--accounts",

@@ -110,13 +110,7 @@ class Consumer(Role):
         )
 
     def balance(self, address: str | None = None) -> Balances:
-        who = address or self.address
-        return Balances(
-            address=who,
-            eth=self.protocol.eth_balance(who),
-            credits=self.protocol.credit_balance(who),
-            claimable=self.protocol.claimable(who),
-        )
+        return self.protocol.balances(address or self.address)
 
     def _approve_reserve(self, asset: str, amount: int) -> None:
         # An ERC-20 reserve: GPUCredit's ABI has every ERC-20 function.

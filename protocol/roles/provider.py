@@ -67,17 +67,8 @@ class Provider(Role):
         return int(staking.events(mined.receipt, "Withdrawn")[0]["amount"]), mined
 
     def provider_status(self, address: str | None = None) -> ProviderStatus:
-        who = address or self.address
-        free, locked, ready_at, unbonding = self.contracts.staking.read("stakeOf", who)
-        return ProviderStatus(
-            address=who,
-            free=int(free),
-            locked=int(locked),
-            unbonding=int(unbonding),
-            unbonding_ready_at=int(ready_at),
-            claimable=self.protocol.claimable(who),
-            credits=self.protocol.credit_balance(who),
-        )
+        """Free, locked and unbonding stake and unclaimed earnings (default: this key's)."""
+        return self.protocol.provider_status(address or self.address)
 
     # ------------------------------------------------------------------ jobs
 

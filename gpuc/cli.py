@@ -1,0 +1,50 @@
+"""The `gpuc` command: consumers, providers and oracle operators from the shell.
+
+    gpuc chain up                 local anvil + contracts, until Ctrl-C
+    gpuc deploy --rpc URL         deploy to any JSON-RPC chain
+    gpuc credits|provider|job|oracle|wallet ...
+
+Shared flags (--rpc, --chain-id, --json, ...) go before or after the command; settings
+also come from GPUC_* variables and a TOML file (see gpuc.settings).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from gpuc.commands import chain, credits, job, oracle, provider, wallet
+from gpuc.commands.deploy import deploy
+from gpuc.context import cli_command
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="gpuc",
+    help="GPUC: a GPU compute marketplace whose money lives on-chain.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+@cli_command
+def root() -> None:
+    """Shared flags given before the command land here."""
+
+
+app.add_typer(chain.app, name="chain")
+app.command("deploy")(deploy)
+app.add_typer(credits.app, name="credits")
+app.add_typer(provider.app, name="provider")
+app.add_typer(job.app, name="job")
+app.add_typer(oracle.app, name="oracle")
+app.add_typer(wallet.app, name="wallet")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""gpuc sub-commands, one module per group."""

@@ -1,0 +1,219 @@
+"""gpuc oracle: what a committee member does by hand: sign, combine, settle, dispute."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gpuc.batch_file import BatchFile, read_batch_file
+from gpuc.context import cli_command, state
+from gpuc.options import JobArg, tx_fields
+from gpuc.parsing import parse_bytes32, parse_job, parse_member_signature, parse_outcome
+from protocol.committee_signatures import MemberSignature
+from protocol.roles import OracleOperator
+from protocol.roles.oracle_operator import SettlementResult
+from protocol.typed_data import Verdict, VerdictBatch, VerdictItem
+
+app = typer.Typer(help="Committee members: sign verdicts, combine k of them, settle jobs.")
+
+OutcomeOpt = Annotated[str, typer.Option(help="'release' (pay units) or 'fault' (slash).")]
+UnitsOpt = Annotated[int, typer.Option(min=0, help="Units to pay on release.")]
+ResultOpt = Annotated[
+    str | None, typer.Option(help="Result hash (default: the one committed on chain).")
+]
+EpochOpt = Annotated[int | None, typer.Option(min=0, help="Committee epoch (default: current).")]
+SigsOpt = Annotated[
+    list[str], typer.Option("--sig", help="SIGNER:SIGNATURE from gpuc oracle sign; repeat.")
+]
+
+
+def _operator() -> OracleOperator:
+    s = state()
+    return OracleOperator(s.protocol(), s.wallet())
+
+
+def _verdict(
+    operator: OracleOperator,
+    job: str,
+    outcome: str,
+    units: int,
+    result: str | None,
+    epoch: int | None,
+) -> Verdict:
+    return operator.verdict(
+        parse_job(job),
+        outcome=parse_outcome(outcome),
+        units=units,
+        result_hash=parse_bytes32(result, "--result-hash") if result else None,
+        epoch=epoch,
+    )
+
+
+def _verdict_fields(v: Verdict) -> dict[str, Any]:
+    return {
+        "job": v.job_id,
+        "outcome": "release" if v.outcome == 1 else "fault",
+        "units": v.units,
+        "result_hash": v.result_hash,
+        "epoch": v.epoch,
+    }
+
+
+def _signature_fields(sig: MemberSignature) -> dict[str, Any]:
+    return {
+        "signer": sig.signer,
+        "signature": sig.signature,
+        "sig": f"{sig.signer}:0x{sig.signature.hex()}",
+    }
+
+
+def _settlement_fields(result: SettlementResult) -> dict[str, Any]:
+    return {
+        "settled": list(result.settled),
+        "slashed": list(result.slashed),
+        "skipped": list(result.skipped),
+        **tx_fields(result.tx),
+    }
+
+
+@app.command()
+@cli_command
+def info() -> None:
+    """The committee: epoch, threshold k, members n, and whether your key is one."""
+    out = state().output
+    c = _operator().committee()
+    out.result(
+        {
+            "epoch": c.epoch,
+            "threshold": c.threshold,
+            "members": c.members,
+            "you_are_member": c.is_member,
+        },
+        title="oracle committee",
+    )
+
+
+@app.command()
+@cli_command
+def sign(
+    job: JobArg,
+    outcome: OutcomeOpt,
+    units: UnitsOpt = 0,
+    result_hash: ResultOpt = None,
+    epoch: EpochOpt = None,
+) -> None:
+    """Sign an EIP-712 verdict for one job (nothing is sent)."""
+    out = state().output
+    operator = _operator()
+    verdict = _verdict(operator, job, outcome, units, result_hash, epoch)
+    out.result(
+        {**_verdict_fields(verdict), **_signature_fields(operator.sign_verdict(verdict))},
+        title="verdict signed",
+    )
+
+
+@app.command()
+@cli_command
+def settle(
+    job: JobArg,
+    outcome: OutcomeOpt,
+    sigs: SigsOpt,
+    units: UnitsOpt = 0,
+    result_hash: ResultOpt = None,
+    epoch: EpochOpt = None,
+) -> None:
+    """Combine k members' signatures over the verdict and settle the job."""
+    out = state().output
+    signatures = [parse_member_signature(s) for s in sigs]
+    operator = _operator()
+    verdict = _verdict(operator, job, outcome, units, result_hash, epoch)
+    combined = operator.combine_verdict(verdict, signatures)
+    with out.waiting("settling"):
+        result = operator.settle(verdict.job_id, verdict, combined)
+    out.result({**_verdict_fields(verdict), **_settlement_fields(result)}, title="job settled")
+
+
+def _resolve_batch(operator: OracleOperator, spec: BatchFile) -> VerdictBatch:
+    items = []
+    for item in spec.items:
+        v = _verdict(
+            operator, item.job, str(item.outcome), item.units, item.result_hash, spec.epoch
+        )
+        items.append(v.item())
+    return operator.batch(items, epoch=spec.epoch)
+
+
+def _batch_fields(batch: VerdictBatch) -> dict[str, Any]:
+    return {
+        "epoch": batch.epoch,
+        "items": [
+            {
+                "job": i.job_id,
+                "outcome": "release" if i.outcome == 1 else "fault",
+                "units": i.units,
+                "result_hash": i.result_hash,
+            }
+            for i in batch.items
+        ],
+    }
+
+
+BatchArg = Annotated[
+    Path, typer.Argument(help="Batch JSON: {epoch?, items: [{job, outcome, units, result_hash?}]}")
+]
+
+
+@app.command("sign-batch")
+@cli_command
+def sign_batch(file: BatchArg) -> None:
+    """Sign a VerdictBatch over many jobs (prints the resolved batch to settle verbatim)."""
+    out = state().output
+    spec = read_batch_file(file)
+    operator = _operator()
+    batch = _resolve_batch(operator, spec)
+    out.result(
+        {"batch": _batch_fields(batch), **_signature_fields(operator.sign_batch(batch))},
+        title="batch signed",
+    )
+
+
+@app.command("settle-batch")
+@cli_command
+def settle_batch(file: BatchArg, sigs: SigsOpt) -> None:
+    """Settle every job of a batch with k members' signatures over it."""
+    out = state().output
+    spec = read_batch_file(file)
+    signatures = [parse_member_signature(s) for s in sigs]
+    operator = _operator()
+    batch = _resolve_batch(operator, spec)
+    combined = operator.combine_batch(batch, signatures)
+    entries: list[tuple[bytes, VerdictItem]] = [(i.job_id, i) for i in batch.items]
+    with out.waiting(f"settling {len(entries)} jobs"):
+        result = operator.settle_batch(entries, batch.epoch, combined)
+    out.result(_settlement_fields(result), title="batch settled")
+
+
+@app.command()
+@cli_command
+def dispute(job: JobArg) -> None:
+    """Dispute a delivered result (members may, inside the dispute window)."""
+    out = state().output
+    job_id = parse_job(job)
+    operator = _operator()
+    with out.waiting("disputing"):
+        mined = operator.dispute(job_id)
+    out.result({"job": job_id, **tx_fields(mined)}, title="job disputed")
+
+
+@app.command("slash-non-delivery")
+@cli_command
+def slash_non_delivery(job: JobArg) -> None:
+    """Slash a provider that accepted but delivered nothing by the deadline (+ grace)."""
+    out = state().output
+    job_id = parse_job(job)
+    operator = _operator()
+    with out.waiting("slashing"):
+        result = operator.slash_non_delivery(job_id)
+    out.result({"job": job_id, **_settlement_fields(result)}, title="provider slashed")

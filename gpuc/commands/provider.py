@@ -1,0 +1,154 @@
+"""gpuc provider: stake, unbond, withdraw, status, and the job steps a provider takes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from gpuc.context import cli_command, state
+from gpuc.options import NEGATIVE_OK, JobArg, amount, tx_fields
+from gpuc.parsing import parse_address, parse_amount, parse_bytes32, parse_job
+from protocol.roles import Provider
+
+app = typer.Typer(help="Stake GPUC, accept jobs, commit receipts, get paid.")
+
+
+def _provider() -> Provider:
+    s = state()
+    return Provider(s.protocol(), s.wallet())
+
+
+@app.command(context_settings=NEGATIVE_OK)
+@cli_command
+def stake(
+    amount_text: Annotated[str, typer.Argument(metavar="AMOUNT", help="GPUC to stake.")],
+) -> None:
+    """Stake GPUC as collateral for jobs (signed permit, one transaction)."""
+    out = state().output
+    wei = parse_amount(amount_text, "stake amount")
+    provider = _provider()
+    with out.waiting("staking"):
+        mined = provider.stake(wei)
+    out.result({**amount("staked", wei), **tx_fields(mined)}, title="staked")
+
+
+@app.command(context_settings=NEGATIVE_OK)
+@cli_command
+def unbond(
+    amount_text: Annotated[str, typer.Argument(metavar="AMOUNT", help="GPUC to unbond.")],
+) -> None:
+    """Start unbonding free stake; withdraw it once the delay has passed."""
+    out = state().output
+    wei = parse_amount(amount_text, "unbond amount")
+    provider = _provider()
+    with out.waiting("requesting unbond"):
+        mined = provider.request_unbond(wei)
+    status = provider.provider_status()
+    out.result(
+        {
+            **amount("unbonding", status.unbonding),
+            "ready_at": _when(status.unbonding_ready_at),
+            **tx_fields(mined),
+        },
+        title="unbond requested",
+    )
+
+
+@app.command()
+@cli_command
+def withdraw() -> None:
+    """Withdraw matured unbonding stake."""
+    out = state().output
+    provider = _provider()
+    with out.waiting("withdrawing"):
+        withdrawn, mined = provider.withdraw()
+    out.result({**amount("withdrawn", withdrawn), **tx_fields(mined)}, title="withdrawn")
+
+
+@app.command()
+@cli_command
+def status(
+    address: Annotated[str | None, typer.Argument(help="Provider (default: your key's).")] = None,
+) -> None:
+    """Free, locked and unbonding stake, and earnings not yet claimed."""
+    out = state().output
+    s = state()
+    who = parse_address(address, "provider") if address else s.wallet().address
+    st = s.protocol().provider_status(who)
+    out.result(
+        {
+            "address": st.address,
+            **amount("free", st.free),
+            **amount("locked", st.locked),
+            **amount("unbonding", st.unbonding),
+            "unbonding_ready_at": _when(st.unbonding_ready_at),
+            **amount("earnings_claimable", st.claimable),
+            **amount("wallet", st.credits),
+        },
+        title="provider",
+    )
+
+
+@app.command()
+@cli_command
+def accept(job: JobArg) -> None:
+    """Accept a job that names you; its collateral is locked from your free stake."""
+    out = state().output
+    job_id = parse_job(job)
+    provider = _provider()
+    with out.waiting("accepting"):
+        accepted = provider.accept(job_id)
+    out.result(
+        {
+            "job": accepted.job_id,
+            **amount("collateral", accepted.collateral),
+            **tx_fields(accepted.tx),
+        },
+        title="job accepted",
+    )
+
+
+@app.command()
+@cli_command
+def receipt(
+    job: JobArg,
+    result_hash: Annotated[str, typer.Option(help="keccak256 of the result bytes (0x + 64 hex).")],
+    units: Annotated[int, typer.Option(min=1, help="Units of work delivered.")],
+) -> None:
+    """Sign the EIP-712 receipt and commit the result on chain (starts the dispute window)."""
+    out = state().output
+    job_id = parse_job(job)
+    result = parse_bytes32(result_hash, "--result-hash")
+    provider = _provider()
+    with out.waiting("submitting receipt"):
+        submitted = provider.submit_receipt(job_id, result_hash=result, units=units)
+    out.result(
+        {
+            "job": job_id,
+            "units": units,
+            "result_hash": result,
+            "receipt_signature": submitted.signed.signature,
+            **tx_fields(submitted.tx),
+        },
+        title="receipt submitted",
+    )
+
+
+@app.command()
+@cli_command
+def finalize(job: JobArg) -> None:
+    """Get paid for an undisputed job once its dispute window has passed."""
+    out = state().output
+    job_id = parse_job(job)
+    provider = _provider()
+    with out.waiting("finalizing"):
+        mined = provider.finalize(job_id)
+    out.result({"job": job_id, **tx_fields(mined)}, title="job finalized")
+
+
+def _when(timestamp: int) -> str:
+    if timestamp == 0:
+        return "-"
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
