@@ -208,7 +208,7 @@ contract CreditSaleTest is Fixture {
         EthRefuser refuser = new EthRefuser();
         buyAs(buyer, 1 ether);
         vm.prank(buyer);
-        gpuc.transfer(address(refuser), 10e18);
+        assertTrue(gpuc.transfer(address(refuser), 10e18), "transfer");
         vm.expectRevert(Errors.FailedCall.selector);
         vm.prank(address(refuser));
         sale.redeem(10e18, 0);

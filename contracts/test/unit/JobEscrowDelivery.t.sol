@@ -155,9 +155,7 @@ contract JobEscrowDeliveryTest is EscrowTestBase {
         IJobEscrow.JobTerms memory t = stdTerms();
         bytes32 jobId = openAndAccept(t);
         vm.warp(uint256(t.deadline) + 1);
-        vm.expectRevert(
-            abi.encodeWithSelector(IJobEscrow.TooLate.selector, jobId, t.deadline, uint256(t.deadline) + 1)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.TooLate.selector, jobId, t.deadline, uint256(t.deadline) + 1));
         vm.prank(provider);
         escrow.submitReceipt(t, RESULT, 1);
         assertStatus(jobId, IJobEscrow.Status.Accepted);
@@ -323,7 +321,9 @@ contract JobEscrowDeliveryTest is EscrowTestBase {
             assertStatus(jobId, IJobEscrow.Status.Disputed);
         } else {
             vm.expectRevert(
-                abi.encodeWithSelector(IJobEscrow.TooLate.selector, jobId, deliveredAt + DISPUTE_WINDOW, deliveredAt + wait)
+                abi.encodeWithSelector(
+                    IJobEscrow.TooLate.selector, jobId, deliveredAt + DISPUTE_WINDOW, deliveredAt + wait
+                )
             );
             vm.prank(consumer);
             escrow.dispute(t);

@@ -106,7 +106,9 @@ contract JobEscrowFinalizeTest is EscrowTestBase {
         vm.warp(deliveredAt + wait);
         if (wait < DISPUTE_WINDOW) {
             vm.expectRevert(
-                abi.encodeWithSelector(IJobEscrow.TooEarly.selector, jobId, deliveredAt + DISPUTE_WINDOW, deliveredAt + wait)
+                abi.encodeWithSelector(
+                    IJobEscrow.TooEarly.selector, jobId, deliveredAt + DISPUTE_WINDOW, deliveredAt + wait
+                )
             );
             escrow.finalize(t);
         } else {

@@ -91,9 +91,7 @@ contract JobEscrowOpenTest is EscrowTestBase {
         // Unbonding must outlast maxJobDuration + 2 x disputeWindow, strictly.
         JobEscrow.Config memory c = cfg();
         c.maxJobDuration = UNBONDING_DELAY - 2 * DISPUTE_WINDOW;
-        vm.expectRevert(
-            abi.encodeWithSelector(IJobEscrow.UnbondingTooShort.selector, UNBONDING_DELAY, UNBONDING_DELAY)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.UnbondingTooShort.selector, UNBONDING_DELAY, UNBONDING_DELAY));
         new JobEscrow(c);
         c.maxJobDuration -= 1;
         assertEq(new JobEscrow(c).maxJobDuration(), UNBONDING_DELAY - 2 * DISPUTE_WINDOW - 1, "one second less");
@@ -249,9 +247,7 @@ contract JobEscrowOpenTest is EscrowTestBase {
         IJobEscrow.JobTerms memory t = terms(bal + 1, PRICE);
         vm.prank(consumer);
         gpuc.approve(address(escrow), bal + 1);
-        vm.expectRevert(
-            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, consumer, bal, bal + 1)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, consumer, bal, bal + 1));
         vm.prank(consumer);
         escrow.open(t);
     }

@@ -44,7 +44,7 @@ contract JobEscrowSettleTest is EscrowTestBase {
         escrow.settle(t, v, sigs);
         assertStatus(jobId, IJobEscrow.Status.Settled);
         assertDelta(b, money(), releaseDelta60());
-        (, , uint64 units) = escrow.jobs(jobId);
+        (,, uint64 units) = escrow.jobs(jobId);
         assertEq(units, 60, "units recorded");
         assertEq(escrow.committedResult(jobId), bytes32(0), "commitment cleared");
     }
@@ -486,8 +486,10 @@ contract JobEscrowSettleTest is EscrowTestBase {
         items[0] = item(keccak256("a"), 1, 5);
         items[1] = item(keccak256("b"), 2, 0);
         bytes32 itemType = keccak256("VerdictItem(bytes32 jobId,uint8 outcome,uint64 units,bytes32 resultHash)");
-        bytes32 h0 = keccak256(abi.encode(itemType, items[0].jobId, items[0].outcome, items[0].units, items[0].resultHash));
-        bytes32 h1 = keccak256(abi.encode(itemType, items[1].jobId, items[1].outcome, items[1].units, items[1].resultHash));
+        bytes32 h0 =
+            keccak256(abi.encode(itemType, items[0].jobId, items[0].outcome, items[0].units, items[0].resultHash));
+        bytes32 h1 =
+            keccak256(abi.encode(itemType, items[1].jobId, items[1].outcome, items[1].units, items[1].resultHash));
         bytes32 structHash = keccak256(
             abi.encode(
                 keccak256(

@@ -238,9 +238,7 @@ contract ProviderStakingTest is Fixture, PermitSigning {
         stakeAs(provider, STAKE);
         address[3] memory callers = [stranger, admin, provider];
         for (uint256 i = 0; i < callers.length; ++i) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IProviderStaking.NotEscrow.selector, callers[i], address(escrow))
-            );
+            vm.expectRevert(abi.encodeWithSelector(IProviderStaking.NotEscrow.selector, callers[i], address(escrow)));
             vm.prank(callers[i]);
             staking.lock(provider, 1e18);
         }
@@ -252,9 +250,7 @@ contract ProviderStakingTest is Fixture, PermitSigning {
         asEscrowLock(100e18);
         address[3] memory callers = [stranger, admin, provider];
         for (uint256 i = 0; i < callers.length; ++i) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IProviderStaking.NotEscrow.selector, callers[i], address(escrow))
-            );
+            vm.expectRevert(abi.encodeWithSelector(IProviderStaking.NotEscrow.selector, callers[i], address(escrow)));
             vm.prank(callers[i]);
             staking.unlock(provider, 100e18);
         }
@@ -266,9 +262,7 @@ contract ProviderStakingTest is Fixture, PermitSigning {
         asEscrowLock(100e18);
         address[3] memory callers = [stranger, admin, consumer];
         for (uint256 i = 0; i < callers.length; ++i) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IProviderStaking.NotEscrow.selector, callers[i], address(escrow))
-            );
+            vm.expectRevert(abi.encodeWithSelector(IProviderStaking.NotEscrow.selector, callers[i], address(escrow)));
             vm.prank(callers[i]);
             staking.slash(provider, 100e18, 100e18);
         }
@@ -423,7 +417,9 @@ contract ProviderStakingTest is Fixture, PermitSigning {
         uint256 reachable = STAKE - (lockAmt - releaseAmt);
         uint256 expected = slashAmt < reachable ? slashAmt : reachable;
         assertEq(slashed, expected, "takes the amount, capped by the reachable stake");
-        if (slashAmt != 0 && reachable != 0) assertGt(slashed, 0, "a non-zero slash of reachable stake takes something");
+        if (slashAmt != 0 && reachable != 0) {
+            assertGt(slashed, 0, "a non-zero slash of reachable stake takes something");
+        }
         IProviderStaking.StakeAccount memory s = stakeOf(provider);
         assertEq(uint256(s.free) + s.locked + s.unbonding, STAKE - slashed, "stake conserved");
         assertEq(s.locked, lockAmt - releaseAmt, "only the named collateral released");
