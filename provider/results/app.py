@@ -1,0 +1,45 @@
+"""The HTTP surface of the result store: ``GET /results/0x<resultHash>``.
+
+Oracles fetch a delivered job's result here and check it against the hash in
+the signed receipt. Unknown hashes answer 404, malformed ones 400, and a stored
+file that no longer matches its hash answers 500 rather than wrong bytes.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, HTTPException, Response
+
+from provider.errors import InvalidResultHash, ResultCorrupt, ResultNotFound
+from provider.results.content_hash import parse_hash_ref
+from provider.results.store import ResultStore
+
+__all__ = ["RESULT_MEDIA_TYPE", "create_result_app"]
+
+RESULT_MEDIA_TYPE = "application/octet-stream"
+
+
+def create_result_app(store: ResultStore) -> FastAPI:
+    app = FastAPI(title="GPUC provider results", docs_url=None, redoc_url=None)
+
+    @app.api_route("/results/{ref}", methods=["GET", "HEAD"])
+    def get_result(ref: str) -> Response:
+        try:
+            digest = parse_hash_ref(ref)
+            data = store.get(digest)
+        except InvalidResultHash as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from None
+        except ResultNotFound:
+            raise HTTPException(status_code=404, detail=f"no result {ref.lower()}") from None
+        except ResultCorrupt as exc:
+            raise HTTPException(status_code=500, detail=str(exc)) from None
+        return Response(
+            content=data,
+            media_type=RESULT_MEDIA_TYPE,
+            headers={"ETag": f'"{ref.lower()}"', "Cache-Control": "public, immutable"},
+        )
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
