@@ -1,0 +1,1 @@
+"""Cheat mode: forged results for tests and demos of the slashing path."""
