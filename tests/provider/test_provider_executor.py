@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,18 @@ def test_overrun_is_killed_and_reported_and_the_next_job_still_runs(
     assert 1.0 <= elapsed < 10
     following = executor.run(job(MATMUL, tag=2))
     assert isinstance(following, Succeeded), following
+
+
+def test_other_jobs_run_while_one_overruns(executor: JobExecutor) -> None:
+    limits = ResourceLimits(wall_seconds=4.0, memory_bytes=1024 * MIB)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        overrunning = pool.submit(executor.run, job({"kind": "sleep", "seconds": 30}), limits)
+        meanwhile = executor.run(job(MATMUL, tag=3))
+        stuck = overrunning.result(timeout=30)
+
+    assert isinstance(meanwhile, Succeeded), meanwhile
+    assert isinstance(stuck, TimedOut), stuck
+    assert meanwhile.finished_at < stuck.finished_at
 
 
 def test_overrun_kills_the_jobs_whole_process_group(executor: JobExecutor, tmp_path: Path) -> None:
