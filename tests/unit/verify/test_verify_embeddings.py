@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
@@ -58,7 +58,8 @@ def _shuffled(rows: Rows) -> Rows:
 
 def _random_units(rows: Rows) -> Rows:
     noise = np.random.default_rng(0).standard_normal(rows.shape).astype(np.float32)
-    return noise / np.linalg.norm(noise, axis=1, keepdims=True)
+    units: Rows = noise / np.linalg.norm(noise, axis=1, keepdims=True)
+    return units
 
 
 def _half_forged(rows: Rows) -> Rows:
@@ -125,7 +126,7 @@ def test_sampling_uses_the_embedder_only_for_the_sample(honest: Rows) -> None:
     class CountingEmbedder:
         dim = real.dim
 
-        def embed(self, texts: list[str]) -> Rows:
+        def embed(self, texts: Sequence[str]) -> Rows:
             calls.append(len(texts))
             return real.embed(texts)
 

@@ -13,10 +13,11 @@ from protocol.compute.rounding import round_to_dtype
 from protocol.compute.specs import MatmulSpec
 
 Matrix = NDArray[np.float32]
+_SPEC = {"kind": "matmul", "seed_a": 11, "seed_b": 12}
 
 
 def _inputs(n: int, dtype: str) -> tuple[Matrix, Matrix]:
-    return job_matrices(MatmulSpec(kind="matmul", n=n, seed_a=11, seed_b=12, dtype=dtype))
+    return job_matrices(MatmulSpec.model_validate({**_SPEC, "n": n, "dtype": dtype}))
 
 
 def _check(a: Matrix, b: Matrix, c: Matrix, dtype: str, k: int = 20, seed: int = 0) -> float:

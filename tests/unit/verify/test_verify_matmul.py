@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 from verify_helpers import MATMUL_SPEC, SECRET, matmul_job, matmul_request
 
 from oracles.sim.gpu_noise import fake_tf32_product
@@ -16,8 +17,8 @@ from protocol.compute.rounding import round_to_bfloat16
 from protocol.compute.specs import MatmulSpec
 
 
-def _inputs(**overrides: object) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
-    return job_matrices(MatmulSpec(**{**MATMUL_SPEC, **overrides}))  # type: ignore[arg-type]
+def _inputs(**overrides: object) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    return job_matrices(MatmulSpec.model_validate({**MATMUL_SPEC, **overrides}))
 
 
 def test_tf32_result_stored_as_float64_passes(registry: VerifierRegistry) -> None:
