@@ -81,7 +81,7 @@ def bench_receipts(count: int) -> None:
 
 def bench_freivalds(n: int, vectors: int) -> None:
     spec = MatmulSpec(kind="matmul", n=n, seed_a=1, seed_b=2, dtype="float32")
-    runs = 3 if n <= 2048 else 1
+    runs = 3 if n <= 2048 else 2
     generate = best_of(runs, lambda: job_matrices(spec))
     a, b = job_matrices(spec)
     multiply = best_of(runs, lambda: a @ b)
