@@ -3,7 +3,10 @@ pragma solidity ^0.8.28;
 
 import {Fixture} from "../utils/Fixture.sol";
 import {PermitSigning} from "./PermitSigning.sol";
+import {JobEscrow} from "../../src/JobEscrow.sol";
+import {IGPUCredit} from "../../src/interfaces/IGPUCredit.sol";
 import {IJobEscrow} from "../../src/interfaces/IJobEscrow.sol";
+import {IOracleCommittee} from "../../src/interfaces/IOracleCommittee.sol";
 import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
 
 /// @notice The protocol fixture with a funded consumer and a staked provider, plus a snapshot of
@@ -61,6 +64,22 @@ abstract contract EscrowTestBase is Fixture, PermitSigning {
     /// @dev Hook for suites that need other escrow parameters: replace `staking`/`escrow` here,
     /// before the provider stakes.
     function redeploy() internal virtual {}
+
+    /// @dev The fixture's escrow parameters over the current token, staking and committee.
+    function escrowConfig(uint256 collateralBps) internal view returns (JobEscrow.Config memory) {
+        return JobEscrow.Config({
+            credit: IGPUCredit(address(gpuc)),
+            staking: IProviderStaking(address(staking)),
+            committee: IOracleCommittee(address(committee)),
+            treasury: treasury,
+            feeBps: FEE_BPS,
+            burnBps: BURN_BPS,
+            collateralBps: collateralBps,
+            slashBurnBps: SLASH_BURN_BPS,
+            disputeWindow: DISPUTE_WINDOW,
+            maxJobDuration: MAX_JOB_DURATION
+        });
+    }
 
     // ---------------------------------------------------------------- money
 

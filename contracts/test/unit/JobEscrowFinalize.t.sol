@@ -4,9 +4,7 @@ pragma solidity ^0.8.28;
 import {EscrowTestBase} from "./EscrowTestBase.sol";
 import {JobEscrow} from "../../src/JobEscrow.sol";
 import {ProviderStaking} from "../../src/ProviderStaking.sol";
-import {IGPUCredit} from "../../src/interfaces/IGPUCredit.sol";
 import {IJobEscrow} from "../../src/interfaces/IJobEscrow.sol";
-import {IOracleCommittee} from "../../src/interfaces/IOracleCommittee.sol";
 import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
 
 /// @notice JobEscrow: optimistic finalize and the non-delivery slash (the paths no oracle signs).
@@ -214,20 +212,7 @@ contract JobEscrowSlashSplitTest is EscrowTestBase {
 
     function redeploy() internal override {
         staking = new ProviderStaking(gpuc, UNBONDING_DELAY, admin);
-        escrow = new JobEscrow(
-            JobEscrow.Config({
-                credit: IGPUCredit(address(gpuc)),
-                staking: IProviderStaking(address(staking)),
-                committee: IOracleCommittee(address(committee)),
-                treasury: treasury,
-                feeBps: FEE_BPS,
-                burnBps: BURN_BPS,
-                collateralBps: BIG_COLLATERAL_BPS,
-                slashBurnBps: SLASH_BURN_BPS,
-                disputeWindow: DISPUTE_WINDOW,
-                maxJobDuration: MAX_JOB_DURATION
-            })
-        );
+        escrow = new JobEscrow(escrowConfig(BIG_COLLATERAL_BPS));
         vm.prank(admin);
         staking.setEscrow(address(escrow));
     }

@@ -14,19 +14,8 @@ import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
 contract JobEscrowOpenTest is EscrowTestBase {
     // ---------------------------------------------------------------- constructor
 
-    function cfg() internal view returns (JobEscrow.Config memory c) {
-        c = JobEscrow.Config({
-            credit: IGPUCredit(address(gpuc)),
-            staking: IProviderStaking(address(staking)),
-            committee: IOracleCommittee(address(committee)),
-            treasury: treasury,
-            feeBps: FEE_BPS,
-            burnBps: BURN_BPS,
-            collateralBps: COLLATERAL_BPS,
-            slashBurnBps: SLASH_BURN_BPS,
-            disputeWindow: DISPUTE_WINDOW,
-            maxJobDuration: MAX_JOB_DURATION
-        });
+    function cfg() internal view returns (JobEscrow.Config memory) {
+        return escrowConfig(COLLATERAL_BPS);
     }
 
     function test_Deploy_Config() public view {
