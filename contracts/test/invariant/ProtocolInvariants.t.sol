@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Fixture} from "../utils/Fixture.sol";
+import {ProtocolHandler} from "./handlers/ProtocolHandler.sol";
+import {ProtocolModel} from "./handlers/ProtocolModel.sol";
+import {StakeModel} from "./handlers/StakeModel.sol";
+import {IJobEscrow} from "../../src/interfaces/IJobEscrow.sol";
+import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
+
+/// @notice design.md §3 invariants 1-5 and 7 over random sequences of the whole protocol
+/// (invariant 6 has its own staking deployment: StakingSlashInvariants.t.sol). After each run,
+/// afterInvariant warps past every timer and proves every obligation can be taken out.
+/// forge-config: default.invariant.runs = 48
+/// forge-config: default.invariant.depth = 64
+/// forge-config: default.invariant.fail-on-revert = true
+contract ProtocolInvariantsTest is Fixture {
+    ProtocolHandler internal handler;
+
+    function setUp() public virtual override {
+        super.setUp();
+        _targetHandler();
+    }
+
+    /// @dev Deploy the handler over the fixture's contracts and point the fuzzer at it.
+    function _targetHandler() internal {
+        uint256[] memory keys = new uint256[](4);
+        for (uint256 i = 0; i < 3; ++i) {
+            keys[i] = oracleKeys[i];
+        }
+        keys[3] = uint256(keccak256("inv.oracle3")); // joins and leaves through toggleMember
+        handler = new ProtocolHandler(
+            ProtocolModel.Deployment({
+                sale: sale,
+                staking: staking,
+                committee: committee,
+                escrow: escrow,
+                admin: admin,
+                treasury: treasury,
+                oracleKeys: keys
+            })
+        );
+        targetContract(address(handler));
+        bytes4[] memory selectors = new bytes4[](36);
+        selectors[0] = handler.buyCredits.selector;
+        selectors[1] = handler.redeemCredits.selector;
+        selectors[2] = handler.transferCredits.selector;
+        selectors[3] = handler.withdrawSpread.selector;
+        selectors[4] = handler.setSpread.selector;
+        selectors[5] = handler.stake.selector;
+        selectors[6] = handler.requestUnbond.selector;
+        selectors[7] = handler.withdrawStake.selector;
+        selectors[8] = handler.openJob.selector;
+        selectors[9] = handler.cancel.selector;
+        selectors[10] = handler.refund.selector;
+        selectors[11] = handler.accept.selector;
+        selectors[12] = handler.submitReceipt.selector;
+        selectors[13] = handler.dispute.selector;
+        selectors[14] = handler.settle.selector;
+        selectors[15] = handler.settleBatch.selector;
+        selectors[16] = handler.finalize.selector;
+        selectors[17] = handler.slashNonDelivery.selector;
+        selectors[18] = handler.claim.selector;
+        selectors[19] = handler.collectFees.selector;
+        selectors[20] = handler.burnAccrued.selector;
+        selectors[21] = handler.setThreshold.selector;
+        selectors[22] = handler.toggleMember.selector;
+        selectors[23] = handler.settleForged.selector;
+        selectors[24] = handler.warp.selector;
+        selectors[25] = handler.warpToBoundary.selector;
+        // the productive paths weigh double
+        selectors[26] = handler.openJob.selector;
+        selectors[27] = handler.accept.selector;
+        selectors[28] = handler.submitReceipt.selector;
+        selectors[29] = handler.dispute.selector;
+        selectors[30] = handler.settle.selector;
+        selectors[31] = handler.finalize.selector;
+        selectors[32] = handler.warpToBoundary.selector;
+        selectors[33] = handler.progress.selector;
+        selectors[34] = handler.progress.selector;
+        selectors[35] = handler.progress.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+    }
+
+    // ---------------------------------------------------------------- 1. credit supply
+
+    /// @notice totalSupply is the sum of every holder's balance, matches minted - redeemed -
+    /// burnt, and the reserve held covers supply x rate (rounded up, so not one wei short).
+    function invariant_1_supplyIsSumOfBalancesAndReserveCoversIt() public view {
+        address[] memory hs = handler.holders();
+        uint256 sum = 0;
+        for (uint256 i = 0; i < hs.length; ++i) {
+            sum += gpuc.balanceOf(hs[i]);
+        }
+        uint256 supply = gpuc.totalSupply();
+        assertEq(sum, supply, "1: totalSupply == sum of balances over all holders");
+        ProtocolModel.CreditLedger memory c = handler.creditLedger();
+        assertEq(supply, c.minted - c.redeemed - c.burnt, "1: supply == minted - redeemed - burnt");
+        uint256 backing = (supply * sale.reservePerCredit() + 1e18 - 1) / 1e18;
+        assertGe(sale.reserveHeld(), backing, "1: reserve covers supply x rate");
+        assertEq(sale.spreadAccrued(), c.spreadIn - c.spreadOut, "1: spread accrued");
+        assertEq(address(sale).balance, c.reserveIn - c.reserveOut - c.spreadOut, "1: sale ETH balance");
+    }
+
+    // ---------------------------------------------------------------- 2. escrow solvency
+
+    /// @notice The escrow holds exactly the budgets of live jobs, every account's claimable
+    /// balance and the accrued fees and burns -- checked job by job and account by account
+    /// against the model, so a double refund shows even when the totals happen to match.
+    function invariant_2_escrowHoldsExactlyWhatItOwes() public view {
+        uint256 live = 0;
+        uint256 n = handler.jobCount();
+        for (uint256 i = 0; i < n; ++i) {
+            ProtocolModel.GhostJob memory g = handler.job(i);
+            (IJobEscrow.Status st, uint40 deliveredAt, uint64 units) = escrow.jobs(g.id);
+            assertEq(uint256(st), uint256(g.status), "2: job status == model");
+            assertEq(uint256(deliveredAt), uint256(g.deliveredAt), "2: job deliveredAt == model");
+            assertEq(uint256(units), uint256(g.units), "2: job units == model");
+            assertEq(escrow.committedResult(g.id), g.committed, "2: committed result == model");
+            if (
+                st == IJobEscrow.Status.Open || st == IJobEscrow.Status.Accepted || st == IJobEscrow.Status.Delivered
+                    || st == IJobEscrow.Status.Disputed
+            ) live += g.terms.budget;
+        }
+        uint256 owed = 0;
+        address[] memory accts = handler.accounts();
+        for (uint256 i = 0; i < accts.length; ++i) {
+            uint256 c = escrow.claimable(accts[i]);
+            assertEq(c, handler.ghostClaimable(accts[i]), "2: claimable(account) == model, for every account");
+            owed += c;
+        }
+        (uint128 fees, uint128 burns) = escrow.accrued();
+        ProtocolModel.EscrowLedger memory l = handler.escrowLedger();
+        assertEq(fees, l.accruedFees, "2: accrued fees == model");
+        assertEq(burns, l.accruedBurns, "2: accrued burns == model");
+        assertEq(live, l.locked, "2: live budgets == model");
+        assertEq(
+            gpuc.balanceOf(address(escrow)),
+            live + owed + fees + burns,
+            "2: escrow balance == live + claimable + accrued"
+        );
+    }
+
+    // ---------------------------------------------------------------- 3. conservation
+
+    /// @notice deposited = locked + released + refunded + fees + burnt on the escrow side;
+    /// staked = free + locked + unbonding + slashed + withdrawn per provider and in total.
+    function invariant_3_valueIsConserved() public view {
+        ProtocolModel.EscrowLedger memory l = handler.escrowLedger();
+        assertEq(l.deposited, l.locked + l.released + l.refunded + l.fees + l.burnt, "3: escrow conservation");
+        assertEq(l.slashedIn, l.compensation + l.slashToTreasury + l.slashBurnt, "3: slashed stake fully assigned");
+        assertEq(
+            gpuc.balanceOf(address(escrow)),
+            l.deposited + l.slashedIn - l.claimed - l.feesCollected - l.burnsDone,
+            "3: escrow balance == inflows - outflows"
+        );
+        uint256 staked;
+        uint256 slashed;
+        uint256 withdrawn;
+        uint256 held;
+        address[] memory accts = handler.accounts();
+        for (uint256 i = 0; i < accts.length; ++i) {
+            IProviderStaking.StakeAccount memory s = staking.stakeOf(accts[i]);
+            StakeModel.Account memory g = handler.stakeGhost(accts[i]);
+            assertEq(s.free, g.free, "3: free stake == model");
+            assertEq(s.locked, g.locked, "3: locked stake == model");
+            assertEq(s.unbonding, g.unbonding, "3: unbonding stake == model");
+            uint256 inContract = uint256(s.free) + s.locked + s.unbonding;
+            assertEq(
+                g.staked, inContract + g.slashed + g.withdrawn, "3: staked == free+locked+unbonding+slashed+withdrawn"
+            );
+            staked += g.staked;
+            slashed += g.slashed;
+            withdrawn += g.withdrawn;
+            held += inContract;
+        }
+        assertEq(gpuc.balanceOf(address(staking)), held, "3: staking balance == sum of stakes");
+        assertEq(staked, held + slashed + withdrawn, "3: total staking conservation");
+        assertEq(slashed, l.slashedIn, "3: what staking slashed is what the escrow received");
+    }
+
+    // ---------------------------------------------------------------- 4. state machine
+
+    /// @notice Every status change seen on chain followed an edge of design.md §2 and no job
+    /// entered a terminal status twice.
+    function invariant_4_jobsSettleOnceAndNeverMoveBack() public view {
+        ProtocolModel.SafetyLedger memory s = handler.safetyLedger();
+        assertEq(s.transitionViolations, 0, "4: a status moved along a forbidden edge");
+        assertEq(s.doubleSettlements, 0, "4: a job settled twice");
+        uint256 n = handler.jobCount();
+        for (uint256 i = 0; i < n; ++i) {
+            ProtocolModel.GhostJob memory g = handler.job(i);
+            (IJobEscrow.Status st,,) = escrow.jobs(g.id);
+            assertEq(uint256(st), uint256(g.lastSeen), "4: status == last seen");
+            assertLe(g.terminalEntries, 1, "4: at most one terminal entry per job");
+        }
+    }
+
+    // ---------------------------------------------------------------- 5. timers
+
+    /// @notice No stake left before its unbonding delay; the delay on chain is the one the
+    /// last request set. (Liveness: afterInvariant.)
+    function invariant_5_noWithdrawalBeforeItsDelay() public view {
+        assertEq(handler.safetyLedger().earlyWithdrawals, 0, "5: a withdrawal came before its delay");
+        address[] memory accts = handler.accounts();
+        uint256 delay = staking.unbondingDelay();
+        for (uint256 i = 0; i < accts.length; ++i) {
+            IProviderStaking.StakeAccount memory s = staking.stakeOf(accts[i]);
+            StakeModel.Account memory g = handler.stakeGhost(accts[i]);
+            assertEq(s.unbondingReadyAt, g.readyAt, "5: readyAt == model");
+            if (s.unbonding > 0) {
+                assertEq(s.unbondingReadyAt, g.lastUnbondAt + delay, "5: readyAt == last request + delay");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- 6. slashing (escrow side)
+
+    /// @notice Every escrow slash took something (collateral rounds up) and never more than the
+    /// provider had. The staking-level bounds are in StakingSlashInvariants.t.sol.
+    function invariant_6_escrowSlashesArePositiveAndBounded() public view {
+        ProtocolModel.SafetyLedger memory s = handler.safetyLedger();
+        assertEq(s.zeroSlashes, 0, "6: a slash with stake and rate > 0 took nothing");
+        assertEq(s.slashesOverStake, 0, "6: a slash took more than the stake");
+    }
+
+    // ---------------------------------------------------------------- 7. verdicts
+
+    /// @notice No forged verdict (too few, duplicate, unknown or removed signers, stale epoch,
+    /// wrong order, malleated, replayed across job/chain/contract, tampered) ever settled a job,
+    /// and the committee is what the model says it is.
+    function invariant_7_onlyKDistinctMembersSettle() public view {
+        assertEq(handler.safetyLedger().forgedSuccesses, 0, "7: a forged verdict settled a job");
+        assertEq(uint256(committee.epoch()), uint256(handler.ghostEpoch()), "7: epoch == model");
+        assertEq(committee.threshold(), handler.ghostThreshold(), "7: threshold == model");
+        assertEq(committee.memberCount(), handler.ghostMemberCount(), "7: member count == model");
+        address[] memory os = handler.oracles();
+        for (uint256 i = 0; i < os.length; ++i) {
+            assertEq(committee.isMember(os[i]), handler.ghostMember(os[i]), "7: membership == model");
+        }
+    }
+
+    // ---------------------------------------------------------------- the handler is not vacuous
+
+    /// @notice A fixed walk through the handler reaches every action's success path and every
+    /// forged-verdict mode (all refused), so the random campaigns above exercise real paths.
+    function test_handlerReachesEveryPath() public {
+        handler.buyCredits(0, 1 ether);
+        handler.transferCredits(0, 1, 1e18);
+        handler.redeemCredits(0, 1e17);
+        handler.withdrawSpread();
+        handler.setSpread(30);
+        handler.stake(1, 100e18);
+        handler.requestUnbond(1, 10e18);
+        for (uint256 i = 0; i < 8; ++i) {
+            handler.openJob(i, 10e18 + i * 1e18, 3600 + i, i == 1 ? 2 : i);
+        }
+        handler.cancel(0, 1);
+        for (uint256 round = 0; round < 6; ++round) {
+            for (uint256 i = 0; i < 8; ++i) {
+                handler.progress(i, round * 131 + i * 7 + 1);
+            }
+            handler.dispute(round, 5); // callerSeed 5: the job's consumer
+            handler.settle(round + 3, 1 + (round << 8), round);
+            handler.settleBatch(round, 3, round);
+            for (uint256 m = 0; round == 0 && m < 14; ++m) {
+                for (uint256 k = 0; k < 4; ++k) {
+                    handler.settleForged(k, m, m * 4 + k); // while accepted jobs exist
+                }
+            }
+            handler.warp((round + 1) * 30 minutes << 8); // secs % 4 == 0: up to three days
+        }
+        handler.openJob(9, 5e18, 60, 2);
+        handler.warp(uint256(2 days) << 8); // secs % 4 == 0: days, past the accept deadline
+        handler.refund(8, 5);
+        for (uint256 i = 0; i < 3; ++i) {
+            handler.claim(i + 1);
+        }
+        handler.collectFees();
+        handler.burnAccrued();
+        handler.setThreshold(3);
+        handler.toggleMember(3);
+        handler.toggleMember(3);
+        handler.warpToBoundary(1, 3); // which = 3: exactly an unbonding's maturity
+        handler.withdrawStake(1);
+
+        string[24] memory actions = [
+            "buy",
+            "redeem",
+            "transfer",
+            "withdrawSpread",
+            "setSpread",
+            "stake",
+            "requestUnbond",
+            "withdraw",
+            "open",
+            "cancel",
+            "refund",
+            "accept",
+            "submitReceipt",
+            "dispute",
+            "settle",
+            "settleBatch",
+            "finalize",
+            "slashNonDelivery",
+            "claim",
+            "collectFees",
+            "burnAccrued",
+            "setThreshold",
+            "addMember",
+            "removeMember"
+        ];
+        for (uint256 i = 0; i < actions.length; ++i) {
+            assertGt(
+                handler.successCount(bytes32(bytes(actions[i]))), 0, string.concat("never succeeded: ", actions[i])
+            );
+        }
+        for (uint256 m = 0; m < 14; ++m) {
+            assertGt(handler.forgedAttemptsByMode(m), 0, string.concat("forged mode never tried: ", vm.toString(m)));
+        }
+        assertEq(handler.safetyLedger().forgedSuccesses, 0, "a forged verdict settled a job");
+        assertGt(handler.safetyLedger().batchApplied, 0, "no batch entry applied");
+        afterInvariant();
+    }
+
+    // ---------------------------------------------------------------- 5. liveness
+
+    /// @notice After every run: whatever state the sequence left, every job can be closed and
+    /// every budget, claim, fee, burn, stake and credit taken out; the invariants still hold.
+    function afterInvariant() public {
+        handler.drainAll();
+        invariant_1_supplyIsSumOfBalancesAndReserveCoversIt();
+        invariant_2_escrowHoldsExactlyWhatItOwes();
+        invariant_3_valueIsConserved();
+        invariant_4_jobsSettleOnceAndNeverMoveBack();
+        invariant_5_noWithdrawalBeforeItsDelay();
+        invariant_6_escrowSlashesArePositiveAndBounded();
+        invariant_7_onlyKDistinctMembersSettle();
+    }
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Fixture} from "../utils/Fixture.sol";
+import {SlashHandler} from "./handlers/SlashHandler.sol";
+import {StakeModel} from "./handlers/StakeModel.sol";
+import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
+
+/// @notice design.md §3 invariant 6 on a ProviderStaking whose escrow is the handler, so
+/// collateral and slash amounts are arbitrary (the real escrow only ever slashes a job's own
+/// collateral): a slash never exceeds the stake it may reach, reaches unbonding stake, and is
+/// > 0 whenever there is stake and something is asked. Staking-side conservation (3) and the
+/// withdrawal delay (5) are checked here too.
+/// forge-config: default.invariant.runs = 48
+/// forge-config: default.invariant.depth = 64
+/// forge-config: default.invariant.fail-on-revert = true
+contract StakingSlashInvariantsTest is Fixture {
+    SlashHandler internal handler;
+    IProviderStaking internal slashStaking;
+
+    function setUp() public override {
+        super.setUp();
+        handler = new SlashHandler(sale, escrow, admin);
+        slashStaking = handler.staking();
+        vm.prank(admin);
+        slashStaking.setEscrow(address(handler));
+        targetContract(address(handler));
+        bytes4[] memory selectors = new bytes4[](11);
+        selectors[0] = handler.stake.selector;
+        selectors[1] = handler.requestUnbond.selector;
+        selectors[2] = handler.withdraw.selector;
+        selectors[3] = handler.lock.selector;
+        selectors[4] = handler.unlock.selector;
+        selectors[5] = handler.slash.selector;
+        selectors[6] = handler.slash.selector;
+        selectors[7] = handler.collateralRounding.selector;
+        selectors[8] = handler.warp.selector;
+        selectors[9] = handler.stake.selector;
+        selectors[10] = handler.requestUnbond.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+    }
+
+    function invariant_6_slashNeverExceedsStakeOrAmount() public view {
+        SlashHandler.SlashLedger memory l = handler.ledger();
+        assertEq(l.overAmount, 0, "6: a slash took more than was asked");
+        assertEq(l.overStake, 0, "6: a slash took more than the stake it may reach");
+        assertEq(l.touchedOtherCollateral, 0, "6: a slash touched collateral of other jobs");
+    }
+
+    function invariant_6_slashReachesUnbondingStake() public view {
+        assertEq(handler.ledger().missedUnbonding, 0, "6: a slash left unbonding stake it should have taken");
+    }
+
+    function invariant_6_slashIsPositiveWhenStakeAndRateArePositive() public view {
+        SlashHandler.SlashLedger memory l = handler.ledger();
+        assertEq(l.zeroWithStake, 0, "6: a slash of a provider with stake took nothing");
+        assertEq(l.collateralRoundedToZero, 0, "6: collateral is not ceil(budget x rate)");
+    }
+
+    /// @notice staked = free + locked + unbonding + slashed + withdrawn per provider and in
+    /// total; the contract matches the model; nothing was withdrawn before its delay.
+    function invariant_3_5_stakingConservedAndDelayed() public view {
+        address[] memory ps = handler.providers();
+        uint256 held;
+        uint256 slashed;
+        for (uint256 i = 0; i < ps.length; ++i) {
+            IProviderStaking.StakeAccount memory s = slashStaking.stakeOf(ps[i]);
+            StakeModel.Account memory g = handler.stakeGhost(ps[i]);
+            assertEq(s.free, g.free, "3: free == model");
+            assertEq(s.locked, g.locked, "3: locked == model");
+            assertEq(s.unbonding, g.unbonding, "3: unbonding == model");
+            assertEq(s.unbondingReadyAt, g.readyAt, "5: readyAt == model");
+            uint256 inContract = uint256(s.free) + s.locked + s.unbonding;
+            assertEq(
+                g.staked, inContract + g.slashed + g.withdrawn, "3: staked == free+locked+unbonding+slashed+withdrawn"
+            );
+            held += inContract;
+            slashed += g.slashed;
+        }
+        assertEq(gpuc.balanceOf(address(slashStaking)), held, "3: staking balance == sum of stakes");
+        assertEq(gpuc.balanceOf(address(handler)), slashed, "3: the escrow holds exactly what was slashed");
+        assertEq(handler.ledger().slashedTotal, slashed, "3: slashed total == per-provider sums");
+        assertEq(handler.ledger().earlyWithdrawals, 0, "5: a withdrawal came before its delay");
+    }
+
+    /// @notice Liveness: after every run all collateral can be released and every stake
+    /// unbonded and withdrawn once matured; the invariants still hold.
+    function afterInvariant() public {
+        handler.drainAll();
+        invariant_6_slashNeverExceedsStakeOrAmount();
+        invariant_6_slashReachesUnbondingStake();
+        invariant_6_slashIsPositiveWhenStakeAndRateArePositive();
+        invariant_3_5_stakingConservedAndDelayed();
+    }
+
+    /// @notice A fixed walk reaches every path, including a slash that has to take unbonding
+    /// stake because the collateral does not cover it.
+    function test_handlerReachesEveryPath() public {
+        handler.stake(0, 100e18);
+        handler.lock(0, 40e18);
+        handler.requestUnbond(0, 30e18);
+        handler.slash(0, 40e18, 2 + (50e18 << 8)); // mode 2: into unbonding
+        handler.unlock(0, 0);
+        handler.warp(27 days); // divisible by 3: a long warp, past the 14-day delay
+        handler.withdraw(0);
+        handler.collateralRounding(1);
+        string[7] memory actions = ["stake", "lock", "requestUnbond", "slash", "unlock", "withdraw", "withdraw"];
+        for (uint256 i = 0; i < actions.length; ++i) {
+            assertGt(
+                handler.successCount(bytes32(bytes(actions[i]))), 0, string.concat("never succeeded: ", actions[i])
+            );
+        }
+        SlashHandler.SlashLedger memory l = handler.ledger();
+        assertEq(l.reachedUnbonding, 1, "the slash reached unbonding stake");
+        afterInvariant();
+    }
+}

@@ -1,0 +1,861 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ProtocolModel} from "./ProtocolModel.sol";
+import {StakeModel} from "./StakeModel.sol";
+import {Signatures} from "../../utils/Signatures.sol";
+import {IJobEscrow} from "../../../src/interfaces/IJobEscrow.sol";
+import {ICreditSale} from "../../../src/interfaces/ICreditSale.sol";
+import {IProviderStaking} from "../../../src/interfaces/IProviderStaking.sol";
+import {IOracleCommittee} from "../../../src/interfaces/IOracleCommittee.sol";
+
+/// @notice Drives random sequences over the whole protocol: consumers buy, redeem, open (with
+/// approvals or permits), cancel and claim; providers stake, unbond, accept, deliver; the
+/// committee (k of n, changing) settles singly and in batches; anyone refunds, finalizes and
+/// slashes non-delivery; time moves. Each call is predicted by the model first and must
+/// succeed exactly when the model says so; successful calls update the ghost state.
+contract ProtocolHandler is ProtocolModel {
+    using StakeModel for StakeModel.Account;
+
+    bytes32 internal constant PERMIT_TYPEHASH =
+        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
+
+    uint8 internal constant RELEASE = 1;
+    uint8 internal constant FAULT = 2;
+    uint256 internal constant FORGED_MODES = 14;
+
+    constructor(Deployment memory d) ProtocolModel(d) {}
+
+    modifier observed() {
+        _;
+        _observe();
+    }
+
+    // ================================================================== credits
+
+    function buyCredits(uint256 actorSeed, uint256 reserveIn) external observed {
+        address who = _anyActor(actorSeed);
+        _buy(who, bound(reserveIn, 0, 2 ether));
+    }
+
+    function redeemCredits(uint256 actorSeed, uint256 amount) external observed {
+        address who = _anyActor(actorSeed);
+        uint256 balance = gpuc.balanceOf(who);
+        _redeem(who, bound(amount, 0, balance + 1));
+    }
+
+    function transferCredits(uint256 fromSeed, uint256 toSeed, uint256 amount) external observed {
+        address from = _anyActor(fromSeed);
+        address to = toSeed % 3 == 0
+            ? address(uint160(uint256(keccak256(abi.encode("inv.holder", toSeed % 8)))))
+            : _anyActor(toSeed >> 8);
+        uint256 balance = gpuc.balanceOf(from);
+        amount = bound(amount, 0, balance + 1);
+        _addHolder(to);
+        vm.prank(from);
+        (bool ok, bytes memory ret) = address(gpuc).call(abi.encodeCall(gpuc.transfer, (to, amount)));
+        _expect("transfer", ok, amount <= balance, ret);
+    }
+
+    function withdrawSpread() external observed {
+        uint256 accrued = _credit.spreadIn - _credit.spreadOut;
+        uint256 before = treasury.balance;
+        (bool ok, bytes memory ret) = address(sale).call(abi.encodeCall(ICreditSale.withdrawSpread, ()));
+        _expect("withdrawSpread", ok, accrued > 0, ret);
+        if (!ok) return;
+        _credit.spreadOut += accrued;
+        vm.assertEq(treasury.balance - before, accrued, "withdrawSpread: treasury paid the accrued spread");
+    }
+
+    function setSpread(uint256 bps) external observed {
+        bps = bound(bps, 0, sale.MAX_SPREAD_BPS() + 1);
+        vm.prank(admin);
+        (bool ok, bytes memory ret) = address(sale).call(abi.encodeCall(ICreditSale.setSpread, (bps)));
+        _expect("setSpread", ok, bps <= sale.MAX_SPREAD_BPS(), ret);
+    }
+
+    // ================================================================== staking
+
+    function stake(uint256 actorSeed, uint256 amount) external observed {
+        address who = actorSeed % 4 == 0 ? _anyActor(actorSeed / 4) : _providers[(actorSeed / 4) % _providers.length];
+        _stake(who, bound(amount, 0, 500e18));
+    }
+
+    function requestUnbond(uint256 actorSeed, uint256 amount) external observed {
+        address who = actorSeed % 4 == 0 ? _anyActor(actorSeed / 4) : _providers[(actorSeed / 4) % _providers.length];
+        StakeModel.Account storage s = _stakes[who];
+        amount = bound(amount, 0, s.free + 1);
+        vm.prank(who);
+        (bool ok, bytes memory ret) = address(staking).call(abi.encodeCall(IProviderStaking.requestUnbond, (amount)));
+        _expect("requestUnbond", ok, amount > 0 && amount <= s.free, ret);
+        if (ok) s.requestUnbond(amount, staking.unbondingDelay());
+    }
+
+    function withdrawStake(uint256 actorSeed) external observed {
+        address who = actorSeed % 4 == 0 ? _anyActor(actorSeed / 4) : _providers[(actorSeed / 4) % _providers.length];
+        _withdrawStake(who);
+    }
+
+    // ================================================================== jobs
+
+    /// @param money seeds budget and price; times seeds both deadlines; mode picks small
+    /// budgets (rounding), permits and a front-run permit.
+    function openJob(uint256 who, uint256 money, uint256 times, uint256 mode) external observed {
+        if (_jobs.length >= MAX_JOBS) return;
+        IJobEscrow.JobTerms memory t = _newTerms(who, money, times, mode);
+        _ensureCredits(t.consumer, t.budget);
+        bytes32 id = escrow.jobIdOf(t);
+        bool ok;
+        bytes memory ret;
+        if (mode % 3 == 0) {
+            (ok, ret) = _openWithPermit(t, mode % 2 == 0);
+        } else {
+            vm.startPrank(t.consumer);
+            gpuc.approve(address(escrow), t.budget);
+            (ok, ret) = address(escrow).call(abi.encodeCall(IJobEscrow.open, (t)));
+            vm.stopPrank();
+        }
+        _expect("open", ok, true, ret);
+        if (ok) _modelOpen(t, id);
+    }
+
+    function cancel(uint256 jobSeed, uint256 callerSeed) external observed {
+        if (_jobs.length == 0) return;
+        GhostJob storage j = _pick(jobSeed, _isOpen);
+        address caller = _mostly(callerSeed, j.terms.consumer);
+        IJobEscrow.JobTerms memory t = j.terms;
+        vm.prank(caller);
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.cancel, (t)));
+        _expect("cancel", ok, caller == t.consumer && j.status == IJobEscrow.Status.Open, ret);
+        if (ok) _modelRefund(j, false);
+    }
+
+    function refund(uint256 jobSeed, uint256 callerSeed) external observed {
+        if (_jobs.length == 0) return;
+        GhostJob storage j = _pick(jobSeed, _isRefundable);
+        _refund(j, _anyActor(callerSeed));
+    }
+
+    function accept(uint256 jobSeed, uint256 callerSeed, bool topUp) external observed {
+        if (_jobs.length == 0) return;
+        GhostJob storage j = _pick(jobSeed, _isAcceptable);
+        address caller = _mostly(callerSeed, j.terms.provider);
+        uint256 collateral = _collateral(j.terms.budget);
+        // Usually the provider stakes what it lacks first; sometimes it tries without.
+        if ((topUp || callerSeed % 8 != 0) && _stakes[caller].free < collateral) {
+            _stake(caller, collateral - _stakes[caller].free);
+        }
+        _accept(j, caller);
+    }
+
+    function submitReceipt(uint256 jobSeed, uint256 callerSeed, uint256 units) external observed {
+        if (_jobs.length == 0) return;
+        GhostJob storage j = _pick(jobSeed, _isDeliverable);
+        _submitReceipt(j, _mostly(callerSeed, j.terms.provider), bound(units, 0, _maxUnits(j) + 1));
+    }
+
+    function dispute(uint256 jobSeed, uint256 callerSeed) external observed {
+        if (_jobs.length == 0) return;
+        GhostJob storage j = _pick(jobSeed, _isDisputable);
+        address caller = callerSeed % 3 == 0
+            ? _oracles[(callerSeed / 3) % _oracles.length]
+            : _mostly(callerSeed / 3, j.terms.consumer);
+        _dispute(j, caller);
+    }
+
+    function settle(uint256 jobSeed, uint256 outcomeSeed, uint256 signerSeed) external observed {
+        if (_jobs.length == 0) return;
+        GhostJob storage j = _pick(jobSeed, _isSettleable);
+        _settle(j, outcomeSeed % 3 == 0 ? FAULT : RELEASE, bound(outcomeSeed >> 8, 0, _maxUnits(j) + 1), signerSeed);
+    }
+
+    /// @notice Take one live job one natural step further (accept, deliver, dispute or wait
+    /// out the window, settle, time out), so random sequences reach deep states often.
+    function progress(uint256 jobSeed, uint256 seed) external observed {
+        if (_jobs.length == 0) return;
+        GhostJob storage j = _pick(jobSeed, _isLive);
+        IJobEscrow.Status st = j.status;
+        uint256 w = escrow.disputeWindow();
+        if (st == IJobEscrow.Status.Open) {
+            if (block.timestamp > j.terms.acceptDeadline) return _refund(j, _anyActor(seed));
+            uint256 collateral = _collateral(j.terms.budget);
+            StakeModel.Account storage s = _stakes[j.terms.provider];
+            if (s.free < collateral) _stake(j.terms.provider, collateral - s.free);
+            _accept(j, j.terms.provider);
+        } else if (st == IJobEscrow.Status.Accepted) {
+            if (block.timestamp <= j.terms.deadline && seed % 5 != 0) {
+                return _submitReceipt(j, j.terms.provider, bound(seed >> 8, 1, _maxUnits(j)));
+            }
+            _warpTo(uint256(j.terms.deadline) + w + 1);
+            _slashNonDelivery(j, _anyActor(seed));
+        } else if (st == IJobEscrow.Status.Delivered) {
+            if (seed % 2 == 0 && block.timestamp < uint256(j.deliveredAt) + w) return _dispute(j, j.terms.consumer);
+            _warpTo(uint256(j.deliveredAt) + w);
+            _finalize(j, _anyActor(seed));
+        } else if (st == IJobEscrow.Status.Disputed) {
+            if (seed % 4 != 0) {
+                return _settle(j, seed % 3 == 0 ? FAULT : RELEASE, bound(seed >> 8, 0, _maxUnits(j)), seed);
+            }
+            _warpTo(uint256(j.deliveredAt) + 2 * w + 1);
+            _refund(j, _anyActor(seed));
+        }
+    }
+
+    function _warpTo(uint256 t) internal {
+        if (t > block.timestamp) vm.warp(t);
+    }
+
+    function _dispute(GhostJob storage j, address caller) internal {
+        IJobEscrow.JobTerms memory t = j.terms;
+        bool expectOk = (caller == t.consumer || ghostMember[caller]) && j.status == IJobEscrow.Status.Delivered
+            && block.timestamp < uint256(j.deliveredAt) + escrow.disputeWindow();
+        vm.prank(caller);
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.dispute, (t)));
+        _expect("dispute", ok, expectOk, ret);
+        if (ok) j.status = IJobEscrow.Status.Disputed;
+    }
+
+    function _settle(GhostJob storage j, uint8 outcome, uint256 units, uint256 signerSeed) internal {
+        IJobEscrow.Verdict memory v = IJobEscrow.Verdict({
+            jobId: j.id,
+            outcome: outcome,
+            units: uint64(units),
+            resultHash: keccak256(abi.encode("result", j.id, units)),
+            epoch: ghostEpoch
+        });
+        bytes memory sigs = _committeeSigs(escrow.verdictDigest(v), signerSeed);
+        bool expectOk = _settleable(j.status) && (outcome == FAULT || units <= _maxUnits(j));
+        IJobEscrow.JobTerms memory t = j.terms;
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.settle, (t, v, sigs)));
+        _expect("settle", ok, expectOk, ret);
+        if (!ok) return;
+        ++_safety.validSettlements;
+        _modelVerdict(j, outcome, units);
+    }
+
+    function settleBatch(uint256 seed, uint256 count, uint256 signerSeed) external observed {
+        if (_jobs.length == 0) return;
+        uint256 n = bound(count, 1, 6);
+        IJobEscrow.Settlement[] memory batch = new IJobEscrow.Settlement[](n);
+        IJobEscrow.VerdictItem[] memory items = new IJobEscrow.VerdictItem[](n);
+        uint256[] memory idx = new uint256[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 s = uint256(keccak256(abi.encode(seed, i)));
+            idx[i] = _pickIndex(s, _isSettleable);
+            GhostJob storage j = _jobs[idx[i]];
+            items[i] = IJobEscrow.VerdictItem({
+                jobId: j.id,
+                outcome: s % 3 == 0 ? FAULT : RELEASE,
+                units: uint64(bound(s >> 8, 0, _maxUnits(j))),
+                resultHash: keccak256(abi.encode("batch result", j.id))
+            });
+            batch[i] = IJobEscrow.Settlement({terms: j.terms, verdict: items[i]});
+        }
+        bytes memory sigs = _committeeSigs(escrow.verdictBatchDigest(items, ghostEpoch), signerSeed);
+        (bool ok, bytes memory ret) =
+            address(escrow).call(abi.encodeCall(IJobEscrow.settleBatch, (batch, ghostEpoch, sigs)));
+        _expect("settleBatch", ok, true, ret);
+        if (!ok) return;
+        // Entries apply in order; a job already settled (also earlier in this batch) is skipped.
+        for (uint256 i = 0; i < n; ++i) {
+            GhostJob storage j = _jobs[idx[i]];
+            if (!_settleable(j.status)) {
+                ++_safety.batchSkipped;
+                continue;
+            }
+            ++_safety.batchApplied;
+            _modelVerdict(j, items[i].outcome, items[i].units);
+        }
+    }
+
+    function finalize(uint256 jobSeed, uint256 callerSeed) external observed {
+        if (_jobs.length == 0) return;
+        _finalize(_pick(jobSeed, _isFinalizable), _anyActor(callerSeed));
+    }
+
+    function slashNonDelivery(uint256 jobSeed, uint256 callerSeed) external observed {
+        if (_jobs.length == 0) return;
+        _slashNonDelivery(_pick(jobSeed, _isUndelivered), _anyActor(callerSeed));
+    }
+
+    function claim(uint256 actorSeed) external observed {
+        address who = _anyActor(actorSeed);
+        // three times in four someone who is owed something, else anyone (must fail if owed nothing)
+        for (uint256 i = 0; i < _actors.length && actorSeed % 4 != 0 && ghostClaimable[who] == 0; ++i) {
+            who = _anyActor(actorSeed % 64 + i);
+        }
+        _claim(who);
+    }
+
+    function collectFees() external observed {
+        _collectFees();
+    }
+
+    function burnAccrued() external observed {
+        _burnAccrued();
+    }
+
+    // ================================================================== committee
+
+    function setThreshold(uint256 k) external observed {
+        k = bound(k, 0, ghostMemberCount + 1);
+        vm.prank(admin);
+        (bool ok, bytes memory ret) = address(committee).call(abi.encodeCall(IOracleCommittee.setThreshold, (k)));
+        _expect("setThreshold", ok, k >= 1 && k <= ghostMemberCount, ret);
+        if (!ok) return;
+        ghostThreshold = k;
+        ++ghostEpoch;
+    }
+
+    function toggleMember(uint256 oracleSeed) external observed {
+        address o = _oracles[oracleSeed % _oracles.length];
+        bool ok;
+        bytes memory ret;
+        vm.prank(admin);
+        if (ghostMember[o]) {
+            (ok, ret) = address(committee).call(abi.encodeCall(IOracleCommittee.removeMember, (o)));
+            _expect("removeMember", ok, ghostThreshold <= ghostMemberCount - 1, ret);
+            if (!ok) return;
+            ghostMember[o] = false;
+            --ghostMemberCount;
+        } else {
+            (ok, ret) = address(committee).call(abi.encodeCall(IOracleCommittee.addMember, (o)));
+            _expect("addMember", ok, true, ret);
+            if (!ok) return;
+            ghostMember[o] = true;
+            ++ghostMemberCount;
+        }
+        ++ghostEpoch;
+    }
+
+    // ================================================================== forged verdicts (invariant 7)
+
+    /// @notice Try to settle a settleable job with signatures the committee must refuse: too
+    /// few, a duplicate, an unknown or removed signer, another epoch, wrong order, high s,
+    /// v in {0, 1}, signed for another job, chain or contract, a bad length, a single verdict
+    /// replayed as a batch, a tampered batch or outcome. None may ever succeed.
+    function settleForged(uint256 jobSeed, uint256 mode, uint256 seed) external observed {
+        if (_jobs.length == 0) return;
+        GhostJob storage j = _pick(jobSeed, _isSettleable);
+        if (!_settleable(j.status)) return;
+        mode = mode % FORGED_MODES;
+        ++forgedAttemptsByMode[mode];
+        ++_safety.forgedAttempts;
+        (bool ok,) = _forgedCall(j, mode, seed);
+        if (ok) ++_safety.forgedSuccesses;
+    }
+
+    function _forgedCall(GhostJob storage j, uint256 mode, uint256 seed) internal returns (bool, bytes memory) {
+        IJobEscrow.Verdict memory v = IJobEscrow.Verdict({
+            jobId: j.id,
+            outcome: seed % 2 == 0 ? FAULT : RELEASE,
+            units: uint64(bound(seed >> 8, 0, _maxUnits(j))),
+            resultHash: keccak256(abi.encode("forged", j.id)),
+            epoch: ghostEpoch
+        });
+        bytes32 digest = escrow.verdictDigest(v);
+        bytes memory sigs;
+        if (mode == 0) {
+            sigs = Signatures.signSorted(_memberKeys(seed, ghostThreshold - 1), digest);
+        } else if (mode == 1) {
+            sigs = _withDuplicate(digest, seed);
+        } else if (mode == 2) {
+            sigs = _withUnknown(digest, seed);
+        } else if (mode == 3) {
+            v.epoch = seed % 2 == 0 ? ghostEpoch + 1 : ghostEpoch - 1;
+            sigs = _committeeSigs(escrow.verdictDigest(v), seed);
+        } else if (mode == 4) {
+            sigs = _descending(digest, seed);
+        } else if (mode == 5) {
+            sigs = _committeeSigs(digest, seed);
+            sigs = Signatures.replaceAt(sigs, 0, Signatures.highS(Signatures.sigAt(sigs, 0)));
+        } else if (mode == 6) {
+            sigs = _committeeSigs(digest, seed);
+            sigs = Signatures.replaceAt(sigs, 0, Signatures.rawV(Signatures.sigAt(sigs, 0)));
+        } else if (mode == 7) {
+            IJobEscrow.Verdict memory other = _copy(v);
+            other.jobId = keccak256(abi.encode("another job", j.id, seed));
+            sigs = _committeeSigs(escrow.verdictDigest(other), seed);
+        } else if (mode == 8) {
+            sigs = _committeeSigs(Signatures.digestFor(block.chainid + 1, address(escrow), _verdictStruct(v)), seed);
+        } else if (mode == 9) {
+            address elsewhere = address(uint160(uint256(keccak256(abi.encode("another escrow", seed)))));
+            sigs = _committeeSigs(Signatures.digestFor(block.chainid, elsewhere, _verdictStruct(v)), seed);
+        } else if (mode == 10) {
+            sigs = _committeeSigs(digest, seed);
+            assembly ("memory-safe") {
+                mstore(sigs, sub(mload(sigs), 1))
+            }
+        } else if (mode == 11) {
+            return _batchCall(j, v, _committeeSigs(digest, seed));
+        } else if (mode == 12) {
+            IJobEscrow.VerdictItem[] memory items = new IJobEscrow.VerdictItem[](1);
+            items[0] = IJobEscrow.VerdictItem(v.jobId, v.outcome, v.units + 1, v.resultHash);
+            return _batchCall(j, v, _committeeSigs(escrow.verdictBatchDigest(items, ghostEpoch), seed));
+        } else {
+            IJobEscrow.Verdict memory flipped = _copy(v);
+            flipped.outcome = v.outcome == RELEASE ? FAULT : RELEASE;
+            sigs = _committeeSigs(escrow.verdictDigest(flipped), seed);
+        }
+        IJobEscrow.JobTerms memory t = j.terms;
+        return address(escrow).call(abi.encodeCall(IJobEscrow.settle, (t, v, sigs)));
+    }
+
+    function _batchCall(GhostJob storage j, IJobEscrow.Verdict memory v, bytes memory sigs)
+        internal
+        returns (bool, bytes memory)
+    {
+        IJobEscrow.Settlement[] memory batch = new IJobEscrow.Settlement[](1);
+        batch[0] = IJobEscrow.Settlement({
+            terms: j.terms, verdict: IJobEscrow.VerdictItem(v.jobId, v.outcome, v.units, v.resultHash)
+        });
+        return address(escrow).call(abi.encodeCall(IJobEscrow.settleBatch, (batch, ghostEpoch, sigs)));
+    }
+
+    /// @dev A fresh copy (memory struct assignment only copies the reference).
+    function _copy(IJobEscrow.Verdict memory v) internal pure returns (IJobEscrow.Verdict memory) {
+        return IJobEscrow.Verdict(v.jobId, v.outcome, v.units, v.resultHash, v.epoch);
+    }
+
+    function _verdictStruct(IJobEscrow.Verdict memory v) internal view returns (bytes32) {
+        return keccak256(abi.encode(escrow.VERDICT_TYPEHASH(), v.jobId, v.outcome, v.units, v.resultHash, v.epoch));
+    }
+
+    /// @dev k signatures but only k - 1 distinct signers (two from one key; with k = 1, the
+    /// one member twice).
+    function _withDuplicate(bytes32 digest, uint256 seed) internal view returns (bytes memory) {
+        uint256 k = ghostThreshold;
+        uint256[] memory keys = Signatures.sortByAddress(_memberKeys(seed, k));
+        uint256 len = k < 2 ? 2 : k;
+        uint256[] memory list = new uint256[](len);
+        for (uint256 i = 0; i + 1 < len; ++i) {
+            list[i] = keys[i < k ? i : k - 1];
+        }
+        list[len - 1] = list[len - 2];
+        return Signatures.signAll(list, digest);
+    }
+
+    function _withUnknown(bytes32 digest, uint256 seed) internal view returns (bytes memory) {
+        uint256[] memory members = _memberKeys(seed, ghostThreshold - 1);
+        uint256[] memory keys = new uint256[](ghostThreshold);
+        for (uint256 i = 0; i < members.length; ++i) {
+            keys[i] = members[i];
+        }
+        keys[members.length] = _outsiderKey(seed);
+        return Signatures.signSorted(keys, digest);
+    }
+
+    function _descending(bytes32 digest, uint256 seed) internal view returns (bytes memory) {
+        if (ghostMemberCount < 2) return _withDuplicate(digest, seed);
+        uint256 k = ghostThreshold < 2 ? 2 : ghostThreshold;
+        return Signatures.reversed(Signatures.signAll(Signatures.sortByAddress(_memberKeys(seed, k)), digest));
+    }
+
+    /// @dev A key that is not a member now: a removed oracle or a stranger.
+    function _outsiderKey(uint256 seed) internal view returns (uint256) {
+        for (uint256 i = 0; i < _oracles.length; ++i) {
+            address o = _oracles[(seed % 64 + i) % _oracles.length];
+            if (!ghostMember[o] && seed % 2 == 0) return _keyOf[o];
+        }
+        return _keyOf[_strangers[seed % _strangers.length]];
+    }
+
+    // ================================================================== time
+
+    function warp(uint256 secs) external observed {
+        vm.warp(block.timestamp + (secs % 4 == 0 ? bound(secs >> 8, 1, 3 days) : bound(secs >> 8, 1, 2 hours)));
+    }
+
+    /// @notice Jump to one of a job's time boundaries or an unbonding's maturity (the
+    /// off-by-one places).
+    function warpToBoundary(uint256 seed, uint256 which) external observed {
+        uint256 target;
+        if (which % 3 == 0) {
+            address a = _anyActor(seed);
+            for (uint256 i = 0; i < _actors.length && _stakes[a].unbonding == 0; ++i) {
+                a = _anyActor(seed % 64 + i);
+            }
+            target = _stakes[a].readyAt - ((which / 3) % 2 == 0 && _stakes[a].readyAt > 0 ? 1 : 0);
+        } else if (_jobs.length > 0) {
+            GhostJob storage j = _jobs[seed % _jobs.length];
+            uint256 w = escrow.disputeWindow();
+            uint256[7] memory edges = [
+                uint256(j.terms.acceptDeadline),
+                uint256(j.terms.acceptDeadline) + 1,
+                uint256(j.terms.deadline),
+                uint256(j.terms.deadline) + w + 1,
+                uint256(j.deliveredAt) + w - 1,
+                uint256(j.deliveredAt) + w,
+                uint256(j.deliveredAt) + 2 * w + 1
+            ];
+            target = edges[(which / 3) % 7];
+        }
+        if (target > block.timestamp) vm.warp(target);
+    }
+
+    // ================================================================== liveness (invariant 5)
+
+    /// @notice Whatever happened before: warp forward and take every open obligation out.
+    /// Every job reaches a terminal status, every claim, fee, burn, unbonding and credit is
+    /// paid out, and nothing is left in the escrow or the staking contract.
+    function drainAll() external {
+        uint256 w = escrow.disputeWindow();
+        uint256 until = block.timestamp;
+        for (uint256 i = 0; i < _jobs.length; ++i) {
+            GhostJob storage j = _jobs[i];
+            uint256 need;
+            if (j.status == IJobEscrow.Status.Open) need = uint256(j.terms.acceptDeadline) + 1;
+            else if (j.status == IJobEscrow.Status.Accepted) need = uint256(j.terms.deadline) + w + 1;
+            else if (j.status == IJobEscrow.Status.Delivered) need = uint256(j.deliveredAt) + w;
+            else if (j.status == IJobEscrow.Status.Disputed) need = uint256(j.deliveredAt) + 2 * w + 1;
+            if (need > until) until = need;
+        }
+        vm.warp(until);
+        address closer = _strangers[0];
+        for (uint256 i = 0; i < _jobs.length; ++i) {
+            GhostJob storage j = _jobs[i];
+            if (j.status == IJobEscrow.Status.Open || j.status == IJobEscrow.Status.Disputed) _refund(j, closer);
+            else if (j.status == IJobEscrow.Status.Accepted) _slashNonDelivery(j, closer);
+            else if (j.status == IJobEscrow.Status.Delivered) _finalize(j, closer);
+            vm.assertTrue(_terminal(j.status), "drain: a job did not reach a terminal status");
+        }
+        _observe();
+        if (_ledger.accruedFees > 0) _collectFees();
+        if (_ledger.accruedBurns > 0) _burnAccrued();
+        for (uint256 i = 0; i < _accounts.length; ++i) {
+            if (ghostClaimable[_accounts[i]] > 0) _claim(_accounts[i]);
+        }
+        vm.assertEq(gpuc.balanceOf(address(escrow)), 0, "drain: escrow still holds credits");
+        _drainStakes();
+        if (_credit.spreadIn > _credit.spreadOut) this.withdrawSpread();
+        for (uint256 i = 0; i < _holders.length; ++i) {
+            uint256 balance = gpuc.balanceOf(_holders[i]);
+            if (balance > 0) _redeem(_holders[i], balance);
+        }
+        vm.assertEq(gpuc.totalSupply(), 0, "drain: every credit was redeemed");
+    }
+
+    function _drainStakes() internal {
+        uint256 latest = block.timestamp;
+        for (uint256 i = 0; i < _actors.length; ++i) {
+            address a = _actors[i];
+            StakeModel.Account storage s = _stakes[a];
+            vm.assertEq(s.locked, 0, "drain: collateral still locked after every job ended");
+            if (s.free > 0) {
+                vm.prank(a);
+                (bool ok, bytes memory ret) =
+                    address(staking).call(abi.encodeCall(IProviderStaking.requestUnbond, (s.free)));
+                _expect("requestUnbond", ok, true, ret);
+                s.requestUnbond(s.free, staking.unbondingDelay());
+            }
+            if (s.readyAt > latest) latest = s.readyAt;
+        }
+        vm.warp(latest);
+        for (uint256 i = 0; i < _actors.length; ++i) {
+            if (_stakes[_actors[i]].unbonding > 0) _withdrawStake(_actors[i]);
+        }
+        vm.assertEq(gpuc.balanceOf(address(staking)), 0, "drain: staking still holds credits");
+    }
+
+    // ================================================================== one call each, with its model
+
+    function _buy(address who, uint256 reserveIn) internal returns (uint256 credits) {
+        uint256 spread = reserveIn * sale.spreadBps() / BPS;
+        credits = (reserveIn - spread) * 1e18 / sale.reservePerCredit();
+        vm.deal(who, who.balance + reserveIn);
+        uint256 before = gpuc.balanceOf(who);
+        vm.prank(who);
+        (bool ok, bytes memory ret) =
+            address(sale).call{value: reserveIn}(abi.encodeCall(ICreditSale.buy, (reserveIn, 0)));
+        _expect("buy", ok, reserveIn > 0 && credits > 0, ret);
+        if (!ok) {
+            vm.deal(who, who.balance - reserveIn);
+            return 0;
+        }
+        vm.assertEq(gpuc.balanceOf(who) - before, credits, "buy: minted what the rate and spread give");
+        _credit.reserveIn += reserveIn;
+        _credit.spreadIn += spread;
+        _credit.minted += credits;
+    }
+
+    function _redeem(address who, uint256 amount) internal {
+        uint256 balance = gpuc.balanceOf(who);
+        uint256 out = amount * sale.reservePerCredit() / 1e18;
+        uint256 before = who.balance;
+        vm.prank(who);
+        (bool ok, bytes memory ret) = address(sale).call(abi.encodeCall(ICreditSale.redeem, (amount, 0)));
+        _expect("redeem", ok, amount > 0 && amount <= balance, ret);
+        if (!ok) return;
+        vm.assertEq(who.balance - before, out, "redeem: paid credits x rate, rounded down");
+        _credit.reserveOut += out;
+        _credit.redeemed += amount;
+    }
+
+    function _ensureCredits(address who, uint256 need) internal {
+        uint256 balance = gpuc.balanceOf(who);
+        if (balance >= need) return;
+        uint256 reserve = ((need - balance) * sale.reservePerCredit() + 1e18 - 1) / 1e18;
+        _buy(who, reserve * BPS / (BPS - sale.spreadBps()) + 2);
+        vm.assertGe(gpuc.balanceOf(who), need, "ensureCredits: bought enough");
+    }
+
+    function _stake(address who, uint256 amount) internal {
+        _ensureCredits(who, amount);
+        vm.startPrank(who);
+        gpuc.approve(address(staking), amount);
+        (bool ok, bytes memory ret) = address(staking).call(abi.encodeCall(IProviderStaking.stake, (amount)));
+        vm.stopPrank();
+        _expect("stake", ok, amount > 0, ret);
+        if (ok) _stakes[who].stake(amount);
+    }
+
+    function _withdrawStake(address who) internal {
+        StakeModel.Account storage s = _stakes[who];
+        bool expectOk = s.unbonding > 0 && block.timestamp >= s.readyAt;
+        uint256 before = gpuc.balanceOf(who);
+        vm.prank(who);
+        (bool ok, bytes memory ret) = address(staking).call(abi.encodeCall(IProviderStaking.withdraw, ()));
+        if (ok && block.timestamp < s.lastUnbondAt + staking.unbondingDelay()) ++_safety.earlyWithdrawals;
+        _expect("withdraw", ok, expectOk, ret);
+        if (!ok) return;
+        uint256 amount = s.withdraw();
+        vm.assertEq(gpuc.balanceOf(who) - before, amount, "withdraw: paid the whole unbonding stake");
+    }
+
+    function _openWithPermit(IJobEscrow.JobTerms memory t, bool frontRun) internal returns (bool ok, bytes memory ret) {
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes32 digest = keccak256(
+            abi.encodePacked(
+                "\x19\x01",
+                gpuc.DOMAIN_SEPARATOR(),
+                keccak256(
+                    abi.encode(
+                        PERMIT_TYPEHASH, t.consumer, address(escrow), t.budget, gpuc.nonces(t.consumer), deadline
+                    )
+                )
+            )
+        );
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[t.consumer], digest);
+        if (frontRun) {
+            // Someone copies the permit from the mempool and submits it first: the nonce is
+            // used, the allowance stays, and the consumer's open must still go through.
+            vm.prank(_strangers[0]);
+            gpuc.permit(t.consumer, address(escrow), t.budget, deadline, v, r, s);
+        }
+        vm.prank(t.consumer);
+        (ok, ret) = address(escrow).call(abi.encodeCall(IJobEscrow.openWithPermit, (t, deadline, v, r, s)));
+    }
+
+    function _refund(GhostJob storage j, address caller) internal {
+        IJobEscrow.JobTerms memory t = j.terms;
+        bool open = j.status == IJobEscrow.Status.Open && block.timestamp > t.acceptDeadline;
+        bool timedOut = j.status == IJobEscrow.Status.Disputed
+            && block.timestamp > uint256(j.deliveredAt) + 2 * escrow.disputeWindow();
+        vm.prank(caller);
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.refund, (t)));
+        _expect("refund", ok, open || timedOut, ret);
+        if (ok) _modelRefund(j, timedOut);
+    }
+
+    function _accept(GhostJob storage j, address caller) internal {
+        IJobEscrow.JobTerms memory t = j.terms;
+        bool expectOk = caller == t.provider && j.status == IJobEscrow.Status.Open
+            && block.timestamp <= t.acceptDeadline && _stakes[caller].free >= _collateral(t.budget);
+        vm.prank(caller);
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.accept, (t)));
+        _expect("accept", ok, expectOk, ret);
+        if (ok) _modelAccept(j);
+    }
+
+    function _submitReceipt(GhostJob storage j, address caller, uint256 units) internal {
+        IJobEscrow.JobTerms memory t = j.terms;
+        bytes32 resultHash = keccak256(abi.encode("receipt result", j.id, units));
+        bool expectOk = caller == t.provider && j.status == IJobEscrow.Status.Accepted && block.timestamp <= t.deadline
+            && units > 0 && units <= _maxUnits(j);
+        vm.prank(caller);
+        (bool ok, bytes memory ret) =
+            address(escrow).call(abi.encodeCall(IJobEscrow.submitReceipt, (t, resultHash, uint64(units))));
+        _expect("submitReceipt", ok, expectOk, ret);
+        if (!ok) return;
+        j.status = IJobEscrow.Status.Delivered;
+        j.deliveredAt = uint40(block.timestamp);
+        j.units = uint64(units);
+        j.committed = resultHash;
+    }
+
+    function _finalize(GhostJob storage j, address caller) internal {
+        IJobEscrow.JobTerms memory t = j.terms;
+        bool expectOk = j.status == IJobEscrow.Status.Delivered
+            && block.timestamp >= uint256(j.deliveredAt) + escrow.disputeWindow();
+        vm.prank(caller);
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.finalize, (t)));
+        _expect("finalize", ok, expectOk, ret);
+        if (ok) _modelRelease(j, j.units);
+    }
+
+    function _slashNonDelivery(GhostJob storage j, address caller) internal {
+        IJobEscrow.JobTerms memory t = j.terms;
+        bool expectOk = j.status == IJobEscrow.Status.Accepted
+            && block.timestamp >= uint256(t.deadline) + escrow.disputeWindow() + 1;
+        vm.prank(caller);
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.slashNonDelivery, (t)));
+        _expect("slashNonDelivery", ok, expectOk, ret);
+        if (ok) _modelSlash(j);
+    }
+
+    function _claim(address who) internal {
+        uint256 owed = ghostClaimable[who];
+        uint256 before = gpuc.balanceOf(who);
+        vm.prank(who);
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.claim, ()));
+        _expect("claim", ok, owed > 0, ret);
+        if (!ok) return;
+        vm.assertEq(gpuc.balanceOf(who) - before, owed, "claim: paid exactly what the model owes");
+        ghostClaimable[who] = 0;
+        _ledger.claimed += owed;
+    }
+
+    function _collectFees() internal {
+        uint256 owed = _ledger.accruedFees;
+        uint256 before = gpuc.balanceOf(treasury);
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.collectFees, ()));
+        _expect("collectFees", ok, owed > 0, ret);
+        if (!ok) return;
+        vm.assertEq(gpuc.balanceOf(treasury) - before, owed, "collectFees: treasury paid the accrued fees");
+        _ledger.accruedFees = 0;
+        _ledger.feesCollected += owed;
+    }
+
+    function _burnAccrued() internal {
+        uint256 owed = _ledger.accruedBurns;
+        uint256 supply = gpuc.totalSupply();
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.burnAccrued, ()));
+        _expect("burnAccrued", ok, owed > 0, ret);
+        if (!ok) return;
+        vm.assertEq(supply - gpuc.totalSupply(), owed, "burnAccrued: supply fell by the accrued burns");
+        _ledger.accruedBurns = 0;
+        _ledger.burnsDone += owed;
+        _credit.burnt += owed;
+    }
+
+    // ================================================================== picking
+
+    function _newTerms(uint256 who, uint256 money, uint256 times, uint256 mode)
+        internal
+        returns (IJobEscrow.JobTerms memory t)
+    {
+        uint256 budget = mode % 4 == 1 ? bound(money, 1, 2_000) : bound(money, 1e15, 300e18);
+        uint256 units = bound(uint256(keccak256(abi.encode(money))), 1, 1_000);
+        uint256 price = budget / units;
+        if (price == 0) price = 1;
+        uint256 acceptDeadline = block.timestamp + bound(times, 1, 6 hours);
+        uint256 deadline = acceptDeadline + bound(times >> 32, 0, 3 days);
+        t = IJobEscrow.JobTerms({
+            consumer: _consumers[who % _consumers.length],
+            provider: _providers[(who / _consumers.length) % _providers.length],
+            budget: uint96(budget),
+            pricePerUnit: uint96(price),
+            acceptDeadline: uint40(acceptDeadline),
+            deadline: uint40(deadline),
+            spec: keccak256(abi.encode("spec", times)),
+            salt: ++_salt
+        });
+    }
+
+    // Which jobs an action can succeed on now: picks prefer them so sequences get far.
+
+    function _isOpen(GhostJob storage j) internal view returns (bool) {
+        return j.status == IJobEscrow.Status.Open;
+    }
+
+    function _isAcceptable(GhostJob storage j) internal view returns (bool) {
+        return j.status == IJobEscrow.Status.Open && block.timestamp <= j.terms.acceptDeadline;
+    }
+
+    function _isRefundable(GhostJob storage j) internal view returns (bool) {
+        if (j.status == IJobEscrow.Status.Open) return block.timestamp > j.terms.acceptDeadline;
+        return
+            j.status == IJobEscrow.Status.Disputed
+                && block.timestamp > uint256(j.deliveredAt) + 2 * escrow.disputeWindow();
+    }
+
+    function _isDeliverable(GhostJob storage j) internal view returns (bool) {
+        return j.status == IJobEscrow.Status.Accepted && block.timestamp <= j.terms.deadline;
+    }
+
+    function _isDisputable(GhostJob storage j) internal view returns (bool) {
+        return
+            j.status == IJobEscrow.Status.Delivered && block.timestamp < uint256(j.deliveredAt) + escrow.disputeWindow();
+    }
+
+    function _isFinalizable(GhostJob storage j) internal view returns (bool) {
+        return
+            j.status == IJobEscrow.Status.Delivered
+                && block.timestamp >= uint256(j.deliveredAt) + escrow.disputeWindow();
+    }
+
+    function _isUndelivered(GhostJob storage j) internal view returns (bool) {
+        return j.status == IJobEscrow.Status.Accepted
+            && block.timestamp >= uint256(j.terms.deadline) + escrow.disputeWindow() + 1;
+    }
+
+    function _isLive(GhostJob storage j) internal view returns (bool) {
+        return _active(j.status);
+    }
+
+    function _isSettleable(GhostJob storage j) internal view returns (bool) {
+        return _settleable(j.status);
+    }
+
+    /// @dev Mostly a job the action can succeed on now (productive sequences), one time in
+    /// eight any job (so the calls that must fail are tried too).
+    function _pickIndex(uint256 seed, function(GhostJob storage) internal view returns (bool) ready)
+        internal
+        view
+        returns (uint256)
+    {
+        uint256 n = _jobs.length;
+        uint256 start = seed % n;
+        if (uint256(keccak256(abi.encode(seed, "any job"))) % 8 == 0) return start;
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 k = (start + i) % n;
+            if (ready(_jobs[k])) return k;
+        }
+        return start;
+    }
+
+    function _pick(uint256 seed, function(GhostJob storage) internal view returns (bool) ready)
+        internal
+        view
+        returns (GhostJob storage)
+    {
+        return _jobs[_pickIndex(seed, ready)];
+    }
+
+    function _anyActor(uint256 seed) internal view returns (address) {
+        return _actors[seed % _actors.length];
+    }
+
+    /// @dev `preferred` three times in four, else anyone (a stranger's attempt must fail).
+    function _mostly(uint256 seed, address preferred) internal view returns (address) {
+        return seed % 4 != 0 ? preferred : _anyActor(seed / 4);
+    }
+
+    /// @dev Keys of `count` current members, starting at a seeded offset.
+    function _memberKeys(uint256 seed, uint256 count) internal view returns (uint256[] memory keys) {
+        keys = new uint256[](count);
+        uint256 found = 0;
+        uint256 n = _oracles.length;
+        for (uint256 i = 0; i < n && found < count; ++i) {
+            address o = _oracles[(seed % n + i) % n];
+            if (ghostMember[o]) keys[found++] = _keyOf[o];
+        }
+        vm.assertEq(found, count, "memberKeys: not enough members");
+    }
+
+    /// @dev A valid set: between k and n current members, ascending by address.
+    function _committeeSigs(bytes32 digest, uint256 seed) internal view returns (bytes memory) {
+        uint256 count = bound(seed >> 64, ghostThreshold, ghostMemberCount);
+        return Signatures.signSorted(_memberKeys(seed, count), digest);
+    }
+}

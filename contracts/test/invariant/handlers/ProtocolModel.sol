@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {HandlerBase} from "./HandlerBase.sol";
+import {StakeModel} from "./StakeModel.sol";
+import {CreditSale} from "../../../src/CreditSale.sol";
+import {GPUCredit} from "../../../src/GPUCredit.sol";
+import {JobEscrow} from "../../../src/JobEscrow.sol";
+import {OracleCommittee} from "../../../src/OracleCommittee.sol";
+import {ProviderStaking} from "../../../src/ProviderStaking.sol";
+import {IJobEscrow} from "../../../src/interfaces/IJobEscrow.sol";
+
+/// @notice The ghost state of the whole protocol: every job's expected status, every account's
+/// expected claimable balance and stake, and the running sums the conservation invariants
+/// add up. Written from design.md §2 and the interfaces; handlers apply each successful call
+/// to it, the invariants compare it with the contracts.
+abstract contract ProtocolModel is HandlerBase {
+    using StakeModel for StakeModel.Account;
+
+    struct Deployment {
+        CreditSale sale;
+        ProviderStaking staking;
+        OracleCommittee committee;
+        JobEscrow escrow;
+        address admin;
+        address treasury;
+        uint256[] oracleKeys;
+    }
+
+    struct GhostJob {
+        IJobEscrow.JobTerms terms;
+        bytes32 id;
+        IJobEscrow.Status status; // what the model expects
+        IJobEscrow.Status lastSeen; // what the contract showed after the last action
+        uint40 deliveredAt;
+        uint64 units;
+        bytes32 committed;
+        uint8 terminalEntries;
+    }
+
+    /// @notice Escrow side of conservation: deposited = locked + released + refunded + fees + burnt;
+    /// slashed stake that arrived = compensation + slash fees + slash burns.
+    struct EscrowLedger {
+        uint256 deposited;
+        uint256 locked;
+        uint256 released;
+        uint256 refunded;
+        uint256 fees;
+        uint256 burnt;
+        uint256 slashedIn;
+        uint256 compensation;
+        uint256 slashToTreasury;
+        uint256 slashBurnt;
+        uint256 claimed;
+        uint256 feesCollected;
+        uint256 burnsDone;
+        uint256 accruedFees;
+        uint256 accruedBurns;
+    }
+
+    struct CreditLedger {
+        uint256 reserveIn;
+        uint256 reserveOut;
+        uint256 spreadIn;
+        uint256 spreadOut;
+        uint256 minted;
+        uint256 redeemed;
+        uint256 burnt;
+    }
+
+    struct SafetyLedger {
+        uint256 transitionViolations;
+        uint256 doubleSettlements;
+        uint256 earlyWithdrawals;
+        uint256 zeroSlashes;
+        uint256 slashesOverStake;
+        uint256 forgedAttempts;
+        uint256 forgedSuccesses;
+        uint256 validSettlements;
+        uint256 batchApplied;
+        uint256 batchSkipped;
+    }
+
+    uint256 internal constant BPS = 10_000;
+    uint256 internal constant MAX_JOBS = 40;
+
+    CreditSale public sale;
+    GPUCredit public gpuc;
+    ProviderStaking public staking;
+    OracleCommittee public committee;
+    JobEscrow public escrow;
+    address public admin;
+    address public treasury;
+
+    address[] internal _consumers;
+    address[] internal _providers;
+    address[] internal _strangers;
+    address[] internal _oracles;
+    address[] internal _actors;
+    address[] internal _accounts;
+    address[] internal _holders;
+    mapping(address account => bool) internal _isHolder;
+    mapping(address account => uint256) internal _keyOf;
+
+    // committee model
+    mapping(address oracle => bool) public ghostMember;
+    uint256 public ghostThreshold;
+    uint256 public ghostMemberCount;
+    uint64 public ghostEpoch;
+
+    GhostJob[] internal _jobs;
+    mapping(address account => uint256) public ghostClaimable;
+    mapping(address account => StakeModel.Account) internal _stakes;
+    EscrowLedger internal _ledger;
+    CreditLedger internal _credit;
+    SafetyLedger internal _safety;
+    mapping(uint256 mode => uint256) public forgedAttemptsByMode;
+    uint256 internal _salt;
+
+    constructor(Deployment memory d) {
+        sale = d.sale;
+        gpuc = GPUCredit(address(d.sale.credit()));
+        staking = d.staking;
+        committee = d.committee;
+        escrow = d.escrow;
+        admin = d.admin;
+        treasury = d.treasury;
+        for (uint256 i = 0; i < 4; ++i) {
+            _newActor(_consumers, string.concat("inv.consumer", vm.toString(i)));
+        }
+        for (uint256 i = 0; i < 3; ++i) {
+            _newActor(_providers, string.concat("inv.provider", vm.toString(i)));
+        }
+        for (uint256 i = 0; i < 2; ++i) {
+            _newActor(_strangers, string.concat("inv.stranger", vm.toString(i)));
+        }
+        for (uint256 i = 0; i < d.oracleKeys.length; ++i) {
+            address o = vm.addr(d.oracleKeys[i]);
+            _keyOf[o] = d.oracleKeys[i];
+            _oracles.push(o);
+            _actors.push(o);
+            if (committee.isMember(o)) {
+                ghostMember[o] = true;
+                ++ghostMemberCount;
+            }
+        }
+        ghostThreshold = committee.threshold();
+        ghostEpoch = committee.epoch();
+        for (uint256 i = 0; i < _actors.length; ++i) {
+            _accounts.push(_actors[i]);
+        }
+        _accounts.push(treasury);
+        _accounts.push(admin);
+        for (uint256 i = 0; i < _accounts.length; ++i) {
+            _addHolder(_accounts[i]);
+        }
+        _addHolder(address(escrow));
+        _addHolder(address(staking));
+        _addHolder(address(sale));
+        _addHolder(address(this));
+    }
+
+    function _newActor(address[] storage group, string memory name) private {
+        (address a, uint256 key) = _actor(name);
+        _keyOf[a] = key;
+        group.push(a);
+        _actors.push(a);
+    }
+
+    function _addHolder(address a) internal {
+        if (_isHolder[a]) return;
+        _isHolder[a] = true;
+        _holders.push(a);
+    }
+
+    // ------------------------------------------------------------------ job model
+
+    function _settleable(IJobEscrow.Status s) internal pure returns (bool) {
+        return s == IJobEscrow.Status.Accepted || s == IJobEscrow.Status.Delivered || s == IJobEscrow.Status.Disputed;
+    }
+
+    function _active(IJobEscrow.Status s) internal pure returns (bool) {
+        return s == IJobEscrow.Status.Open || _settleable(s);
+    }
+
+    function _terminal(IJobEscrow.Status s) internal pure returns (bool) {
+        return s == IJobEscrow.Status.Settled || s == IJobEscrow.Status.Slashed || s == IJobEscrow.Status.Refunded;
+    }
+
+    /// @notice design.md §2's lifecycle, plus a verdict on an Accepted job (the oracles judge a
+    /// receipt they got off-chain; JobEscrow.settle allows it).
+    function _allowed(IJobEscrow.Status from, IJobEscrow.Status to) internal pure returns (bool) {
+        if (from == IJobEscrow.Status.None) return to == IJobEscrow.Status.Open;
+        if (from == IJobEscrow.Status.Open) {
+            return to == IJobEscrow.Status.Accepted || to == IJobEscrow.Status.Refunded;
+        }
+        if (from == IJobEscrow.Status.Accepted) {
+            return
+                to == IJobEscrow.Status.Delivered || to == IJobEscrow.Status.Settled || to == IJobEscrow.Status.Slashed;
+        }
+        if (from == IJobEscrow.Status.Delivered) {
+            return
+                to == IJobEscrow.Status.Disputed || to == IJobEscrow.Status.Settled || to == IJobEscrow.Status.Slashed;
+        }
+        if (from == IJobEscrow.Status.Disputed) {
+            return
+                to == IJobEscrow.Status.Settled || to == IJobEscrow.Status.Slashed || to == IJobEscrow.Status.Refunded;
+        }
+        return false; // terminal states never move
+    }
+
+    function _collateral(uint256 budget) internal view returns (uint256) {
+        uint256 bps = escrow.collateralBps();
+        return (budget * bps + BPS - 1) / BPS;
+    }
+
+    function _maxUnits(GhostJob storage j) internal view returns (uint256) {
+        return uint256(j.terms.budget) / j.terms.pricePerUnit;
+    }
+
+    function _modelOpen(IJobEscrow.JobTerms memory t, bytes32 id) internal {
+        GhostJob storage j = _jobs.push();
+        j.terms = t;
+        j.id = id;
+        j.status = IJobEscrow.Status.Open;
+        _ledger.deposited += t.budget;
+        _ledger.locked += t.budget;
+    }
+
+    function _modelAccept(GhostJob storage j) internal {
+        j.status = IJobEscrow.Status.Accepted;
+        _stakes[j.terms.provider].lock(_collateral(j.terms.budget));
+    }
+
+    function _modelRefund(GhostJob storage j, bool unlockCollateral) internal {
+        j.status = IJobEscrow.Status.Refunded;
+        ghostClaimable[j.terms.consumer] += j.terms.budget;
+        _ledger.locked -= j.terms.budget;
+        _ledger.refunded += j.terms.budget;
+        if (unlockCollateral) _stakes[j.terms.provider].unlock(_collateral(j.terms.budget));
+    }
+
+    /// @notice Settled: provider gets units x price less fee and burn, consumer the rest.
+    function _modelRelease(GhostJob storage j, uint256 units) internal {
+        j.status = IJobEscrow.Status.Settled;
+        j.units = uint64(units);
+        j.committed = bytes32(0);
+        uint256 pay = units * j.terms.pricePerUnit;
+        uint256 fee = pay * escrow.feeBps() / BPS;
+        uint256 burn = pay * escrow.burnBps() / BPS;
+        uint256 back = j.terms.budget - pay;
+        ghostClaimable[j.terms.provider] += pay - fee - burn;
+        ghostClaimable[j.terms.consumer] += back;
+        _ledger.locked -= j.terms.budget;
+        _ledger.released += pay - fee - burn;
+        _ledger.refunded += back;
+        _ledger.fees += fee;
+        _ledger.burnt += burn;
+        _ledger.accruedFees += fee;
+        _ledger.accruedBurns += burn;
+        _stakes[j.terms.provider].unlock(_collateral(j.terms.budget));
+    }
+
+    /// @notice Slashed: the consumer gets the whole budget back plus compensation from the
+    /// provider's collateral; the rest of the slash is burnt or goes to the treasury.
+    function _modelSlash(GhostJob storage j) internal {
+        j.status = IJobEscrow.Status.Slashed;
+        j.committed = bytes32(0);
+        uint256 collateral = _collateral(j.terms.budget);
+        StakeModel.Account storage s = _stakes[j.terms.provider];
+        uint256 stakeBefore = s.total();
+        uint256 slashed = s.slash(collateral, collateral).total;
+        if (slashed > stakeBefore) ++_safety.slashesOverStake;
+        if (slashed == 0 && collateral != 0) ++_safety.zeroSlashes;
+        uint256 compensation = slashed < j.terms.budget ? slashed : j.terms.budget;
+        uint256 rest = slashed - compensation;
+        uint256 burnt = rest * escrow.slashBurnBps() / BPS;
+        ghostClaimable[j.terms.consumer] += uint256(j.terms.budget) + compensation;
+        _ledger.locked -= j.terms.budget;
+        _ledger.refunded += j.terms.budget;
+        _ledger.slashedIn += slashed;
+        _ledger.compensation += compensation;
+        _ledger.slashToTreasury += rest - burnt;
+        _ledger.slashBurnt += burnt;
+        _ledger.accruedFees += rest - burnt;
+        _ledger.accruedBurns += burnt;
+    }
+
+    function _modelVerdict(GhostJob storage j, uint8 outcome, uint256 units) internal {
+        if (outcome == 1) _modelRelease(j, units);
+        else _modelSlash(j);
+    }
+
+    /// @notice After every action: each job's on-chain status may only have moved along an
+    /// allowed edge since it was last seen, and may enter a terminal status once.
+    function _observe() internal {
+        for (uint256 i = 0; i < _jobs.length; ++i) {
+            GhostJob storage j = _jobs[i];
+            (IJobEscrow.Status st,,) = escrow.jobs(j.id);
+            if (st == j.lastSeen) continue;
+            if (!_allowed(j.lastSeen, st)) ++_safety.transitionViolations;
+            if (_terminal(st)) {
+                ++j.terminalEntries;
+                if (j.terminalEntries > 1) ++_safety.doubleSettlements;
+            }
+            j.lastSeen = st;
+        }
+    }
+
+    // ------------------------------------------------------------------ views for the invariants
+
+    function jobCount() external view returns (uint256) {
+        return _jobs.length;
+    }
+
+    function job(uint256 i) external view returns (GhostJob memory) {
+        return _jobs[i];
+    }
+
+    function escrowLedger() external view returns (EscrowLedger memory) {
+        return _ledger;
+    }
+
+    function creditLedger() external view returns (CreditLedger memory) {
+        return _credit;
+    }
+
+    function safetyLedger() external view returns (SafetyLedger memory) {
+        return _safety;
+    }
+
+    function stakeGhost(address account) external view returns (StakeModel.Account memory) {
+        return _stakes[account];
+    }
+
+    function accounts() external view returns (address[] memory) {
+        return _accounts;
+    }
+
+    function holders() external view returns (address[] memory) {
+        return _holders;
+    }
+
+    function oracles() external view returns (address[] memory) {
+        return _oracles;
+    }
+}
