@@ -38,7 +38,8 @@ interface Vm {
     function expectEmit() external;
     function expectEmit(address emitter) external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData) external;
-    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter)
+        external;
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory logs);
     function assume(bool condition) external pure;
