@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import time
@@ -95,6 +96,10 @@ class MatcherService:
             self.nonces.use(used.signer, used.nonce, used.expires_at)
         self.files = {row.id: row for row in self.store.file_metadata()}
         self.restored_commands = count
+        # The replayed book is long-lived: keep it out of the cyclic GC's full passes,
+        # which otherwise stall matching for milliseconds at 100,000 resting orders.
+        gc.collect()
+        gc.freeze()
         log.info("replayed %d commands in %.2f s", count, time.perf_counter() - started)
 
     async def start(self) -> None:

@@ -19,7 +19,7 @@ from matcher.errors import AuthError, PayloadTooLarge
 from matcher.service import MatcherService, Signer
 
 
-def get_service(request: Request) -> MatcherService:
+async def get_service(request: Request) -> MatcherService:
     service: MatcherService = request.app.state.service
     return service
 

@@ -35,7 +35,7 @@ def market_view(service: MatcherService, resource_id: str, now: float) -> Market
 
 
 @router.get("", summary="Current price, supply, demand and utilization per resource")
-def get_market(
+async def get_market(
     service: Service,
     resource: Annotated[str | None, Query(max_length=64)] = None,
 ) -> MarketList:
@@ -45,7 +45,7 @@ def get_market(
 
 
 @router.get("/resources", summary="The resources traded here")
-def get_resources(service: Service) -> list[ResourceView]:
+async def get_resources(service: Service) -> list[ResourceView]:
     return [ResourceView(id=r.id, unit=r.unit, description=r.description) for r in service.catalog]
 
 
@@ -76,7 +76,7 @@ def _point(t: float, prices: list[int]) -> HistoryPoint:
 
 
 @router.get("/history", summary="Price history for charts (up to 24 h)")
-def get_history(
+async def get_history(
     service: Service,
     resource: Annotated[str, Query(min_length=1, max_length=64)],
     since: Annotated[float, Query(ge=0, le=1e11)] = 0.0,

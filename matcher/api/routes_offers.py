@@ -51,7 +51,7 @@ async def _register(
 
 
 @router.get("/offers", summary="Standing offers")
-def list_offers(
+async def list_offers(
     service: Service,
     resource: Annotated[str | None, Query(max_length=64)] = None,
     owner: Annotated[str | None, Query(max_length=42)] = None,
@@ -69,7 +69,7 @@ def list_offers(
 
 
 @router.get("/offers/{offer_id}", summary="One offer")
-def get_offer(offer_id: OfferId, service: Service) -> OfferView:
+async def get_offer(offer_id: OfferId, service: Service) -> OfferView:
     return OfferView.of(service.engine.book.offer(offer_id), service.engine)
 
 
@@ -109,5 +109,5 @@ async def withdraw(
 
 
 @router.get("/offers/{offer_id}/fills", summary="Jobs matched to an offer")
-def offer_fills(offer_id: OfferId, service: Service) -> list[FillView]:
+async def offer_fills(offer_id: OfferId, service: Service) -> list[FillView]:
     return [FillView.of(f, service.engine) for f in service.engine.fills_of_offer(offer_id)]

@@ -65,7 +65,7 @@ async def upload_file(
 
 
 @router.get("/files/{file_id}", summary="File metadata")
-def get_file(file_id: FileId, service: Service, owner: KeyOwner) -> FileObject:
+async def get_file(file_id: FileId, service: Service, owner: KeyOwner) -> FileObject:
     return FileObject.of(service.file(file_id, owner))
 
 
@@ -148,12 +148,12 @@ async def create_batch(body: CreateBatchRequest, service: Service, owner: KeyOwn
 
 
 @router.get("/batches/{batch_id}", summary="A batch")
-def get_batch(batch_id: BatchId, service: Service, owner: KeyOwner) -> BatchObject:
+async def get_batch(batch_id: BatchId, service: Service, owner: KeyOwner) -> BatchObject:
     return BatchObject.of(service.engine.batches.owned(batch_id, owner))
 
 
 @router.get("/batches", summary="Your batches, newest first")
-def list_batches(
+async def list_batches(
     service: Service,
     owner: KeyOwner,
     after: Annotated[str | None, Query(max_length=64)] = None,

@@ -46,7 +46,7 @@ async def place_order(body: PlaceOrderRequest, service: Service, signer: SignedB
 
 
 @router.get("/orders/{order_id}", summary="Order status and fills")
-def get_order(order_id: OrderId, service: Service) -> OrderView:
+async def get_order(order_id: OrderId, service: Service) -> OrderView:
     return OrderView.of(service.engine.book.order(order_id), service.engine)
 
 
@@ -58,7 +58,7 @@ async def cancel_order(order_id: OrderId, service: Service, signer: SignedBy) ->
 
 
 @router.get("/fills/{fill_id}", summary="A fill and the job terms to open on chain")
-def get_fill(fill_id: FillId, service: Service) -> FillView:
+async def get_fill(fill_id: FillId, service: Service) -> FillView:
     return FillView.of(service.engine.fill(fill_id), service.engine)
 
 

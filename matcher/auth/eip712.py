@@ -7,6 +7,8 @@ code accepts exactly what the contracts accept. So both are refused here first.
 
 from __future__ import annotations
 
+import functools
+
 from eth_account import Account
 from eth_account.messages import SignableMessage
 from eth_utils.crypto import keccak
@@ -24,6 +26,7 @@ def uint256(value: int) -> bytes:
     return value.to_bytes(32, "big")
 
 
+@functools.lru_cache(maxsize=16)
 def domain_separator(chain_id: int) -> bytes:
     return keccak(
         DOMAIN_TYPEHASH + keccak(text=DOMAIN_NAME) + keccak(text=DOMAIN_VERSION) + uint256(chain_id)

@@ -1,0 +1,378 @@
+"""Matcher benchmarks; prints figures (not a test).
+
+1. In-engine match latency with 10,000 providers and 100,000 resting orders
+   (target p99 <= 5 ms) and the memory the book takes at that size.
+2. Durable order submissions per second over HTTP on loopback: signed limit orders
+   against `python -m matcher` on SQLite (WAL, synchronous=FULL) or a PostgreSQL URL;
+   each order counts once its 201 (after commit) arrived (target >= 2,000/s, p99 <= 50 ms).
+
+    .venv/bin/python scripts/bench/matcher.py                    # both, SQLite
+    .venv/bin/python scripts/bench/matcher.py --http-only --database-url postgresql+psycopg://...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import multiprocessing as mp
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from matcher.book import BookConfig, OrderBook, OrderKind, ResourceCatalog  # noqa: E402
+from protocol.pricing import (  # noqa: E402
+    CostBasedPricing,
+    FixedPricing,
+    UtilizationSigmoidPricing,
+)
+
+RESOURCE = "llama-3-70b"
+SPEC = "0x" + "00" * 32
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentiles(samples: list[float]) -> str:
+    s = sorted(samples)
+
+    def q(p: float) -> float:
+        return s[min(len(s) - 1, int(p * len(s)))] * 1e3
+
+    return f"p50 {q(0.50):.3f} ms  p99 {q(0.99):.3f} ms  max {s[-1] * 1e3:.3f} ms  (n={len(s)})"
+
+
+# -- 1. in-engine ----------------------------------------------------------------------
+
+
+def build_book(providers: int, resting: int, rng: random.Random) -> tuple[OrderBook, float]:
+    book = OrderBook(ResourceCatalog(), BookConfig())
+    t = 1_800_000_000.0
+    for i in range(providers):
+        kind = i % 5
+        if kind < 3:
+            strategy: object = FixedPricing(price_wei=rng.randint(1_000, 2_000))
+        elif kind == 3:
+            strategy = CostBasedPricing(energy_cost_wei=rng.randint(700, 1_200), margin_wei=200)
+        else:
+            low = rng.randint(900, 1_300)
+            strategy = UtilizationSigmoidPricing(p_min_wei=low, p_max_wei=low + 1_000)
+        book.add_offer(
+            offer_id=f"off{i}",
+            owner=f"0xprovider{i}",
+            resource=RESOURCE,
+            strategy=strategy,  # type: ignore[arg-type]
+            capacity_units_per_s=rng.uniform(1, 50),
+            min_job_units=rng.choice((1, 1, 1, 10)),
+            now=t,
+        )
+    for i in range(resting):
+        book.place_order(
+            order_id=f"rest{i}",
+            owner=f"0xconsumer{i % 1000}",
+            resource=RESOURCE,
+            kind=OrderKind.LIMIT,
+            units=rng.randint(1, 500),
+            max_price_wei=rng.randint(100, 700),  # below every ask: they rest
+            spec=SPEC,
+            all_or_none=False,
+            now=t,
+        )
+    return book, t
+
+
+def bench_engine(providers: int, resting: int, ops: int, seed: int) -> None:
+    rng = random.Random(seed)
+    gc.collect()
+    before = rss_mib()
+    started = time.perf_counter()
+    book, t = build_book(providers, resting, rng)
+    built = time.perf_counter() - started
+    gc.collect()
+    gc.freeze()  # as the server does after replaying its log: long-lived objects leave the GC
+    print(
+        f"[engine] built {providers:,} offers + {resting:,} resting bids in {built:.1f} s;"
+        f" RSS {rss_mib() - before:.0f} MiB for the book ({rss_mib():.0f} MiB process)"
+    )
+    stats = book.stats(RESOURCE, t)
+    print(f"[engine] best ask {stats.price_wei} wei, {stats.pending_requests:,} resting")
+    seq = 0
+    timings: dict[str, list[float]] = {
+        "market buy": [],
+        "limit buy (rests)": [],
+        "limit buy (crosses)": [],
+        "cancel": [],
+        "offer re-price": [],
+    }
+
+    cpu: list[float] = []
+
+    def timed(name: str, fn: Callable[[], object]) -> None:
+        c0 = time.thread_time()
+        t0 = time.perf_counter()
+        fn()
+        timings[name].append(time.perf_counter() - t0)
+        cpu.append(time.thread_time() - c0)
+
+    fills = 0
+    for i in range(ops):
+        t += 0.002  # 500 operations per simulated second
+        seq += 1
+        order_id = f"b{seq}"
+        op = i % 5
+        if op == 0:
+
+            def market() -> None:
+                nonlocal fills
+                try:
+                    _, f = book.place_order(
+                        order_id=order_id,
+                        owner="0xbuyer",
+                        resource=RESOURCE,
+                        kind=OrderKind.MARKET,
+                        units=rng.randint(10, 2_000),
+                        max_price_wei=1_600,
+                        spec=SPEC,
+                        all_or_none=False,
+                        now=t,
+                    )
+                    fills += len(f)
+                except Exception:
+                    pass
+
+            timed("market buy", market)
+        elif op == 1:
+            timed(
+                "limit buy (rests)",
+                lambda: book.place_order(
+                    order_id=order_id,
+                    owner="0xbuyer",
+                    resource=RESOURCE,
+                    kind=OrderKind.LIMIT,
+                    units=rng.randint(1, 500),
+                    max_price_wei=rng.randint(100, 700),
+                    spec=SPEC,
+                    all_or_none=False,
+                    now=t,
+                ),
+            )
+        elif op == 2:
+            timed(
+                "limit buy (crosses)",
+                lambda: book.place_order(
+                    order_id=order_id,
+                    owner="0xbuyer",
+                    resource=RESOURCE,
+                    kind=OrderKind.LIMIT,
+                    units=rng.randint(1, 200),
+                    max_price_wei=1_500,
+                    spec=SPEC,
+                    all_or_none=False,
+                    now=t,
+                ),
+            )
+        elif op == 3:
+            victim = f"rest{rng.randrange(resting)}"
+            order = book.order(victim)
+            if order.status.value == "resting":
+                timed("cancel", lambda: book.cancel_order(victim, order.owner, t))
+        else:
+            k = rng.randrange(providers)
+            timed(
+                "offer re-price",
+                lambda: book.update_offer(
+                    f"off{k}",
+                    f"0xprovider{k}",
+                    strategy=FixedPricing(price_wei=rng.randint(1_000, 2_000)),
+                    capacity_units_per_s=None,
+                    min_job_units=None,
+                    now=t,
+                ),
+            )
+    everything: list[float] = []
+    for name, samples in timings.items():
+        if samples:
+            print(f"[engine] {name:<20} {percentiles(samples)}")
+            everything += samples
+    print(f"[engine] all operations      {percentiles(everything)}; {fills:,} fills")
+    # Wall time includes waiting for a core on a shared machine; CPU time does not.
+    print(f"[engine] all operations, CPU {percentiles(cpu)}; load average {os.getloadavg()[0]:.1f}")
+
+
+# -- 2. HTTP ---------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (and its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def presign(
+    count: int, wallets: int, chain_id: int, seed: int
+) -> list[tuple[bytes, dict[str, str]]]:
+    from eth_account import Account
+
+    from matcher.auth.request_signature import sign_request
+
+    rng = random.Random(seed)
+    keys = [Account.from_key(rng.randbytes(32)).key for _ in range(wallets)]
+    expiry = int(time.time()) + 3000
+    out = []
+    for i in range(count):
+        body = (
+            '{"resource":"h100","kind":"limit","units":%d,"max_price_wei":%d,"spec":"%s"}'
+            % (rng.randint(1, 100), rng.randint(1, 50), SPEC)
+        ).encode()
+        signed = sign_request(
+            keys[i % wallets],
+            chain_id=chain_id,
+            method="POST",
+            path="/api/market/orders",
+            body=body,
+            nonce=i + 1,
+            expiry=expiry,
+        )
+        out.append((body, {**signed.headers(), "content-type": "application/json"}))
+    return out
+
+
+def client_worker(
+    url: str, requests: list[tuple[bytes, dict[str, str]]], concurrency: int, results: mp.Queue
+) -> None:  # type: ignore[type-arg]
+    import httpx
+
+    async def run() -> tuple[int, list[float]]:
+        latencies: list[float] = []
+        ok = 0
+        queue = list(reversed(requests))
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
+
+            async def one() -> None:
+                nonlocal ok
+                while queue:
+                    body, headers = queue.pop()
+                    t0 = time.perf_counter()
+                    r = await http.post("/api/market/orders", content=body, headers=headers)
+                    latencies.append(time.perf_counter() - t0)
+                    ok += r.status_code == 201
+
+            await asyncio.gather(*(one() for _ in range(concurrency)))
+        return ok, latencies
+
+    results.put(asyncio.run(run()))
+
+
+def bench_http(database_url: str | None, count: int, concurrency: int, clients: int) -> None:
+    tmp = tempfile.mkdtemp(prefix="gpuc-bench-")
+    url_db = database_url or f"sqlite:///{tmp}/matcher.db"
+    port = free_port()
+    env = {
+        **os.environ,
+        "GPUC_MATCHER_RATE_LIMIT_PER_S": "1e9",
+        "GPUC_MATCHER_RATE_LIMIT_BURST": "1e9",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "matcher", "--database-url", url_db, "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/market/resources")
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the matcher did not start") from None
+                time.sleep(0.1)
+        t0 = time.perf_counter()
+        signed = presign(count, wallets=200, chain_id=31337, seed=7)
+        print(
+            f"[http] pre-signed {count:,} orders in {time.perf_counter() - t0:.1f} s"
+            f" ({'SQLite WAL synchronous=FULL' if database_url is None else database_url})"
+        )
+        results: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+        shards = [signed[i::clients] for i in range(clients)]
+        workers = [
+            mp.Process(
+                target=client_worker, args=(f"http://127.0.0.1:{port}", shard, concurrency, results)
+            )
+            for shard in shards
+        ]
+        cpu0 = cpu_seconds(server.pid)
+        t0 = time.perf_counter()
+        for w in workers:
+            w.start()
+        collected = [results.get(timeout=600) for _ in workers]
+        elapsed = time.perf_counter() - t0
+        server_cpu = cpu_seconds(server.pid) - cpu0
+        for w in workers:
+            w.join()
+        acked = sum(ok for ok, _ in collected)
+        latencies = [x for _, lat in collected for x in lat]
+        print(
+            f"[http] {acked:,}/{count:,} acknowledged (201 after commit) in {elapsed:.2f} s:"
+            f" {acked / elapsed:,.0f} durable orders/s; {clients} client processes x"
+            f" {concurrency} connections"
+        )
+        print(f"[http] latency {percentiles(latencies)}")
+        print(f"[http] mean {statistics.mean(latencies) * 1e3:.2f} ms")
+        per_order = server_cpu / max(1, acked)
+        print(f"[http] server CPU {server_cpu:.2f} s = {per_order * 1e3:.3f} ms per order, so one"
+              f" core serves ~{1 / per_order:,.0f} orders/s; load average {os.getloadavg()[0]:.1f}")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--providers", type=int, default=10_000)
+    parser.add_argument("--resting", type=int, default=100_000)
+    parser.add_argument("--ops", type=int, default=5_000)
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--engine-only", action="store_true")
+    parser.add_argument("--http-only", action="store_true")
+    args = parser.parse_args()
+    if not args.http_only:
+        bench_engine(args.providers, args.resting, args.ops, seed=1)
+    if not args.engine_only:
+        bench_http(args.database_url, args.orders, args.concurrency, args.clients)
+
+
+if __name__ == "__main__":
+    main()
