@@ -83,6 +83,8 @@ contract CreditSale is ICreditSale, Ownable2Step, ReentrancyGuardTransient {
     function redeem(uint256 credits, uint256 minReserveOut) external nonReentrant returns (uint256 reserveOut) {
         if (credits == 0) revert ZeroAmount();
         reserveOut = quoteRedeem(credits);
+        // Dust worth less than one reserve unit would burn credits for nothing.
+        if (reserveOut == 0) revert AmountTooSmall(credits);
         if (reserveOut < minReserveOut) revert SlippageExceeded(reserveOut, minReserveOut);
         // Burn before paying: the reserve leaves only after the credits are gone.
         credit.minterBurn(msg.sender, credits);

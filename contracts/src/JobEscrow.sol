@@ -194,8 +194,9 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         if (msg.sender != terms.consumer && !committee.isMember(msg.sender)) revert NotDisputer(msg.sender);
         Job storage job = jobs[jobId];
         _expect(jobId, job.status, Status.Delivered);
-        uint256 closesAt = uint256(job.deliveredAt) + disputeWindow;
-        if (block.timestamp >= closesAt) revert TooLate(jobId, closesAt, block.timestamp);
+        // TooLate carries the last second still allowed, as in accept and submitReceipt.
+        uint256 lastSecond = uint256(job.deliveredAt) + disputeWindow - 1;
+        if (block.timestamp > lastSecond) revert TooLate(jobId, lastSecond, block.timestamp);
         job.status = Status.Disputed;
         emit JobDisputed(jobId, msg.sender);
     }
@@ -238,6 +239,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
             if (s.verdict.jobId != jobId) revert VerdictJobMismatch(jobId, s.verdict.jobId);
             Job storage job = jobs[jobId];
             Status status = job.status;
+            if (status == Status.None) revert UnknownJob(jobId);
             if (!_settleable(status)) {
                 // Someone settled it first (e.g. optimistic finalize): skip rather than fail the batch.
                 emit SettlementSkipped(jobId, status);

@@ -11,8 +11,9 @@ interface ICreditSale {
     /// @notice ETH was sent to a sale whose reserve is an ERC-20, or the ETH sent differs
     /// from the amount named.
     error PaymentMismatch(uint256 sent, uint256 expected);
-    /// @notice The purchase is too small to mint a single credit wei.
-    error AmountTooSmall(uint256 reserveIn);
+    /// @notice The purchase is too small to mint a single credit wei, or the redemption too
+    /// small to pay a single reserve unit.
+    error AmountTooSmall(uint256 amount);
     /// @notice Fewer credits (or less reserve) would come out than the caller's minimum.
     error SlippageExceeded(uint256 out, uint256 minOut);
     /// @notice A spread above the hard cap.

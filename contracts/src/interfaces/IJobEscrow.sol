@@ -100,9 +100,9 @@ interface IJobEscrow {
     error UnknownJob(bytes32 jobId);
     /// @notice The job is not in a status that allows this call.
     error WrongStatus(bytes32 jobId, Status status);
-    /// @notice The action's time has passed.
+    /// @notice The action's time has passed; `limit` is the last second it was allowed.
     error TooLate(bytes32 jobId, uint256 limit, uint256 nowTime);
-    /// @notice The action's time has not come.
+    /// @notice The action's time has not come; `availableAt` is the first second it is allowed.
     error TooEarly(bytes32 jobId, uint256 availableAt, uint256 nowTime);
     /// @notice More units than the budget pays for.
     error UnitsExceedMax(bytes32 jobId, uint256 units, uint256 maxUnits);
@@ -191,7 +191,8 @@ interface IJobEscrow {
     function settle(JobTerms calldata terms, Verdict calldata verdict, bytes calldata signatures) external;
 
     /// @notice Settle many jobs under one set of committee signatures over a VerdictBatch.
-    /// Entries whose job is no longer settleable are skipped (SettlementSkipped), not reverted.
+    /// Entries whose job is no longer settleable are skipped (SettlementSkipped), not reverted;
+    /// an entry for a job that was never opened reverts with UnknownJob.
     function settleBatch(Settlement[] calldata settlements, uint64 epoch, bytes calldata signatures) external;
 
     /// @notice Pay an undisputed delivered job after the dispute window. Anyone may call.

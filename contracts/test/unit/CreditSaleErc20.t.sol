@@ -172,9 +172,9 @@ contract CreditSaleErc20Test is Test {
         buyAs(sale, buyer, 100e6);
         assertEq(sale.quoteRedeem(1e14 - 1), 0, "dust");
         assertEq(sale.quoteRedeem(1e14), 1, "one unit");
-        vm.expectRevert(abi.encodeWithSelector(ICreditSale.SlippageExceeded.selector, 0, 1));
+        vm.expectRevert(abi.encodeWithSelector(ICreditSale.AmountTooSmall.selector, 1e14 - 1));
         vm.prank(buyer);
-        sale.redeem(1e14 - 1, 1);
+        sale.redeem(1e14 - 1, 0);
     }
 
     function test_Emits_SpreadWithdrawn() public {
@@ -207,7 +207,8 @@ contract CreditSaleErc20Test is Test {
         uint256 creditsA = buyAs(sale, buyer, payA);
         buyAs(sale, other, payB);
         assertBacked(sale);
-        redeemA = bound(redeemA, 1, creditsA);
+        vm.assume(creditsA >= 1e14); // one reserve unit's worth; less is refused as dust
+        redeemA = bound(redeemA, 1e14, creditsA);
         vm.prank(buyer);
         uint256 out = sale.redeem(redeemA, 0);
         assertEq(out, redeemA * RATE / 1e18, "rate, rounded down");
@@ -265,21 +266,23 @@ contract CreditSaleErc20Test is Test {
         uint256 creditsA = buyAs(fotSale, buyer, payA);
         buyAs(fotSale, other, payB);
         assertBacked(fotSale);
-        redeemA = bound(redeemA, 1, creditsA);
+        vm.assume(creditsA >= 1e14); // one reserve unit's worth; less is refused as dust
+        redeemA = bound(redeemA, 1e14, creditsA);
         vm.prank(buyer);
         fotSale.redeem(redeemA, 0);
         assertBacked(fotSale);
         uint256 restA = fotCredit.balanceOf(buyer);
         uint256 restB = fotCredit.balanceOf(other);
-        if (restA != 0) {
+        if (restA >= 1e14) {
             vm.prank(buyer);
             fotSale.redeem(restA, 0);
         }
-        if (restB != 0) {
+        if (restB >= 1e14) {
             vm.prank(other);
             fotSale.redeem(restB, 0);
         }
-        assertEq(fotCredit.totalSupply(), 0, "every credit redeemed");
+        assertLt(fotCredit.totalSupply(), 2e14, "only dust is left");
+        assertBacked(fotSale);
         assertGe(fot.balanceOf(address(fotSale)), fotSale.spreadAccrued(), "spread still covered");
     }
 }

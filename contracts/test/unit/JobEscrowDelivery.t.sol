@@ -280,7 +280,7 @@ contract JobEscrowDeliveryTest is EscrowTestBase {
         bytes32 jobId = deliver(t, 60);
         uint256 closesAt = block.timestamp + DISPUTE_WINDOW;
         vm.warp(closesAt);
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.TooLate.selector, jobId, closesAt, closesAt));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.TooLate.selector, jobId, closesAt - 1, closesAt));
         vm.prank(consumer);
         escrow.dispute(t);
         assertStatus(jobId, IJobEscrow.Status.Delivered);
@@ -322,7 +322,7 @@ contract JobEscrowDeliveryTest is EscrowTestBase {
         } else {
             vm.expectRevert(
                 abi.encodeWithSelector(
-                    IJobEscrow.TooLate.selector, jobId, deliveredAt + DISPUTE_WINDOW, deliveredAt + wait
+                    IJobEscrow.TooLate.selector, jobId, deliveredAt + DISPUTE_WINDOW - 1, deliveredAt + wait
                 )
             );
             vm.prank(consumer);

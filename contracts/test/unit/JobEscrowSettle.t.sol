@@ -373,9 +373,9 @@ contract JobEscrowSettleTest is EscrowTestBase {
         assertDelta(b, money(), releaseDelta60());
     }
 
-    function test_SettleBatch_UnknownJobIsSkipped() public {
-        // An entry for terms never opened is skipped with status None, not reverted
-        // (IJobEscrow: entries whose job is not settleable are skipped).
+    function test_RevertWhen_BatchEntryIsUnknownJob() public {
+        // An entry for terms never opened means the committee signed something wrong: the
+        // whole batch reverts (only jobs settled by someone else first are skipped).
         IJobEscrow.JobTerms memory t = stdTerms();
         bytes32 ghost = keccak256(abi.encode(t));
         IJobEscrow.Settlement[] memory s = new IJobEscrow.Settlement[](1);
@@ -383,8 +383,7 @@ contract JobEscrowSettleTest is EscrowTestBase {
         uint64 epoch = committee.epoch();
         bytes memory sigs = signBatch(s, epoch);
         Money memory b = money();
-        vm.expectEmit(true, true, true, true, address(escrow));
-        emit IJobEscrow.SettlementSkipped(ghost, IJobEscrow.Status.None);
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.UnknownJob.selector, ghost));
         escrow.settleBatch(s, epoch, sigs);
         assertUnchanged(b);
         assertStatus(ghost, IJobEscrow.Status.None);
