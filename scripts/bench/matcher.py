@@ -25,13 +25,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from matcher.book import BookConfig, OrderBook, OrderKind, ResourceCatalog  # noqa: E402
+from matcher.errors import MatcherError  # noqa: E402
 from protocol.pricing import (  # noqa: E402
     CostBasedPricing,
     FixedPricing,
@@ -89,7 +89,7 @@ def build_book(providers: int, resting: int, rng: random.Random) -> tuple[OrderB
             resource=RESOURCE,
             kind=OrderKind.LIMIT,
             units=rng.randint(1, 500),
-            max_price_wei=rng.randint(100, 700),  # below every ask: they rest
+            max_price_wei=rng.randint(100, 400),  # below every ask: they rest
             spec=SPEC,
             all_or_none=False,
             now=t,
@@ -112,7 +112,6 @@ def bench_engine(providers: int, resting: int, ops: int, seed: int) -> None:
     )
     stats = book.stats(RESOURCE, t)
     print(f"[engine] best ask {stats.price_wei} wei, {stats.pending_requests:,} resting")
-    seq = 0
     timings: dict[str, list[float]] = {
         "market buy": [],
         "limit buy (rests)": [],
@@ -120,91 +119,54 @@ def bench_engine(providers: int, resting: int, ops: int, seed: int) -> None:
         "cancel": [],
         "offer re-price": [],
     }
-
     cpu: list[float] = []
-
-    def timed(name: str, fn: Callable[[], object]) -> None:
-        c0 = time.thread_time()
-        t0 = time.perf_counter()
-        fn()
-        timings[name].append(time.perf_counter() - t0)
-        cpu.append(time.thread_time() - c0)
-
     fills = 0
     for i in range(ops):
         t += 0.002  # 500 operations per simulated second
-        seq += 1
-        order_id = f"b{seq}"
-        op = i % 5
-        if op == 0:
-
-            def market() -> None:
-                nonlocal fills
-                try:
-                    _, f = book.place_order(
-                        order_id=order_id,
-                        owner="0xbuyer",
-                        resource=RESOURCE,
-                        kind=OrderKind.MARKET,
-                        units=rng.randint(10, 2_000),
-                        max_price_wei=1_600,
-                        spec=SPEC,
-                        all_or_none=False,
-                        now=t,
-                    )
-                    fills += len(f)
-                except Exception:
-                    pass
-
-            timed("market buy", market)
-        elif op == 1:
-            timed(
-                "limit buy (rests)",
-                lambda: book.place_order(
-                    order_id=order_id,
-                    owner="0xbuyer",
-                    resource=RESOURCE,
-                    kind=OrderKind.LIMIT,
-                    units=rng.randint(1, 500),
-                    max_price_wei=rng.randint(100, 700),
-                    spec=SPEC,
-                    all_or_none=False,
-                    now=t,
-                ),
+        op = ("market buy", "limit buy (rests)", "limit buy (crosses)", "cancel", "offer re-price")[
+            i % 5
+        ]
+        # Draw every random input before the clock starts.
+        units = rng.randint(10, 2_000) if op == "market buy" else rng.randint(1, 500)
+        low_limit = rng.randint(100, 400)
+        victim = book.order(f"rest{rng.randrange(resting)}")
+        k = rng.randrange(providers)
+        new_price = FixedPricing(price_wei=rng.randint(1_000, 2_000))
+        if op == "cancel" and victim.status.value != "resting":
+            continue
+        c0 = time.thread_time()
+        t0 = time.perf_counter()
+        if op == "cancel":
+            book.cancel_order(victim.order_id, victim.owner, t)
+        elif op == "offer re-price":
+            book.update_offer(
+                f"off{k}",
+                f"0xprovider{k}",
+                strategy=new_price,
+                capacity_units_per_s=None,
+                min_job_units=None,
+                now=t,
             )
-        elif op == 2:
-            timed(
-                "limit buy (crosses)",
-                lambda: book.place_order(
-                    order_id=order_id,
-                    owner="0xbuyer",
-                    resource=RESOURCE,
-                    kind=OrderKind.LIMIT,
-                    units=rng.randint(1, 200),
-                    max_price_wei=1_500,
-                    spec=SPEC,
-                    all_or_none=False,
-                    now=t,
-                ),
-            )
-        elif op == 3:
-            victim = f"rest{rng.randrange(resting)}"
-            order = book.order(victim)
-            if order.status.value == "resting":
-                timed("cancel", lambda: book.cancel_order(victim, order.owner, t))
         else:
-            k = rng.randrange(providers)
-            timed(
-                "offer re-price",
-                lambda: book.update_offer(
-                    f"off{k}",
-                    f"0xprovider{k}",
-                    strategy=FixedPricing(price_wei=rng.randint(1_000, 2_000)),
-                    capacity_units_per_s=None,
-                    min_job_units=None,
+            kind = OrderKind.MARKET if op == "market buy" else OrderKind.LIMIT
+            limit = {"market buy": 1_600, "limit buy (rests)": low_limit}.get(op, 1_500)
+            try:
+                _, f = book.place_order(
+                    order_id=f"b{i}",
+                    owner="0xbuyer",
+                    resource=RESOURCE,
+                    kind=kind,
+                    units=units,
+                    max_price_wei=limit,
+                    spec=SPEC,
+                    all_or_none=False,
                     now=t,
-                ),
-            )
+                )
+                fills += len(f)
+            except MatcherError:
+                pass  # a market buy on an exhausted book is refused
+        timings[op].append(time.perf_counter() - t0)
+        cpu.append(time.thread_time() - c0)
     everything: list[float] = []
     for name, samples in timings.items():
         if samples:
@@ -242,9 +204,10 @@ def presign(
     expiry = int(time.time()) + 3000
     out = []
     for i in range(count):
+        units, price = rng.randint(1, 100), rng.randint(1, 50)
         body = (
-            '{"resource":"h100","kind":"limit","units":%d,"max_price_wei":%d,"spec":"%s"}'
-            % (rng.randint(1, 100), rng.randint(1, 50), SPEC)
+            f'{{"resource":"h100","kind":"limit","units":{units},"max_price_wei":{price},'
+            f'"spec":"{SPEC}"}}'
         ).encode()
         signed = sign_request(
             keys[i % wallets],
@@ -347,8 +310,10 @@ def bench_http(database_url: str | None, count: int, concurrency: int, clients: 
         print(f"[http] latency {percentiles(latencies)}")
         print(f"[http] mean {statistics.mean(latencies) * 1e3:.2f} ms")
         per_order = server_cpu / max(1, acked)
-        print(f"[http] server CPU {server_cpu:.2f} s = {per_order * 1e3:.3f} ms per order, so one"
-              f" core serves ~{1 / per_order:,.0f} orders/s; load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"[http] server CPU {server_cpu:.2f} s = {per_order * 1e3:.3f} ms per order, so one"
+            f" core serves ~{1 / per_order:,.0f} orders/s; load average {os.getloadavg()[0]:.1f}"
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from matcher_api_helpers import settings_for
+from matcher_api_helpers import LiveServer, settings_for
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from matcher.api import create_app
-from matcher.book.clock import Clock, ManualClock, SystemClock
-from matcher.settings import MatcherSettings
+from matcher.book.clock import ManualClock, SystemClock
 
 POSTGRES_ENV = "GPUC_TEST_POSTGRES_URL"
 
@@ -69,37 +64,6 @@ def clock() -> ManualClock:
 def client(db_url: str, clock: ManualClock) -> Iterator[TestClient]:
     with TestClient(create_app(settings_for(db_url), clock)) as c:
         yield c
-
-
-class LiveServer:
-    """The app under uvicorn on a free loopback port, in a thread of this process."""
-
-    def __init__(self, settings: MatcherSettings, clock: Clock) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            create_app(settings, clock), log_level="warning", access_log=False, lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the matcher did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
-        self.sock.close()
 
 
 @pytest.fixture

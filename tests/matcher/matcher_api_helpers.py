@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
+import threading
+import time
 from typing import Any, Protocol
 
+import uvicorn
 from eth_account import Account
 
+from matcher.api import create_app
 from matcher.auth.request_signature import sign_request
+from matcher.book.clock import Clock
 from matcher.settings import MatcherSettings
 
 CHAIN_ID = 31337
@@ -94,3 +100,34 @@ def send(
     body = b"" if payload is None else body_of(payload)
     headers = wallet.sign(method, path, body, now=now, **sign_kw)
     return client.request(method, path, content=body, headers=headers)
+
+
+class LiveServer:
+    """The app under uvicorn on a free loopback port, in a thread of this process."""
+
+    def __init__(self, settings: MatcherSettings, clock: Clock) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(settings, clock), log_level="warning", access_log=False, lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the matcher did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+        self.sock.close()

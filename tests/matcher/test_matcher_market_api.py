@@ -71,6 +71,17 @@ def test_market_reports_supply_demand_and_drops_silent_capacity(
         order_payload("market", 10, 250, "h100"),
     )
     fill = r.json()["fills"][0]
+    too_low = send(
+        client,
+        clock.now(),
+        C,
+        "POST",
+        "/api/market/orders",
+        order_payload("market", 10, 150, "h100"),
+    )
+    assert too_low.status_code == 409
+    assert too_low.json()["error"]["code"] == "no_offer_below_max_price"
+    assert "best offer is 200 wei" in too_low.json()["error"]["message"]
     assert fill["provider"] == Q.address and fill["terms"]["pricePerUnit"] == 200
     assert client.get(f"/api/market/fills/{fill['fill_id']}").json() == fill
     history = client.get("/api/market/history", params={"resource": "h100", "bucket_s": 60}).json()

@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from conftest import LiveServer
 from hypothesis import HealthCheck, given, reject, settings
-from matcher_api_helpers import CHAIN_ID, Wallet, settings_for
+from matcher_api_helpers import CHAIN_ID, LiveServer, Wallet, settings_for
 from schemathesis.checks import not_a_server_error
 
 from matcher.auth.api_key import make_api_key
