@@ -160,7 +160,7 @@ class OrderBook:
         _check_capacity(capacity_units_per_s, min_job_units)
         if offer_id in self._offers:
             raise Conflict(f"offer {offer_id} already exists", field="offer_id")
-        self.advance(now)
+        _, fills = self.advance(now)
         offer = Offer(
             offer_id=offer_id,
             owner=owner,
@@ -175,7 +175,6 @@ class OrderBook:
         self._offers[offer_id] = offer
         book.offers.add(offer, now)
         heapq.heappush(self._expiry, (now + self.config.heartbeat_ttl_s, offer_id))
-        fills: list[Fill] = []
         self._changed(book, now, fills)
         return fills
 
