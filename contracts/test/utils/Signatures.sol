@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {Vm} from "./Vm.sol";
 
 /// @notice Committee signature helpers shared by invariant handlers, attack tests and the
@@ -115,6 +116,25 @@ library Signatures {
             )
         );
         return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
+    }
+
+    /// @notice The ERC-2612 permit digest a wallet signs for `token`, at `owner`'s current nonce.
+    function permitDigest(IERC20Permit token, address owner, address spender, uint256 value, uint256 deadline)
+        internal
+        view
+        returns (bytes32)
+    {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"),
+                owner,
+                spender,
+                value,
+                token.nonces(owner),
+                deadline
+            )
+        );
+        return keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash));
     }
 
     function copy(uint256[] memory a) internal pure returns (uint256[] memory b) {

@@ -17,9 +17,6 @@ import {IOracleCommittee} from "../../../src/interfaces/IOracleCommittee.sol";
 contract ProtocolHandler is ProtocolModel {
     using StakeModel for StakeModel.Account;
 
-    bytes32 internal constant PERMIT_TYPEHASH =
-        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
-
     uint8 internal constant RELEASE = 1;
     uint8 internal constant FAULT = 2;
     uint256 internal constant FORGED_MODES = 14;
@@ -528,11 +525,14 @@ contract ProtocolHandler is ProtocolModel {
         vm.assertEq(gpuc.balanceOf(address(escrow)), 0, "drain: escrow still holds credits");
         _drainStakes();
         if (_credit.spreadIn > _credit.spreadOut) this.withdrawSpread();
+        uint256 rate = sale.reservePerCredit();
         for (uint256 i = 0; i < _holders.length; ++i) {
             uint256 balance = gpuc.balanceOf(_holders[i]);
-            if (balance > 0) _redeem(_holders[i], balance);
+            if (balance * rate >= 1e18) _redeem(_holders[i], balance);
+            // what is left is dust worth less than one reserve unit, which redeem refuses
+            vm.assertLt(gpuc.balanceOf(_holders[i]) * rate, 1e18, "drain: a holder could not redeem");
         }
-        vm.assertEq(gpuc.totalSupply(), 0, "drain: every credit was redeemed");
+        vm.assertLe(gpuc.totalSupply() * rate, _holders.length * 1e18, "drain: only dust remains");
     }
 
     function _drainStakes() internal {
@@ -584,7 +584,8 @@ contract ProtocolHandler is ProtocolModel {
         uint256 before = who.balance;
         vm.prank(who);
         (bool ok, bytes memory ret) = address(sale).call(abi.encodeCall(ICreditSale.redeem, (amount, 0)));
-        _expect("redeem", ok, amount > 0 && amount <= balance, ret);
+        // dust worth less than one reserve unit is refused rather than burnt for nothing
+        _expect("redeem", ok, amount > 0 && amount <= balance && out > 0, ret);
         if (!ok) return;
         vm.assertEq(who.balance - before, out, "redeem: paid credits x rate, rounded down");
         _credit.reserveOut += out;
@@ -624,17 +625,7 @@ contract ProtocolHandler is ProtocolModel {
 
     function _openWithPermit(IJobEscrow.JobTerms memory t, bool frontRun) internal returns (bool ok, bytes memory ret) {
         uint256 deadline = block.timestamp + 1 hours;
-        bytes32 digest = keccak256(
-            abi.encodePacked(
-                "\x19\x01",
-                gpuc.DOMAIN_SEPARATOR(),
-                keccak256(
-                    abi.encode(
-                        PERMIT_TYPEHASH, t.consumer, address(escrow), t.budget, gpuc.nonces(t.consumer), deadline
-                    )
-                )
-            )
-        );
+        bytes32 digest = Signatures.permitDigest(gpuc, t.consumer, address(escrow), t.budget, deadline);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[t.consumer], digest);
         if (frontRun) {
             // Someone copies the permit from the mempool and submits it first: the nonce is
