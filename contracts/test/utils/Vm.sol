@@ -76,6 +76,8 @@ interface Vm {
     function toString(bytes32 value) external pure returns (string memory stringifiedValue);
     function toString(bytes calldata value) external pure returns (string memory stringifiedValue);
     function keyExistsJson(string calldata json, string calldata key) external pure returns (bool);
+    function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
+    function parseJsonBool(string calldata json, string calldata key) external pure returns (bool);
 
     // gas measurement: make an account's storage cold again, as at the start of a transaction
     function cool(address target) external;
