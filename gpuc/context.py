@@ -105,6 +105,10 @@ class CliState:
             if flags.get(flag) is not None:
                 self._flags[field] = flags[flag]
 
+    def given(self, field: str) -> Any:
+        """A setting given as a flag in this invocation (None if not given)."""
+        return self._flags.get(field)
+
     @property
     def settings(self) -> GpucSettings:
         if self._settings is None:

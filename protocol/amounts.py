@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from protocol.errors import InvalidInput
 
@@ -17,6 +17,8 @@ __all__ = [
 
 CREDIT_UNIT = 10**18  # GPUC and ETH both have 18 decimals
 BPS = 10_000
+# Exact for any uint256 amount (78 digits) at 18 decimals; the default 28 digits rounds.
+_EXACT = Context(prec=120)
 
 
 def parse_units(text: str | Decimal | int, *, what: str = "amount", decimals: int = 18) -> int:
@@ -29,7 +31,7 @@ def parse_units(text: str | Decimal | int, *, what: str = "amount", decimals: in
         raise InvalidInput(f"{what} {text!r} is not a finite number")
     if value <= 0:
         raise InvalidInput(f"{what} must be greater than zero, got {text}")
-    wei = value.scaleb(decimals)
+    wei = value.scaleb(decimals, context=_EXACT)
     if wei != wei.to_integral_value():
         raise InvalidInput(f"{what} {text} has more than {decimals} decimal places")
     return int(wei)
@@ -37,7 +39,7 @@ def parse_units(text: str | Decimal | int, *, what: str = "amount", decimals: in
 
 def format_units(wei: int, decimals: int = 18) -> str:
     """1500000000000000000 -> '1.5' (exact, no trailing zeros)."""
-    text = format(Decimal(wei).scaleb(-decimals), "f")
+    text = format(Decimal(wei).scaleb(-decimals, context=_EXACT), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

@@ -15,7 +15,7 @@ from protocol.contract_errors import UnknownJob
 from protocol.contracts import ProtocolContracts
 from protocol.errors import InvalidInput
 from protocol.manifest import DEFAULT_DEPLOYMENTS_DIR, Manifest, load_manifest, load_manifest_file
-from protocol.rpc import connect
+from protocol.rpc import connect, rpc_request
 from protocol.tx.fees import FeeOracle
 from protocol.tx.nonces import NonceTracker
 from protocol.tx.sender import TxSender
@@ -106,10 +106,17 @@ class Protocol:
 
     def now(self) -> int:
         """Timestamp of the latest block (the contracts' notion of now)."""
-        return int(self.w3.eth.get_block("latest")["timestamp"])
+        block = rpc_request(self.w3, "eth_getBlockByNumber", ["latest", False], "latest block")
+        return int(block["timestamp"], 16)
 
     def eth_balance(self, address: str) -> int:
-        return int(self.w3.eth.get_balance(address))  # type: ignore[arg-type]
+        return int(rpc_request(self.w3, "eth_getBalance", [address, "latest"], "balance"), 16)
+
+    def transaction_count(self, address: str) -> int:
+        """Transactions ``address`` has had mined (its next nonce)."""
+        return int(
+            rpc_request(self.w3, "eth_getTransactionCount", [address, "latest"], "nonce"), 16
+        )
 
     def credit_balance(self, address: str) -> int:
         return int(self.contracts.credit.read("balanceOf", address))

@@ -94,16 +94,18 @@ class AlreadyMember(ContractError):
 
 
 class AmountTooSmall(ContractError):
-    """The purchase is too small to mint a single credit wei."""
+    """The purchase is too small to mint a single credit wei, or the redemption too small to
+    pay a single reserve unit.
+    """
 
     signature = "AmountTooSmall(uint256)"
     selector = bytes.fromhex("e2fae90a")
     abi_types = ("uint256",)
-    field_names = ("reserve_in",)
+    field_names = ("amount",)
 
-    def __init__(self, reserve_in: int) -> None:
-        self.reserve_in = reserve_in
-        super().__init__(reserve_in)
+    def __init__(self, amount: int) -> None:
+        self.amount = amount
+        super().__init__(amount)
 
 
 class BpsTooHigh(ContractError):
@@ -781,7 +783,7 @@ class StringTooLong(ContractError):
 
 
 class TooEarly(ContractError):
-    """The action's time has not come."""
+    """The action's time has not come; availableAt is the first second it is allowed."""
 
     signature = "TooEarly(bytes32,uint256,uint256)"
     selector = bytes.fromhex("0d3fc99d")
@@ -796,7 +798,7 @@ class TooEarly(ContractError):
 
 
 class TooLate(ContractError):
-    """The action's time has passed."""
+    """The action's time has passed; limit is the last second it was allowed."""
 
     signature = "TooLate(bytes32,uint256,uint256)"
     selector = bytes.fromhex("2e357b05")

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from eth_utils.abi import function_abi_to_4byte_selector, get_abi_input_types
+from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 
 from protocol.artifacts import load_artifact
-from protocol.errors import ContractError, ManifestError
+from protocol.errors import ManifestError
 from protocol.manifest import Manifest
-from protocol.revert import decode_revert
+from protocol.rpc import rpc_request
 from protocol.tx.request import TxRequest
 
 __all__ = ["BoundContract", "ProtocolContracts"]
@@ -34,7 +34,11 @@ class BoundContract:
             for e in self.abi
             if e.get("type") == "function"
         }
+        self._outputs = {
+            e["name"]: e.get("outputs", []) for e in self.abi if e.get("type") == "function"
+        }
         self._codec = w3.codec
+        self._w3 = w3
 
     def encode(self, function: str, *args: Any) -> bytes:
         try:
@@ -52,12 +56,19 @@ class BoundContract:
             label=f"{self.name}.{function}",
         )
 
-    def read(self, function: str, *args: Any) -> Any:
-        """Call a view; a revert raises its ContractError."""
-        try:
-            return getattr(self.contract.functions, function)(*args).call()
-        except ContractLogicError as exc:
-            raise _as_contract_error(exc) from None
+    def read(self, function: str, *args: Any, block: str = "latest") -> Any:
+        """Call a view (one raw eth_call); a revert raises its ContractError.
+
+        One output comes back bare, several as a tuple; addresses are checksummed.
+        """
+        call = {"to": self.address, "data": "0x" + self.encode(function, *args).hex()}
+        label = f"{self.name}.{function}"
+        result = rpc_request(self._w3, "eth_call", [call, block], label)
+        outputs = self._outputs[function]
+        types = [_abi_type(o) for o in outputs]
+        values = self._codec.decode(types, bytes.fromhex(str(result)[2:]))
+        values = tuple(_checksummed(o, v) for o, v in zip(outputs, values, strict=True))
+        return values[0] if len(values) == 1 else values
 
     def events(self, receipt: Any, event: str) -> list[dict[str, Any]]:
         """Decoded ``event`` logs of this contract in ``receipt``, as plain dicts."""
@@ -65,12 +76,22 @@ class BoundContract:
         return [dict(log["args"]) for log in decoded if log["address"] == self.address]
 
 
-def _as_contract_error(exc: ContractLogicError) -> ContractError:
-    data = exc.data
-    if isinstance(data, dict):
-        data = next(iter(data.values()), "")
-    raw = bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
-    return decode_revert(raw)
+def _abi_type(param: dict[str, Any]) -> str:
+    """ABI JSON parameter -> eth_abi type string (tuples spelled out)."""
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in param["components"])
+        return f"({inner}){kind[len('tuple') :]}"
+    return kind
+
+
+def _checksummed(param: dict[str, Any], value: Any) -> Any:
+    kind = str(param["type"])
+    if kind == "address":
+        return to_checksum_address(value)
+    if kind == "tuple":
+        return tuple(_checksummed(c, v) for c, v in zip(param["components"], value, strict=True))
+    return value
 
 
 class ProtocolContracts:

@@ -110,9 +110,18 @@ class InsufficientFunds(ProtocolError):
 class TransactionTimeout(ProtocolError):
     """A sent transaction was not mined (or not confirmed) in time; it may still be mined."""
 
+    def __init__(self, message: str, tx_hash: str) -> None:
+        super().__init__(message)
+        self.tx_hash = tx_hash
+
 
 class TransactionFailed(ProtocolError):
     """A mined transaction reverted (its status is 0) although its preflight passed."""
+
+    def __init__(self, message: str, tx_hash: str, reason: ProtocolError | None) -> None:
+        super().__init__(message)
+        self.tx_hash = tx_hash
+        self.reason = reason  # the revert, decoded by replaying the transaction
 
 
 class LocalChainError(ProtocolError):

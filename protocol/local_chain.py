@@ -261,5 +261,6 @@ class LocalChain:
         self.rpc("anvil_setBalance", [address, hex(wei)])
 
     def reorg(self, depth: int, transactions: list[Any] | None = None) -> None:
-        """anvil_reorg: replace the last ``depth`` blocks (optionally with ``transactions``)."""
-        self.rpc("anvil_reorg", [{"depth": depth, "tx_block_pairs": transactions or []}])
+        """anvil_reorg: replace the last ``depth`` blocks; ``transactions`` are
+        [transaction request, block offset] pairs to include in the new blocks."""
+        self.rpc("anvil_reorg", [depth, transactions or []])

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from web3 import HTTPProvider, Web3
 from web3.exceptions import Web3Exception
 from web3.providers.rpc.utils import ExceptionRetryConfiguration
+from web3.types import RPCEndpoint
 
 from protocol.errors import ChainUnreachable, InvalidInput, WrongChain
+from protocol.node_errors import error_from_rpc
 
-__all__ = ["chain_id_of", "connect"]
+__all__ = ["chain_id_of", "connect", "rpc_request"]
 
 
 def connect(url: str, *, expect_chain_id: int | None = None, timeout: float = 10.0) -> Web3:
@@ -50,3 +54,19 @@ def chain_id_of(w3: Web3) -> int:
             f"cannot reach a JSON-RPC chain at {url} ({type(exc).__name__}): "
             "check the URL and that the node is running"
         ) from exc
+
+
+def rpc_request(w3: Web3, method: str, params: list[Any], label: str) -> Any:
+    """One raw JSON-RPC call (no middleware: several times faster than w3.eth for hot
+    paths). Node errors become the SDK's exceptions; a revert its ContractError."""
+    try:
+        response = w3.provider.make_request(RPCEndpoint(method), params)
+    except (requests.RequestException, OSError) as exc:
+        url = getattr(w3.provider, "endpoint_uri", "the node")
+        raise ChainUnreachable(
+            f"{label}: lost the JSON-RPC chain at {url} ({type(exc).__name__}); "
+            "check that the node is running"
+        ) from exc
+    if "error" in response:
+        raise error_from_rpc(dict(response["error"]), label)
+    return response.get("result")

@@ -9,12 +9,18 @@ import typer
 
 from gpuc.batch_file import BatchFile, read_batch_file
 from gpuc.context import cli_command, state
+from gpuc.errors import GpucError, UsageError
 from gpuc.options import JobArg, tx_fields
 from gpuc.parsing import parse_bytes32, parse_job, parse_member_signature, parse_outcome
+from oracles.config import load_oracle_config
+from oracles.errors import OracleConfigError, OracleError
+from oracles.service import OracleService
+from protocol.client import Protocol, TxOptions
 from protocol.committee_signatures import MemberSignature
 from protocol.roles import OracleOperator
 from protocol.roles.oracle_operator import SettlementResult
 from protocol.typed_data import Verdict, VerdictBatch, VerdictItem
+from protocol.wallet import Wallet
 
 app = typer.Typer(help="Committee members: sign verdicts, combine k of them, settle jobs.")
 
@@ -217,3 +223,47 @@ def slash_non_delivery(job: JobArg) -> None:
     with out.waiting("slashing"):
         result = operator.slash_non_delivery(job_id)
     out.result({"job": job_id, **_settlement_fields(result)}, title="provider slashed")
+
+
+# Shared flags that, when given, override the oracle config file (config field: setting).
+_RUN_OVERRIDES = {
+    "rpc_url": "rpc_url",
+    "chain_id": "chain_id",
+    "manifest": "manifest",
+    "deployments_dir": "deployments_dir",
+    "keystore": "keystore",
+}
+OracleConfigArg = Annotated[
+    Path, typer.Argument(help="Oracle config TOML: peers, key, database, port (oracles.config).")
+]
+
+
+@app.command()
+@cli_command
+def run(config_file: OracleConfigArg) -> None:
+    """Run this member's oracle service until Ctrl-C: watch, verify, sign, settle.
+
+    Logs one JSON line per decision on stderr (the audit trail); serves /receipts,
+    /signatures, /healthz and /metrics on 127.0.0.1.
+    """
+    s = state()
+    try:
+        config = load_oracle_config(
+            config_file, **{field: s.given(flag) for field, flag in _RUN_OVERRIDES.items()}
+        )
+        if config.keystore is not None:
+            wallet = Wallet.from_keystore(config.keystore, password_env=config.password_env)
+        else:
+            wallet = Wallet.from_env(config.key_env)
+        protocol = Protocol.connect(
+            config.rpc_url,
+            deployments_dir=config.deployments_dir,
+            manifest_file=config.manifest,
+            chain_id=config.chain_id,
+            options=TxOptions(confirmations=config.tx_confirmations),
+        )
+        OracleService(config, protocol, wallet).run()
+    except OracleConfigError as exc:
+        raise UsageError(str(exc)) from None
+    except OracleError as exc:
+        raise GpucError(str(exc)) from None

@@ -47,3 +47,8 @@ class FeeOracle:
         if tip is None:
             tip = int(self._w3.eth.max_priority_fee)
         return fees_from(base_fee, tip)
+
+    def invalidate(self) -> None:
+        """Read fresh fees next time."""
+        with self._lock:
+            self._cached = None

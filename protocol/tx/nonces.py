@@ -32,3 +32,8 @@ class NonceTracker:
         """Re-read from the node next time (after a failed broadcast or a chain revert)."""
         with self._lock:
             self._next.pop(address, None)
+
+    def forget_all(self) -> None:
+        """Re-read every account (after evm_revert or a reorg rewound the chain)."""
+        with self._lock:
+            self._next.clear()

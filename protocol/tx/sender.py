@@ -12,20 +12,28 @@ import math
 import time
 from typing import Any
 
-import requests
 from eth_utils.address import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field
 from web3 import Web3
-from web3.types import RPCEndpoint
 
-from protocol.errors import ChainUnreachable, InvalidInput, TransactionFailed, TransactionTimeout
+from protocol.errors import (
+    InvalidInput,
+    ProtocolError,
+    TransactionFailed,
+    TransactionTimeout,
+)
+from protocol.node_errors import NodeRejected
+from protocol.rpc import rpc_request
 from protocol.tx.fees import FeeOracle, Fees
-from protocol.tx.node_errors import NodeRejected, error_from_rpc
 from protocol.tx.nonces import NonceTracker
 from protocol.tx.request import TxRequest
 from protocol.wallet import Wallet
 
 __all__ = ["MinedTx", "SignedTx", "TxSender"]
+
+
+# How nodes say "I have these exact bytes already" (geth, anvil, others).
+_SAME_BYTES_KNOWN = ("already known", "already imported", "known transaction")
 
 
 class SignedTx(BaseModel):
@@ -160,7 +168,7 @@ class TxSender:
         try:
             self._rpc("eth_sendRawTransaction", ["0x" + signed.raw.hex()], signed.label)
         except NodeRejected as exc:
-            if "already known" in str(exc).lower():
+            if any(m in str(exc).lower() for m in _SAME_BYTES_KNOWN):
                 return signed.tx_hash
             self.nonces.forget(self.address)
             raise
@@ -192,7 +200,8 @@ class TxSender:
                 raise TransactionTimeout(
                     f"{label} {tx_hash} {state} after {timeout:g} s "
                     f"(wanted {confirmations} confirmation(s)); it may still be mined: "
-                    "check it later or raise the timeout"
+                    "check it later or raise the timeout",
+                    tx_hash,
                 )
             time.sleep(self.poll_interval)
 
@@ -212,17 +221,7 @@ class TxSender:
     # ------------------------------------------------------------------ node access
 
     def _rpc(self, method: str, params: list[Any], label: str) -> Any:
-        try:
-            response = self.w3.provider.make_request(RPCEndpoint(method), params)
-        except (requests.RequestException, OSError) as exc:
-            url = getattr(self.w3.provider, "endpoint_uri", "the node")
-            raise ChainUnreachable(
-                f"{label}: lost the JSON-RPC chain at {url} ({type(exc).__name__}); "
-                "check that the node is running"
-            ) from exc
-        if "error" in response:
-            raise error_from_rpc(dict(response["error"]), label)
-        return response.get("result")
+        return rpc_request(self.w3, method, params, label)
 
     def _receipt(self, tx_hash: str, label: str) -> dict[str, Any] | None:
         result = self._rpc("eth_getTransactionReceipt", [tx_hash], label)
@@ -234,10 +233,14 @@ class TxSender:
     def _mined(self, raw: dict[str, Any], label: str) -> MinedTx:
         receipt = self.w3.eth.get_transaction_receipt(raw["transactionHash"])
         if int(receipt["status"]) != 1:
+            reason = self._replay(raw)
+            why = str(reason) if reason else "the replay did not revert"
             raise TransactionFailed(
                 f"{label} {raw['transactionHash']} was mined in block "
-                f"{int(raw['blockNumber'], 16)} but reverted (state changed after the "
-                f"preflight): {self._replay_reason(raw)}"
+                f"{int(raw['blockNumber'], 16)} but reverted (the state changed after its "
+                f"preflight): {why}",
+                str(raw["transactionHash"]),
+                reason,
             )
         address = receipt.get("contractAddress")
         return MinedTx(
@@ -250,13 +253,12 @@ class TxSender:
             receipt=receipt,
         )
 
-    def _replay_reason(self, raw: dict[str, Any]) -> str:
-        """Re-run the failed transaction on the state before its block to name the error."""
+    def _replay(self, raw: dict[str, Any]) -> ProtocolError | None:
+        """Re-run the failed transaction at the end of its block to name the error."""
         tx = self._rpc("eth_getTransactionByHash", [raw["transactionHash"]], "replay")
         call = {k: tx[k] for k in ("from", "to", "input", "value", "gas") if tx.get(k)}
-        block = hex(int(raw["blockNumber"], 16) - 1)
         try:
-            self._rpc("eth_call", [call, block], "replay")
-        except Exception as exc:  # the reason is whatever the replay raises
-            return str(exc)
-        return "the replay did not revert (an earlier transaction in the block changed the state)"
+            self._rpc("eth_call", [call, raw["blockNumber"]], "replay")
+        except ProtocolError as exc:
+            return exc
+        return None

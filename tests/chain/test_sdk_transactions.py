@@ -1,0 +1,115 @@
+"""The sender: EIP-1559 fields, gas margin, confirmations, timeouts, pipelined nonces."""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol.contract_errors import WrongStatus
+from protocol.errors import InsufficientFunds, InvalidInput, TransactionFailed, TransactionTimeout
+from protocol.testing import CREDIT, DevNet
+from protocol.tx.sender import TxSender
+
+pytestmark = pytest.mark.chain
+
+
+def test_transactions_are_eip1559_with_the_gas_margin(devnet: DevNet) -> None:
+    sender = devnet.protocol.sender(devnet.wallets[1])
+    request = devnet.protocol.contracts.sale.tx("buy", 10**15, 0, value=10**15)
+    estimate = int(devnet.protocol.w3.eth.estimate_gas(request.as_call(sender.address)))  # type: ignore[arg-type]
+    mined = sender.send(request)
+    tx = devnet.protocol.w3.eth.get_transaction(mined.tx_hash)  # type: ignore[arg-type]
+    assert tx["type"] == 2
+    assert tx["maxFeePerGas"] >= tx["maxPriorityFeePerGas"] > 0
+    assert tx["gas"] == -(-estimate * 12 // 10)
+    assert mined.gas_used <= tx["gas"]
+
+
+def test_waiting_for_more_confirmations_than_blocks_times_out(devnet: DevNet) -> None:
+    sender = TxSender(devnet.protocol.w3, devnet.wallets[1], confirmations=3, timeout=0.3)
+    request = devnet.protocol.contracts.sale.tx("buy", 10**15, 0, value=10**15)
+    with pytest.raises(TransactionTimeout, match="mined but not confirmed") as timed_out:
+        sender.send(request)
+    # Two more blocks make it three deep: the same transaction is then confirmed.
+    devnet.chain.mine(2)
+    mined = sender.wait(timed_out.value.tx_hash, timeout=1.0)
+    assert mined.tx_hash == timed_out.value.tx_hash
+
+
+def test_confirmations_are_counted_once_blocks_arrive(devnet: DevNet) -> None:
+    sender = TxSender(devnet.protocol.w3, devnet.wallets[1], timeout=5.0)
+    request = devnet.protocol.contracts.sale.tx("buy", 10**15, 0, value=10**15)
+    signed = sender.prepare(request)
+    tx_hash = sender.broadcast(signed)
+    devnet.chain.mine(2)
+    mined = sender.wait(tx_hash, label=signed.label, confirmations=3, timeout=1.0)
+    assert devnet.protocol.w3.eth.block_number - mined.block_number + 1 >= 3
+
+
+def test_a_transaction_that_reverts_when_mined_is_reported_with_its_reason(
+    devnet: DevNet,
+) -> None:
+    consumer = devnet.consumer
+    devnet.fund(consumer, 10 * CREDIT)
+    terms = consumer.new_terms(
+        provider=devnet.provider.address,
+        budget=10 * CREDIT,
+        price_per_unit=CREDIT,
+        spec=b"\x01" * 32,
+    )
+    consumer.open_job(terms)
+    sender = consumer.sender
+    request = devnet.protocol.contracts.escrow.tx("cancel", terms.as_tuple())
+    # Both pass their preflight now; the second is mined after the first and reverts.
+    first = sender.prepare(request)
+    second = sender.prepare(request, preflight=False, gas=first.gas)
+    assert second.nonce == first.nonce + 1
+    sender.wait(sender.broadcast(first))
+    with pytest.raises(TransactionFailed) as failed:
+        sender.wait(sender.broadcast(second))
+    assert "WrongStatus" in str(failed.value)
+    assert isinstance(failed.value.reason, WrongStatus)
+
+
+def test_too_little_eth_is_refused_before_sending(devnet: DevNet) -> None:
+    wallet = devnet.wallets[5]
+    devnet.chain.set_balance(wallet.address, 10**15)
+    sender = devnet.protocol.sender(wallet)
+    request = devnet.protocol.contracts.sale.tx("buy", 10**18, 0, value=10**18)
+    with pytest.raises(InsufficientFunds, match="fund the account"):
+        sender.send(request)
+    assert devnet.protocol.transaction_count(wallet.address) == 0
+
+
+def test_pipelined_nonces_send_many_before_waiting(devnet: DevNet) -> None:
+    sender = devnet.protocol.sender(devnet.wallets[1])
+    request = devnet.protocol.contracts.sale.tx("buy", 10**15, 0, value=10**15)
+    gas = sender.estimate_gas(request)
+    signed = [sender.prepare(request, preflight=False, gas=gas) for _ in range(5)]
+    assert [s.nonce for s in signed] == list(range(signed[0].nonce, signed[0].nonce + 5))
+    hashes = [sender.broadcast(s) for s in signed]
+    mined = [sender.wait(h) for h in hashes]
+    assert len({m.tx_hash for m in mined}) == 5
+    assert devnet.consumer.balance().credits == 5 * sender_credits(devnet)
+
+
+def sender_credits(devnet: DevNet) -> int:
+    return devnet.consumer.quote_buy(10**15)[0]
+
+
+def test_rebroadcasting_the_same_bytes_is_harmless(devnet: DevNet) -> None:
+    sender = devnet.protocol.sender(devnet.wallets[1])
+    devnet.chain.rpc("evm_setAutomine", [False])
+    try:
+        signed = sender.prepare(devnet.protocol.contracts.sale.tx("buy", 10**15, 0, value=10**15))
+        assert sender.broadcast(signed) == sender.broadcast(signed) == signed.tx_hash
+    finally:
+        devnet.chain.rpc("evm_setAutomine", [True])
+    devnet.chain.mine()
+    assert sender.wait(signed.tx_hash).tx_hash == signed.tx_hash
+
+
+def test_sender_settings_are_checked() -> None:
+    with pytest.raises(InvalidInput, match="gas margin"):
+        TxSender(None, None, gas_margin=0.5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="confirmations"):
+        TxSender(None, None, confirmations=0)  # type: ignore[arg-type]
