@@ -9,15 +9,27 @@ verdict. Other oracle modules add their subclasses here.
 from __future__ import annotations
 
 __all__ = [
+    "BatchRefused",
+    "ConflictingReceipt",
     "DuplicateVerifier",
+    "InvalidPeerSignature",
+    "InvalidSubmission",
     "InvalidVerificationRequest",
+    "JobAlreadyClosed",
+    "JobNotOnChain",
+    "NotCommitteeMember",
+    "OracleConfigError",
     "OracleError",
     "ResultFetchError",
     "ResultHashMismatch",
     "ResultTooLarge",
     "ResultUnavailable",
     "SpecMismatch",
+    "StaleVerdictEpoch",
+    "SubmissionRejected",
+    "TxManagerError",
     "UnknownJobKind",
+    "WriterLockHeld",
 ]
 
 
@@ -55,3 +67,51 @@ class ResultTooLarge(ResultFetchError):
 
 class ResultHashMismatch(ResultFetchError):
     """The fetched bytes do not hash to the receipt's ``resultHash``."""
+
+
+class OracleConfigError(OracleError):
+    """The oracle's configuration (file, environment or flags) is unusable."""
+
+
+class NotCommitteeMember(OracleError):
+    """The oracle's key, or a peer's signer, is not a member of the current committee."""
+
+
+class SubmissionRejected(OracleError):
+    """A receipt submitted to this oracle was refused; nothing was stored."""
+
+
+class InvalidSubmission(SubmissionRejected):
+    """The submission contradicts itself: spec, job id, signature or URLs are wrong."""
+
+
+class JobNotOnChain(SubmissionRejected):
+    """The escrow has no job with these terms: open it (or check the terms) first."""
+
+
+class JobAlreadyClosed(SubmissionRejected):
+    """The job was settled, slashed or refunded already; there is nothing to judge."""
+
+
+class ConflictingReceipt(SubmissionRejected):
+    """Another receipt for this job was submitted first; the oracle judges that one."""
+
+
+class InvalidPeerSignature(OracleError):
+    """A peer's verdict signature does not recover to the member it claims to be from."""
+
+
+class StaleVerdictEpoch(InvalidPeerSignature):
+    """A verdict was signed under another committee epoch than the current one."""
+
+
+class BatchRefused(OracleError):
+    """This oracle will not co-sign a batch whose items differ from its own verdicts."""
+
+
+class TxManagerError(OracleError):
+    """The transaction manager cannot do what was asked."""
+
+
+class WriterLockHeld(TxManagerError):
+    """Another process is already sending transactions from this key with this database."""

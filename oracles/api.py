@@ -1,0 +1,108 @@
+"""The oracle's HTTP API (127.0.0.1 only; put a reverse proxy in front to publish it).
+
+POST /receipts          a provider's signed receipt, its result URL and spec (202)
+POST /signatures        a committee member's signature over its verdict (202)
+POST /batch-signatures  co-sign a VerdictBatch made of this oracle's own verdicts (200)
+GET  /jobs/{job_id}     what this oracle knows and decided about a job
+GET  /healthz           200 while the loop ticks and the chain answers, else 503
+GET  /metrics           Prometheus text format
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from oracles.audit import jsonable
+from oracles.errors import (
+    BatchRefused,
+    ConflictingReceipt,
+    InvalidPeerSignature,
+    InvalidSubmission,
+    JobAlreadyClosed,
+    JobNotOnChain,
+    NotCommitteeMember,
+    OracleError,
+    StaleVerdictEpoch,
+)
+from oracles.metrics import OracleMetrics
+from oracles.node import OracleNode
+from oracles.submission import ReceiptSubmission
+from oracles.verdicts import BatchSignatureRequest, PeerSignature
+from protocol.client import parse_job_id
+from protocol.errors import ChainUnreachable, InvalidInput, ProtocolError
+
+__all__ = ["create_app"]
+
+# Most specific first: StaleVerdictEpoch is an InvalidPeerSignature.
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (InvalidSubmission, 422),
+    (JobNotOnChain, 404),
+    (JobAlreadyClosed, 409),
+    (ConflictingReceipt, 409),
+    (StaleVerdictEpoch, 409),
+    (InvalidPeerSignature, 422),
+    (NotCommitteeMember, 403),
+    (BatchRefused, 409),
+    (InvalidInput, 422),
+    (ChainUnreachable, 503),
+)
+
+
+def _status_for(exc: Exception) -> int:
+    for kind, status in _STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 500 if isinstance(exc, OracleError) else 502
+
+
+def create_app(node: OracleNode, metrics: OracleMetrics) -> FastAPI:
+    app = FastAPI(title="GPUC oracle", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.exception_handler(OracleError)
+    @app.exception_handler(ProtocolError)
+    async def _known_error(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"error": type(exc).__name__, "detail": str(exc)}, status_code=_status_for(exc)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_body(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]), "problem": e["msg"]}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"error": "InvalidRequest", "detail": problems[:10]}, status_code=422)
+
+    @app.post("/receipts", status_code=202)
+    def post_receipt(submission: ReceiptSubmission) -> dict[str, Any]:
+        status = node.accept_submission(submission)
+        return {"job_id": "0x" + submission.job_id.hex(), "status": status}
+
+    @app.post("/signatures", status_code=202)
+    def post_signature(signed: PeerSignature) -> dict[str, Any]:
+        status = node.accept_peer_signature(signed)
+        return {"job_id": "0x" + signed.verdict.job_id.hex(), "status": status}
+
+    @app.post("/batch-signatures")
+    def post_batch_signature(request: BatchSignatureRequest) -> dict[str, Any]:
+        signed = node.cosign_batch(request)
+        return {"signer": signed.signer, "signature": "0x" + signed.signature.hex()}
+
+    @app.get("/jobs/{job_id}")
+    def get_job(job_id: str) -> Any:
+        return jsonable(node.job_view(parse_job_id(job_id)))
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        health = node.health()
+        return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
+
+    @app.get("/metrics")
+    def get_metrics() -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    return app

@@ -1,0 +1,168 @@
+"""The oracle operator's configuration: a TOML file, GPUC_ORACLE_* variables, overrides.
+
+Priority: overrides (command-line flags) > environment > file > defaults. Relative
+paths in the file are relative to the file's folder, so a config directory can be
+moved as a whole.
+
+    rpc_url = "http://127.0.0.1:8545"
+    keystore = "oracle-1.json"          # password from $GPUC_KEYSTORE_PASSWORD
+    db_path = "oracle-1.db"
+    listen_port = 8701                  # always on 127.0.0.1
+    confirmations = 2
+    [[peers]]
+    address = "0x..."
+    url = "http://127.0.0.1:8702"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from eth_utils.address import to_checksum_address
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from oracles.errors import OracleConfigError
+from oracles.result_fetch import DEFAULT_MAX_RESULT_BYTES, DEFAULT_TIMEOUT_SECONDS
+from oracles.wire import Address, HttpUrl
+
+__all__ = ["ENV_PREFIX", "OracleConfig", "PeerConfig", "load_oracle_config"]
+
+ENV_PREFIX = "GPUC_ORACLE_"
+LOOPBACK = "127.0.0.1"
+
+# Units per second a provider is held to when nothing more specific is configured:
+# above any single GPU today (H100 dense TF32 is ~500 TFLOP/s = 500,000 GFLOP/s), so
+# only impossible claims fail.
+DEFAULT_THROUGHPUT = {"matmul": 1_000_000.0, "embeddings": 50_000.0}
+
+
+class PeerConfig(BaseModel):
+    """Another committee member's oracle: its signer address and API URL."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    address: Address
+    url: HttpUrl
+
+    @property
+    def base(self) -> str:
+        return self.url.rstrip("/")
+
+
+_PATH_FIELDS = ("keystore", "db_path", "audit_log", "manifest", "deployments_dir")
+
+
+class OracleConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    # Chain and deployment.
+    rpc_url: HttpUrl = "http://127.0.0.1:8545"
+    chain_id: int | None = Field(default=None, gt=0)
+    manifest: Path | None = None
+    deployments_dir: Path = Path("deployments")
+    # Key: a keystore (password in $password_env) or, for development, a hex key in $key_env.
+    keystore: Path | None = None
+    password_env: str = "GPUC_KEYSTORE_PASSWORD"
+    key_env: str = "GPUC_PRIVATE_KEY"
+    # State and logs.
+    db_path: Path = Path("oracle.db")
+    audit_log: Path | None = None
+    # HTTP API on 127.0.0.1; 0 takes a free port (printed in the "api_listening" line).
+    listen_port: int = Field(default=0, ge=0, le=65535)
+    peers: tuple[PeerConfig, ...] = ()
+    peer_timeout: float = Field(default=2.0, gt=0)
+    # Watching.
+    confirmations: int = Field(default=2, ge=1, description="blocks, counting the event's own")
+    start_block: int | None = Field(default=None, ge=0, description="default: the deployment's")
+    poll_interval: float = Field(default=0.1, gt=0)
+    # Settling.
+    fallback_after: float = Field(
+        default=10.0, ge=0, description="seconds each next member in the rotation waits"
+    )
+    batch_max: int = Field(default=16, ge=1)
+    optimistic_release: Literal["finalize", "settle"] = "finalize"
+    tx_confirmations: int = Field(default=1, ge=1)
+    replace_after: float = Field(default=30.0, gt=0, description="seconds before a fee bump")
+    fee_bump: float = Field(default=1.25, ge=1.125, description="nodes want >= +12.5 %")
+    max_fee_per_gas: int | None = Field(default=None, gt=0, description="cap for fee bumps")
+    # Verifying.
+    result_max_bytes: int = Field(default=DEFAULT_MAX_RESULT_BYTES, gt=0)
+    fetch_timeout: float = Field(default=DEFAULT_TIMEOUT_SECONDS, gt=0)
+    fetch_retry_for: float = Field(
+        default=600.0, ge=0, description="seconds to keep retrying an unreachable result"
+    )
+    matmul_vectors: int = Field(default=20, ge=1)
+    throughput: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THROUGHPUT))
+    provider_throughput: dict[Address, dict[str, float]] = Field(default_factory=dict)
+
+    @property
+    def listen_host(self) -> str:
+        return LOOPBACK
+
+    def units_per_second(self, provider: str, kind: str) -> float:
+        """The throughput ``provider`` is held to for ``kind``."""
+        own = self.provider_throughput.get(to_checksum_address(provider), {})
+        rate = own.get(kind, self.throughput.get(kind))
+        if rate is None or rate <= 0:
+            raise OracleConfigError(
+                f"no positive throughput configured for job kind {kind!r}: add it to "
+                "`throughput` in the oracle config"
+            )
+        return rate
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    resolved = dict(data)
+    for key in _PATH_FIELDS:
+        value = resolved.get(key)
+        if isinstance(value, str) and not Path(value).is_absolute():
+            resolved[key] = str(base / value)
+    return resolved
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OracleConfigError(f"oracle config {path} does not exist: check the path") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise OracleConfigError(f"oracle config {path} is not readable TOML: {exc}") from None
+
+
+def load_oracle_config(path: Path | None = None, **overrides: Any) -> OracleConfig:
+    """The config from ``path`` (if any), GPUC_ORACLE_* variables and ``overrides``
+    (None values are ignored). Raises OracleConfigError naming the bad setting."""
+    file_data = _resolve_paths(_read_toml(path), path.parent) if path is not None else {}
+
+    class _FromFile(OracleConfig):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            # Flags beat the environment, which beats the file.
+            return (init_settings, env_settings, InitSettingsSource(settings_cls, file_data))
+
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return _FromFile(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        where = f"the config file {path}" if path is not None else "the defaults"
+        raise OracleConfigError(
+            f"oracle setting {field!r}: {first['msg']} (from a flag, {ENV_PREFIX}"
+            f"{field.split('.')[0].upper()} or {where})"
+        ) from None
