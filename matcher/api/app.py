@@ -8,10 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from matcher.api import routes_market, routes_offers, routes_openai, routes_orders
+from matcher.api import (
+    routes_dashboard,
+    routes_market,
+    routes_offers,
+    routes_openai,
+    routes_orders,
+)
 from matcher.api.errors import install_error_handlers
 from matcher.book.clock import Clock, SystemClock
 from matcher.book.resources import ResourceCatalog
+from matcher.dashboard.chain_source import ChainView
 from matcher.service import MatcherService
 from matcher.settings import MatcherSettings
 
@@ -20,6 +27,7 @@ def create_app(
     settings: MatcherSettings,
     clock: Clock | None = None,
     catalog: ResourceCatalog | None = None,
+    chain_view: ChainView | None = None,
 ) -> FastAPI:
     service = MatcherService(settings, clock or SystemClock(), catalog)
 
@@ -39,8 +47,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = service
+    # Read-only chain data for the dashboard; None: the page says no chain is connected.
+    app.state.chain_view = chain_view
     install_error_handlers(app)
-    for module in (routes_market, routes_offers, routes_orders, routes_openai):
+    for module in (routes_market, routes_offers, routes_orders, routes_openai, routes_dashboard):
         app.include_router(module.router)
     # The dashboard (a later issue) is a static site served from here.
     if settings.static_dir is not None:

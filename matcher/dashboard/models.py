@@ -1,0 +1,119 @@
+"""What the dashboard endpoints answer: book depth, provider load, and the chain's view.
+
+Chain amounts are GPUC or ETH wei and often exceed 2**53, which a browser's JSON.parse
+would round: they go out as decimal strings (the page formats them with BigInt).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+WeiText = Annotated[
+    int, Field(ge=0), PlainSerializer(lambda v: str(v), return_type=str, when_used="json")
+]
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PriceLevel(_View):
+    """Live offers selling at one price."""
+
+    price_wei: int
+    offers: int
+    capacity_units_per_s: float
+    available_units: int = Field(description="units they can still take within the horizon")
+
+
+class BidLevel(_View):
+    """Resting limit buys at one limit price."""
+
+    price_wei: int
+    orders: int
+    units: int = Field(description="units still wanted")
+
+
+class BookDepth(_View):
+    resource: str
+    unit: str
+    asks: list[PriceLevel] = Field(description="cheapest first")
+    bids: list[BidLevel] = Field(description="highest limit first")
+    ask_levels_total: int = Field(description="price levels on offer, shown or not")
+    bid_levels_total: int = Field(description="bid levels seen (first bid_scan_limit orders)")
+    live_offers: int
+    resting_orders: int
+
+
+class OfferLoad(_View):
+    """One standing offer and how much of its capacity is already sold."""
+
+    offer_id: str
+    owner: str
+    resource: str
+    unit: str
+    price_wei: int
+    capacity_units_per_s: float
+    available_units: int
+    utilization: float = Field(ge=0, le=1, description="share of the horizon's capacity sold")
+    last_heartbeat: float
+
+
+class ProviderStake(_View):
+    address: str
+    free_wei: WeiText
+    locked_wei: WeiText
+    unbonding_wei: WeiText
+
+
+class WalletBalance(_View):
+    address: str
+    eth_wei: WeiText
+    credits_wei: WeiText
+    claimable_wei: WeiText
+
+
+JobStatusName = Literal[
+    "Open", "Accepted", "Delivered", "Disputed", "Settled", "Slashed", "Refunded"
+]
+
+
+class JobRow(_View):
+    """A job as its escrow events tell it, with what its settlement moved."""
+
+    job_id: str
+    consumer: str
+    provider: str
+    status: JobStatusName
+    budget_wei: WeiText
+    price_per_unit_wei: WeiText
+    units: int | None = Field(description="units delivered or settled, once known")
+    paid_wei: WeiText = Field(description="to the provider, after fee and burn")
+    returned_wei: WeiText = Field(description="to the consumer: unused budget, compensation")
+    slashed_wei: WeiText = Field(description="taken from the provider's stake")
+    opened_block: int
+    updated_block: int
+
+
+ChainStatus = Literal["connected", "unreachable", "none"]
+
+
+class ChainSnapshot(_View):
+    status: ChainStatus
+    message: str | None = None
+    chain_id: int | None = None
+    block: int | None = None
+    block_time: int | None = None
+    escrow: str | None = None
+    providers: list[ProviderStake] = []
+    wallets: list[WalletBalance] = []
+    jobs: list[JobRow] = []
+    jobs_seen: int = Field(default=0, description="jobs opened since the view started")
+
+
+NO_CHAIN = ChainSnapshot(
+    status="none",
+    message="no chain connected: start the matcher with a chain view to see stakes and jobs",
+)
