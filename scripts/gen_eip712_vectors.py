@@ -110,6 +110,22 @@ def _item_json(item: VerdictItem) -> dict[str, str]:
     }
 
 
+def _receipt_json(r: Receipt) -> dict[str, str]:
+    return {
+        "jobId": _hex(r.job_id),
+        "resultHash": _hex(r.result_hash),
+        "units": str(r.units),
+        "startedAt": str(r.started_at),
+        "finishedAt": str(r.finished_at),
+    }
+
+
+def _entry(message: dict[str, Any], digest: bytes, keys: list[bytes]) -> dict[str, Any]:
+    """One vector: the message as JSON, its digest, and its signatures."""
+    valid, malleated = _signatures(digest, keys)
+    return {"message": message, "digest": _hex(digest), "signatures": valid, "malleated": malleated}
+
+
 def _terms_vectors() -> list[dict[str, Any]]:
     out = []
     samples = [
@@ -189,49 +205,22 @@ def build_vectors() -> dict[str, Any]:
         VerdictBatch(items=(), epoch=4),
     ]
 
-    receipt_json = []
-    for r in receipts:
-        digest = receipt_digest(domain, r)
-        valid, malleated = _signatures(digest, keys[:1])  # the provider signs a receipt
-        receipt_json.append(
-            {
-                "message": {
-                    "jobId": _hex(r.job_id),
-                    "resultHash": _hex(r.result_hash),
-                    "units": str(r.units),
-                    "startedAt": str(r.started_at),
-                    "finishedAt": str(r.finished_at),
-                },
-                "digest": _hex(digest),
-                "signatures": valid,
-                "malleated": malleated,
-            }
+    receipt_json = [
+        _entry(_receipt_json(r), receipt_digest(domain, r), keys[:1])  # the provider signs
+        for r in receipts
+    ]
+    verdict_json = [
+        _entry({**_item_json(v), "epoch": str(v.epoch)}, verdict_digest(domain, v), keys)
+        for v in verdicts
+    ]
+    batch_json = [
+        _entry(
+            {"items": [_item_json(i) for i in b.items], "epoch": str(b.epoch)},
+            verdict_batch_digest(domain, b),
+            keys,
         )
-    verdict_json = []
-    for v in verdicts:
-        digest = verdict_digest(domain, v)
-        valid, malleated = _signatures(digest, keys)
-        message: dict[str, str] = {**_item_json(v), "epoch": str(v.epoch)}
-        verdict_json.append(
-            {
-                "message": message,
-                "digest": _hex(digest),
-                "signatures": valid,
-                "malleated": malleated,
-            }
-        )
-    batch_json = []
-    for b in batches:
-        digest = verdict_batch_digest(domain, b)
-        valid, malleated = _signatures(digest, keys)
-        batch_json.append(
-            {
-                "message": {"items": [_item_json(i) for i in b.items], "epoch": str(b.epoch)},
-                "digest": _hex(digest),
-                "signatures": valid,
-                "malleated": malleated,
-            }
-        )
+        for b in batches
+    ]
     return {
         "generator": "scripts/gen_eip712_vectors.py",
         "domain": {

@@ -14,28 +14,43 @@ import {Reenterer} from "./mocks/Reenterer.sol";
 /// @notice What the attack tests share: a second escrow deployment, the committee's keys in
 /// ascending order, and checks on how an attacker's re-entry attempts ended.
 abstract contract AttackBase is Fixture {
+    /// @dev The fixture's escrow parameters over other contracts.
+    function escrowConfig(IGPUCredit credit, IProviderStaking staking_, IOracleCommittee committee_)
+        internal
+        view
+        returns (JobEscrow.Config memory)
+    {
+        return JobEscrow.Config({
+            credit: credit,
+            staking: staking_,
+            committee: committee_,
+            treasury: treasury,
+            feeBps: FEE_BPS,
+            burnBps: BURN_BPS,
+            collateralBps: COLLATERAL_BPS,
+            slashBurnBps: SLASH_BURN_BPS,
+            disputeWindow: DISPUTE_WINDOW,
+            maxJobDuration: MAX_JOB_DURATION
+        });
+    }
+
     /// @dev A second escrow (own staking) over `credit` and `committee_`, same parameters.
     function deployEscrow(IGPUCredit credit, IOracleCommittee committee_)
         internal
         returns (JobEscrow e, ProviderStaking s)
     {
         s = new ProviderStaking(credit, UNBONDING_DELAY, admin);
-        e = new JobEscrow(
-            JobEscrow.Config({
-                credit: credit,
-                staking: IProviderStaking(address(s)),
-                committee: committee_,
-                treasury: treasury,
-                feeBps: FEE_BPS,
-                burnBps: BURN_BPS,
-                collateralBps: COLLATERAL_BPS,
-                slashBurnBps: SLASH_BURN_BPS,
-                disputeWindow: DISPUTE_WINDOW,
-                maxJobDuration: MAX_JOB_DURATION
-            })
-        );
+        e = new JobEscrow(escrowConfig(credit, IProviderStaking(address(s)), committee_));
         vm.prank(admin);
         s.setEscrow(address(e));
+    }
+
+    /// @dev A funded consumer, a staked provider and one accepted 100-GPUC job.
+    function acceptedJob() internal returns (IJobEscrow.JobTerms memory t, bytes32 jobId) {
+        fund(consumer, 1_000e18);
+        fundAndStake(provider, 1_000e18);
+        t = terms(100e18, 1e18);
+        jobId = openAndAccept(t);
     }
 
     /// @dev Keys of the given oracle indices, ascending by address.

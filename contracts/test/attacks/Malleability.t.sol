@@ -18,10 +18,8 @@ contract MalleabilityAttackTest is AttackBase {
 
     function setUp() public override {
         super.setUp();
-        fund(consumer, 1_000e18);
-        fundAndStake(provider, 1_000e18);
-        t = terms(100e18, 1e18);
-        bytes32 jobId = openAndAccept(t);
+        bytes32 jobId;
+        (t, jobId) = acceptedJob();
         v = releaseVerdict(jobId, 60);
         digest = escrow.verdictDigest(v);
         sigs = twoSigs(digest);

@@ -19,10 +19,7 @@ contract ReplayAttackTest is AttackBase {
 
     function setUp() public override {
         super.setUp();
-        fund(consumer, 1_000e18);
-        fundAndStake(provider, 1_000e18);
-        t = terms(100e18, 1e18);
-        jobId = openAndAccept(t);
+        (t, jobId) = acceptedJob();
     }
 
     /// @dev The error the committee raises for signatures whose first signer recovers to a

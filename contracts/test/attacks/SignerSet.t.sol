@@ -17,10 +17,7 @@ contract SignerSetAttackTest is AttackBase {
 
     function setUp() public override {
         super.setUp();
-        fund(consumer, 1_000e18);
-        fundAndStake(provider, 1_000e18);
-        t = terms(100e18, 1e18);
-        jobId = openAndAccept(t);
+        (t, jobId) = acceptedJob();
         v = releaseVerdict(jobId, 60);
         digest = escrow.verdictDigest(v);
     }

@@ -102,18 +102,9 @@ contract SlashFrontRunAttackTest is AttackBase {
     function test_RevertWhen_UnbondingDelayDoesNotOutlastTheSlashWindow() public {
         uint256 required = MAX_JOB_DURATION + 2 * DISPUTE_WINDOW;
         ProviderStaking short = new ProviderStaking(gpuc, required, admin);
-        JobEscrow.Config memory c = JobEscrow.Config({
-            credit: IGPUCredit(address(gpuc)),
-            staking: IProviderStaking(address(short)),
-            committee: IOracleCommittee(address(committee)),
-            treasury: treasury,
-            feeBps: FEE_BPS,
-            burnBps: BURN_BPS,
-            collateralBps: COLLATERAL_BPS,
-            slashBurnBps: SLASH_BURN_BPS,
-            disputeWindow: DISPUTE_WINDOW,
-            maxJobDuration: MAX_JOB_DURATION
-        });
+        JobEscrow.Config memory c = escrowConfig(
+            IGPUCredit(address(gpuc)), IProviderStaking(address(short)), IOracleCommittee(address(committee))
+        );
         vm.expectRevert(abi.encodeWithSelector(IJobEscrow.UnbondingTooShort.selector, required, required));
         new JobEscrow(c);
     }

@@ -74,23 +74,23 @@ contract ProtocolHandler is ProtocolModel {
     // ================================================================== staking
 
     function stake(uint256 actorSeed, uint256 amount) external observed {
-        address who = actorSeed % 4 == 0 ? _anyActor(actorSeed / 4) : _providers[(actorSeed / 4) % _providers.length];
-        _stake(who, bound(amount, 0, 500e18));
+        _stake(_staker(actorSeed), bound(amount, 0, 500e18));
     }
 
     function requestUnbond(uint256 actorSeed, uint256 amount) external observed {
-        address who = actorSeed % 4 == 0 ? _anyActor(actorSeed / 4) : _providers[(actorSeed / 4) % _providers.length];
+        address who = _staker(actorSeed);
         StakeModel.Account storage s = _stakes[who];
-        amount = bound(amount, 0, s.free + 1);
-        vm.prank(who);
-        (bool ok, bytes memory ret) = address(staking).call(abi.encodeCall(IProviderStaking.requestUnbond, (amount)));
-        _expect("requestUnbond", ok, amount > 0 && amount <= s.free, ret);
-        if (ok) s.requestUnbond(amount, staking.unbondingDelay());
+        _requestUnbond(staking, who, s, bound(amount, 0, s.free + 1));
     }
 
     function withdrawStake(uint256 actorSeed) external observed {
-        address who = actorSeed % 4 == 0 ? _anyActor(actorSeed / 4) : _providers[(actorSeed / 4) % _providers.length];
-        _withdrawStake(who);
+        address who = _staker(actorSeed);
+        _withdraw(staking, gpuc, who, _stakes[who]);
+    }
+
+    /// @dev Mostly a provider, sometimes anyone (anyone may stake).
+    function _staker(uint256 seed) internal view returns (address) {
+        return seed % 4 == 0 ? _anyActor(seed / 4) : _providers[(seed / 4) % _providers.length];
     }
 
     // ================================================================== jobs
@@ -523,7 +523,7 @@ contract ProtocolHandler is ProtocolModel {
             if (ghostClaimable[_accounts[i]] > 0) _claim(_accounts[i]);
         }
         vm.assertEq(gpuc.balanceOf(address(escrow)), 0, "drain: escrow still holds credits");
-        _drainStakes();
+        _unbondAndWithdrawAll(staking, gpuc, _actors, _stakes);
         if (_credit.spreadIn > _credit.spreadOut) this.withdrawSpread();
         uint256 rate = sale.reservePerCredit();
         for (uint256 i = 0; i < _holders.length; ++i) {
@@ -533,28 +533,6 @@ contract ProtocolHandler is ProtocolModel {
             vm.assertLt(gpuc.balanceOf(_holders[i]) * rate, 1e18, "drain: a holder could not redeem");
         }
         vm.assertLe(gpuc.totalSupply() * rate, _holders.length * 1e18, "drain: only dust remains");
-    }
-
-    function _drainStakes() internal {
-        uint256 latest = block.timestamp;
-        for (uint256 i = 0; i < _actors.length; ++i) {
-            address a = _actors[i];
-            StakeModel.Account storage s = _stakes[a];
-            vm.assertEq(s.locked, 0, "drain: collateral still locked after every job ended");
-            if (s.free > 0) {
-                vm.prank(a);
-                (bool ok, bytes memory ret) =
-                    address(staking).call(abi.encodeCall(IProviderStaking.requestUnbond, (s.free)));
-                _expect("requestUnbond", ok, true, ret);
-                s.requestUnbond(s.free, staking.unbondingDelay());
-            }
-            if (s.readyAt > latest) latest = s.readyAt;
-        }
-        vm.warp(latest);
-        for (uint256 i = 0; i < _actors.length; ++i) {
-            if (_stakes[_actors[i]].unbonding > 0) _withdrawStake(_actors[i]);
-        }
-        vm.assertEq(gpuc.balanceOf(address(staking)), 0, "drain: staking still holds credits");
     }
 
     // ================================================================== one call each, with its model
@@ -602,25 +580,7 @@ contract ProtocolHandler is ProtocolModel {
 
     function _stake(address who, uint256 amount) internal {
         _ensureCredits(who, amount);
-        vm.startPrank(who);
-        gpuc.approve(address(staking), amount);
-        (bool ok, bytes memory ret) = address(staking).call(abi.encodeCall(IProviderStaking.stake, (amount)));
-        vm.stopPrank();
-        _expect("stake", ok, amount > 0, ret);
-        if (ok) _stakes[who].stake(amount);
-    }
-
-    function _withdrawStake(address who) internal {
-        StakeModel.Account storage s = _stakes[who];
-        bool expectOk = s.unbonding > 0 && block.timestamp >= s.readyAt;
-        uint256 before = gpuc.balanceOf(who);
-        vm.prank(who);
-        (bool ok, bytes memory ret) = address(staking).call(abi.encodeCall(IProviderStaking.withdraw, ()));
-        if (ok && block.timestamp < s.lastUnbondAt + staking.unbondingDelay()) ++_safety.earlyWithdrawals;
-        _expect("withdraw", ok, expectOk, ret);
-        if (!ok) return;
-        uint256 amount = s.withdraw();
-        vm.assertEq(gpuc.balanceOf(who) - before, amount, "withdraw: paid the whole unbonding stake");
+        _stakeHeld(staking, gpuc, who, _stakes[who], amount);
     }
 
     function _openWithPermit(IJobEscrow.JobTerms memory t, bool frontRun) internal returns (bool ok, bytes memory ret) {

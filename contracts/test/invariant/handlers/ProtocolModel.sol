@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {HandlerBase} from "./HandlerBase.sol";
+import {StakerActions} from "./StakerActions.sol";
 import {StakeModel} from "./StakeModel.sol";
 import {CreditSale} from "../../../src/CreditSale.sol";
 import {GPUCredit} from "../../../src/GPUCredit.sol";
@@ -14,7 +14,7 @@ import {IJobEscrow} from "../../../src/interfaces/IJobEscrow.sol";
 /// expected claimable balance and stake, and the running sums the conservation invariants
 /// add up. Written from design.md §2 and the interfaces; handlers apply each successful call
 /// to it, the invariants compare it with the contracts.
-abstract contract ProtocolModel is HandlerBase {
+abstract contract ProtocolModel is StakerActions {
     using StakeModel for StakeModel.Account;
 
     struct Deployment {
@@ -71,7 +71,6 @@ abstract contract ProtocolModel is HandlerBase {
     struct SafetyLedger {
         uint256 transitionViolations;
         uint256 doubleSettlements;
-        uint256 earlyWithdrawals;
         uint256 zeroSlashes;
         uint256 slashesOverStake;
         uint256 forgedAttempts;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {HandlerBase} from "./HandlerBase.sol";
+import {StakerActions} from "./StakerActions.sol";
 import {StakeModel} from "./StakeModel.sol";
 import {CreditSale} from "../../../src/CreditSale.sol";
 import {GPUCredit} from "../../../src/GPUCredit.sol";
@@ -13,7 +13,7 @@ import {IProviderStaking} from "../../../src/interfaces/IProviderStaking.sol";
 /// unlocks and slashes with random collateral and amounts while providers stake, unbond and
 /// withdraw, and checks every slash against the model: never more than asked or than the
 /// stake it may reach, it reaches unbonding stake, it is > 0 whenever it could be.
-contract SlashHandler is HandlerBase {
+contract SlashHandler is StakerActions {
     using StakeModel for StakeModel.Account;
 
     struct SlashLedger {
@@ -25,7 +25,6 @@ contract SlashHandler is HandlerBase {
         uint256 missedUnbonding;
         uint256 touchedOtherCollateral;
         uint256 collateralRoundedToZero;
-        uint256 earlyWithdrawals;
         uint256 slashedTotal;
     }
 
@@ -55,33 +54,18 @@ contract SlashHandler is HandlerBase {
         address p = _provider(who);
         amount = bound(amount, 0, 1_000e18);
         _fund(p, amount);
-        vm.startPrank(p);
-        gpuc.approve(address(staking), amount);
-        (bool ok, bytes memory ret) = address(staking).call(abi.encodeCall(IProviderStaking.stake, (amount)));
-        vm.stopPrank();
-        _expect("stake", ok, amount > 0, ret);
-        if (ok) _stakes[p].stake(amount);
+        _stakeHeld(staking, gpuc, p, _stakes[p], amount);
     }
 
     function requestUnbond(uint256 who, uint256 amount) external {
         address p = _provider(who);
         StakeModel.Account storage s = _stakes[p];
-        amount = bound(amount, 0, s.free + 1);
-        vm.prank(p);
-        (bool ok, bytes memory ret) = address(staking).call(abi.encodeCall(IProviderStaking.requestUnbond, (amount)));
-        _expect("requestUnbond", ok, amount > 0 && amount <= s.free, ret);
-        if (ok) s.requestUnbond(amount, staking.unbondingDelay());
+        _requestUnbond(staking, p, s, bound(amount, 0, s.free + 1));
     }
 
     function withdraw(uint256 who) external {
         address p = _provider(who);
-        StakeModel.Account storage s = _stakes[p];
-        bool expectOk = s.unbonding > 0 && block.timestamp >= s.readyAt;
-        vm.prank(p);
-        (bool ok, bytes memory ret) = address(staking).call(abi.encodeCall(IProviderStaking.withdraw, ()));
-        if (ok && block.timestamp < s.lastUnbondAt + staking.unbondingDelay()) ++_ledger.earlyWithdrawals;
-        _expect("withdraw", ok, expectOk, ret);
-        if (ok) s.withdraw();
+        _withdraw(staking, gpuc, p, _stakes[p]);
     }
 
     // ------------------------------------------------------------------ as the escrow
@@ -171,30 +155,15 @@ contract SlashHandler is HandlerBase {
     /// @notice Liveness: whatever happened, the escrow releases all collateral and every
     /// provider can unbond everything and withdraw it once the delay has passed.
     function drainAll() external {
-        uint256 latest = block.timestamp;
         for (uint256 i = 0; i < _providers.length; ++i) {
             address p = _providers[i];
             StakeModel.Account storage s = _stakes[p];
-            if (s.locked > 0) {
-                (bool ok, bytes memory ret) =
-                    address(staking).call(abi.encodeCall(IProviderStaking.unlock, (p, s.locked)));
-                _expect("unlock", ok, true, ret);
-                s.unlock(s.locked);
-            }
-            if (s.free > 0) {
-                vm.prank(p);
-                (bool ok, bytes memory ret) =
-                    address(staking).call(abi.encodeCall(IProviderStaking.requestUnbond, (s.free)));
-                _expect("requestUnbond", ok, true, ret);
-                s.requestUnbond(s.free, staking.unbondingDelay());
-            }
-            if (s.readyAt > latest) latest = s.readyAt;
+            if (s.locked == 0) continue;
+            (bool ok, bytes memory ret) = address(staking).call(abi.encodeCall(IProviderStaking.unlock, (p, s.locked)));
+            _expect("unlock", ok, true, ret);
+            s.unlock(s.locked);
         }
-        vm.warp(latest);
-        for (uint256 i = 0; i < _providers.length; ++i) {
-            if (_stakes[_providers[i]].unbonding > 0) this.withdraw(i);
-        }
-        vm.assertEq(gpuc.balanceOf(address(staking)), 0, "drain: staking still holds credits");
+        _unbondAndWithdrawAll(staking, gpuc, _providers, _stakes);
     }
 
     // ------------------------------------------------------------------ helpers and views

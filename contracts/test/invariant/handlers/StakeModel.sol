@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Vm} from "../../utils/Vm.sol";
+import {IProviderStaking} from "../../../src/interfaces/IProviderStaking.sol";
+
 /// @notice An independent model of one provider's stake, written from IProviderStaking's
 /// NatSpec rather than from its code: handlers apply every successful call to it and the
 /// invariants compare it with the contract.
 library StakeModel {
+    Vm private constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
     struct Account {
         // what the contract also stores
         uint256 free;
@@ -73,5 +78,27 @@ library StakeModel {
         a.unbonding -= p.fromUnbonding;
         a.free = a.free + (lockedAmount - p.fromLocked) - p.fromFree;
         a.slashed += p.total;
+    }
+
+    /// @notice The contract's account equals the model's, the delay runs from the last
+    /// request, and staked = free + locked + unbonding + slashed + withdrawn.
+    /// @return held what the contract holds for this staker
+    function assertMatches(Account memory g, IProviderStaking staking, address who)
+        internal
+        view
+        returns (uint256 held)
+    {
+        IProviderStaking.StakeAccount memory s = staking.stakeOf(who);
+        vm.assertEq(s.free, g.free, "3: free stake == model");
+        vm.assertEq(s.locked, g.locked, "3: locked stake == model");
+        vm.assertEq(s.unbonding, g.unbonding, "3: unbonding stake == model");
+        vm.assertEq(s.unbondingReadyAt, g.readyAt, "5: readyAt == model");
+        if (s.unbonding > 0) {
+            vm.assertEq(
+                s.unbondingReadyAt, g.lastUnbondAt + staking.unbondingDelay(), "5: readyAt == last request + delay"
+            );
+        }
+        held = uint256(s.free) + s.locked + s.unbonding;
+        vm.assertEq(g.staked, held + g.slashed + g.withdrawn, "3: staked == free+locked+unbonding+slashed+withdrawn");
     }
 }
