@@ -19,6 +19,7 @@ import requests
 from eth_utils.address import is_address, to_checksum_address
 from web3.exceptions import Web3Exception
 
+from matcher.dashboard.errors import InvalidDashboardSetting
 from matcher.dashboard.job_ledger import ESCROW_EVENTS, JobLedger
 from matcher.dashboard.models import ChainSnapshot, ProviderStake, WalletBalance
 from protocol.client import Protocol
@@ -53,8 +54,9 @@ class ProtocolChainView:
         queries_per_refresh: int = 10,
     ) -> None:
         if max_accounts < 1 or blocks_per_query < 1 or queries_per_refresh < 1:
-            raise ValueError(
-                "max_accounts, blocks_per_query and queries_per_refresh must be at least 1"
+            raise InvalidDashboardSetting(
+                "max_accounts, blocks_per_query and queries_per_refresh must be at least 1, got"
+                f" {max_accounts}, {blocks_per_query}, {queries_per_refresh}"
             )
         self.protocol = protocol
         self.max_accounts = max_accounts
@@ -64,13 +66,12 @@ class ProtocolChainView:
         self.ledger = JobLedger(max_jobs)
         escrow = protocol.contracts.escrow
         self._escrow = escrow
-        self._events = {
-            getattr(escrow.contract.events, name).topic: (
-                name,
-                getattr(escrow.contract.events, name)(),
-            )
-            for name in ESCROW_EVENTS
-        }
+        # web3's decoder over the escrow's ABI: one eth_getLogs query for every job event.
+        events = protocol.w3.eth.contract(address=escrow.address, abi=escrow.abi).events
+        self._events: dict[str, tuple[str, Any]] = {}
+        for name in ESCROW_EVENTS:
+            event = getattr(events, name)()
+            self._events[str(event.topic).lower()] = (name, event)
         self._next_block = protocol.manifest.block
         self._lock = threading.Lock()
         self._last: ChainSnapshot | None = None

@@ -14,11 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from matcher.dashboard.errors import VendorError  # noqa: E402
 from matcher.dashboard.vendor import (  # noqa: E402
     PACKAGE,
     VENDOR_DIR,
     VERSION,
-    VendorError,
     missing_or_wrong,
     vendor_assets,
 )

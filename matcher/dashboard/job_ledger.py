@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from matcher.dashboard.errors import InvalidDashboardSetting
 from matcher.dashboard.models import JobRow, JobStatusName
 
 ESCROW_EVENTS = (
@@ -69,7 +70,7 @@ class JobLedger:
 
     def __init__(self, capacity: int = 100) -> None:
         if capacity < 1:
-            raise ValueError(f"capacity must be at least 1, got {capacity}")
+            raise InvalidDashboardSetting(f"job ledger capacity must be at least 1, got {capacity}")
         self.capacity = capacity
         self._jobs: OrderedDict[str, _Job] = OrderedDict()
         self.opened = 0

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from matcher.dashboard import STATIC_DIR
+from matcher.dashboard.errors import VendorError
 
 PACKAGE = "uplot"
 VERSION = "1.6.32"
@@ -36,10 +37,6 @@ FILES: dict[str, tuple[str, str]] = {
     ),
 }
 VENDOR_DIR = STATIC_DIR / "vendor"
-
-
-class VendorError(Exception):
-    """The dashboard's vendored assets are missing or not the pinned build."""
 
 
 def _sha256(path: Path) -> str:
@@ -67,7 +64,7 @@ def _copy_from(package_dir: Path, dest: Path) -> None:
     version = _installed_version(package_dir)
     if version != VERSION:
         raise VendorError(f"{package_dir} holds {PACKAGE} {version}, expected {VERSION}")
-    for source, (name, digest) in FILES.items():
+    for source, (_, digest) in FILES.items():
         path = package_dir / source
         if not path.is_file():
             raise VendorError(f"{PACKAGE}@{VERSION} has no {source} at {path}")
