@@ -364,5 +364,7 @@ def test_dashboard_without_chain_says_so(browser: BrowserContext, tmp_path: Path
         expect(page.locator("#providers tbody")).to_contain_text("No standing offers")
         expect(page.locator("#asks tbody")).to_contain_text("Nothing on offer")
         expect(page.locator("#chart")).to_contain_text("No prices")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-no-chain.png"), full_page=True)
         assert watch.errors == []
         page.close()
