@@ -15,12 +15,20 @@ up: install
 
 test: install lint test-contracts slither test-python
 
-install: install-system install-node install-python
+install: install-system install-node install-python matcher/dashboard/static/vendor/.built
 
-# Java runs ergo-appkit (the ErgoScript compiler); Debian's JRE when the machine has none.
+# The dashboard's front-end packages, vendored from node_modules (no CDN).
+matcher/dashboard/static/vendor/.built: package-lock.json scripts/build_dashboard.py | install-node install-python
+	$(PY) scripts/build_dashboard.py
+	touch $@
+
+# Java runs ergo-appkit (the ErgoScript compiler); Chromium renders the dashboard in the
+# browser tests. Both from Debian's packages when the machine lacks them.
 install-system:
 	@command -v java >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 install-node: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
