@@ -161,15 +161,15 @@ class Protocol:
         if isinstance(job, JobTerms):
             return job
         jid = parse_job_id(job)
-        event = self.contracts.escrow.contract.events.JobOpened()
-        logs = event.get_logs(argument_filters={"jobId": jid}, from_block=self.manifest.block)
+        logs = self.contracts.escrow.logs(
+            "JobOpened", topics=["0x" + jid.hex()], from_block=self.manifest.block
+        )
         if not logs:
             raise UnknownJob(jid)
-        return _terms_from_log(logs[0]["args"]["terms"])
+        return _terms_from_log(logs[0]["terms"])
 
 
-def _terms_from_log(raw: Any) -> JobTerms:
-    fields = dict(raw)
+def _terms_from_log(fields: dict[str, Any]) -> JobTerms:
     return JobTerms(
         consumer=fields["consumer"],
         provider=fields["provider"],

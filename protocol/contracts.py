@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from eth_utils.abi import function_abi_to_4byte_selector, get_abi_input_types
 from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
-from web3.logs import DISCARD
 
 from protocol.artifacts import load_artifact
 from protocol.errors import ManifestError
+from protocol.event_logs import EventDecoder, abi_type, python_value
 from protocol.manifest import Manifest
 from protocol.rpc import rpc_request
 from protocol.tx.request import TxRequest
@@ -24,9 +25,8 @@ class BoundContract:
 
     def __init__(self, w3: Web3, name: str, address: str) -> None:
         self.name = name
-        self.address = address
+        self.address = to_checksum_address(address)
         self.abi = load_artifact(name).abi
-        self.contract: Contract = w3.eth.contract(address=address, abi=self.abi)  # type: ignore[call-overload]
         # Encoding through eth_abi directly is several times faster than web3's matcher,
         # and no function of ours is overloaded.
         self._functions = {
@@ -39,6 +39,12 @@ class BoundContract:
         }
         self._codec = w3.codec
         self._w3 = w3
+        self._events = EventDecoder(self.abi)
+
+    @cached_property
+    def contract(self) -> Contract:
+        """The web3 contract object, for callers that want web3's own API."""
+        return self._w3.eth.contract(address=self.address, abi=self.abi)
 
     def encode(self, function: str, *args: Any) -> bytes:
         try:
@@ -59,39 +65,43 @@ class BoundContract:
     def read(self, function: str, *args: Any, block: str = "latest") -> Any:
         """Call a view (one raw eth_call); a revert raises its ContractError.
 
-        One output comes back bare, several as a tuple; addresses are checksummed.
+        One output comes back bare, several as a tuple; structs are tuples in field order
+        and addresses checksummed, as web3's ``.call()`` gives them.
         """
         call = {"to": self.address, "data": "0x" + self.encode(function, *args).hex()}
         label = f"{self.name}.{function}"
         result = rpc_request(self._w3, "eth_call", [call, block], label)
         outputs = self._outputs[function]
-        types = [_abi_type(o) for o in outputs]
+        types = [abi_type(o) for o in outputs]
         values = self._codec.decode(types, bytes.fromhex(str(result)[2:]))
-        values = tuple(_checksummed(o, v) for o, v in zip(outputs, values, strict=True))
+        values = tuple(
+            python_value(o, v, structs="tuple") for o, v in zip(outputs, values, strict=True)
+        )
         return values[0] if len(values) == 1 else values
 
-    def events(self, receipt: Any, event: str) -> list[dict[str, Any]]:
-        """Decoded ``event`` logs of this contract in ``receipt``, as plain dicts."""
-        decoded = getattr(self.contract.events, event)().process_receipt(receipt, errors=DISCARD)
-        return [dict(log["args"]) for log in decoded if log["address"] == self.address]
+    def events(self, receipt: dict[str, Any], event: str) -> list[dict[str, Any]]:
+        """Decoded ``event`` logs this contract emitted in a raw ``receipt``."""
+        out = []
+        for log in receipt.get("logs", []):
+            if to_checksum_address(log["address"]) != self.address:
+                continue
+            decoded = self._events.decode(event, log)
+            if decoded is not None:
+                out.append(decoded)
+        return out
 
-
-def _abi_type(param: dict[str, Any]) -> str:
-    """ABI JSON parameter -> eth_abi type string (tuples spelled out)."""
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple') :]}"
-    return kind
-
-
-def _checksummed(param: dict[str, Any], value: Any) -> Any:
-    kind = str(param["type"])
-    if kind == "address":
-        return to_checksum_address(value)
-    if kind == "tuple":
-        return tuple(_checksummed(c, v) for c, v in zip(param["components"], value, strict=True))
-    return value
+    def logs(
+        self, event: str, *, topics: list[Any] | None = None, from_block: int = 0
+    ) -> list[dict[str, Any]]:
+        """Decoded past ``event`` logs (eth_getLogs), optionally filtered by indexed topics."""
+        query = {
+            "address": self.address,
+            "fromBlock": hex(from_block),
+            "toBlock": "latest",
+            "topics": ["0x" + self._events.topic0(event).hex(), *(topics or [])],
+        }
+        raw = rpc_request(self._w3, "eth_getLogs", [query], f"{self.name}.{event} logs")
+        return [d for log in raw if (d := self._events.decode(event, log)) is not None]
 
 
 class ProtocolContracts:

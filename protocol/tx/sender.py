@@ -52,7 +52,7 @@ class SignedTx(BaseModel):
 class MinedTx(BaseModel):
     """A mined, successful transaction."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True)
 
     label: str
     tx_hash: str
@@ -60,7 +60,7 @@ class MinedTx(BaseModel):
     gas_used: int
     effective_gas_price: int
     contract_address: str | None = None
-    receipt: Any = Field(repr=False)  # web3's TxReceipt, for decoding events
+    receipt: dict[str, Any] = Field(repr=False)  # the raw JSON-RPC receipt (logs for events)
 
     @property
     def fee_paid(self) -> int:
@@ -231,8 +231,7 @@ class TxSender:
         return int(self._rpc("eth_blockNumber", [], label), 16)
 
     def _mined(self, raw: dict[str, Any], label: str) -> MinedTx:
-        receipt = self.w3.eth.get_transaction_receipt(raw["transactionHash"])
-        if int(receipt["status"]) != 1:
+        if int(raw["status"], 16) != 1:
             reason = self._replay(raw)
             why = str(reason) if reason else "the replay did not revert"
             raise TransactionFailed(
@@ -242,15 +241,15 @@ class TxSender:
                 str(raw["transactionHash"]),
                 reason,
             )
-        address = receipt.get("contractAddress")
+        address = raw.get("contractAddress")
         return MinedTx(
             label=label,
             tx_hash=str(raw["transactionHash"]),
-            block_number=int(receipt["blockNumber"]),
-            gas_used=int(receipt["gasUsed"]),
-            effective_gas_price=int(receipt.get("effectiveGasPrice", 0)),
+            block_number=int(raw["blockNumber"], 16),
+            gas_used=int(raw["gasUsed"], 16),
+            effective_gas_price=int(raw.get("effectiveGasPrice") or "0x0", 16),
             contract_address=to_checksum_address(address) if address else None,
-            receipt=receipt,
+            receipt=raw,
         )
 
     def _replay(self, raw: dict[str, Any]) -> ProtocolError | None:

@@ -1,0 +1,343 @@
+"""Three `gpuc oracle run` processes on anvil settle honest jobs, slash forged ones,
+batch settlements, leave honest optimistic receipts to finalize, and refuse bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from eth_utils.crypto import keccak
+from oracle_chain_helpers import (
+    MAX_UNITS,
+    PRICE,
+    audited_by_all,
+    closing_logs,
+    committee,
+    events_of,
+    tx_sender,
+    wait_closed,
+    wait_until,
+)
+
+from oracles.audit import jsonable
+from oracles.dev_jobs import (
+    Publish,
+    forged_matmul_result,
+    honest_matmul_result,
+    matmul_spec,
+    open_job,
+    post_submission,
+    signed_submission,
+)
+from oracles.local_cluster import LocalOracleCluster
+from oracles.submitter import rotation
+from oracles.verdicts import PeerSignature
+from protocol.testing import DevNet
+from protocol.typed_data import JobStatus, JobTerms, Verdict, job_id, sign_digest, verdict_digest
+
+pytestmark = pytest.mark.chain
+
+SETTINGS = {"confirmations": 2, "fallback_after": 3.0, "batch_wait": 0.3}
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    oracle_net: DevNet, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalOracleCluster]:
+    with committee(oracle_net, tmp_path_factory.mktemp("committee"), settings=SETTINGS) as c:
+        c.start_all()
+        c.wait_healthy()
+        yield c
+
+
+def _accepted_job(net: DevNet, spec: dict[str, Any], **kwargs: Any) -> JobTerms:
+    terms = open_job(
+        net.consumer, net.provider, spec, price_per_unit=PRICE, max_units=MAX_UNITS, **kwargs
+    )
+    net.chain.mine()  # one block on top: the accept is confirmed at depth 2
+    return terms
+
+
+@pytest.fixture(scope="module")
+def honest_and_forged(
+    oracle_net: DevNet, cluster: LocalOracleCluster, publish: Publish
+) -> dict[str, Any]:
+    """One honest and one forged job, each posted to the three oracles and closed."""
+    net = oracle_net
+    provider = net.provider.address
+    claimable_before = net.protocol.claimable(provider)
+    honest = _accepted_job(net, matmul_spec(101))
+    forged = _accepted_job(net, matmul_spec(202))
+    honest_sub = signed_submission(
+        net.provider, honest, matmul_spec(101), honest_matmul_result(matmul_spec(101)), publish
+    )
+    forged_sub = signed_submission(
+        net.provider, forged, matmul_spec(202), forged_matmul_result(matmul_spec(202)), publish
+    )
+    statuses = post_submission(cluster.urls, honest_sub) + post_submission(cluster.urls, forged_sub)
+    return {
+        "statuses": statuses,
+        "honest": honest,
+        "forged": forged,
+        "honest_state": wait_closed(net, honest),
+        "forged_state": wait_closed(net, forged),
+        "honest_submission": honest_sub,
+        "claimable_before": claimable_before,
+    }
+
+
+def test_honest_job_is_settled_once_by_its_first_submitter(
+    oracle_net: DevNet, cluster: LocalOracleCluster, honest_and_forged: dict[str, Any]
+) -> None:
+    net, terms = oracle_net, honest_and_forged["honest"]
+    assert honest_and_forged["statuses"] == [202] * 6
+    state = honest_and_forged["honest_state"]
+    assert state.status == JobStatus.SETTLED
+    assert state.units == 1
+    logs = closing_logs(net, terms)
+    assert [entry["name"] for entry in logs] == ["JobSettled"]
+    settled = logs[0]["args"]
+    assert settled["units"] == 1 and settled["optimistic"] is False
+    assert settled["resultHash"] == honest_and_forged["honest_submission"].receipt.result_hash
+    # Paid once: the provider's claimable grew by exactly this job's pay (the forged one pays 0).
+    paid = net.protocol.claimable(net.provider.address) - honest_and_forged["claimable_before"]
+    assert paid == settled["providerPay"] > 0
+    # The rotation's first member sent it, and only it did.
+    first = rotation([o.address for o in cluster.oracles], job_id(terms))[0]
+    assert tx_sender(net, logs[0]["tx"]) == first
+    senders = [i for i in range(3) if events_of(cluster, i, "settlement_sent", job_id(terms))]
+    assert senders == [cluster.by_address(first).index]
+    # Every member signed a release verdict with its evidence.
+    for i in range(3):
+        (signed,) = events_of(cluster, i, "verdict_signed", job_id(terms))
+        assert signed["verdict"]["outcome"] == 1
+        assert signed["evidence"]["failures"] == []
+        facts = signed["evidence"]["facts"]
+        assert facts["freivalds_vectors"] == 20 and facts["freivalds_max_ratio"] <= 1.0
+
+
+def test_forged_result_slashes_the_provider(
+    oracle_net: DevNet, cluster: LocalOracleCluster, honest_and_forged: dict[str, Any]
+) -> None:
+    net, terms = oracle_net, honest_and_forged["forged"]
+    assert honest_and_forged["forged_state"].status == JobStatus.SLASHED
+    (slashed,) = closing_logs(net, terms)
+    assert slashed["name"] == "JobSlashed"
+    assert slashed["args"]["reason"] == 0  # FaultVerdict
+    assert slashed["args"]["slashed"] == (PRICE * MAX_UNITS + 1) // 2  # 50 % collateral
+    for i in range(3):
+        (signed,) = events_of(cluster, i, "verdict_signed", job_id(terms))
+        assert signed["verdict"]["outcome"] == 2
+        codes = [f["code"] for f in signed["evidence"]["failures"]]
+        assert codes == ["wrong_result"]
+        assert signed["evidence"]["facts"]["freivalds_max_ratio"] > 1.0
+
+
+def test_closed_job_is_refused_and_nothing_changes(
+    oracle_net: DevNet, cluster: LocalOracleCluster, honest_and_forged: dict[str, Any]
+) -> None:
+    again = post_submission(cluster.urls, honest_and_forged["honest_submission"])
+    assert again == [409, 409, 409]
+    assert len(closing_logs(oracle_net, honest_and_forged["honest"])) == 1
+
+
+def test_receipts_that_become_ready_together_settle_in_one_batch(
+    oracle_net: DevNet, cluster: LocalOracleCluster, publish: Publish
+) -> None:
+    net = oracle_net
+    members = [o.address for o in cluster.oracles]
+    specs = [matmul_spec(300 + i) for i in range(3)]
+    jobs = [
+        open_job(
+            net.consumer,
+            net.provider,
+            spec,
+            price_per_unit=PRICE,
+            max_units=MAX_UNITS,
+            first_submitter=members[0],
+            members=members,
+            accept=False,
+        )
+        for spec in specs
+    ]
+    for terms, spec in zip(jobs, specs, strict=True):
+        submission = signed_submission(
+            net.provider, terms, spec, honest_matmul_result(spec), publish
+        )
+        assert post_submission(cluster.urls, submission) == [202] * 3
+    # All three accepts in one block, confirmed by the next: the oracles judge them together.
+    net.chain.rpc("evm_setAutomine", [False])
+    try:
+        sender = net.provider.sender
+        for terms in jobs:
+            request = net.protocol.contracts.escrow.tx("accept", terms.as_tuple())
+            sender.broadcast(sender.prepare(request))
+        net.chain.mine()
+    finally:
+        net.chain.rpc("evm_setAutomine", [True])
+    net.chain.mine()
+    for terms in jobs:
+        assert wait_closed(net, terms).status == JobStatus.SETTLED
+    txs = {closing_logs(net, terms)[0]["tx"] for terms in jobs}
+    assert len(txs) == 1, "the three jobs were settled by separate transactions"
+    (tx,) = txs
+    escrow = net.protocol.contracts.escrow
+    selector = escrow.encode("settleBatch", [], 0, b"")[:4]
+    assert bytes(net.chain.w3.eth.get_transaction(tx)["input"])[:4] == selector  # type: ignore[arg-type]
+    assert tx_sender(net, tx) == members[0]
+
+
+def test_honest_receipt_committed_on_chain_is_left_to_finalize(
+    oracle_net: DevNet, cluster: LocalOracleCluster, publish: Publish
+) -> None:
+    net = oracle_net
+    spec = matmul_spec(401)
+    terms = open_job(net.consumer, net.provider, spec, price_per_unit=PRICE, max_units=MAX_UNITS)
+    submission = signed_submission(
+        net.provider, terms, spec, honest_matmul_result(spec), publish, committed_on_chain=True
+    )
+    assert post_submission(cluster.urls, submission) == [202] * 3
+    net.provider.submit_receipt(
+        terms, result_hash=submission.receipt.result_hash, units=submission.receipt.units
+    )
+    net.chain.mine()
+    jid = job_id(terms)
+    wait_until(
+        "every oracle to leave the release to the window",
+        lambda: audited_by_all(cluster, "verdict_release_left_to_finalize", jid, range(3)),
+    )
+    assert net.protocol.job(terms).status == JobStatus.DELIVERED
+    net.advance(net.protocol.contracts.escrow.read("disputeWindow") + 1)
+    net.provider.finalize(terms)
+    (settled,) = closing_logs(net, terms)
+    assert settled["name"] == "JobSettled" and settled["args"]["optimistic"] is True
+    for i in range(3):
+        assert not events_of(cluster, i, "verdict_signed", jid)
+        assert not events_of(cluster, i, "settlement_sent", jid)
+
+
+def test_forged_receipt_committed_on_chain_is_slashed_inside_the_window(
+    oracle_net: DevNet, cluster: LocalOracleCluster, publish: Publish
+) -> None:
+    net = oracle_net
+    spec = matmul_spec(402)
+    terms = open_job(net.consumer, net.provider, spec, price_per_unit=PRICE, max_units=MAX_UNITS)
+    submission = signed_submission(
+        net.provider, terms, spec, forged_matmul_result(spec), publish, committed_on_chain=True
+    )
+    assert post_submission(cluster.urls, submission) == [202] * 3
+    delivered = net.provider.submit_receipt(
+        terms, result_hash=submission.receipt.result_hash, units=submission.receipt.units
+    )
+    net.chain.mine()
+    assert wait_closed(net, terms).status == JobStatus.SLASHED
+    (slashed,) = closing_logs(net, terms)
+    window = int(net.protocol.contracts.escrow.read("disputeWindow"))
+    delivered_at = net.chain.w3.eth.get_block(delivered.tx.block_number)["timestamp"]
+    slashed_at = net.chain.w3.eth.get_block(slashed["block"])["timestamp"]
+    assert slashed_at < delivered_at + window
+
+
+def _post_json(url: str, path: str, body: Any) -> httpx.Response:
+    return httpx.post(f"{url}{path}", json=body, timeout=5.0)
+
+
+def test_bad_submissions_and_signatures_are_refused_and_nothing_is_stored(
+    oracle_net: DevNet, cluster: LocalOracleCluster, publish: Publish
+) -> None:
+    net = oracle_net
+    url = cluster[0].url
+    spec = matmul_spec(501)
+    terms = _accepted_job(net, spec)
+    good = signed_submission(net.provider, terms, spec, honest_matmul_result(spec), publish)
+    body = jsonable(good)
+
+    wrong_spec = {**body, "spec": matmul_spec(502)}
+    response = _post_json(url, "/receipts", wrong_spec)
+    assert response.status_code == 422
+    assert (
+        response.json()["error"] == "InvalidSubmission" and "hashes to" in response.json()["detail"]
+    )
+
+    by_consumer = net.consumer.wallet.sign_digest(keccak(b"not the receipt"))
+    response = _post_json(url, "/receipts", {**body, "signature": "0x" + by_consumer.hex()})
+    assert response.status_code == 422 and "signed by" in response.json()["detail"]
+
+    unknown_terms = terms.model_copy(update={"salt": terms.salt + 10**9})
+    unknown = signed_submission(
+        net.provider, unknown_terms, spec, honest_matmul_result(spec), publish
+    )
+    response = _post_json(url, "/receipts", jsonable(unknown))
+    assert response.status_code == 404 and response.json()["error"] == "JobNotOnChain"
+
+    response = _post_json(url, "/receipts", {"terms": body["terms"]})
+    assert response.status_code == 422 and response.json()["error"] == "InvalidRequest"
+
+    view = httpx.get(f"{url}/jobs/0x{job_id(terms).hex()}", timeout=5.0).json()
+    assert view["submission"] is None and view["verdict"] is None
+
+    # A verdict signature from a non-member, and one that is not the signer's.
+    verdict = Verdict(job_id=job_id(terms), outcome=1, units=1, result_hash=bytes(32), epoch=0)
+    epoch = int(net.protocol.contracts.committee.read("epoch"))
+    verdict = verdict.model_copy(update={"epoch": epoch})
+    digest = verdict_digest(net.protocol.domain, verdict)
+    outsider = net.consumer.wallet
+    signed = PeerSignature(
+        verdict=verdict, signer=outsider.address, signature=outsider.sign_digest(digest)
+    )
+    response = _post_json(url, "/signatures", jsonable(signed))
+    assert response.status_code == 403 and response.json()["error"] == "NotCommitteeMember"
+    member_key = net.chain.accounts[-1].private_key.get_secret_value()
+    impostor = PeerSignature(
+        verdict=verdict, signer=cluster[1].address, signature=sign_digest(member_key, digest)
+    )
+    assert cluster[1].address != net.chain.accounts[-1].address
+    response = _post_json(url, "/signatures", jsonable(impostor))
+    assert response.status_code == 422 and response.json()["error"] == "InvalidPeerSignature"
+    view = httpx.get(f"{url}/jobs/0x{job_id(terms).hex()}", timeout=5.0).json()
+    assert view["votes"] == []
+
+
+def test_healthz_metrics_and_audit_trail(
+    cluster: LocalOracleCluster, honest_and_forged: dict[str, Any]
+) -> None:
+    for oracle in cluster.oracles:
+        health = httpx.get(f"{oracle.url}/healthz", timeout=5.0)
+        assert health.status_code == 200
+        data = health.json()
+        assert data["status"] == "ok" and data["rpc_ok"] is True
+        assert data["address"] == oracle.address
+        assert 0 <= data["lag_blocks"] <= 2
+        metrics = httpx.get(f"{oracle.url}/metrics", timeout=5.0).text
+        values = _samples(metrics)
+        assert values['gpuc_oracle_receipts_seen_total{source="api"}'] >= 2
+        assert values['gpuc_oracle_verified_total{outcome="release"}'] >= 1
+        assert values['gpuc_oracle_verified_total{outcome="fault"}'] >= 1
+        assert values['gpuc_oracle_faults_total{code="wrong_result"}'] >= 1
+        assert values['gpuc_oracle_verdicts_sent_total{channel="peer"}'] >= 2
+        assert "gpuc_oracle_lag_blocks" in values
+    # The audit trail is JSON lines naming each decision with its evidence.
+    forged = job_id(honest_and_forged["forged"])
+    trail = [e["event"] for e in cluster[0].audit() if e.get("job") == "0x" + forged.hex()]
+    assert (
+        trail.index("receipt_received") < trail.index("verdict_signed") < trail.index("job_closed")
+    )
+
+
+def _samples(text: str) -> dict[str, float]:
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    return values
+
+
+def test_cluster_home_holds_each_members_own_state(cluster: LocalOracleCluster) -> None:
+    homes = {Path(o.home) for o in cluster.oracles}
+    assert len(homes) == 3
+    for oracle in cluster.oracles:
+        assert oracle.db_path.exists() and oracle.config_path.read_text().count("[[peers]]") == 2
