@@ -88,6 +88,9 @@ class OracleConfig(BaseSettings):
         default=10.0, ge=0, description="seconds each next member in the rotation waits"
     )
     batch_max: int = Field(default=16, ge=1)
+    batch_wait: float = Field(
+        default=0.0, ge=0, description="seconds a due settlement waits for others to batch with"
+    )
     optimistic_release: Literal["finalize", "settle"] = "finalize"
     tx_confirmations: int = Field(default=1, ge=1)
     replace_after: float = Field(default=30.0, gt=0, description="seconds before a fee bump")

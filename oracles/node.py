@@ -533,6 +533,17 @@ class OracleNode:
             signature=signature,
             evidence=evidence,
         )
+        for vote in self.jobs.votes(jid):
+            if vote.digest != digest:  # it came before this verdict: note the disagreement now
+                self.audit.record(
+                    "peer_disagrees",
+                    job=jid,
+                    signer=vote.signer,
+                    verdict=vote.verdict,
+                    digest=vote.digest,
+                    agrees=False,
+                    own_verdict=verdict,
+                )
         crash_point("after_verdict_signed")
         stored = self.jobs.verdict(jid)
         if stored is not None:
@@ -605,6 +616,7 @@ class OracleNode:
         epoch = self.committee.epoch()
         threshold = self.committee.threshold()
         ready: list[tuple[StoredVerdict, list[MemberSignature]]] = []
+        oldest_due = float("inf")
         for stored in self.jobs.verdicts_in(VerdictState.SIGNED):
             jid = stored.job_id
             if stored.tx_key is not None or now < self._retry_at.get(jid, 0.0):
@@ -624,11 +636,14 @@ class OracleNode:
                 quorum_at = now
                 self.jobs.set_quorum_at(jid, now)
                 self.audit.record("quorum_reached", job=jid, signers=[s.signer for s in signatures])
-            if now < submit_at(
-                self.address, self.members, jid, quorum_at, self.config.fallback_after
-            ):
+            due = submit_at(self.address, self.members, jid, quorum_at, self.config.fallback_after)
+            if now < due:
                 continue
             ready.append((stored, signatures))
+            oldest_due = min(oldest_due, due)
+        # The oldest due settlement waits batch_wait; whatever is due by then joins it.
+        if not ready or now < oldest_due + self.config.batch_wait:
+            return
         if len(ready) == 1:
             self._settle_one(*ready[0])
             return

@@ -124,10 +124,11 @@ class TxManager:
         return self._reload(key)
 
     def recover(self) -> None:
-        """After a restart: send every open intent's latest bytes again at once."""
+        """After a restart: send every open intent's latest bytes again, at once. A node
+        that has them already answers "already known" or "nonce too low"; poll() then
+        finds the receipt."""
         for intent in self.store.open_intents(self.address):
-            if self._find_receipt(intent) is None:
-                self._broadcast(intent, intent.latest, again=True)
+            self._broadcast(intent, intent.latest, again=True)
 
     # ------------------------------------------------------------------ progress
 
@@ -212,10 +213,12 @@ class TxManager:
         return None
 
     def _broadcast(self, intent: TxIntent, attempt: TxAttempt, *, again: bool = False) -> None:
+        node_said = None
         try:
             self._rpc("eth_sendRawTransaction", ["0x" + attempt.raw.hex()])
         except NodeRejected as exc:
-            if not any(m in str(exc).lower() for m in _LOOK_FOR_RECEIPT):
+            node_said = next((m for m in _LOOK_FOR_RECEIPT if m in str(exc).lower()), None)
+            if node_said is None:
                 self._record(
                     "tx_broadcast_refused", intent, tx_hash=attempt.tx_hash, error=str(exc)
                 )
@@ -224,7 +227,12 @@ class TxManager:
             self._record("tx_broadcast_failed", intent, tx_hash=attempt.tx_hash, error=str(exc))
             return
         self.store.mark_broadcast(attempt.tx_hash)
-        self._record("tx_rebroadcast" if again else "tx_broadcast", intent, tx_hash=attempt.tx_hash)
+        self._record(
+            "tx_rebroadcast" if again else "tx_broadcast",
+            intent,
+            tx_hash=attempt.tx_hash,
+            node_said=node_said,
+        )
 
     def _replace(self, intent: TxIntent) -> None:
         """Same call, same nonce, higher fees."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle_chain_helpers import MAX_UNITS, PRICE, closing_logs, committee, wait_closed
+from oracle_chain_helpers import MAX_UNITS, PRICE, closing_logs, committee, wait_closed, wait_until
 
 from oracles.crash import CRASH_ENV
 from oracles.dev_jobs import (
@@ -78,14 +78,21 @@ def test_killed_oracle_restarts_and_the_job_settles_exactly_once(
         members=members,
     )
     jid = job_id(terms)
-    nonce_before = net.chain.w3.eth.get_transaction_count(victim.address)  # type: ignore[arg-type]
+    nonce_before = _sent(net, victim.address)
     claimable_before = net.protocol.claimable(net.provider.address)
     submission = signed_submission(net.provider, terms, spec, honest_matmul_result(spec), publish)
     assert post_submission(cluster.urls, submission) == [202] * 3
 
     assert cluster.wait_exit(VICTIM, timeout=30) == -signal.SIGKILL
     persisted = _persisted_settlements(victim.db_path, jid)
-    mined_while_dead = net.chain.w3.eth.get_transaction_count(victim.address) - nonce_before  # type: ignore[arg-type]
+    if point in ("after_broadcast", "before_receipt"):
+        # anvil mines right after the broadcast: the settlement lands while the oracle is dead.
+        wait_until(
+            "the broadcast settlement to be mined",
+            lambda: _sent(net, victim.address) > nonce_before,
+            5,
+        )
+    mined_while_dead = _sent(net, victim.address) - nonce_before
     if point == "after_verdict_signed":
         assert persisted == []
         assert net.protocol.job(terms).status == JobStatus.ACCEPTED
@@ -97,7 +104,6 @@ def test_killed_oracle_restarts_and_the_job_settles_exactly_once(
             assert mined_while_dead == 0
             assert net.protocol.job(terms).status == JobStatus.ACCEPTED
         else:
-            # anvil mines on arrival: the settlement landed while the oracle was dead.
             assert mined_while_dead == 1
             assert net.protocol.job(terms).status == JobStatus.SETTLED
 
@@ -110,8 +116,7 @@ def test_killed_oracle_restarts_and_the_job_settles_exactly_once(
     if persisted:
         assert settled["tx"] == persisted[0]["tx_hash"], "a new transaction replaced the stored one"
     # Exactly one transaction from the victim, and the provider paid once.
-    sent = net.chain.w3.eth.get_transaction_count(victim.address) - nonce_before  # type: ignore[arg-type]
-    assert sent == 1
+    assert _sent(net, victim.address) - nonce_before == 1
     paid = net.protocol.claimable(net.provider.address) - claimable_before
     assert paid == settled["args"]["providerPay"]
     restarted = [e for e in victim.audit() if e.get("key", "").startswith(f"settle:0x{jid.hex()}")]
@@ -123,3 +128,8 @@ def test_killed_oracle_restarts_and_the_job_settles_exactly_once(
         assert resent["node_said"] in ("nonce too low", "already known")
     confirmed = [e for e in restarted if e["event"] == "tx_confirmed"]
     assert [e["tx_hash"] for e in confirmed] == [settled["tx"]]
+
+
+def _sent(net: DevNet, address: str) -> int:
+    """Transactions mined from ``address`` so far (its account nonce)."""
+    return int(net.chain.w3.eth.get_transaction_count(address))  # type: ignore[arg-type]

@@ -73,8 +73,9 @@ def _commit_on_chain(net: DevNet, terms: JobTerms, submission: ReceiptSubmission
     request = net.protocol.contracts.escrow.tx(
         "submitReceipt", terms.as_tuple(), submission.receipt.result_hash, submission.receipt.units
     )
-    signed = net.provider.sender.prepare(request)
-    net.provider.sender.broadcast(signed)
+    sender = net.provider.sender
+    signed = sender.prepare(request)
+    sender.wait(sender.broadcast(signed))  # anvil mines right after, not during, the call
     return signed
 
 

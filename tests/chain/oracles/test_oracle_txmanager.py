@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -116,6 +116,8 @@ def test_killed_writer_is_followed_by_the_same_bytes(
     stored = manager.get("transfer")
     assert stored is not None and stored.status == TxStatus.PENDING
     persisted = stored.latest.tx_hash
+    if point != "after_sign":  # anvil mines right after the broadcast returns
+        _wait(lambda: _nonce(net, key) == before + 1)
     assert _nonce(net, key) == before + (0 if point == "after_sign" else 1)
 
     manager.recover()
@@ -164,8 +166,7 @@ def test_transaction_removed_by_a_reorg_is_sent_again(
     manager.confirmations = 2
     manager.rebroadcast_every = 0.0
     intent = manager.submit("reorged", _transfer(net))
-    manager.poll()
-    assert manager.get("reorged").status == TxStatus.MINED  # type: ignore[union-attr]
+    _wait(lambda: manager.poll() == [] and manager.get("reorged").status == TxStatus.MINED)  # type: ignore[union-attr]
     net.chain.reorg(1)
     assert net.chain.rpc("eth_getTransactionReceipt", [intent.latest.tx_hash]) is None
     manager.poll()  # gone: back to pending, the same bytes go out (and anvil mines them)
@@ -206,6 +207,13 @@ def test_one_writer_per_key(tmp_path: Path) -> None:
     with WriterLock(tmp_path, address), pytest.raises(WriterLockHeld, match="already sending"):
         WriterLock(tmp_path, address).acquire()
     WriterLock(tmp_path, address).acquire().release()
+
+
+def _wait(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 def _env() -> dict[str, str]:

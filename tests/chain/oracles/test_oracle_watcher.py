@@ -89,7 +89,7 @@ def test_reorg_removing_a_confirmed_event_hands_it_back_and_the_reincluded_one_c
     request = net.protocol.contracts.escrow.tx("accept", terms.as_tuple())
     sender = net.provider.sender
     signed = sender.prepare(request)
-    sender.broadcast(signed)
+    sender.wait(sender.broadcast(signed))
     (accepted,) = watcher.poll().added
     assert accepted.name == "JobAccepted"
 
@@ -100,7 +100,7 @@ def test_reorg_removing_a_confirmed_event_hands_it_back_and_the_reincluded_one_c
     assert update.added == ()
     assert [e.name for e in watcher.store.events_for(job_id(terms))] == ["JobOpened"]
 
-    net.chain.rpc("eth_sendRawTransaction", ["0x" + signed.raw.hex()])
+    sender.wait(net.chain.rpc("eth_sendRawTransaction", ["0x" + signed.raw.hex()]))
     (again,) = watcher.poll().added
     assert again.name == "JobAccepted" and again.tx_hash == accepted.tx_hash
     assert again.block_hash != accepted.block_hash
