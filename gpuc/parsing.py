@@ -10,6 +10,7 @@ from eth_utils.address import is_address, to_checksum_address
 
 from gpuc.errors import UsageError
 from protocol.amounts import parse_units
+from protocol.client import parse_bytes32 as protocol_parse_bytes32
 from protocol.client import parse_job_id
 from protocol.committee_signatures import MemberSignature
 from protocol.job_spec import spec_hash
@@ -42,14 +43,7 @@ def parse_job(text: str) -> bytes:
 
 
 def parse_bytes32(text: str, what: str) -> bytes:
-    raw = text.strip().removeprefix("0x")
-    try:
-        value = bytes.fromhex(raw)
-    except ValueError:
-        value = b""
-    if len(value) != 32:
-        raise UsageError(f"{what} {text!r} is not 0x followed by 64 hex digits")
-    return value
+    return protocol_parse_bytes32(text, what)
 
 
 def parse_outcome(text: str) -> int:

@@ -23,13 +23,13 @@ from protocol.typed_data import Domain, JobTerms, job_id
 from protocol.views import Balances, JobState, ProviderStatus
 from protocol.wallet import Wallet
 
-__all__ = ["JobRef", "Protocol", "TxOptions", "parse_job_id"]
+__all__ = ["JobRef", "Protocol", "TxOptions", "parse_bytes32", "parse_job_id"]
 
 JobRef = JobTerms | bytes | str
 
 
-def parse_job_id(value: bytes | str) -> bytes:
-    """A job id from 32 bytes or 0x + 64 hex digits."""
+def parse_bytes32(value: bytes | str, what: str) -> bytes:
+    """32 bytes, given as bytes or 0x + 64 hex digits; InvalidInput naming ``what``."""
     if isinstance(value, bytes):
         raw = value
     else:
@@ -39,8 +39,13 @@ def parse_job_id(value: bytes | str) -> bytes:
         except ValueError:
             raw = b""
     if len(raw) != 32:
-        raise InvalidInput(f"job id {value!r} is not 0x followed by 64 hex digits")
+        raise InvalidInput(f"{what} {value!r} is not 0x followed by 64 hex digits")
     return raw
+
+
+def parse_job_id(value: bytes | str) -> bytes:
+    """A job id from 32 bytes or 0x + 64 hex digits."""
+    return parse_bytes32(value, "job id")
 
 
 class TxOptions:

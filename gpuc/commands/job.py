@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from gpuc.context import cli_command, state
+from gpuc.job_action import run_job_action
 from gpuc.options import JobArg, amount, tx_fields
 from gpuc.parsing import parse_address, parse_amount, parse_job, parse_spec
 from protocol.roles import Consumer
@@ -101,32 +102,22 @@ def status(job: JobArg) -> None:
     )
 
 
-def _simple(action: str, verb: str, job: str) -> None:
-    out = state().output
-    job_id = parse_job(job)
-    consumer = _consumer()
-    with out.waiting(f"{verb} job"):
-        mined = getattr(consumer, action)(job_id)
-    st = consumer.status(job_id)
-    out.result({"job": job_id, "status": st.status_name, **tx_fields(mined)}, title=f"job {verb}")
-
-
 @app.command()
 @cli_command
 def cancel(job: JobArg) -> None:
     """Cancel a job nobody accepted yet; the budget becomes claimable (gpuc credits claim)."""
-    _simple("cancel", "cancelled", job)
+    run_job_action(job, _consumer, Consumer.cancel, "cancelling", "job cancelled")
 
 
 @app.command()
 @cli_command
 def refund(job: JobArg) -> None:
     """Refund a job not accepted in time or disputed without a verdict in time."""
-    _simple("refund", "refunded", job)
+    run_job_action(job, _consumer, Consumer.refund, "refunding", "job refunded")
 
 
 @app.command()
 @cli_command
 def dispute(job: JobArg) -> None:
     """Dispute a delivered result inside the dispute window; the committee decides."""
-    _simple("dispute", "disputed", job)
+    run_job_action(job, _consumer, Consumer.dispute, "disputing", "job disputed")

@@ -10,6 +10,7 @@ import typer
 from gpuc.batch_file import BatchFile, read_batch_file
 from gpuc.context import cli_command, state
 from gpuc.errors import GpucError, UsageError
+from gpuc.job_action import run_job_action
 from gpuc.options import JobArg, tx_fields
 from gpuc.parsing import parse_bytes32, parse_job, parse_member_signature, parse_outcome
 from oracles.config import load_oracle_config
@@ -205,12 +206,7 @@ def settle_batch(file: BatchArg, sigs: SigsOpt) -> None:
 @cli_command
 def dispute(job: JobArg) -> None:
     """Dispute a delivered result (members may, inside the dispute window)."""
-    out = state().output
-    job_id = parse_job(job)
-    operator = _operator()
-    with out.waiting("disputing"):
-        mined = operator.dispute(job_id)
-    out.result({"job": job_id, **tx_fields(mined)}, title="job disputed")
+    run_job_action(job, _operator, OracleOperator.dispute, "disputing", "job disputed")
 
 
 @app.command("slash-non-delivery")

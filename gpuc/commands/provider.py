@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from gpuc.context import cli_command, state
+from gpuc.job_action import run_job_action
 from gpuc.options import NEGATIVE_OK, JobArg, amount, tx_fields
 from gpuc.parsing import parse_address, parse_amount, parse_bytes32, parse_job
 from protocol.roles import Provider
@@ -140,12 +141,7 @@ def receipt(
 @cli_command
 def finalize(job: JobArg) -> None:
     """Get paid for an undisputed job once its dispute window has passed."""
-    out = state().output
-    job_id = parse_job(job)
-    provider = _provider()
-    with out.waiting("finalizing"):
-        mined = provider.finalize(job_id)
-    out.result({"job": job_id, **tx_fields(mined)}, title="job finalized")
+    run_job_action(job, _provider, Provider.finalize, "finalizing", "job finalized")
 
 
 def _when(timestamp: int) -> str:

@@ -180,3 +180,38 @@ def test_keystore_wallet_round_trip_through_the_cli(
     assert shown["address"] == devnet.consumer.address
     bought = gpuc.json("credits", "buy", "1", "--keystore", str(keystore), env=only_keystore)
     assert bought["credits_wei"] == str(CREDIT)
+
+
+def test_deploy_to_a_json_rpc_url_writes_a_loadable_manifest(
+    gpuc: GpucRun, devnet: DevNet, tmp_path: Path
+) -> None:
+    members = [devnet.wallets[i].address for i in (4, 5, 6)]
+    result = gpuc.json(
+        "deploy",
+        "--rpc",
+        devnet.chain.rpc_url,
+        "--deployments",
+        str(tmp_path),
+        "--member",
+        members[0],
+        "--member",
+        members[1],
+        "--member",
+        members[2],
+        "--threshold",
+        "2",
+        "--fee-bps",
+        "200",
+        key=0,
+    )
+    manifest = json.loads((tmp_path / "31337.json").read_text())
+    assert result["manifest"] == str(tmp_path / "31337.json")
+    assert manifest["contracts"]["JobEscrow"]["address"] == result["JobEscrow"]
+    assert manifest["config"]["committee_members"] == members
+    assert manifest["config"]["fee_bps"] == 200
+    # The new deployment is usable at once through the same CLI.
+    info = gpuc.json("oracle", "info", "--deployments", str(tmp_path), key=4)
+    assert (info["threshold"], info["members"], info["you_are_member"]) == (2, 3, True)
+    bad = gpuc("deploy", "--deployments", str(tmp_path), "--fee-bps", "5000", key=0)
+    assert bad.exit_code == 2
+    assert "fee_bps + burn_bps = 5050 is above 2000" in bad.stderr

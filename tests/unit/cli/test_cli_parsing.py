@@ -45,7 +45,7 @@ def test_spec_from_exactly_one_source(tmp_path: Path) -> None:
 
 def test_small_parsers() -> None:
     assert parse_outcome("Release") == 1 and parse_outcome("fault") == 2
-    with pytest.raises(UsageError):
+    with pytest.raises(InvalidInput, match="--result-hash '0x12' is not 0x followed by 64"):
         parse_bytes32("0x12", "--result-hash")
     with pytest.raises(UsageError, match="SIGNER:SIGNATURE"):
         parse_member_signature("0x" + "11" * 65)
