@@ -341,3 +341,16 @@ def test_cluster_home_holds_each_members_own_state(cluster: LocalOracleCluster) 
     assert len(homes) == 3
     for oracle in cluster.oracles:
         assert oracle.db_path.exists() and oracle.config_path.read_text().count("[[peers]]") == 2
+
+
+def test_a_key_outside_the_committee_is_refused_at_start(
+    oracle_net: DevNet, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outsider = oracle_net.chain.accounts[1].private_key.get_secret_value()  # the consumer
+    home = tmp_path_factory.mktemp("outsider")
+    with LocalOracleCluster(
+        oracle_net.chain.rpc_url, oracle_net.manifest_path, [outsider], home
+    ) as c:
+        c.start(0)
+        assert c.wait_exit(0, timeout=60) == 1
+        assert "is not a member of the committee" in c[0].log_path.read_text()
