@@ -1,0 +1,208 @@
+"""Gas per protocol action on anvil, through the SDK, as real transactions (21k base included).
+
+    .venv/bin/python scripts/bench/gas.py            # the table
+    .venv/bin/python scripts/bench/gas.py --json     # machine-readable
+
+"first" is an account's first contact (balances and claimables still zero, so storage
+slots go from zero to non-zero); "steady" is the same action once they are non-zero.
+settleBatch is reported per job at 1, 10 and 100 jobs, every job with its own consumer and
+provider. Verdicts are 2-of-3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from protocol.client import JobRef  # noqa: E402
+from protocol.job_spec import spec_hash  # noqa: E402
+from protocol.roles import Consumer, OracleOperator, Provider  # noqa: E402
+from protocol.testing import CREDIT, DevNet, local_devnet  # noqa: E402
+from protocol.typed_data import Outcome, VerdictItem  # noqa: E402
+from protocol.wallet import Wallet  # noqa: E402
+
+TARGETS = {
+    "open (approval)": 95_000,
+    "open (permit)": 120_000,
+    "accept": 60_000,
+    "settle 2-of-3": 65_000,
+    "settleBatch per job @100": 25_000,
+}
+SPEC = spec_hash({"kind": "matmul", "n": 64, "seed_a": 1, "seed_b": 2, "dtype": "float32"})
+BUDGET = 100 * CREDIT
+PRICE = CREDIT
+
+
+class GasBench:
+    def __init__(self, net: DevNet) -> None:
+        self.net = net
+        self.oracles: list[OracleOperator] = net.oracles
+        self.rows: dict[str, dict[str, int]] = {}
+        self.dispute_window = int(net.manifest.config["dispute_window"])
+
+    def record(self, action: str, phase: str, gas: int) -> None:
+        self.rows.setdefault(action, {})[phase] = gas
+
+    # ---------------------------------------------------------------- actors
+
+    def new_wallet(self) -> Wallet:
+        wallet = Wallet.from_private_key("0x" + secrets.token_hex(32))
+        self.net.chain.set_balance(wallet.address, 10**21)
+        return wallet
+
+    def new_consumer(self, credits: int = 0) -> Consumer:
+        consumer = Consumer(self.net.protocol, self.new_wallet())
+        if credits:
+            consumer.buy_exact_credits(credits)
+        return consumer
+
+    def new_provider(self, stake: int = 0) -> Provider:
+        provider = Provider(self.net.protocol, self.new_wallet())
+        if stake:
+            Consumer(self.net.protocol, provider.wallet, provider.sender).buy_exact_credits(stake)
+            provider.stake(stake)
+        return provider
+
+    # ---------------------------------------------------------------- jobs
+
+    def open_accepted(self, consumer: Consumer, provider: Provider) -> JobRef:
+        terms = consumer.new_terms(
+            provider=provider.address, budget=BUDGET, price_per_unit=PRICE, spec=SPEC
+        )
+        consumer.open_job(terms)
+        provider.accept(terms)
+        return terms
+
+    def settle(self, job: JobRef, outcome: int, units: int) -> int:
+        op = self.oracles[0]
+        verdict = op.verdict(job, outcome=outcome, units=units, result_hash=b"\x07" * 32)
+        combined = op.combine_verdict(verdict, [o.sign_verdict(verdict) for o in self.oracles[:2]])
+        return op.settle(job, verdict, combined).tx.gas_used
+
+    # ---------------------------------------------------------------- measurements
+
+    def credits_and_stake(self) -> None:
+        c = self.new_consumer()
+        self.record("buy credits", "first", c.buy_exact_credits(10 * CREDIT).tx.gas_used)
+        self.record("buy credits", "steady", c.buy_exact_credits(10 * CREDIT).tx.gas_used)
+        for permit in (False, True):
+            p = self.new_provider()
+            Consumer(self.net.protocol, p.wallet, p.sender).buy_exact_credits(1000 * CREDIT)
+            label = "stake (permit)" if permit else "stake (approval)"
+            self.record(label, "first", p.stake(500 * CREDIT, use_permit=permit).gas_used)
+            self.record(label, "steady", p.stake(500 * CREDIT, use_permit=permit).gas_used)
+
+    def job_lifecycle(self) -> None:
+        for permit in (False, True):
+            c = self.new_consumer(1000 * CREDIT)
+            p = self.new_provider(1000 * CREDIT)
+            label = "open (permit)" if permit else "open (approval)"
+            for phase in ("first", "steady"):
+                terms = c.new_terms(
+                    provider=p.address, budget=BUDGET, price_per_unit=PRICE, spec=SPEC
+                )
+                self.record(label, phase, c.open_job(terms, use_permit=permit).tx.gas_used)
+                if not permit:
+                    self.record("accept", phase, p.accept(terms).tx.gas_used)
+                    self.record(
+                        "settle 2-of-3", phase, self.settle(terms, Outcome.RELEASE, units=60)
+                    )
+        # Full-budget release (no consumer refund) and the other paths, steady state.
+        c = self.new_consumer(2000 * CREDIT)
+        p = self.new_provider(2000 * CREDIT)
+        warm = self.open_accepted(c, p)
+        self.settle(warm, Outcome.RELEASE, units=60)  # claimables now non-zero
+        job = self.open_accepted(c, p)
+        self.record("settle 2-of-3, whole budget", "steady", self.settle(job, Outcome.RELEASE, 100))
+        job = self.open_accepted(c, p)
+        receipt = p.submit_receipt(job, result_hash=b"\x05" * 32, units=60)
+        self.record("submit receipt", "steady", receipt.tx.gas_used)
+        self.net.advance(self.dispute_window + 1)
+        self.record("finalize (optimistic)", "steady", p.finalize(job).gas_used)
+        job = self.open_accepted(c, p)
+        self.record("slash (fault verdict)", "steady", self.settle(job, Outcome.FAULT, 0))
+        job = self.open_accepted(c, p)
+        terms = self.net.protocol.terms(job)
+        self.net.advance(terms.deadline - self.net.protocol.now() + self.dispute_window + 2)
+        self.record(
+            "slash (non-delivery)",
+            "steady",
+            self.oracles[0].slash_non_delivery(job).tx.gas_used,
+        )
+
+    def batches(self, sizes: tuple[int, ...]) -> None:
+        for n in sizes:
+            pairs = [
+                (self.new_consumer(1000 * CREDIT), self.new_provider(1000 * CREDIT))
+                for _ in range(n)
+            ]
+            for phase in ("first", "steady"):
+                jobs = [self.open_accepted(c, p) for c, p in pairs]
+                gas = self._settle_batch(jobs)
+                self.record(f"settleBatch per job @{n}", phase, gas // n)
+
+    def _settle_batch(self, jobs: list[JobRef]) -> int:
+        op = self.oracles[0]
+        items = [
+            VerdictItem(
+                job_id=self.net.protocol.job(j).job_id,
+                outcome=Outcome.RELEASE,
+                units=60,
+                result_hash=b"\x07" * 32,
+            )
+            for j in jobs
+        ]
+        batch = op.batch(items)
+        combined = op.combine_batch(batch, [o.sign_batch(batch) for o in self.oracles[:2]])
+        result = op.settle_batch(list(zip(jobs, items, strict=True)), batch.epoch, combined)
+        return result.tx.gas_used
+
+
+def _print_table(rows: dict[str, dict[str, int]]) -> None:
+    print(f"{'action':32s} {'first':>9s} {'steady':>9s} {'target':>9s}")
+    for action, phases in rows.items():
+        first = phases.get("first")
+        steady = phases.get("steady")
+        target = TARGETS.get(action)
+        mark = ""
+        if target is not None and steady is not None:
+            mark = "  ok" if steady <= target else "  over"
+        print(
+            f"{action:32s} {first if first is not None else '-':>9} "
+            f"{steady if steady is not None else '-':>9} "
+            f"{target if target is not None else '':>9}{mark}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--batch-sizes", default="1,10,100")
+    args = parser.parse_args(argv)
+    sizes = tuple(int(s) for s in args.batch_sizes.split(","))
+    with tempfile.TemporaryDirectory() as tmp, local_devnet(Path(tmp)) as net:
+        bench = GasBench(net)
+        steps: list[Callable[[], None]] = [
+            bench.credits_and_stake,
+            bench.job_lifecycle,
+            lambda: bench.batches(sizes),
+        ]
+        for step in steps:
+            step()
+    if args.json:
+        print(json.dumps(bench.rows, indent=1))
+    else:
+        _print_table(bench.rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
