@@ -792,6 +792,8 @@ class OracleNode:
         # that are still open for another try; the closed ones are done.
         self.jobs.release_tx(intent.key, tried=True)
         open_jobs = [j for j in jobs if self.protocol.job(j).status not in _CLOSED]
+        for jid in open_jobs:
+            self._retry_at[jid] = self.clock() + _REFUSED_RETRY
         self.audit.record(
             "settlement_failed",
             key=intent.key,

@@ -186,7 +186,7 @@ def test_receipts_that_become_ready_together_settle_in_one_batch(
     (tx,) = txs
     escrow = net.protocol.contracts.escrow
     selector = escrow.encode("settleBatch", [], 0, b"")[:4]
-    assert bytes(net.chain.w3.eth.get_transaction(tx)["input"])[:4] == selector  # type: ignore[arg-type]
+    assert bytes(net.chain.w3.eth.get_transaction(tx)["input"])[:4] == selector
     assert tx_sender(net, tx) == members[0]
 
 

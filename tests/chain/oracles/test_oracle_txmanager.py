@@ -98,20 +98,7 @@ def test_killed_writer_is_followed_by_the_same_bytes(
     net = oracle_net
     manager, log = manager_for
     before = _nonce(net, key)
-    child = subprocess.run(
-        [
-            sys.executable,
-            str(CHILD),
-            net.chain.rpc_url,
-            key,
-            str(tmp_path / "tx.db"),
-            net.chain.accounts[6].address,
-        ],
-        env={**_env(), CRASH_ENV: point},
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    child = _killed_child(net, key, tmp_path / "tx.db", point)
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
     stored = manager.get("transfer")
     assert stored is not None and stored.status == TxStatus.PENDING
@@ -180,20 +167,7 @@ def test_nonce_taken_by_another_transaction_drops_the_intent(
 ) -> None:
     net = oracle_net
     manager, _ = manager_for
-    child = subprocess.run(
-        [
-            sys.executable,
-            str(CHILD),
-            net.chain.rpc_url,
-            key,
-            str(tmp_path / "tx.db"),
-            net.chain.accounts[6].address,
-        ],
-        env={**_env(), CRASH_ENV: "after_sign"},
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    child = _killed_child(net, key, tmp_path / "tx.db", "after_sign")
     assert child.returncode == -signal.SIGKILL
     # Someone else sends from the same key, taking the stored nonce.
     other = TxSender(net.chain.w3, Wallet.from_private_key(key))
@@ -216,5 +190,22 @@ def _wait(check: Callable[[], bool], timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != CRASH_ENV}
+def _killed_child(
+    net: DevNet, key: str, db: Path, point: str
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the child that submits one transfer and dies at ``point``."""
+    env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
+    return subprocess.run(
+        [
+            sys.executable,
+            str(CHILD),
+            net.chain.rpc_url,
+            key,
+            str(db),
+            net.chain.accounts[6].address,
+        ],
+        env={**env, CRASH_ENV: point},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
