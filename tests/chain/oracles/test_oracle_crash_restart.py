@@ -128,6 +128,12 @@ def test_killed_oracle_restarts_and_the_job_settles_exactly_once(
         assert resent["node_said"] in ("nonce too low", "already known")
     confirmed = [e for e in restarted if e["event"] == "tx_confirmed"]
     assert [e["tx_hash"] for e in confirmed] == [settled["tx"]]
+    # The restart resumed from the persisted cursor: the accept was not seen twice,
+    # and the job was judged once.
+    trail = [e for e in victim.audit() if e.get("job") == "0x" + jid.hex()]
+    accepted = [e for e in trail if e["event"] == "chain_event" and e["name"] == "JobAccepted"]
+    assert len(accepted) == 1
+    assert len([e for e in trail if e["event"] == "verdict_signed"]) == 1
 
 
 def _sent(net: DevNet, address: str) -> int:
