@@ -174,11 +174,11 @@ class LocalOracleCluster:
             self.start(index)
 
     def wait_healthy(self, indices: Sequence[int] | None = None, timeout: float = 60.0) -> None:
-        """Until every listed (default: running) member answers /healthz with 200."""
-        chosen = [
-            self.oracles[i]
-            for i in (indices if indices is not None else range(len(self.oracles)))
-        ]
+        """Until every listed (default: every started) member answers /healthz with 200."""
+        if indices is None:
+            chosen = [o for o in self.oracles if o.process is not None]
+        else:
+            chosen = [self.oracles[i] for i in indices]
         deadline = time.monotonic() + timeout
         for oracle in chosen:
             while True:
