@@ -1,0 +1,220 @@
+"""The matcher's REST API as methods; state-changing calls are signed by the wallet."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from protocol.matcher_client.errors import MatcherClientError, MatcherRefused, MatcherUnreachable
+from protocol.matcher_client.models import FillInfo, MarketInfo, OfferInfo, OrderInfo
+from protocol.matcher_client.signing import RequestSigner
+from protocol.pricing import CostBasedPricing, FixedPricing, UtilizationSigmoidPricing
+from protocol.wallet import Wallet
+
+__all__ = ["MatcherClient"]
+
+Strategy = FixedPricing | CostBasedPricing | UtilizationSigmoidPricing
+T = TypeVar("T")
+_MARKET = "/api/market"
+
+
+class MatcherClient:
+    """One matcher at ``base_url``; ``wallet`` signs (only reads work without one)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        chain_id: int,
+        wallet: Wallet | None = None,
+        timeout: float = 10.0,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.signer = None if wallet is None else RequestSigner(wallet, chain_id)
+        self._http = http or httpx.Client(timeout=timeout)
+        self._owns_http = http is None
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> MatcherClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ transport
+
+    def _request(
+        self, method: str, path: str, payload: Any = None, *, signed: bool = False
+    ) -> httpx.Response:
+        body = b"" if payload is None else json.dumps(payload).encode()
+        headers = {"content-type": "application/json"} if payload is not None else {}
+        if signed:
+            if self.signer is None:
+                raise MatcherClientError(
+                    f"{method} {path} must be signed: give the MatcherClient a wallet"
+                )
+            headers.update(self.signer.headers(method, path, body))
+        try:
+            response = self._http.request(
+                method, self.base_url + path, content=body, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise MatcherUnreachable(
+                f"no answer from the matcher at {self.base_url} ({method} {path}): {exc}"
+            ) from None
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response
+
+    def _json(self, method: str, path: str, payload: Any = None, *, signed: bool = False) -> Any:
+        response = self._request(method, path, payload, signed=signed)
+        try:
+            return response.json()
+        except ValueError:
+            raise MatcherClientError(
+                f"{method} {path}: the matcher's answer is not JSON: {response.text[:200]!r}"
+            ) from None
+
+    @staticmethod
+    def _parse(adapter: TypeAdapter[T], data: Any, what: str) -> T:
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as exc:
+            raise MatcherClientError(
+                f"the matcher's {what} is not what was expected: {exc}"
+            ) from None
+
+    # ------------------------------------------------------------------ market data
+
+    def markets(self, resource: str | None = None) -> list[MarketInfo]:
+        query = "" if resource is None else "?" + urlencode({"resource": resource})
+        data = self._json("GET", f"{_MARKET}{query}")
+        return self._parse(_MARKETS, data.get("markets", []), "market list")
+
+    def market(self, resource: str) -> MarketInfo:
+        return self.markets(resource)[0]
+
+    # ------------------------------------------------------------------ providers
+
+    def register_offer(
+        self, resource: str, strategy: Strategy, capacity_units_per_s: float, min_job_units: int = 1
+    ) -> OfferInfo:
+        payload = {
+            "resource": resource,
+            "strategy": strategy.model_dump(mode="json"),
+            "capacity_units_per_s": capacity_units_per_s,
+            "min_job_units": min_job_units,
+        }
+        data = self._json("POST", f"{_MARKET}/offers", payload, signed=True)
+        return self._parse(_OFFER, data, "offer")
+
+    def update_offer(
+        self,
+        offer_id: str,
+        *,
+        strategy: Strategy | None = None,
+        capacity_units_per_s: float | None = None,
+    ) -> OfferInfo:
+        payload: dict[str, Any] = {}
+        if strategy is not None:
+            payload["strategy"] = strategy.model_dump(mode="json")
+        if capacity_units_per_s is not None:
+            payload["capacity_units_per_s"] = capacity_units_per_s
+        data = self._json("PATCH", f"{_MARKET}/offers/{offer_id}", payload, signed=True)
+        return self._parse(_OFFER, data, "offer")
+
+    def heartbeat(self, offer_id: str) -> OfferInfo:
+        data = self._json("POST", f"{_MARKET}/offers/{offer_id}/heartbeat", signed=True)
+        return self._parse(_OFFER, data, "offer")
+
+    def withdraw_offer(self, offer_id: str) -> None:
+        self._request("DELETE", f"{_MARKET}/offers/{offer_id}", signed=True)
+
+    def offer(self, offer_id: str) -> OfferInfo:
+        return self._parse(_OFFER, self._json("GET", f"{_MARKET}/offers/{offer_id}"), "offer")
+
+    def offers(
+        self, *, resource: str | None = None, owner: str | None = None, limit: int = 1000
+    ) -> list[OfferInfo]:
+        params: dict[str, Any] = {"limit": limit}
+        if resource is not None:
+            params["resource"] = resource
+        if owner is not None:
+            params["owner"] = owner
+        data = self._json("GET", f"{_MARKET}/offers?{urlencode(params)}")
+        return self._parse(_OFFERS, data, "offer list")
+
+    def offer_fills(self, offer_id: str) -> list[FillInfo]:
+        data = self._json("GET", f"{_MARKET}/offers/{offer_id}/fills")
+        return self._parse(_FILLS, data, "fill list")
+
+    def fill_input(self, fill_id: str) -> bytes:
+        """A batch fill's request file (JSONL); only the fill's provider may read it."""
+        return self._request("GET", f"{_MARKET}/fills/{fill_id}/input", signed=True).content
+
+    def fill_result(self, fill_id: str, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """Return a batch fill's responses (OpenAI batch output lines, one per custom_id)."""
+        data = self._json(
+            "POST", f"{_MARKET}/fills/{fill_id}/result", {"results": list(results)}, signed=True
+        )
+        return dict(data)
+
+    # ------------------------------------------------------------------ consumers
+
+    def place_order(
+        self,
+        resource: str,
+        *,
+        units: int,
+        max_price_wei: int,
+        spec: bytes,
+        kind: Literal["market", "limit"] = "limit",
+        all_or_none: bool = True,
+    ) -> OrderInfo:
+        payload = {
+            "resource": resource,
+            "kind": kind,
+            "units": units,
+            "max_price_wei": max_price_wei,
+            "spec": "0x" + spec.hex(),
+            "all_or_none": all_or_none,
+        }
+        data = self._json("POST", f"{_MARKET}/orders", payload, signed=True)
+        return self._parse(_ORDER, data, "order")
+
+    def order(self, order_id: str) -> OrderInfo:
+        return self._parse(_ORDER, self._json("GET", f"{_MARKET}/orders/{order_id}"), "order")
+
+    def cancel_order(self, order_id: str) -> OrderInfo:
+        data = self._json("POST", f"{_MARKET}/orders/{order_id}/cancel", signed=True)
+        return self._parse(_ORDER, data, "order")
+
+    def fill(self, fill_id: str) -> FillInfo:
+        return self._parse(_FILL, self._json("GET", f"{_MARKET}/fills/{fill_id}"), "fill")
+
+
+_OFFER: TypeAdapter[OfferInfo] = TypeAdapter(OfferInfo)
+_ORDER: TypeAdapter[OrderInfo] = TypeAdapter(OrderInfo)
+_FILL: TypeAdapter[FillInfo] = TypeAdapter(FillInfo)
+_MARKETS: TypeAdapter[list[MarketInfo]] = TypeAdapter(list[MarketInfo])
+_OFFERS: TypeAdapter[list[OfferInfo]] = TypeAdapter(list[OfferInfo])
+_FILLS: TypeAdapter[list[FillInfo]] = TypeAdapter(list[FillInfo])
+
+
+def _refusal(response: httpx.Response) -> MatcherRefused:
+    try:
+        error = response.json()["error"]
+        return MatcherRefused(
+            response.status_code, str(error["code"]), str(error["message"]), error.get("param")
+        )
+    except (ValueError, KeyError, TypeError):
+        return MatcherRefused(response.status_code, "http_error", response.text[:300])
