@@ -354,3 +354,41 @@ def test_a_key_outside_the_committee_is_refused_at_start(
         c.start(0)
         assert c.wait_exit(0, timeout=60) == 1
         assert "is not a member of the committee" in c[0].log_path.read_text()
+
+
+def test_verdict_signed_before_a_committee_change_is_signed_again(
+    oracle_net: DevNet, cluster: LocalOracleCluster, publish: Publish
+) -> None:
+    net = oracle_net
+    members = [o.address for o in cluster.oracles]
+    first, second = cluster[0], cluster[1]
+    spec = matmul_spec(601)
+    terms = open_job(
+        net.consumer,
+        net.provider,
+        spec,
+        price_per_unit=PRICE,
+        max_units=MAX_UNITS,
+        first_submitter=first.address,
+        members=members,
+    )
+    net.chain.mine()
+    jid = job_id(terms)
+    submission = signed_submission(net.provider, terms, spec, honest_matmul_result(spec), publish)
+    committee_contract = net.protocol.contracts.committee
+    owner = net.protocol.sender(net.deployer)
+    newcomer = net.chain.accounts[6].address
+    epoch_before = int(committee_contract.read("epoch"))
+
+    assert post_submission([first.url], submission) == [202]
+    wait_until("the first member to sign", lambda: events_of(cluster, 0, "verdict_signed", jid))
+    owner.send(committee_contract.tx("addMember", newcomer))  # bumps the epoch
+    try:
+        assert post_submission([second.url], submission) == [202]
+        assert wait_closed(net, terms).status == JobStatus.SETTLED
+    finally:
+        owner.send(committee_contract.tx("removeMember", newcomer))
+    (resigned,) = events_of(cluster, 0, "verdict_resigned_for_epoch", jid)
+    assert (resigned["old"], resigned["new"]) == (epoch_before, epoch_before + 1)
+    (settled,) = closing_logs(net, terms)
+    assert tx_sender(net, settled["tx"]) == first.address
