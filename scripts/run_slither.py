@@ -107,9 +107,7 @@ def main() -> int:
     summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     print(f"slither: analysed {analysed}/{expected} contracts; findings {summary or 'none'}")
     if untriaged:
-        print(
-            "untriaged high/medium findings (fix them or triage them in contracts/slither-triage.json):"
-        )
+        print("untriaged high/medium findings (fix or triage in contracts/slither-triage.json):")
         print("\n".join(untriaged))
         return 1
     return 0
