@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from gpuc.commands import chain, credits, job, oracle, provider, wallet
+from gpuc.commands import chain, credits, job, matcher_run, oracle, provider, provider_run, wallet
 from gpuc.commands.deploy import deploy
 from gpuc.context import cli_command
 
@@ -36,10 +36,12 @@ def root() -> None:
 app.add_typer(chain.app, name="chain")
 app.command("deploy")(deploy)
 app.add_typer(credits.app, name="credits")
+provider.app.command("run")(provider_run.run)
 app.add_typer(provider.app, name="provider")
 app.add_typer(job.app, name="job")
 app.add_typer(oracle.app, name="oracle")
 app.add_typer(wallet.app, name="wallet")
+app.add_typer(matcher_run.app, name="matcher")
 
 
 def main() -> None:

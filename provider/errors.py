@@ -8,8 +8,11 @@ serving. These errors mean the agent itself cannot do what it was asked.
 from __future__ import annotations
 
 __all__ = [
+    "AgentConfigError",
+    "AgentError",
     "ContainerSpecInvalid",
     "DeviceError",
+    "DocumentUnavailable",
     "ExecutionError",
     "ForgeryError",
     "InvalidResultHash",
@@ -98,3 +101,15 @@ class ResultCorrupt(ResultStoreError):
 
 class ResultServerError(ProviderError):
     """The result HTTP server could not start or stop (port taken, startup timeout)."""
+
+
+class AgentError(ProviderError):
+    """The agent cannot serve: chain, matcher or stake problems it cannot work around."""
+
+
+class AgentConfigError(AgentError, ValueError):
+    """The agent's config file is missing, unreadable or has a bad setting."""
+
+
+class DocumentUnavailable(AgentError):
+    """A job's spec or input file could not be had from any document source by its hash."""

@@ -1,0 +1,52 @@
+"""gpuc provider run CONFIG: the provider agent, until Ctrl-C (or SIGTERM)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from gpuc.context import cli_command, state
+from provider.agent import ProviderAgent
+from provider.agent_config import load_agent_config
+from provider.errors import ProviderError
+
+
+@cli_command
+def run(
+    agent_file: Annotated[
+        Path, typer.Argument(metavar="CONFIG", help="Agent config (JSON or TOML).")
+    ],
+    cheat: Annotated[
+        bool, typer.Option(help="Forge results (to see the oracles catch it and slash).")
+    ] = False,
+) -> None:
+    """Sell this machine's compute: offers in the matcher, matched jobs run and delivered.
+
+    The key: --keystore, or GPUC_PRIVATE_KEY for development. Events go to stdout as JSON
+    lines. Edit the config's offer strategies to re-price while it runs."""
+    s = state()
+    try:
+        agent_config = load_agent_config(agent_file)
+        if cheat:
+            agent_config = agent_config.model_copy(update={"cheat": True})
+        agent = ProviderAgent(agent_config, s.wallet(), config_path=agent_file)
+        stop = threading.Event()
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, handler)
+        agent.start()
+        try:
+            agent.run(stop)
+        finally:
+            agent.stop()
+    except ProviderError as exc:
+        s.output.fail(exc)
+        raise typer.Exit(1) from None

@@ -1,0 +1,320 @@
+"""The whole marketplace on 127.0.0.1, started and stopped as one thing.
+
+    with LocalMarket(MarketPlan()) as market:
+        market.submitter.submit("matmul", spec, max_price_wei=...)
+
+Start: anvil (LocalChain) -> contracts (DeployConfig from the plan) -> credits for the
+consumer and the providers -> three `gpuc oracle run` processes (2-of-3 committee) ->
+`gpuc matcher run` (API, dashboard with the chain view, document store) -> one
+`gpuc provider run` per planned provider (each stakes, measures, registers its offers)
+-> the dev consumer's JobOpener in a thread. Stop: the same in reverse, every child by
+its PID; the working folder is removed unless the caller gave its own.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from gpuc.market.child_process import ChildProcess, MarketStartError
+from gpuc.market.consumer_jobs import JobSubmitter
+from gpuc.market.job_opener import JobOpener
+from gpuc.market.market_host import DOCUMENTS_PATH
+from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MarketPlan, ProviderPlan
+from matcher.auth.api_key import make_api_key
+from oracles.local_cluster import LocalOracleCluster, free_port
+from protocol.client import Protocol, TxOptions
+from protocol.deploy import deploy_and_write
+from protocol.deploy_config import DeployConfig
+from protocol.local_chain import LocalChain
+from protocol.manifest import Manifest
+from protocol.matcher_client import MatcherClient
+from protocol.pricing import PricingStrategy
+from protocol.roles import Consumer
+from protocol.tx.sender import TxSender
+from protocol.wallet import Wallet
+from provider.agent_log import read_agent_log
+
+__all__ = ["LocalMarket", "RunningProvider"]
+
+
+class RunningProvider:
+    def __init__(self, plan: ProviderPlan, wallet: Wallet, config_path: Path, child: ChildProcess):
+        self.plan = plan
+        self.wallet = wallet
+        self.config_path = config_path
+        self.child = child
+
+    @property
+    def address(self) -> str:
+        return self.wallet.address
+
+    def events(self, name: str | None = None) -> list[dict[str, Any]]:
+        found = read_agent_log(self.child.log_text())
+        return found if name is None else [e for e in found if e["event"] == name]
+
+
+class LocalMarket:
+    def __init__(self, plan: MarketPlan | None = None, home: Path | None = None) -> None:
+        self.plan = plan or MarketPlan()
+        self._own_home = home is None
+        self.home = Path(tempfile.mkdtemp(prefix="gpuc-market-")) if home is None else home
+        self.chain: LocalChain | None = None
+        self.oracles: LocalOracleCluster | None = None
+        self.matcher_process: ChildProcess | None = None
+        self.providers: dict[str, RunningProvider] = {}
+        self.opener: JobOpener | None = None
+        self._opener_stop = threading.Event()
+        self._opener_thread: threading.Thread | None = None
+        self.opener_events: list[tuple[float, str, dict[str, object]]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> LocalMarket:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        plan = self.plan
+        extra = () if plan.block_time_s is None else ("--block-time", str(plan.block_time_s))
+        self.chain = LocalChain(accounts=plan.accounts, extra_args=extra).start()
+        self.wallets = [
+            Wallet.from_private_key(a.private_key.get_secret_value()) for a in self.chain.accounts
+        ]
+        self._deploy()
+        self.protocol = Protocol(self.chain.w3, self.manifest, TxOptions(timeout=60.0))
+        self.consumer_wallet = self.wallets[plan.consumer_account]
+        self.consumer = Consumer(self.protocol, self.consumer_wallet)
+        self.consumer.buy_exact_credits(plan.consumer_credits)
+        for provider in plan.providers:
+            self._fund_provider(provider)
+        self._start_oracles()
+        self._start_matcher()
+        for provider in plan.providers:
+            self.start_provider(provider, wait=False)
+        assert self.oracles is not None
+        self.oracles.wait_healthy(timeout=plan.startup_timeout_s)
+        for running in self.providers.values():
+            self._wait_provider(running)
+        self.matcher = MatcherClient(
+            self.matcher_url, chain_id=self.protocol.chain_id, wallet=self.consumer_wallet
+        )
+        self.opener = JobOpener(self.consumer, self.matcher, on_event=self._opener_event)
+        self.submitter = JobSubmitter(self.matcher, self.documents_url, opener=self.opener)
+        if plan.open_consumer_jobs:
+            self._opener_thread = threading.Thread(
+                target=self.opener.run, args=(self._opener_stop,), name="job-opener", daemon=True
+            )
+            self._opener_thread.start()
+
+    def stop(self) -> None:
+        """Stop everything this market started, by PID, and remove its folder (if ours)."""
+        self._opener_stop.set()
+        if self._opener_thread is not None:
+            self._opener_thread.join(timeout=20)
+            self._opener_thread = None
+        for running in self.providers.values():
+            running.child.stop()
+        if self.matcher_process is not None:
+            self.matcher_process.stop()
+        if self.oracles is not None:
+            self.oracles.stop_all()
+        if self.chain is not None:
+            self.chain.stop()
+        if self._own_home:
+            shutil.rmtree(self.home, ignore_errors=True)
+
+    def child_pids(self) -> list[int]:
+        """PIDs of every process this market runs now."""
+        pids = [r.child.pid for r in self.providers.values() if r.child.running]
+        if self.matcher_process is not None and self.matcher_process.running:
+            pids.append(self.matcher_process.pid)
+        if self.oracles is not None:
+            pids += [o.process.pid for o in self.oracles.oracles if o.process and o.running]
+        if self.chain is not None and self.chain.running:
+            pids.append(self.chain.pid)
+        return [p for p in pids if p is not None]
+
+    # ------------------------------------------------------------------ parts
+
+    def _deploy(self) -> None:
+        plan = self.plan
+        assert self.chain is not None
+        members = tuple(w.address for w in self.wallets[-plan.committee :])
+        config = DeployConfig(
+            dispute_window=plan.dispute_window_s,
+            max_job_duration=plan.max_job_duration_s,
+            unbonding_delay=plan.max_job_duration_s + 2 * plan.dispute_window_s + 3600,
+            committee_members=members,
+            committee_threshold=plan.threshold,
+        )
+        manifest, path = deploy_and_write(
+            TxSender(self.chain.w3, self.wallets[0]), config, self.home / "deployments"
+        )
+        self.manifest: Manifest = manifest
+        self.manifest_path = path
+
+    def _fund_provider(self, provider: ProviderPlan) -> None:
+        Consumer(self.protocol, self.wallets[provider.account]).buy_exact_credits(
+            self.plan.provider_credits
+        )
+
+    def _start_oracles(self) -> None:
+        assert self.chain is not None
+        keys = [
+            a.private_key.get_secret_value() for a in self.chain.accounts[-self.plan.committee :]
+        ]
+        self.oracles = LocalOracleCluster(
+            self.chain.rpc_url,
+            self.manifest_path,
+            keys,
+            self.home / "oracles",
+            settings={
+                "poll_interval": self.plan.oracle_poll_s,
+                "confirmations": self.plan.oracle_confirmations,
+                "peer_timeout": 1.0,
+                "fallback_after": 5.0,
+            },
+        )
+        self.oracles.start_all()
+
+    def _start_matcher(self) -> None:
+        assert self.chain is not None
+        port = free_port()
+        self.matcher_url = f"http://127.0.0.1:{port}"
+        self.documents_url = self.matcher_url + DOCUMENTS_PATH
+        home = self.home / "matcher"
+        home.mkdir(parents=True, exist_ok=True)
+        plan = self.plan
+        child = ChildProcess(
+            "matcher",
+            [
+                sys.executable, "-m", "gpuc.cli", "matcher", "run",
+                "--port", str(port),
+                "--database-url", f"sqlite:///{home / 'matcher.db'}",
+                "--documents-dir", str(home / "documents"),
+                "--rpc", self.chain.rpc_url,
+                "--manifest", str(self.manifest_path),
+                "--accept-window", str(plan.accept_window_s),
+                "--deadline-grace", str(plan.deadline_grace_s),
+                "--heartbeat-ttl", str(plan.heartbeat_ttl_s),
+            ],
+            home / "matcher.log",
+            cwd=home,
+        )  # fmt: skip
+        self.matcher_process = child.start()
+
+        def ready() -> bool:
+            try:
+                return httpx.get(f"{self.matcher_url}/api/market/resources", timeout=1).is_success
+            except httpx.HTTPError:
+                return False
+
+        child.wait_until("serving", ready, plan.startup_timeout_s)
+
+    def provider_config(self, provider: ProviderPlan) -> dict[str, Any]:
+        plan = self.plan
+        assert self.oracles is not None and self.chain is not None
+        return {
+            "rpc_url": self.chain.rpc_url,
+            "manifest": str(self.manifest_path),
+            "matcher_url": self.matcher_url,
+            "oracle_urls": self.oracles.urls,
+            "document_sources": [self.documents_url],
+            "data_dir": str(self.home / "providers" / provider.name / "data"),
+            "offers": [
+                {"resource": MATMUL_RESOURCE, "kind": "matmul", "strategy": _json(provider.matmul)},
+                {
+                    "resource": EMBEDDINGS_RESOURCE,
+                    "kind": "embeddings",
+                    "strategy": _json(provider.embeddings),
+                },
+            ],
+            "stake_wei": plan.provider_stake,
+            "cheat": provider.cheat,
+            "heartbeat_s": plan.agent_heartbeat_s,
+            "poll_s": plan.agent_poll_s,
+            "reprice_s": plan.agent_reprice_s,
+            "max_parallel_jobs": plan.agent_parallel_jobs,
+            "bench_matmul_n": plan.bench_matmul_n,
+            "bench_seconds": plan.bench_seconds,
+            "embeddings_per_s": plan.embeddings_per_s,
+        }
+
+    def start_provider(self, provider: ProviderPlan, *, wait: bool = True) -> RunningProvider:
+        """Start a provider agent (funding its account first when it is not a planned one)."""
+        if provider.name in self.providers and self.providers[provider.name].child.running:
+            raise MarketStartError(f"provider {provider.name} is running already")
+        if provider not in self.plan.providers:
+            self._fund_provider(provider)
+        home = self.home / "providers" / provider.name
+        home.mkdir(parents=True, exist_ok=True)
+        config_path = home / "agent.json"
+        config_path.write_text(json.dumps(self.provider_config(provider), indent=2))
+        wallet = self.wallets[provider.account]
+        key = self.chain.accounts[provider.account].private_key.get_secret_value()  # type: ignore[union-attr]
+        child = ChildProcess(
+            f"provider {provider.name}",
+            [sys.executable, "-m", "gpuc.cli", "provider", "run", str(config_path)],
+            home / "agent.log",
+            env={"GPUC_PRIVATE_KEY": key},
+            cwd=home,
+        ).start()
+        running = RunningProvider(provider, wallet, config_path, child)
+        self.providers[provider.name] = running
+        if wait:
+            self._wait_provider(running)
+        return running
+
+    def _wait_provider(self, running: RunningProvider) -> None:
+        running.child.wait_until(
+            "serving its offers",
+            lambda: bool(running.events("agent_started")),
+            self.plan.startup_timeout_s,
+        )
+
+    def set_price(self, name: str, resource: str, strategy: PricingStrategy) -> None:
+        """Re-price a provider's offer the way an operator does: edit its config file."""
+        running = self.providers[name]
+        config = json.loads(running.config_path.read_text())
+        for offer in config["offers"]:
+            if offer["resource"] == resource:
+                offer["strategy"] = _json(strategy)
+        temp = running.config_path.with_suffix(".tmp")
+        temp.write_text(json.dumps(config, indent=2))
+        temp.replace(running.config_path)
+
+    def api_key(self, lifetime_s: int = 30 * 86_400) -> str:
+        """A matcher API key for the dev consumer (for the official `openai` client)."""
+        key = self.chain.accounts[self.plan.consumer_account].private_key.get_secret_value()  # type: ignore[union-attr]
+        return make_api_key(
+            key, chain_id=self.protocol.chain_id, expiry=int(time.time()) + lifetime_s
+        )
+
+    def _opener_event(self, name: str, fields: dict[str, object]) -> None:
+        self.opener_events.append((time.time(), name, fields))
+
+
+def _json(strategy: PricingStrategy) -> dict[str, Any]:
+    return strategy.model_dump(mode="json")

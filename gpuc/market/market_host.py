@@ -1,0 +1,31 @@
+"""The market's HTTP front door: the matcher API, its dashboard (with the chain view when a
+deployment is given) and the job document store at /documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from gpuc.market.document_store import create_document_app
+from matcher.api import create_app
+from matcher.chain_view import ProtocolChainView
+from matcher.dashboard import STATIC_DIR
+from matcher.settings import MatcherSettings
+from protocol.client import Protocol
+from provider.results.store import ResultStore
+
+__all__ = ["DOCUMENTS_PATH", "create_market_app"]
+
+DOCUMENTS_PATH = "/documents"
+
+
+def create_market_app(
+    settings: MatcherSettings, protocol: Protocol | None, documents_dir: Path
+) -> FastAPI:
+    if settings.static_dir is None:
+        settings = settings.model_copy(update={"static_dir": STATIC_DIR})
+    chain_view = None if protocol is None else ProtocolChainView(protocol)
+    app = create_app(settings, chain_view=chain_view)
+    app.mount(DOCUMENTS_PATH, create_document_app(ResultStore(documents_dir)), "documents")
+    return app

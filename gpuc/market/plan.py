@@ -1,0 +1,99 @@
+"""What the local market runs: accounts, contract windows, the three providers and their
+pricing, and how fast things poll. Defaults suit a demo; tests shorten the windows."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from protocol.amounts import CREDIT_UNIT
+from protocol.pricing import (
+    CostBasedPricing,
+    FixedPricing,
+    PricingStrategy,
+    UtilizationSigmoidPricing,
+)
+
+__all__ = [
+    "EMBEDDINGS_RESOURCE",
+    "MATMUL_RESOURCE",
+    "MarketPlan",
+    "ProviderPlan",
+    "default_providers",
+]
+
+MATMUL_RESOURCE = "matmul"
+EMBEDDINGS_RESOURCE = "all-minilm-l6-v2"
+MILLI = CREDIT_UNIT // 1000  # 0.001 GPUC
+
+
+class ProviderPlan(BaseModel):
+    """One provider agent: which dev account it uses and how it prices each resource."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9-]{1,32}$")
+    account: int = Field(ge=0)
+    matmul: PricingStrategy
+    embeddings: PricingStrategy
+    cheat: bool = False
+
+
+def default_providers() -> tuple[ProviderPlan, ...]:
+    """Three pricing styles side by side (GPUC wei per unit: per GFLOP, per input)."""
+    return (
+        ProviderPlan(
+            name="fixed",
+            account=2,
+            matmul=FixedPricing(price_wei=20 * MILLI),
+            embeddings=FixedPricing(price_wei=2 * MILLI),
+        ),
+        ProviderPlan(
+            name="cost-based",
+            account=4,
+            matmul=CostBasedPricing(energy_cost_wei=10 * MILLI, margin_wei=5 * MILLI),
+            embeddings=CostBasedPricing(energy_cost_wei=MILLI, margin_wei=MILLI // 2),
+        ),
+        ProviderPlan(
+            name="sigmoid",
+            account=5,
+            matmul=UtilizationSigmoidPricing(p_min_wei=5 * MILLI, p_max_wei=50 * MILLI),
+            embeddings=UtilizationSigmoidPricing(p_min_wei=MILLI // 2, p_max_wei=5 * MILLI),
+        ),
+    )
+
+
+class MarketPlan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    providers: tuple[ProviderPlan, ...] = Field(default_factory=default_providers)
+    accounts: int = Field(default=12, ge=10)
+    consumer_account: int = 1
+    committee: int = Field(default=3, ge=1)
+    threshold: int = Field(default=2, ge=1)
+    # Contract windows (seconds). unbonding must outlast max job duration + 2 windows.
+    dispute_window_s: int = Field(default=60, ge=0)
+    max_job_duration_s: int = Field(default=86_400, gt=0)
+    # Matcher: how long a matched provider has to accept, and the slack past the run time.
+    accept_window_s: int = Field(default=120, gt=0)
+    deadline_grace_s: int = Field(default=120, ge=0)
+    heartbeat_ttl_s: float = Field(default=60.0, gt=0)
+    # Money (GPUC wei).
+    consumer_credits: int = Field(default=1000 * CREDIT_UNIT, gt=0)
+    provider_credits: int = Field(default=500 * CREDIT_UNIT, gt=0)
+    provider_stake: int = Field(default=400 * CREDIT_UNIT, gt=0)
+    # Agents.
+    agent_heartbeat_s: float = Field(default=10.0, gt=0)
+    agent_poll_s: float = Field(default=0.3, gt=0)
+    agent_reprice_s: float = Field(default=1.0, gt=0)
+    agent_parallel_jobs: int = Field(default=2, ge=1)
+    bench_matmul_n: int = Field(default=256, ge=16)
+    bench_seconds: float = Field(default=0.2, gt=0)
+    embeddings_per_s: float = Field(default=20.0, gt=0)
+    # Oracles.
+    oracle_poll_s: float = Field(default=0.1, gt=0)
+    oracle_confirmations: int = Field(default=1, ge=1)
+    # anvil mines on every transaction unless a block time is given (seconds).
+    block_time_s: int | None = Field(default=None, ge=1)
+    # Open the dev consumer's matched jobs on chain from this process.
+    open_consumer_jobs: bool = True
+    startup_timeout_s: float = Field(default=90.0, gt=0)

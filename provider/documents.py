@@ -1,0 +1,91 @@
+"""A matched job's spec document and input file, fetched by content address.
+
+The fill names only ``terms.spec`` (keccak256 of the canonical spec JSON); the consumer
+publishes the document (and, for embeddings, the input file named by ``inputs_hash``)
+in a content-addressed store. Any source will do: bytes that do not hash to the name
+asked for are thrown away, so a source cannot make the agent run another job.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from eth_utils.crypto import keccak
+
+from protocol.compute.errors import InvalidJobSpec
+from protocol.compute.specs import EmbeddingsSpec, MatmulSpec, parse_spec
+from protocol.job_spec import spec_hash
+from provider.errors import DocumentUnavailable
+from provider.results.content_hash import hash_ref
+
+__all__ = ["DocumentFetcher", "JobDocuments"]
+
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
+class JobDocuments:
+    """A job's checked spec and (for embeddings) its input bytes and where they are."""
+
+    def __init__(
+        self, spec: MatmulSpec | EmbeddingsSpec, inputs: bytes | None, inputs_url: str | None
+    ) -> None:
+        self.spec = spec
+        self.inputs = inputs
+        self.inputs_url = inputs_url
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return self.spec.as_json()
+
+
+class DocumentFetcher:
+    def __init__(self, sources: Sequence[str], http: httpx.Client | None = None) -> None:
+        self.sources = [s.rstrip("/") for s in sources]
+        self._http = http or httpx.Client(timeout=10.0)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def fetch(self, digest: bytes) -> tuple[bytes, str]:
+        """(bytes, url) of the first source holding ``digest``; DocumentUnavailable if none."""
+        ref = hash_ref(digest)
+        problems = []
+        for source in self.sources:
+            url = f"{source}/{ref}"
+            try:
+                response = self._http.get(url)
+            except httpx.HTTPError as exc:
+                problems.append(f"{source}: {exc}")
+                continue
+            if response.status_code != 200:
+                problems.append(f"{source}: HTTP {response.status_code}")
+                continue
+            data = response.content
+            if len(data) > MAX_DOCUMENT_BYTES or keccak(data) != digest:
+                problems.append(f"{source}: wrong bytes for {ref}")
+                continue
+            return data, url
+        where = "; ".join(problems) or "no document sources are configured"
+        raise DocumentUnavailable(f"document {ref} is not available ({where})")
+
+    def job(self, spec_digest: bytes) -> JobDocuments:
+        """Fetch, parse and check the spec a job's terms commit to (and its inputs)."""
+        raw, _ = self.fetch(spec_digest)
+        try:
+            document = json.loads(raw)
+            spec = parse_spec(document)
+        except (ValueError, InvalidJobSpec) as exc:
+            raise DocumentUnavailable(
+                f"spec {hash_ref(spec_digest)} is not a job spec this agent runs: {exc}"
+            ) from None
+        if spec_hash(spec.as_json()) != spec_digest:
+            raise DocumentUnavailable(
+                f"spec {hash_ref(spec_digest)} is not in canonical form (sorted keys, no spaces)"
+            )
+        if isinstance(spec, EmbeddingsSpec):
+            inputs, url = self.fetch(spec.inputs_digest)
+            return JobDocuments(spec, inputs, url)
+        return JobDocuments(spec, None, None)

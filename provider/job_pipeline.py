@@ -1,0 +1,238 @@
+"""One matched, opened job from accept to a delivered receipt (runs in a worker thread).
+
+Oracle-judged kinds (matmul, embeddings): fetch and check the spec by its hash, accept on
+chain, run it in its own process, store the result where the oracles fetch it, sign the
+EIP-712 receipt and POST it to every oracle; the committee settles. OpenAI batches (the
+matcher holds the request file): accept, run, return the responses to the matcher, and
+commit the result hash on chain; the job pays after an undisputed window (finalize).
+
+Any failure is logged and the job is left: the consumer gets its budget back after the
+deadline, and the agent keeps serving.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import numpy as np
+
+from protocol.client import Protocol
+from protocol.matcher_client import FillInfo, MatcherClient
+from protocol.roles import Provider
+from protocol.typed_data import JobStatus, JobTerms, job_id
+from provider.agent_config import AgentConfig, OfferConfig
+from provider.agent_log import AgentLog
+from provider.cheat.forger import forge
+from provider.documents import DocumentFetcher
+from provider.errors import AgentError
+from provider.execution.executor import JobExecutor
+from provider.execution.job import JobRequest
+from provider.execution.limits import ResourceLimits
+from provider.execution.outcome import AnyOutcome, Succeeded
+from provider.openai_batch import batch_spec, embedding_responses, parse_batch, results_bytes
+from provider.oracle_receipts import OracleAnswer, post_receipt, submission_body
+from provider.receipts import receipt_for
+from provider.results.server import ResultServer
+from provider.results.store import ResultStore
+
+__all__ = ["Delivered", "JobPipeline"]
+
+_ORACLE_RETRY_S = 20.0  # keep offering a receipt to oracles that did not take it
+_DEADLINE_MARGIN_S = 10  # leave this much of the job's time for storing and signing
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """A job whose receipt went out: the settlement watcher follows it to payment."""
+
+    terms: JobTerms
+    job_id: bytes
+    fill_id: str
+    kind: str
+    optimistic: bool  # committed on chain; pays by finalize after the dispute window
+
+
+class JobPipeline:
+    def __init__(
+        self,
+        *,
+        protocol: Protocol,
+        role: Provider,
+        config: AgentConfig,
+        executor: JobExecutor,
+        fetcher: DocumentFetcher,
+        store: ResultStore,
+        server: ResultServer,
+        matcher: MatcherClient,
+        http: httpx.Client,
+        log: AgentLog,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.protocol = protocol
+        self.role = role
+        self.config = config
+        self.executor = executor
+        self.fetcher = fetcher
+        self.store = store
+        self.server = server
+        self.matcher = matcher
+        self.http = http
+        self.log = log
+        self.clock = clock
+
+    def run(self, offer: OfferConfig, fill: FillInfo) -> Delivered | None:
+        jid = job_id(fill.terms)
+        try:
+            if fill.batch_id is not None:
+                return self._run_batch(fill, jid)
+            return self._run_judged(offer, fill, jid)
+        except Exception as exc:  # one bad job must never stop the agent
+            self.log.event(
+                "job_failed", job=jid, fill=fill.fill_id, error=type(exc).__name__, detail=str(exc)
+            )
+            return None
+
+    # ------------------------------------------------------------------ shared steps
+
+    def _accept(self, terms: JobTerms, jid: bytes, fill: FillInfo) -> None:
+        status = self.protocol.job(jid).status
+        if status == JobStatus.OPEN:
+            accepted = self.role.accept(terms)
+            self.log.event(
+                "job_accepted",
+                job=jid,
+                fill=fill.fill_id,
+                collateral=accepted.collateral,
+                gas_used=accepted.tx.gas_used,
+            )
+        elif status != JobStatus.ACCEPTED:
+            raise AgentError(f"job 0x{jid.hex()} is {JobStatus.NAMES[status]}, not Open")
+
+    def _limits(self, terms: JobTerms) -> ResourceLimits:
+        left = terms.deadline - self.protocol.now() - _DEADLINE_MARGIN_S
+        if left <= 1:
+            raise AgentError(f"the job's deadline {terms.deadline} leaves no time to run it")
+        wall = min(self.config.job_wall_s, float(left))
+        return ResourceLimits(wall_seconds=wall, memory_bytes=self.config.job_memory_bytes)
+
+    def _execute(self, fill: FillInfo, request: JobRequest, terms: JobTerms) -> Succeeded:
+        self.log.event("job_started", job=request.job_id, fill=fill.fill_id, kind=request.kind)
+        outcome: AnyOutcome = self.executor.run(request, self._limits(terms))
+        if not isinstance(outcome, Succeeded):
+            detail = getattr(outcome, "detail", "")
+            raise AgentError(f"the job ended {outcome.status} {detail}".strip())
+        self.log.event(
+            "job_executed",
+            job=request.job_id,
+            fill=fill.fill_id,
+            units=outcome.units,
+            wall_s=round(outcome.wall_seconds, 3),
+        )
+        return outcome
+
+    # ------------------------------------------------------------------ oracle-judged kinds
+
+    def _run_judged(self, offer: OfferConfig, fill: FillInfo, jid: bytes) -> Delivered:
+        terms = fill.terms
+        documents = self.fetcher.job(terms.spec)  # before accepting: never accept the unrunnable
+        if documents.spec.kind != offer.kind:
+            raise AgentError(
+                f"the spec is a {documents.spec.kind} job, the offer sells {offer.kind}"
+            )
+        self._accept(terms, jid, fill)
+        request = JobRequest(job_id=jid, spec=documents.document, inputs=documents.inputs)
+        outcome = self._execute(fill, request, terms)
+        result, units = outcome.result, None
+        if self.config.cheat:
+            forged = forge(documents.document, outcome.result, outcome.units)
+            result, units = forged.result, forged.units
+            self.log.event("result_forged", job=jid, strategy=forged.strategy.value)
+        digest = self.store.put(result)
+        receipt = receipt_for(outcome, max_units=terms.max_units, result_hash=digest, units=units)
+        signed = self.role.sign_receipt(
+            terms,
+            result_hash=receipt.result_hash,
+            units=receipt.units,
+            started_at=receipt.started_at,
+            finished_at=receipt.finished_at,
+        )
+        body = submission_body(
+            terms,
+            signed.receipt,
+            signed.signature,
+            self.server.result_url(digest),
+            documents.document,
+            documents.inputs_url,
+            committed_on_chain=False,
+        )
+        answers = self._post_to_oracles(body)
+        taken = sum(1 for a in answers if a.status is not None and a.status < 300)
+        self.log.event(
+            "receipt_posted",
+            job=jid,
+            fill=fill.fill_id,
+            units=receipt.units,
+            result_hash=digest,
+            oracles_taken=taken,
+            answers=[a.model_dump() for a in answers if a.status != 202],
+        )
+        if taken == 0:
+            raise AgentError("no oracle took the receipt: " + "; ".join(a.detail for a in answers))
+        return Delivered(
+            terms=terms, job_id=jid, fill_id=fill.fill_id, kind=offer.kind, optimistic=False
+        )
+
+    def _post_to_oracles(self, body: dict[str, object]) -> list[OracleAnswer]:
+        deadline = time.monotonic() + _ORACLE_RETRY_S
+        pending = list(self.config.oracle_urls)
+        final: dict[str, OracleAnswer] = {}
+        while True:
+            for answer in post_receipt(pending, body, self.http):
+                final[answer.url] = answer
+            # No answer or a server-side error: that oracle may be restarting; try again.
+            pending = [u for u, a in final.items() if a.status is None or a.status >= 500]
+            if not pending or time.monotonic() > deadline:
+                return [final[u] for u in self.config.oracle_urls]
+            time.sleep(1.0)
+
+    # ------------------------------------------------------------------ OpenAI batches
+
+    def _run_batch(self, fill: FillInfo, jid: bytes) -> Delivered:
+        terms = fill.terms
+        requests = parse_batch(self.matcher.fill_input(fill.fill_id))
+        self._accept(terms, jid, fill)
+        job = batch_spec(requests)
+        vectors = None
+        started = finished = self.clock()
+        if job is not None:
+            spec, inputs = job
+            outcome = self._execute(fill, JobRequest(job_id=jid, spec=spec, inputs=inputs), terms)
+            vectors = np.load(io.BytesIO(outcome.result), allow_pickle=False)
+            started, finished = outcome.started_at, outcome.finished_at
+        results = embedding_responses(requests, vectors)
+        self.matcher.fill_result(fill.fill_id, results)
+        digest = self.store.put(results_bytes(results))
+        units = max(1, min(fill.units, terms.max_units))
+        submitted = self.role.submit_receipt(
+            terms,
+            result_hash=digest,
+            units=units,
+            started_at=int(started),
+            finished_at=int(finished) + 1,
+        )
+        self.log.event(
+            "receipt_committed",
+            job=jid,
+            fill=fill.fill_id,
+            batch=fill.batch_id,
+            units=units,
+            result_hash=digest,
+            gas_used=submitted.tx.gas_used,
+        )
+        return Delivered(
+            terms=terms, job_id=jid, fill_id=fill.fill_id, kind="openai-batch", optimistic=True
+        )

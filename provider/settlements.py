@@ -1,0 +1,54 @@
+"""Delivered jobs until they are paid: watch their status, finalize optimistic ones after
+the dispute window, and pull what the escrow owes (one claim covers every paid job)."""
+
+from __future__ import annotations
+
+from protocol.client import Protocol
+from protocol.errors import ProtocolError
+from protocol.roles import Provider
+from protocol.typed_data import JobStatus
+from provider.agent_log import AgentLog
+from provider.job_pipeline import Delivered
+
+__all__ = ["SettlementWatcher"]
+
+_CLOSED = (JobStatus.SETTLED, JobStatus.SLASHED, JobStatus.REFUNDED)
+
+
+class SettlementWatcher:
+    def __init__(self, protocol: Protocol, role: Provider, log: AgentLog) -> None:
+        self.protocol = protocol
+        self.role = role
+        self.log = log
+        self.pending: dict[bytes, Delivered] = {}
+        self._window: int | None = None
+
+    @property
+    def dispute_window(self) -> int:
+        if self._window is None:
+            self._window = int(self.protocol.contracts.escrow.read("disputeWindow"))
+        return self._window
+
+    def follow(self, job: Delivered) -> None:
+        self.pending[job.job_id] = job
+
+    def poll(self) -> None:
+        paid = False
+        for jid, job in list(self.pending.items()):
+            state = self.protocol.job(jid)
+            if state.status == JobStatus.DELIVERED and job.optimistic:
+                if self.protocol.now() >= state.delivered_at + self.dispute_window:
+                    try:
+                        self.role.finalize(job.terms)
+                    except ProtocolError as exc:
+                        self.log.event("finalize_failed", job=jid, detail=str(exc))
+                continue
+            if state.status not in _CLOSED:
+                continue
+            del self.pending[jid]
+            name = JobStatus.NAMES[state.status].lower()
+            self.log.event(f"job_{name}", job=jid, fill=job.fill_id, units=state.units)
+            paid = paid or state.status == JobStatus.SETTLED
+        if paid and self.protocol.claimable(self.role.address) > 0:
+            amount, mined = self.role.claim()
+            self.log.event("payment_claimed", amount=amount, gas_used=mined.gas_used)
