@@ -1,5 +1,6 @@
 """The `gpuc` command: consumers, providers and oracle operators from the shell.
 
+    gpuc up                       the whole marketplace on this machine, until Ctrl-C
     gpuc chain up                 local anvil + contracts, until Ctrl-C
     gpuc deploy --rpc URL         deploy to any JSON-RPC chain
     gpuc credits|provider|job|oracle|wallet ...
@@ -14,6 +15,7 @@ import typer
 
 from gpuc.commands import chain, credits, job, matcher_run, oracle, provider, provider_run, wallet
 from gpuc.commands.deploy import deploy
+from gpuc.commands.up import up
 from gpuc.context import cli_command
 
 __all__ = ["app", "main"]
@@ -33,6 +35,7 @@ def root() -> None:
     """Shared flags given before the command land here."""
 
 
+app.command("up")(up)
 app.add_typer(chain.app, name="chain")
 app.command("deploy")(deploy)
 app.add_typer(credits.app, name="credits")
