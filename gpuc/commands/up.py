@@ -21,8 +21,8 @@ def up(
         int, typer.Option(min=0, help="Seconds a delivered result can be disputed.")
     ] = 60,
     block_time: Annotated[
-        int | None, typer.Option(min=1, help="Mine a block every N s (default: on each tx).")
-    ] = None,
+        int, typer.Option(min=1, help="Also mine an empty block every N s (txs mine at once).")
+    ] = 1,
 ) -> None:
     """Chain + contracts, a 2-of-3 oracle committee, the matcher with its dashboard, three
     providers (fixed, cost-based and sigmoid pricing) and a funded dev consumer whose

@@ -97,7 +97,11 @@ class LocalMarket:
 
     def start(self) -> None:
         plan = self.plan
-        extra = () if plan.block_time_s is None else ("--block-time", str(plan.block_time_s))
+        extra = (
+            ()
+            if plan.block_time_s is None
+            else ("--block-time", str(plan.block_time_s), "--mixed-mining")
+        )
         self.chain = LocalChain(accounts=plan.accounts, extra_args=extra).start()
         self.wallets = [
             Wallet.from_private_key(a.private_key.get_secret_value()) for a in self.chain.accounts

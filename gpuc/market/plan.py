@@ -92,8 +92,9 @@ class MarketPlan(BaseModel):
     # Oracles.
     oracle_poll_s: float = Field(default=0.1, gt=0)
     oracle_confirmations: int = Field(default=1, ge=1)
-    # anvil mines on every transaction unless a block time is given (seconds).
-    block_time_s: int | None = Field(default=None, ge=1)
+    # anvil mines each transaction at once and, with a block time, also an empty block
+    # every block_time_s (so chain time moves on when nothing happens: dispute windows end).
+    block_time_s: int | None = Field(default=1, ge=1)
     # Open the dev consumer's matched jobs on chain from this process.
     open_consumer_jobs: bool = True
     startup_timeout_s: float = Field(default=90.0, gt=0)
