@@ -271,7 +271,7 @@ class OracleNode:
     def accept_peer_signature(self, signed: PeerSignature) -> str:
         """Store a member's verdict signature; 'accepted' or 'duplicate'."""
         digest = check_peer_signature(self.domain, signed)
-        current = self.committee.epoch()
+        current = self._current_epoch(signed.verdict.epoch)
         if signed.verdict.epoch != current:
             raise StaleVerdictEpoch(
                 f"verdict signed under epoch {signed.verdict.epoch}, the committee is at "
@@ -301,7 +301,7 @@ class OracleNode:
 
     def cosign_batch(self, request: BatchSignatureRequest) -> BatchSignature:
         """Sign a VerdictBatch whose every item is this oracle's own signed verdict."""
-        current = self.committee.epoch()
+        current = self._current_epoch(request.epoch)
         if request.epoch != current:
             raise StaleVerdictEpoch(f"batch epoch {request.epoch}, the committee is at {current}")
         for item in request.items:
@@ -318,6 +318,15 @@ class OracleNode:
         signature = self.wallet.sign_digest(verdict_batch_digest(self.domain, batch))
         self.audit.record("batch_cosigned", jobs=[i.job_id for i in request.items])
         return BatchSignature(signer=self.address, signature=signature)
+
+    def _current_epoch(self, claimed: int) -> int:
+        """The committee epoch, read afresh when a peer names another one (the cached
+        value may be seconds old, and refusing a current signature loses it)."""
+        current = self.committee.epoch()
+        if claimed != current:
+            self.committee.refresh(force=True)
+            current = self.committee.epoch()
+        return current
 
     def job_view(self, job_id: bytes) -> dict[str, Any]:
         """What this oracle knows of a job (GET /jobs/{id})."""

@@ -41,7 +41,7 @@ def committee(
     )
 
 
-def wait_until(what: str, check: Callable[[], T | None], timeout: float = 20.0) -> T:
+def wait_until(what: str, check: Callable[[], T | None], timeout: float = 30.0) -> T:
     deadline = time.monotonic() + timeout
     while True:
         found = check()
@@ -52,7 +52,7 @@ def wait_until(what: str, check: Callable[[], T | None], timeout: float = 20.0) 
         time.sleep(0.05)
 
 
-def wait_closed(net: DevNet, terms: JobTerms, timeout: float = 20.0) -> JobState:
+def wait_closed(net: DevNet, terms: JobTerms, timeout: float = 30.0) -> JobState:
     def closed() -> JobState | None:
         state = net.protocol.job(terms)
         return state if state.status in (JobStatus.SETTLED, JobStatus.SLASHED) else None

@@ -90,7 +90,7 @@ def test_killed_oracle_restarts_and_the_job_settles_exactly_once(
         wait_until(
             "the broadcast settlement to be mined",
             lambda: _sent(net, victim.address) > nonce_before,
-            5,
+            15,
         )
     mined_while_dead = _sent(net, victim.address) - nonce_before
     if point == "after_verdict_signed":

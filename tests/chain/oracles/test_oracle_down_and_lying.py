@@ -73,9 +73,8 @@ def test_two_of_three_settle_while_the_first_submitter_is_down(
     assert wait_closed(net, terms, timeout=30).status == JobStatus.SETTLED
     elapsed = time.monotonic() - started
     (settled,) = closing_logs(net, terms)
-    # The next member in the rotation stepped in after its fallback delay.
-    second = rotation(members, job_id(terms))[1]
-    assert tx_sender(net, settled["tx"]) == second
+    # A member that is up stepped in, after at least one fallback delay.
+    assert tx_sender(net, settled["tx"]) in rotation(members, job_id(terms))[1:]
     assert elapsed >= FALLBACK * 0.9
     assert settled["args"]["units"] == 1
 

@@ -56,7 +56,7 @@ def _nonce(net: DevNet, key: str) -> int:
     return int(net.chain.w3.eth.get_transaction_count(address))  # type: ignore[arg-type]
 
 
-def _poll_until_final(manager: TxManager, key: str, timeout: float = 10.0) -> TxStatus:
+def _poll_until_final(manager: TxManager, key: str, timeout: float = 20.0) -> TxStatus:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         manager.poll()
@@ -183,7 +183,7 @@ def test_one_writer_per_key(tmp_path: Path) -> None:
     WriterLock(tmp_path, address).acquire().release()
 
 
-def _wait(check: Callable[[], bool], timeout: float = 5.0) -> None:
+def _wait(check: Callable[[], bool], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "timed out"
