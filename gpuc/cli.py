@@ -1,6 +1,7 @@
 """The `gpuc` command: consumers, providers and oracle operators from the shell.
 
     gpuc up                       the whole marketplace on this machine, until Ctrl-C
+    gpuc demo [--market FILE]     a scripted session with a summary table
     gpuc chain up                 local anvil + contracts, until Ctrl-C
     gpuc deploy --rpc URL         deploy to any JSON-RPC chain
     gpuc credits|provider|job|oracle|wallet ...
@@ -14,6 +15,7 @@ from __future__ import annotations
 import typer
 
 from gpuc.commands import chain, credits, job, matcher_run, oracle, provider, provider_run, wallet
+from gpuc.commands.demo import demo
 from gpuc.commands.deploy import deploy
 from gpuc.commands.up import up
 from gpuc.context import cli_command
@@ -36,6 +38,7 @@ def root() -> None:
 
 
 app.command("up")(up)
+app.command("demo")(demo)
 app.add_typer(chain.app, name="chain")
 app.command("deploy")(deploy)
 app.add_typer(credits.app, name="credits")

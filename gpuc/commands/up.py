@@ -58,6 +58,7 @@ def summary(market: LocalMarket) -> dict[str, Any]:
         "rpc_url": market.chain.rpc_url,
         "chain_id": market.protocol.chain_id,
         "manifest": str(market.manifest_path),
+        "market_file": str(market.summary_path),
         "matcher": market.matcher_url,
         "dashboard": market.matcher_url + "/dashboard/",
         "openai_base_url": market.matcher_url + "/v1",
@@ -103,7 +104,7 @@ def _show(market: LocalMarket) -> None:
         "\nTry it (another shell):\n"
         f"  export GPUC_RPC_URL={data['rpc_url']} GPUC_MANIFEST={data['manifest']}\n"
         f"  export GPUC_PRIVATE_KEY={key}   # the dev consumer\n"
-        f"  gpuc demo --matcher {data['matcher']}\n"
+        f"  gpuc demo --market {data['market_file']}\n"
         f"  OpenAI client: base_url={data['openai_base_url']} api_key={data['consumer_api_key']}\n"
         "  (batches: metadata={'max_price_wei': ...}; the dev consumer's fills are opened"
         " on chain for you)\n"

@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, ConfigDict
 
 from gpuc.market.child_process import ChildProcess, MarketStartError
 from gpuc.market.consumer_jobs import JobSubmitter
@@ -44,7 +45,22 @@ from protocol.tx.sender import TxSender
 from protocol.wallet import Wallet
 from provider.agent_log import read_agent_log
 
-__all__ = ["LocalMarket", "RunningProvider"]
+__all__ = ["LocalMarket", "MarketSummary", "RunningProvider"]
+
+
+class MarketSummary(BaseModel):
+    """What another process needs to use a running market (written to market.json).
+    ``dev_keys`` are anvil's public test keys: never fund them anywhere else."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rpc_url: str
+    chain_id: int
+    manifest: Path
+    matcher_url: str
+    oracle_urls: tuple[str, ...]
+    dev_keys: tuple[str, ...]
+    plan: MarketPlan
 
 
 class RunningProvider:
@@ -103,13 +119,12 @@ class LocalMarket:
             else ("--block-time", str(plan.block_time_s), "--mixed-mining")
         )
         self.chain = LocalChain(accounts=plan.accounts, extra_args=extra).start()
-        self.wallets = [
-            Wallet.from_private_key(a.private_key.get_secret_value()) for a in self.chain.accounts
-        ]
+        self.rpc_url = self.chain.rpc_url
+        self.keys = [a.private_key.get_secret_value() for a in self.chain.accounts]
+        self.wallets = [Wallet.from_private_key(k) for k in self.keys]
         self._deploy()
         self.protocol = Protocol(self.chain.w3, self.manifest, TxOptions(timeout=60.0))
-        self.consumer_wallet = self.wallets[plan.consumer_account]
-        self.consumer = Consumer(self.protocol, self.consumer_wallet)
+        self._use_consumer(plan.consumer_account)
         self.consumer.buy_exact_credits(plan.consumer_credits)
         for provider in plan.providers:
             self._fund_provider(provider)
@@ -121,12 +136,44 @@ class LocalMarket:
         self.oracles.wait_healthy(timeout=plan.startup_timeout_s)
         for running in self.providers.values():
             self._wait_provider(running)
+        self._start_consumer_side(plan.open_consumer_jobs)
+        self.summary_path.write_text(self.summary().model_dump_json(indent=2))
+
+    @classmethod
+    def attach(cls, summary_path: Path, *, consumer_account: int) -> LocalMarket:
+        """A handle on a market another process runs (``gpuc up`` writes ``summary_path``):
+        a consumer of our own (``consumer_account``, funded here) with its own job opener,
+        and providers started from here. stop() stops only what this handle started."""
+        summary = MarketSummary.model_validate_json(summary_path.read_text())
+        market = cls(summary.plan.model_copy(update={"consumer_account": consumer_account}))
+        market.rpc_url = summary.rpc_url
+        market.keys = list(summary.dev_keys)
+        market.wallets = [Wallet.from_private_key(k) for k in market.keys]
+        market.manifest_path = summary.manifest
+        market.protocol = Protocol.connect(
+            summary.rpc_url, manifest_file=summary.manifest, options=TxOptions(timeout=60.0)
+        )
+        market.manifest = market.protocol.manifest
+        market.matcher_url = summary.matcher_url
+        market.documents_url = summary.matcher_url + DOCUMENTS_PATH
+        market.oracle_urls = list(summary.oracle_urls)
+        market._use_consumer(consumer_account)
+        if market.protocol.credit_balance(market.consumer.address) < market.plan.consumer_credits:
+            market.consumer.buy_exact_credits(market.plan.consumer_credits)
+        market._start_consumer_side(True)
+        return market
+
+    def _use_consumer(self, account: int) -> None:
+        self.consumer_wallet = self.wallets[account]
+        self.consumer = Consumer(self.protocol, self.consumer_wallet)
+
+    def _start_consumer_side(self, open_jobs: bool) -> None:
         self.matcher = MatcherClient(
             self.matcher_url, chain_id=self.protocol.chain_id, wallet=self.consumer_wallet
         )
         self.opener = JobOpener(self.consumer, self.matcher, on_event=self._opener_event)
         self.submitter = JobSubmitter(self.matcher, self.documents_url, opener=self.opener)
-        if plan.open_consumer_jobs:
+        if open_jobs:
             self._opener_thread = threading.Thread(
                 target=self.opener.run, args=(self._opener_stop,), name="job-opener", daemon=True
             )
@@ -148,6 +195,21 @@ class LocalMarket:
             self.chain.stop()
         if self._own_home:
             shutil.rmtree(self.home, ignore_errors=True)
+
+    @property
+    def summary_path(self) -> Path:
+        return self.home / "market.json"
+
+    def summary(self) -> MarketSummary:
+        return MarketSummary(
+            rpc_url=self.rpc_url,
+            chain_id=self.protocol.chain_id,
+            manifest=self.manifest_path,
+            matcher_url=self.matcher_url,
+            oracle_urls=tuple(self.oracle_urls),
+            dev_keys=tuple(self.keys),
+            plan=self.plan,
+        )
 
     def child_pids(self) -> list[int]:
         """PIDs of every process this market runs now."""
@@ -185,12 +247,9 @@ class LocalMarket:
         )
 
     def _start_oracles(self) -> None:
-        assert self.chain is not None
-        keys = [
-            a.private_key.get_secret_value() for a in self.chain.accounts[-self.plan.committee :]
-        ]
+        keys = self.keys[-self.plan.committee :]
         self.oracles = LocalOracleCluster(
-            self.chain.rpc_url,
+            self.rpc_url,
             self.manifest_path,
             keys,
             self.home / "oracles",
@@ -202,9 +261,9 @@ class LocalMarket:
             },
         )
         self.oracles.start_all()
+        self.oracle_urls = self.oracles.urls
 
     def _start_matcher(self) -> None:
-        assert self.chain is not None
         port = free_port()
         self.matcher_url = f"http://127.0.0.1:{port}"
         self.documents_url = self.matcher_url + DOCUMENTS_PATH
@@ -218,7 +277,7 @@ class LocalMarket:
                 "--port", str(port),
                 "--database-url", f"sqlite:///{home / 'matcher.db'}",
                 "--documents-dir", str(home / "documents"),
-                "--rpc", self.chain.rpc_url,
+                "--rpc", self.rpc_url,
                 "--manifest", str(self.manifest_path),
                 "--accept-window", str(plan.accept_window_s),
                 "--deadline-grace", str(plan.deadline_grace_s),
@@ -239,12 +298,11 @@ class LocalMarket:
 
     def provider_config(self, provider: ProviderPlan) -> dict[str, Any]:
         plan = self.plan
-        assert self.oracles is not None and self.chain is not None
         return {
-            "rpc_url": self.chain.rpc_url,
+            "rpc_url": self.rpc_url,
             "manifest": str(self.manifest_path),
             "matcher_url": self.matcher_url,
-            "oracle_urls": self.oracles.urls,
+            "oracle_urls": self.oracle_urls,
             "document_sources": [self.documents_url],
             "data_dir": str(self.home / "providers" / provider.name / "data"),
             "offers": [
@@ -277,7 +335,7 @@ class LocalMarket:
         config_path = home / "agent.json"
         config_path.write_text(json.dumps(self.provider_config(provider), indent=2))
         wallet = self.wallets[provider.account]
-        key = self.chain.accounts[provider.account].private_key.get_secret_value()  # type: ignore[union-attr]
+        key = self.keys[provider.account]
         child = ChildProcess(
             f"provider {provider.name}",
             [sys.executable, "-m", "gpuc.cli", "provider", "run", str(config_path)],
@@ -298,6 +356,12 @@ class LocalMarket:
             self.plan.startup_timeout_s,
         )
 
+    def stop_provider(self, name: str, *, kill: bool = False) -> None:
+        """Stop one provider agent by its PID (SIGTERM: it withdraws its offers first)."""
+        running = self.providers.get(name)
+        if running is not None:
+            running.child.stop(kill=kill)
+
     def set_price(self, name: str, resource: str, strategy: PricingStrategy) -> None:
         """Re-price a provider's offer the way an operator does: edit its config file."""
         running = self.providers[name]
@@ -311,7 +375,7 @@ class LocalMarket:
 
     def api_key(self, lifetime_s: int = 30 * 86_400) -> str:
         """A matcher API key for the dev consumer (for the official `openai` client)."""
-        key = self.chain.accounts[self.plan.consumer_account].private_key.get_secret_value()  # type: ignore[union-attr]
+        key = self.keys[self.plan.consumer_account]
         return make_api_key(
             key, chain_id=self.protocol.chain_id, expiry=int(time.time()) + lifetime_s
         )
