@@ -110,15 +110,29 @@ def test_honest_job_is_settled_once_by_its_first_submitter(
     # The rotation's first member sent it, and only it did.
     first = rotation([o.address for o in cluster.oracles], job_id(terms))[0]
     assert tx_sender(net, logs[0]["tx"]) == first
+    first_index = cluster.by_address(first).index
+    wait_until(
+        "the submitter's audit line",
+        lambda: events_of(cluster, first_index, "settlement_sent", job_id(terms)),
+    )
     senders = [i for i in range(3) if events_of(cluster, i, "settlement_sent", job_id(terms))]
-    assert senders == [cluster.by_address(first).index]
-    # Every member signed a release verdict with its evidence.
-    for i in range(3):
-        (signed,) = events_of(cluster, i, "verdict_signed", job_id(terms))
+    assert senders == [first_index]
+    # The members that judged it (k at least; a slow third may find it closed) signed
+    # a release verdict with its evidence.
+    for signed in _verdicts(cluster, job_id(terms)):
         assert signed["verdict"]["outcome"] == 1
         assert signed["evidence"]["failures"] == []
         facts = signed["evidence"]["facts"]
         assert facts["freivalds_vectors"] == 20 and facts["freivalds_max_ratio"] <= 1.0
+
+
+def _verdicts(cluster: LocalOracleCluster, job: bytes) -> list[dict[str, Any]]:
+    """The verdict_signed lines of every member that signed one: at least k, one each."""
+    lines = [events_of(cluster, i, "verdict_signed", job) for i in range(3)]
+    assert all(len(found) <= 1 for found in lines), "a member judged the job twice"
+    signed = [found[0] for found in lines if found]
+    assert len(signed) >= 2
+    return signed
 
 
 def test_forged_result_slashes_the_provider(
@@ -130,8 +144,7 @@ def test_forged_result_slashes_the_provider(
     assert slashed["name"] == "JobSlashed"
     assert slashed["args"]["reason"] == 0  # FaultVerdict
     assert slashed["args"]["slashed"] == (PRICE * MAX_UNITS + 1) // 2  # 50 % collateral
-    for i in range(3):
-        (signed,) = events_of(cluster, i, "verdict_signed", job_id(terms))
+    for signed in _verdicts(cluster, job_id(terms)):
         assert signed["verdict"]["outcome"] == 2
         codes = [f["code"] for f in signed["evidence"]["failures"]]
         assert codes == ["wrong_result"]
@@ -310,6 +323,7 @@ def test_bad_submissions_and_signatures_are_refused_and_nothing_is_stored(
 def test_healthz_metrics_and_audit_trail(
     cluster: LocalOracleCluster, honest_and_forged: dict[str, Any]
 ) -> None:
+    totals: Counter[str] = Counter()
     for oracle in cluster.oracles:
         health = httpx.get(f"{oracle.url}/healthz", timeout=5.0)
         assert health.status_code == 200
@@ -317,14 +331,16 @@ def test_healthz_metrics_and_audit_trail(
         assert data["status"] == "ok" and data["rpc_ok"] is True
         assert data["address"] == oracle.address
         assert 0 <= data["lag_blocks"] <= 2
-        metrics = httpx.get(f"{oracle.url}/metrics", timeout=5.0).text
-        values = _samples(metrics)
+        values = _samples(httpx.get(f"{oracle.url}/metrics", timeout=5.0).text)
         assert values['gpuc_oracle_receipts_seen_total{source="api"}'] >= 2
-        assert values['gpuc_oracle_verified_total{outcome="release"}'] >= 1
-        assert values['gpuc_oracle_verified_total{outcome="fault"}'] >= 1
-        assert values['gpuc_oracle_faults_total{code="wrong_result"}'] >= 1
-        assert values['gpuc_oracle_verdicts_sent_total{channel="peer"}'] >= 2
-        assert "gpuc_oracle_lag_blocks" in values
+        assert "gpuc_oracle_lag_blocks" in values and "gpuc_oracle_head_block" in values
+        totals.update({k: int(v) for k, v in values.items() if k.startswith("gpuc_oracle_")})
+    # Summed over the committee: at least k members judged each job.
+    assert totals['gpuc_oracle_verified_total{outcome="release"}'] >= 2
+    assert totals['gpuc_oracle_verified_total{outcome="fault"}'] >= 2
+    assert totals['gpuc_oracle_faults_total{code="wrong_result"}'] >= 2
+    assert totals['gpuc_oracle_verdicts_sent_total{channel="peer"}'] >= 4
+    assert totals['gpuc_oracle_verdicts_sent_total{channel="chain"}'] >= 2
     # The audit trail is JSON lines naming each decision with its evidence.
     forged = job_id(honest_and_forged["forged"])
     trail = [e["event"] for e in cluster[0].audit() if e.get("job") == "0x" + forged.hex()]

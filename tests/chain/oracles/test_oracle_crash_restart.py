@@ -119,7 +119,14 @@ def test_killed_oracle_restarts_and_the_job_settles_exactly_once(
     assert _sent(net, victim.address) - nonce_before == 1
     paid = net.protocol.claimable(net.provider.address) - claimable_before
     assert paid == settled["args"]["providerPay"]
-    restarted = [e for e in victim.audit() if e.get("key", "").startswith(f"settle:0x{jid.hex()}")]
+    key = f"settle:0x{jid.hex()}"
+    wait_until(
+        "the restarted oracle to record the receipt",
+        lambda: [
+            e for e in victim.audit() if e["event"] == "tx_confirmed" and e["key"].startswith(key)
+        ],
+    )
+    restarted = [e for e in victim.audit() if e.get("key", "").startswith(key)]
     signed_lines = [e for e in restarted if e["event"] == "tx_signed"]
     assert len(signed_lines) == 1, "the settlement was signed twice"
     if point in ("after_broadcast", "before_receipt"):

@@ -159,6 +159,11 @@ def test_reorg_before_confirmation_leaves_no_verdict_and_the_reincluded_event_co
     net.chain.mine()
     assert wait_closed(net, terms, timeout=30).status == JobStatus.SLASHED
     assert [e["name"] for e in closing_logs(net, terms)] == ["JobSlashed"]
+    # No further block confirms the slash, so the slowest member still judges it.
+    wait_until(
+        "every oracle to judge the re-included receipt",
+        lambda: audited_by_all(cluster, "verdict_signed", jid, range(3)),
+    )
     for i in range(3):
         assert len(events_of(cluster, i, "verdict_signed", jid)) == 1
         seen = [
