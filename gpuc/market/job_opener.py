@@ -56,22 +56,28 @@ class JobOpener:
         self.spent_wei = 0
         self.opened: dict[str, OpenedFill] = {}  # fill id -> what was opened
         self.refused: dict[str, str] = {}  # fill id -> why it was not opened
-        self._orders: dict[str, int] = {}  # order id -> its limit price
+        self._orders: dict[str, int] = {}  # order id -> its limit price, while it can fill
+        self._limits: dict[str, int] = {}  # order id -> its limit price
         self._known_offers: set[str] = set()
+        self._done_orders: set[str] = set()
         self._lock = threading.Lock()
 
     def track_order(self, order_id: str, max_price_wei: int) -> None:
         """An order this consumer placed: its fills are checked against its limit."""
         with self._lock:
             self._orders[order_id] = max_price_wei
+            self._limits[order_id] = max_price_wei
 
     def _fills(self) -> list[FillInfo]:
         with self._lock:
             orders = list(self._orders)
         found: dict[str, FillInfo] = {}
         for order_id in orders:
-            for fill in self.matcher.order(order_id).fills:
+            order = self.matcher.order(order_id)
+            for fill in order.fills:
                 found[fill.fill_id] = fill
+            if order.status != "resting":  # no more fills will come: this poll handles the last
+                self._done_orders.add(order_id)
         if self.scan_offers:
             me = self.consumer.address.lower()
             self._known_offers.update(o.offer_id for o in self.matcher.offers())
@@ -88,7 +94,8 @@ class JobOpener:
     def poll(self) -> list[OpenedFill]:
         """Open every new fill that passes the checks; what was opened now."""
         opened = []
-        for fill in self._fills():
+        fills = self._fills()
+        for fill in fills:
             problem = self._problem(fill)
             if problem is not None:
                 self.refused[fill.fill_id] = problem
@@ -110,6 +117,10 @@ class JobOpener:
                 "job_opened",
                 {"fill": fill.fill_id, "job": "0x" + result.job_id.hex(), "budget": fill.cost_wei},
             )
+        with self._lock:
+            for order_id in self._done_orders:
+                self._orders.pop(order_id, None)
+            self._done_orders.clear()
         return opened
 
     def _problem(self, fill: FillInfo) -> str | None:
@@ -120,7 +131,7 @@ class JobOpener:
             return "the budget is not units x price"
         if terms.price_per_unit != fill.price_per_unit_wei:
             return "the terms' price is not the fill's price"
-        limit = self._orders.get(fill.order_id)
+        limit = self._limits.get(fill.order_id)
         if limit is not None and fill.price_per_unit_wei > limit:
             return f"price {fill.price_per_unit_wei} is above the order's limit {limit}"
         if terms.accept_deadline <= self.consumer.protocol.now() + _ACCEPT_MARGIN_S:

@@ -171,11 +171,19 @@ class LocalMarket:
         self.matcher = MatcherClient(
             self.matcher_url, chain_id=self.protocol.chain_id, wallet=self.consumer_wallet
         )
-        self.opener = JobOpener(self.consumer, self.matcher, on_event=self._opener_event)
+        self.opener = JobOpener(
+            self.consumer,
+            self.matcher,
+            scan_offers=self.plan.opener_scans_offers,
+            on_event=self._opener_event,
+        )
         self.submitter = JobSubmitter(self.matcher, self.documents_url, opener=self.opener)
         if open_jobs:
             self._opener_thread = threading.Thread(
-                target=self.opener.run, args=(self._opener_stop,), name="job-opener", daemon=True
+                target=self.opener.run,
+                args=(self._opener_stop, self.plan.opener_poll_s),
+                name="job-opener",
+                daemon=True,
             )
             self._opener_thread.start()
 

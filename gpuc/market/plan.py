@@ -97,4 +97,8 @@ class MarketPlan(BaseModel):
     block_time_s: int | None = Field(default=1, ge=1)
     # Open the dev consumer's matched jobs on chain from this process.
     open_consumer_jobs: bool = True
+    # Also scan every offer's fills for the consumer's (finds OpenAI batches, which the
+    # consumer places with an API key, not through the opener); costs a request per offer.
+    opener_scans_offers: bool = True
+    opener_poll_s: float = Field(default=0.5, gt=0)
     startup_timeout_s: float = Field(default=90.0, gt=0)
