@@ -20,14 +20,11 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-from eth_utils.crypto import keccak
 
 from oracles.audit import AuditLog
 from oracles.committee import CommitteeView
-from oracles.config import OracleConfig, PeerConfig
+from oracles.config import OracleConfig
 from oracles.crash import crash_point
 from oracles.db import Database
 from oracles.errors import (
@@ -43,10 +40,11 @@ from oracles.errors import (
 from oracles.job_store import JobStore, PeerVote, StoredVerdict, VerdictState
 from oracles.judge import Judge
 from oracles.metrics import OracleMetrics
-from oracles.peers import PeerClient, PushResult
+from oracles.peers import PeerClient
+from oracles.settlement import Settler
+from oracles.signature_exchange import SignatureExchange
 from oracles.submission import ReceiptSubmission, check_submission
-from oracles.submitter import submit_at
-from oracles.txmanager import TxIntent, TxManager, TxStatus, TxStore
+from oracles.txmanager import TxManager, TxStore
 from oracles.verdicts import (
     BatchSignature,
     BatchSignatureRequest,
@@ -57,15 +55,11 @@ from oracles.verdicts import (
 from oracles.verify.registry import VerifierRegistry, default_registry
 from oracles.watcher import ChainEvent, Watcher, WatchStore, WatchUpdate
 from protocol.client import Protocol
-from protocol.committee_signatures import MemberSignature, combine_signatures
-from protocol.contract_errors import StaleEpoch
-from protocol.errors import ContractError, ProtocolError, SignatureError
-from protocol.tx.request import TxRequest
+from protocol.errors import ProtocolError
 from protocol.typed_data import (
     JobStatus,
     Verdict,
     VerdictBatch,
-    recover_signer,
     verdict_batch_digest,
     verdict_digest,
 )
@@ -75,8 +69,6 @@ __all__ = ["OracleNode"]
 
 _CLOSED = (JobStatus.SETTLED, JobStatus.SLASHED, JobStatus.REFUNDED)
 _SECRET_KEY = "verifier_secret"
-_PUSH_RETRY = 1.0  # seconds between pushes of a signature a peer did not take
-_REFUSED_RETRY = 5.0  # seconds before trying a settlement the escrow refused again
 
 
 def _hex(value: bytes) -> str:
@@ -134,13 +126,35 @@ class OracleNode:
             secret=self._verifier_secret(),
             config=config,
         )
-        self.peers = peers or PeerClient(config.peers, timeout=config.peer_timeout)
         self.members = sorted({self.address, *(p.address for p in config.peers)})
+        self.exchange = SignatureExchange(
+            peers or PeerClient(config.peers, timeout=config.peer_timeout),
+            self.jobs,
+            address=self.address,
+            audit=audit,
+            metrics=metrics,
+            is_closed=self._closed,
+        )
+        self.settler = Settler(
+            escrow=self.escrow,
+            domain=self.domain,
+            wallet=wallet,
+            members=self.members,
+            committee=self.committee,
+            jobs=self.jobs,
+            txm=self.txm,
+            exchange=self.exchange,
+            config=config,
+            audit=audit,
+            metrics=metrics,
+            clock=clock,
+            is_closed=self._closed,
+            still_open=lambda jid: self.protocol.job(jid).status not in _CLOSED,
+            resign=self._resign,
+        )
         self._wake = threading.Event()
-        self._pushes = ThreadPoolExecutor(max_workers=4, thread_name_prefix="oracle-push")
         self._lock = threading.Lock()
-        self._unacked: dict[tuple[bytes, str], float] = {}  # (job, peer url) -> next push
-        self._retry_at: dict[bytes, float] = {}  # job -> earliest next attempt
+        self._retry_at: dict[bytes, float] = {}  # job -> earliest next judging attempt
         self._fetch_failing_since: dict[bytes, float] = {}
         self._mismatch_seen: set[bytes] = set()
         self._health: dict[str, Any] = {"rpc_ok": False, "last_ok": None, "error": None}
@@ -156,11 +170,11 @@ class OracleNode:
                 f"{self.protocol.contracts.committee.address}: ask its owner to add it, "
                 "or use a member's keystore"
             )
-        self._drop_unsent_reservations()
+        self.settler.drop_unsent_reservations()
         self.txm.recover()
         for stored in self.jobs.verdicts_in(VerdictState.SIGNED):
             if not self._closed(stored.job_id):
-                self._push_everywhere(stored)
+                self.exchange.share(stored)
         self.audit.record(
             "oracle_started",
             members=self.members,
@@ -185,8 +199,7 @@ class OracleNode:
                 backoff = self.config.poll_interval
             self._wake.wait(backoff)
             self._wake.clear()
-        self._pushes.shutdown(wait=False, cancel_futures=True)
-        self.peers.close()
+        self.exchange.close()
 
     def wake(self) -> None:
         self._wake.set()
@@ -198,10 +211,10 @@ class OracleNode:
         for stored in self.jobs.undecided():
             self._decide(stored.submission)
         self._reconsider_optimistic()
-        self._settle_ready()
+        self.settler.settle_ready()
         for intent in self.txm.poll():
-            self._on_tx_final(intent)
-        self._retry_pushes()
+            self.settler.on_final(intent)
+        self.exchange.retry_due()
         with self._lock:
             was_ok = self._health["rpc_ok"]
             self._health.update(rpc_ok=True, last_ok=time.monotonic(), error=None)
@@ -389,7 +402,7 @@ class OracleNode:
                 )
                 continue
             self.jobs.delete_verdict(jid)
-            self._forget_pushes(jid)
+            self.exchange.forget(jid)
             self.audit.record(
                 "verdict_undone",
                 job=jid,
@@ -402,7 +415,7 @@ class OracleNode:
         stored = self.jobs.submission(event.job_id)
         if stored is not None:
             self.metrics.settlement_seconds.observe(max(self.clock() - stored.received_at, 0.0))
-        self._forget_pushes(event.job_id)
+        self.exchange.forget(event.job_id)
         self.audit.record("job_closed", job=event.job_id, by=event.name, args=event.args)
 
     def _closed(self, job_id: bytes) -> bool:
@@ -556,7 +569,7 @@ class OracleNode:
         crash_point("after_verdict_signed")
         stored = self.jobs.verdict(jid)
         if stored is not None:
-            self._push_everywhere(stored)
+            self.exchange.share(stored)
 
     def _reconsider_optimistic(self) -> None:
         """A disputed on-chain receipt gets no optimistic payout: settle the release."""
@@ -570,253 +583,14 @@ class OracleNode:
                 stored.job_id, verdict, (*stored.basis, disputed.key), stored.evidence
             )
 
-    # ------------------------------------------------------------------ signature exchange
-
-    def _push_everywhere(self, stored: StoredVerdict) -> None:
-        for peer in self.peers.peers:
-            self._push(stored, peer)
-
-    def _push(self, stored: StoredVerdict, peer: PeerConfig) -> None:
-        if stored.verdict is None or stored.signature is None:
-            return
-        signed = PeerSignature(
-            verdict=stored.verdict, signer=self.address, signature=stored.signature
-        )
-        job = stored.job_id
-        with self._lock:
-            self._unacked[(job, peer.url)] = time.monotonic() + 30.0  # in flight
-
-        def send() -> None:
-            result = self.peers.push_signature(peer, signed)
-            with self._lock:
-                if result == PushResult.UNREACHABLE:
-                    if (job, peer.url) in self._unacked:
-                        self._unacked[(job, peer.url)] = time.monotonic() + _PUSH_RETRY
-                    return
-                self._unacked.pop((job, peer.url), None)
-            if result == PushResult.DELIVERED:
-                self.metrics.verdicts_sent.labels(channel="peer").inc()
-            else:
-                self.audit.record("signature_refused_by_peer", job=job, peer=peer.address)
-
-        self._pushes.submit(send)
-
-    def _retry_pushes(self) -> None:
-        now = time.monotonic()
-        with self._lock:
-            due = [key for key, at in self._unacked.items() if at <= now]
-        peers = {p.url: p for p in self.peers.peers}
-        for job, url in due:
-            stored = self.jobs.verdict(job)
-            if stored is None or stored.state != VerdictState.SIGNED or self._closed(job):
-                self._forget_pushes(job)
-                continue
-            self._push(stored, peers[url])
-
-    def _forget_pushes(self, job: bytes) -> None:
-        with self._lock:
-            for key in [k for k in self._unacked if k[0] == job]:
-                del self._unacked[key]
-
-    # ------------------------------------------------------------------ settling
-
-    def _settle_ready(self) -> None:
-        now = self.clock()
-        epoch = self.committee.epoch()
-        threshold = self.committee.threshold()
-        ready: list[tuple[StoredVerdict, list[MemberSignature]]] = []
-        oldest_due = float("inf")
-        for stored in self.jobs.verdicts_in(VerdictState.SIGNED):
-            jid = stored.job_id
-            if stored.tx_key is not None or now < self._retry_at.get(jid, 0.0):
-                continue
-            if stored.verdict is None or stored.digest is None or stored.signature is None:
-                continue
-            if self._closed(jid):
-                continue
-            if stored.verdict.epoch != epoch:
-                self._resign(stored, epoch)
-                continue
-            signatures = self._matching_signatures(stored)
-            if len(signatures) < threshold:
-                continue
-            quorum_at = stored.quorum_at
-            if quorum_at is None:
-                quorum_at = now
-                self.jobs.set_quorum_at(jid, now)
-                self.audit.record("quorum_reached", job=jid, signers=[s.signer for s in signatures])
-            due = submit_at(self.address, self.members, jid, quorum_at, self.config.fallback_after)
-            if now < due:
-                continue
-            ready.append((stored, signatures))
-            oldest_due = min(oldest_due, due)
-        # The oldest due settlement waits batch_wait; whatever is due by then joins it.
-        if not ready or now < oldest_due + self.config.batch_wait:
-            return
-        if len(ready) == 1:
-            self._settle_one(*ready[0])
-            return
-        for start in range(0, len(ready), self.config.batch_max):
-            chunk = ready[start : start + self.config.batch_max]
-            if len(chunk) == 1 or not self._settle_batch([s for s, _ in chunk], epoch):
-                for stored, signatures in chunk:
-                    self._settle_one(stored, signatures)
-
-    def _matching_signatures(self, stored: StoredVerdict) -> list[MemberSignature]:
-        assert stored.digest is not None and stored.signature is not None
-        own = MemberSignature(signer=self.address, signature=stored.signature)
-        votes = self.jobs.votes(stored.job_id, stored.digest)
-        others = [MemberSignature(signer=v.signer, signature=v.signature) for v in votes]
-        by_signer = {s.signer: s for s in [*others, own]}
-        return list(by_signer.values())
-
     def _resign(self, stored: StoredVerdict, epoch: int) -> None:
+        """Sign the same verdict again under the committee's new epoch."""
         assert stored.verdict is not None
         self.audit.record(
             "verdict_resigned_for_epoch", job=stored.job_id, old=stored.verdict.epoch, new=epoch
         )
         verdict = stored.verdict.model_copy(update={"epoch": epoch})
         self._sign_and_share(stored.job_id, verdict, stored.basis, stored.evidence)
-
-    def _settle_one(self, stored: StoredVerdict, signatures: list[MemberSignature]) -> None:
-        verdict = stored.verdict
-        submission = self.jobs.submission(stored.job_id)
-        assert verdict is not None and stored.digest is not None and submission is not None
-        try:
-            combined = combine_signatures(
-                stored.digest,
-                signatures,
-                threshold=self.committee.threshold(),
-                is_member=self.committee.is_member,
-            )
-        except SignatureError as exc:
-            self._postpone([stored.job_id], "signatures_unusable", exc)
-            return
-        request = self.escrow.tx(
-            "settle",
-            submission.submission.terms.as_tuple(),
-            (verdict.job_id, verdict.outcome, verdict.units, verdict.result_hash, verdict.epoch),
-            combined,
-        )
-        key = f"settle:{_hex(stored.job_id)}:{verdict.epoch}:{stored.tx_tries}"
-        self._send([stored.job_id], key, request, signers=[s.signer for s in signatures])
-
-    def _settle_batch(self, chunk: list[StoredVerdict], epoch: int) -> bool:
-        """Ask peers to co-sign one VerdictBatch; False when k signatures did not come."""
-        items = tuple(s.verdict.item() for s in chunk if s.verdict is not None)
-        batch = VerdictBatch(items=items, epoch=epoch)
-        digest = verdict_batch_digest(self.domain, batch)
-        signatures = [
-            MemberSignature(signer=self.address, signature=self.wallet.sign_digest(digest))
-        ]
-        threshold = self.committee.threshold()
-        request = BatchSignatureRequest(items=items, epoch=epoch)
-        answers = self._pushes.map(
-            lambda peer: (peer, self.peers.request_batch_signature(peer, request)), self.peers.peers
-        )
-        for peer, answer in answers:
-            if answer is None or answer.signer != peer.address:
-                continue
-            try:
-                if recover_signer(digest, answer.signature) == peer.address:
-                    signatures.append(
-                        MemberSignature(signer=peer.address, signature=answer.signature)
-                    )
-            except SignatureError:
-                continue
-        if len(signatures) < threshold:
-            self.audit.record(
-                "batch_short_of_signatures", jobs=[i.job_id for i in items], got=len(signatures)
-            )
-            return False
-        try:
-            combined = combine_signatures(
-                digest, signatures, threshold=threshold, is_member=self.committee.is_member
-            )
-        except SignatureError as exc:
-            self.audit.record("batch_signatures_unusable", error=str(exc))
-            return False
-        settlements = []
-        for stored, item in zip(chunk, items, strict=True):
-            found = self.jobs.submission(stored.job_id)
-            assert found is not None
-            settlements.append(
-                (
-                    found.submission.terms.as_tuple(),
-                    (item.job_id, item.outcome, item.units, item.result_hash),
-                )
-            )
-        ids = [s.job_id for s in chunk]
-        tries = max(s.tx_tries for s in chunk)
-        key = f"batch:0x{keccak(b''.join(ids)).hex()[:24]}:{epoch}:{tries}"
-        request_tx = self.escrow.tx("settleBatch", settlements, epoch, combined)
-        self._send(ids, key, request_tx, signers=[s.signer for s in signatures])
-        return True
-
-    def _send(self, jobs: list[bytes], key: str, request: TxRequest, *, signers: list[str]) -> None:
-        # Reserve first: a crash between here and the intent's insert leaves a key with
-        # no intent, which start() clears; a crash after it finds the intent by key.
-        self.jobs.reserve_tx(jobs, key)
-        try:
-            intent = self.txm.submit(key, request)
-        except ContractError as exc:
-            self.jobs.release_tx(key, tried=False)
-            if isinstance(exc, StaleEpoch):
-                self.committee.refresh(force=True)
-            self._postpone(jobs, "settlement_refused", exc)
-            return
-        except BaseException:
-            if self.txm.get(key) is None:
-                self.jobs.release_tx(key, tried=False)
-            raise
-        self.metrics.verdicts_sent.labels(channel="chain").inc()
-        self.audit.record(
-            "settlement_sent",
-            jobs=jobs,
-            key=key,
-            method=request.label,
-            tx_hash=intent.latest.tx_hash,
-            nonce=intent.nonce,
-            signers=signers,
-        )
-
-    def _postpone(self, jobs: list[bytes], why: str, exc: Exception) -> None:
-        until = self.clock() + _REFUSED_RETRY
-        for jid in jobs:
-            self._retry_at[jid] = until
-        self.audit.record(why, jobs=jobs, error=type(exc).__name__, detail=str(exc))
-
-    def _on_tx_final(self, intent: TxIntent) -> None:
-        jobs = [v.job_id for v in self.jobs.verdicts_with_tx(intent.key)]
-        if intent.status == TxStatus.CONFIRMED:
-            self.audit.record(
-                "settlement_confirmed",
-                key=intent.key,
-                jobs=jobs,
-                tx_hash=intent.mined_hash,
-                block=intent.mined_block,
-            )
-            return
-        # Reverted (someone settled first, or the state changed) or dropped: free the jobs
-        # that are still open for another try; the closed ones are done.
-        self.jobs.release_tx(intent.key, tried=True)
-        open_jobs = [j for j in jobs if self.protocol.job(j).status not in _CLOSED]
-        for jid in open_jobs:
-            self._retry_at[jid] = self.clock() + _REFUSED_RETRY
-        self.audit.record(
-            "settlement_failed",
-            key=intent.key,
-            status=intent.status,
-            tx_hash=intent.mined_hash,
-            error=intent.error,
-            still_open=open_jobs,
-        )
-
-    def _drop_unsent_reservations(self) -> None:
-        for key in self.jobs.reserved_tx_keys():
-            if self.txm.get(key) is None:
-                self.jobs.release_tx(key, tried=False)
-                self.audit.record("reservation_dropped", key=key, why="crashed before signing")
 
     # ------------------------------------------------------------------ helpers
 

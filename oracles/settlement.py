@@ -1,0 +1,250 @@
+"""Turn verdicts that hold k matching signatures into settle / settleBatch transactions,
+when it is this member's turn (oracles.submitter), through the transaction manager.
+
+A job's verdict row reserves the transaction's key before it is signed, so one job
+never rides in two transactions of this member: a crash between the reservation
+and the stored intent leaves a key without intent, which drop_unsent_reservations()
+frees at start; a crash after it finds the intent by its key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from eth_utils.crypto import keccak
+
+from oracles.audit import AuditLog
+from oracles.committee import CommitteeView
+from oracles.config import OracleConfig
+from oracles.job_store import JobStore, StoredVerdict, VerdictState
+from oracles.metrics import OracleMetrics
+from oracles.signature_exchange import SignatureExchange
+from oracles.submitter import submit_at
+from oracles.txmanager import TxIntent, TxManager, TxStatus
+from oracles.verdicts import BatchSignatureRequest
+from protocol.committee_signatures import MemberSignature, combine_signatures
+from protocol.contract_errors import StaleEpoch
+from protocol.contracts import BoundContract
+from protocol.errors import ContractError, SignatureError
+from protocol.tx.request import TxRequest
+from protocol.typed_data import Domain, VerdictBatch, verdict_batch_digest
+from protocol.wallet import Wallet
+
+__all__ = ["Settler"]
+
+_REFUSED_RETRY = 5.0  # seconds before trying a settlement the escrow refused again
+
+
+class Settler:
+    def __init__(
+        self,
+        *,
+        escrow: BoundContract,
+        domain: Domain,
+        wallet: Wallet,
+        members: list[str],
+        committee: CommitteeView,
+        jobs: JobStore,
+        txm: TxManager,
+        exchange: SignatureExchange,
+        config: OracleConfig,
+        audit: AuditLog,
+        metrics: OracleMetrics,
+        clock: Callable[[], float],
+        is_closed: Callable[[bytes], bool],
+        still_open: Callable[[bytes], bool],
+        resign: Callable[[StoredVerdict, int], None],
+    ) -> None:
+        self.escrow = escrow
+        self.domain = domain
+        self.wallet = wallet
+        self.address = wallet.address
+        self.members = members
+        self.committee = committee
+        self.jobs = jobs
+        self.txm = txm
+        self.exchange = exchange
+        self.config = config
+        self.audit = audit
+        self.metrics = metrics
+        self.clock = clock
+        self._is_closed = is_closed  # the watcher confirmed the job's end
+        self._still_open = still_open  # the chain's latest state says it has not ended
+        self._resign = resign
+        self._retry_at: dict[bytes, float] = {}
+
+    def settle_ready(self) -> None:
+        now = self.clock()
+        epoch = self.committee.epoch()
+        threshold = self.committee.threshold()
+        ready: list[tuple[StoredVerdict, list[MemberSignature]]] = []
+        oldest_due = float("inf")
+        for stored in self.jobs.verdicts_in(VerdictState.SIGNED):
+            jid = stored.job_id
+            if stored.tx_key is not None or now < self._retry_at.get(jid, 0.0):
+                continue
+            if stored.verdict is None or stored.digest is None or stored.signature is None:
+                continue
+            if self._is_closed(jid):
+                continue
+            if stored.verdict.epoch != epoch:
+                self._resign(stored, epoch)
+                continue
+            signatures = self._matching_signatures(stored)
+            if len(signatures) < threshold:
+                continue
+            quorum_at = stored.quorum_at
+            if quorum_at is None:
+                quorum_at = now
+                self.jobs.set_quorum_at(jid, now)
+                self.audit.record("quorum_reached", job=jid, signers=[s.signer for s in signatures])
+            due = submit_at(self.address, self.members, jid, quorum_at, self.config.fallback_after)
+            if now < due:
+                continue
+            ready.append((stored, signatures))
+            oldest_due = min(oldest_due, due)
+        # The oldest due settlement waits batch_wait; whatever is due by then joins it.
+        if not ready or now < oldest_due + self.config.batch_wait:
+            return
+        if len(ready) == 1:
+            self._settle_one(*ready[0])
+            return
+        for start in range(0, len(ready), self.config.batch_max):
+            chunk = ready[start : start + self.config.batch_max]
+            if len(chunk) == 1 or not self._settle_batch([s for s, _ in chunk], epoch):
+                for stored, signatures in chunk:
+                    self._settle_one(stored, signatures)
+
+    def on_final(self, intent: TxIntent) -> None:
+        """A settlement transaction is final: confirmed, or reverted / dropped."""
+        jobs = [v.job_id for v in self.jobs.verdicts_with_tx(intent.key)]
+        if intent.status == TxStatus.CONFIRMED:
+            self.audit.record(
+                "settlement_confirmed",
+                key=intent.key,
+                jobs=jobs,
+                tx_hash=intent.mined_hash,
+                block=intent.mined_block,
+            )
+            return
+        # Reverted (someone settled first, or the state changed) or dropped: free the jobs
+        # that are still open for another try, after a pause; the closed ones are done.
+        self.jobs.release_tx(intent.key, tried=True)
+        open_jobs = [j for j in jobs if self._still_open(j)]
+        for jid in open_jobs:
+            self._retry_at[jid] = self.clock() + _REFUSED_RETRY
+        self.audit.record(
+            "settlement_failed",
+            key=intent.key,
+            status=intent.status,
+            tx_hash=intent.mined_hash,
+            error=intent.error,
+            still_open=open_jobs,
+        )
+
+    def drop_unsent_reservations(self) -> None:
+        for key in self.jobs.reserved_tx_keys():
+            if self.txm.get(key) is None:
+                self.jobs.release_tx(key, tried=False)
+                self.audit.record("reservation_dropped", key=key, why="crashed before signing")
+
+    # ------------------------------------------------------------------ steps
+
+    def _matching_signatures(self, stored: StoredVerdict) -> list[MemberSignature]:
+        assert stored.digest is not None and stored.signature is not None
+        own = MemberSignature(signer=self.address, signature=stored.signature)
+        votes = self.jobs.votes(stored.job_id, stored.digest)
+        others = [MemberSignature(signer=v.signer, signature=v.signature) for v in votes]
+        by_signer = {s.signer: s for s in [*others, own]}
+        return list(by_signer.values())
+
+    def _settle_one(self, stored: StoredVerdict, signatures: list[MemberSignature]) -> None:
+        verdict = stored.verdict
+        submission = self.jobs.submission(stored.job_id)
+        assert verdict is not None and stored.digest is not None and submission is not None
+        try:
+            combined = combine_signatures(
+                stored.digest,
+                signatures,
+                threshold=self.committee.threshold(),
+                is_member=self.committee.is_member,
+            )
+        except SignatureError as exc:
+            self._postpone([stored.job_id], "signatures_unusable", exc)
+            return
+        request = self.escrow.tx(
+            "settle",
+            submission.submission.terms.as_tuple(),
+            (verdict.job_id, verdict.outcome, verdict.units, verdict.result_hash, verdict.epoch),
+            combined,
+        )
+        key = f"settle:0x{stored.job_id.hex()}:{verdict.epoch}:{stored.tx_tries}"
+        self._send([stored.job_id], key, request, signers=[s.signer for s in signatures])
+
+    def _settle_batch(self, chunk: list[StoredVerdict], epoch: int) -> bool:
+        """Ask peers to co-sign one VerdictBatch; False when k signatures did not come."""
+        items = tuple(s.verdict.item() for s in chunk if s.verdict is not None)
+        digest = verdict_batch_digest(self.domain, VerdictBatch(items=items, epoch=epoch))
+        own = MemberSignature(signer=self.address, signature=self.wallet.sign_digest(digest))
+        request = BatchSignatureRequest(items=items, epoch=epoch)
+        signatures = [own, *self.exchange.collect_batch(request, digest)]
+        threshold = self.committee.threshold()
+        if len(signatures) < threshold:
+            self.audit.record(
+                "batch_short_of_signatures", jobs=[i.job_id for i in items], got=len(signatures)
+            )
+            return False
+        try:
+            combined = combine_signatures(
+                digest, signatures, threshold=threshold, is_member=self.committee.is_member
+            )
+        except SignatureError as exc:
+            self.audit.record("batch_signatures_unusable", error=str(exc))
+            return False
+        settlements = []
+        for stored, item in zip(chunk, items, strict=True):
+            found = self.jobs.submission(stored.job_id)
+            assert found is not None
+            settlements.append(
+                (
+                    found.submission.terms.as_tuple(),
+                    (item.job_id, item.outcome, item.units, item.result_hash),
+                )
+            )
+        ids = [s.job_id for s in chunk]
+        tries = max(s.tx_tries for s in chunk)
+        key = f"batch:0x{keccak(b''.join(ids)).hex()[:24]}:{epoch}:{tries}"
+        request_tx = self.escrow.tx("settleBatch", settlements, epoch, combined)
+        self._send(ids, key, request_tx, signers=[s.signer for s in signatures])
+        return True
+
+    def _send(self, jobs: list[bytes], key: str, request: TxRequest, *, signers: list[str]) -> None:
+        self.jobs.reserve_tx(jobs, key)
+        try:
+            intent = self.txm.submit(key, request)
+        except ContractError as exc:
+            self.jobs.release_tx(key, tried=False)
+            if isinstance(exc, StaleEpoch):
+                self.committee.refresh(force=True)
+            self._postpone(jobs, "settlement_refused", exc)
+            return
+        except BaseException:
+            if self.txm.get(key) is None:
+                self.jobs.release_tx(key, tried=False)
+            raise
+        self.metrics.verdicts_sent.labels(channel="chain").inc()
+        self.audit.record(
+            "settlement_sent",
+            jobs=jobs,
+            key=key,
+            method=request.label,
+            tx_hash=intent.latest.tx_hash,
+            nonce=intent.nonce,
+            signers=signers,
+        )
+
+    def _postpone(self, jobs: list[bytes], why: str, exc: Exception) -> None:
+        until = self.clock() + _REFUSED_RETRY
+        for jid in jobs:
+            self._retry_at[jid] = until
+        self.audit.record(why, jobs=jobs, error=type(exc).__name__, detail=str(exc))
