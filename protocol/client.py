@@ -151,13 +151,14 @@ class Protocol:
 
     def job(self, job: JobRef) -> JobState:
         jid = job_id(job) if isinstance(job, JobTerms) else parse_job_id(job)
-        status, delivered_at, units = self.contracts.escrow.read("jobs", jid)
+        status, delivered_at, units, paid_out = self.contracts.escrow.read("jobs", jid)
         committed = bytes(self.contracts.escrow.read("committedResult", jid))
         return JobState(
             job_id=jid,
             status=int(status),
             delivered_at=int(delivered_at),
             units=int(units),
+            paid_out=bool(paid_out),
             committed_result=committed,
         )
 

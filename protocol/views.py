@@ -20,6 +20,7 @@ class JobState(_View):
     status: int
     delivered_at: int
     units: int
+    paid_out: bool = False
     committed_result: bytes
 
     @property
