@@ -106,7 +106,9 @@ def test_too_little_balance_names_the_fix(gpuc: GpucRun, devnet: DevNet) -> None
     assert devnet.protocol.w3.eth.block_number == block
 
 
-def test_too_little_stake_and_the_wrong_key_are_refused(gpuc: GpucRun, devnet: DevNet) -> None:
+def test_too_little_stake_the_wrong_key_and_an_unsettled_payout_are_refused(
+    gpuc: GpucRun, devnet: DevNet
+) -> None:
     devnet.fund(devnet.consumer, 10 * CREDIT)
     job = gpuc.json(*_open_args(devnet, "10"), key=CONSUMER)["job"]
     block = devnet.protocol.w3.eth.block_number
@@ -116,13 +118,6 @@ def test_too_little_stake_and_the_wrong_key_are_refused(gpuc: GpucRun, devnet: D
     result = gpuc("job", "cancel", job, key=PROVIDER)
     assert result.exit_code == 4
     _assert_one_line(result.stdout, result.stderr, "NotConsumer")
-    assert devnet.protocol.w3.eth.block_number == block
-
-
-def test_paying_out_a_job_not_settled_names_the_fix(gpuc: GpucRun, devnet: DevNet) -> None:
-    devnet.fund(devnet.consumer, 10 * CREDIT)
-    job = gpuc.json(*_open_args(devnet, "10"), key=CONSUMER)["job"]
-    block = devnet.protocol.w3.eth.block_number
     result = gpuc("provider", "payout", job, key=PROVIDER)
     assert result.exit_code == 4
     _assert_one_line(result.stdout, result.stderr, "NotSettled")
