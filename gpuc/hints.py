@@ -33,7 +33,8 @@ _FIXES: dict[str, str] = {
     "TooEarly": "wait until the time named, then retry",
     "UnitsExceedMax": "claim at most budget / price units",
     "ZeroUnits": "report at least one unit",
-    "NothingToClaim": "nothing is owed to this account yet",
+    "NothingToClaim": "nothing is owed yet; settled jobs pay out first: gpuc provider payout",
+    "NotSettled": "pay out only jobs settled as a release (gpuc job status JOB_ID)",
     # committee
     "InsufficientSignatures": "collect signatures from at least the committee threshold",
     "UnknownSigner": "only current committee members' signatures count",

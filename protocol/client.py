@@ -20,12 +20,14 @@ from protocol.tx.fees import FeeOracle
 from protocol.tx.nonces import NonceTracker
 from protocol.tx.sender import TxSender
 from protocol.typed_data import Domain, JobTerms, job_id
-from protocol.views import Balances, JobState, ProviderStatus
+from protocol.views import AwaitingPayout, Balances, JobState, ProviderStatus
 from protocol.wallet import Wallet
 
 __all__ = ["JobRef", "Protocol", "TxOptions", "parse_bytes32", "parse_job_id"]
 
 JobRef = JobTerms | bytes | str
+
+_IDS_PER_LOG_QUERY = 200  # job ids OR-ed into one eth_getLogs topic filter
 
 
 def parse_bytes32(value: bytes | str, what: str) -> bytes:
@@ -149,15 +151,43 @@ class Protocol:
             credits=self.credit_balance(address),
         )
 
+    def awaiting_payout(self, provider: str) -> AwaitingPayout:
+        """``provider``'s jobs settled as a release and not paid out yet, from the escrow's
+        events since deployment: JobSettled of its jobs minus its JobPaidOut."""
+        escrow = self.contracts.escrow
+        start = self.manifest.block
+        topic = _address_topic(provider)
+        opened = [
+            bytes(e["jobId"])
+            for e in escrow.logs("JobOpened", topics=[None, None, topic], from_block=start)
+        ]
+        # Settlements before payouts: a job paid out between the two queries is not listed.
+        settled: list[dict[str, Any]] = []
+        for i in range(0, len(opened), _IDS_PER_LOG_QUERY):
+            ids = ["0x" + jid.hex() for jid in opened[i : i + _IDS_PER_LOG_QUERY]]
+            settled += escrow.logs("JobSettled", topics=[ids], from_block=start)
+        paid = {
+            bytes(e["jobId"])
+            for e in escrow.logs("JobPaidOut", topics=[None, topic], from_block=start)
+        }
+        waiting = [e for e in settled if bytes(e["jobId"]) not in paid]
+        return AwaitingPayout(
+            provider=provider,
+            jobs=tuple(bytes(e["jobId"]) for e in waiting),
+            provider_pay=sum(int(e["providerPay"]) for e in waiting),
+            consumer_refund=sum(int(e["consumerRefund"]) for e in waiting),
+        )
+
     def job(self, job: JobRef) -> JobState:
         jid = job_id(job) if isinstance(job, JobTerms) else parse_job_id(job)
-        status, delivered_at, units = self.contracts.escrow.read("jobs", jid)
+        status, delivered_at, units, paid_out = self.contracts.escrow.read("jobs", jid)
         committed = bytes(self.contracts.escrow.read("committedResult", jid))
         return JobState(
             job_id=jid,
             status=int(status),
             delivered_at=int(delivered_at),
             units=int(units),
+            paid_out=bool(paid_out),
             committed_result=committed,
         )
 
@@ -172,6 +202,17 @@ class Protocol:
         if not logs:
             raise UnknownJob(jid)
         return _terms_from_log(logs[0]["terms"])
+
+
+def _address_topic(address: str) -> str:
+    """An address as an indexed event topic (left-padded to 32 bytes)."""
+    try:
+        raw = bytes.fromhex(address.removeprefix("0x"))
+    except ValueError:
+        raw = b""
+    if len(raw) != 20:
+        raise InvalidInput(f"address {address!r} is not 0x followed by 40 hex digits")
+    return "0x" + raw.rjust(32, b"\x00").hex()
 
 
 def _terms_from_log(fields: dict[str, Any]) -> JobTerms:

@@ -49,6 +49,7 @@ __all__ = [
     "NotMember",
     "NotMinter",
     "NotProvider",
+    "NotSettled",
     "NothingToClaim",
     "NothingToWithdraw",
     "NothingUnbonding",
@@ -591,6 +592,26 @@ class NotProvider(ContractError):
         super().__init__(caller, provider)
 
 
+class NotSettled(ContractError):
+    """payOut was given a job that is not settled as a release."""
+
+    signature = "NotSettled(bytes32,uint8)"
+    selector = bytes.fromhex("27263e2f")
+    abi_types = ("bytes32", "uint8")
+    field_names = ("job_id", "status")
+    enum_members = (
+        (
+            "status",
+            ("None", "Open", "Accepted", "Delivered", "Disputed", "Settled", "Slashed", "Refunded"),
+        ),
+    )
+
+    def __init__(self, job_id: bytes, status: int) -> None:
+        self.job_id = job_id
+        self.status = status
+        super().__init__(job_id, status)
+
+
 class NothingToClaim(ContractError):
     """Nothing is owed to the caller."""
 
@@ -996,6 +1017,7 @@ ERRORS_BY_SELECTOR: dict[bytes, type[ContractError]] = {
     NotMember.selector: NotMember,
     NotMinter.selector: NotMinter,
     NotProvider.selector: NotProvider,
+    NotSettled.selector: NotSettled,
     NothingToClaim.selector: NothingToClaim,
     NothingToWithdraw.selector: NothingToWithdraw,
     NothingUnbonding.selector: NothingUnbonding,

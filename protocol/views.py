@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 
 from protocol.typed_data import JobStatus
 
-__all__ = ["Balances", "JobState", "ProviderStatus"]
+__all__ = ["AwaitingPayout", "Balances", "JobState", "ProviderStatus"]
 
 
 class _View(BaseModel):
@@ -14,12 +14,13 @@ class _View(BaseModel):
 
 
 class JobState(_View):
-    """A job's on-chain slot."""
+    """A job's on-chain slot. ``paid_out``: a release's money was credited by payOut."""
 
     job_id: bytes
     status: int
     delivered_at: int
     units: int
+    paid_out: bool = False
     committed_result: bytes
 
     @property
@@ -45,7 +46,11 @@ class Balances(_View):
 
 
 class ProviderStatus(_View):
-    """A provider's stake by state, and what it has earned and not yet claimed."""
+    """A provider's stake by state, and what it has earned and not yet claimed.
+
+    ``claimable`` and ``free`` count only paid-out jobs: a job settled as a release keeps its
+    pay and collateral in escrow until payOut (see ``AwaitingPayout``).
+    """
 
     address: str
     free: int
@@ -58,3 +63,18 @@ class ProviderStatus(_View):
     @property
     def total_stake(self) -> int:
         return self.free + self.locked + self.unbonding
+
+
+class AwaitingPayout(_View):
+    """A provider's jobs settled as a release whose money payOut has not moved yet, and
+    what payOut will credit the provider (after fee and burn) and the jobs' consumers.
+    Their collateral stays locked until then too."""
+
+    provider: str
+    jobs: tuple[bytes, ...]
+    provider_pay: int
+    consumer_refund: int
+
+    @field_serializer("jobs")
+    def _hex_jobs(self, value: tuple[bytes, ...]) -> list[str]:
+        return ["0x" + job.hex() for job in value]

@@ -274,6 +274,46 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
     // ------------------------------------------------------------------ money out
 
     /// @inheritdoc IJobEscrow
+    function payOut(JobTerms[] calldata terms) external nonReentrant returns (uint256 paid) {
+        uint256 fees;
+        uint256 burns;
+        // Unlocks are summed per run of one provider, so a provider's batch unlocks once.
+        address unlockFor;
+        uint256 unlockAmount;
+        for (uint256 i = 0; i < terms.length; ++i) {
+            JobTerms calldata t = terms[i];
+            bytes32 jobId = _id(t);
+            Job storage job = jobs[jobId];
+            if (job.status != Status.Settled) {
+                if (job.status == Status.None) revert UnknownJob(jobId);
+                revert NotSettled(jobId, job.status);
+            }
+            if (job.paidOut) continue;
+            job.paidOut = true;
+            (uint256 net, uint256 refundAmount, uint256 fee, uint256 burn) = _split(t, job.units);
+            claimable[t.provider] += net;
+            if (refundAmount != 0) claimable[t.consumer] += refundAmount;
+            fees += fee;
+            burns += burn;
+            emit JobPaidOut(jobId, t.provider, net, refundAmount);
+            if (t.provider != unlockFor) {
+                if (unlockAmount != 0) staking.unlock(unlockFor, unlockAmount);
+                unlockFor = t.provider;
+                unlockAmount = 0;
+            }
+            unlockAmount += _collateral(t.budget);
+            ++paid;
+        }
+        if (unlockAmount != 0) staking.unlock(unlockFor, unlockAmount);
+        if (fees != 0 || burns != 0) {
+            Accrued memory a = _accrued;
+            a.fees += uint128(fees);
+            a.burns += uint128(burns);
+            _accrued = a;
+        }
+    }
+
+    /// @inheritdoc IJobEscrow
     function claim() external nonReentrant returns (uint256 amount) {
         amount = claimable[msg.sender];
         if (amount == 0) revert NothingToClaim(msg.sender);
@@ -390,6 +430,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         }
     }
 
+    /// @dev Records the outcome only; `payOut` moves the money (see IJobEscrow).
     function _release(
         JobTerms calldata terms,
         bytes32 jobId,
@@ -400,20 +441,21 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
     ) private {
         job.status = Status.Settled;
         job.units = uint64(units);
+        (uint256 net, uint256 refundAmount, uint256 fee, uint256 burn) = _split(terms, units);
+        emit JobSettled(jobId, units, net, refundAmount, fee, burn, resultHash, optimistic);
+    }
+
+    /// @dev What a release of `units` pays: provider net, consumer refund, fee, burn.
+    function _split(JobTerms calldata terms, uint256 units)
+        private
+        view
+        returns (uint256 net, uint256 refundAmount, uint256 fee, uint256 burn)
+    {
         uint256 pay = units * terms.pricePerUnit;
-        uint256 fee = pay * feeBps / BPS;
-        uint256 burn = pay * burnBps / BPS;
-        uint256 refundAmount = terms.budget - pay;
-        claimable[terms.provider] += pay - fee - burn;
-        if (refundAmount != 0) claimable[terms.consumer] += refundAmount;
-        if (fee != 0 || burn != 0) {
-            Accrued memory a = _accrued;
-            a.fees += uint128(fee);
-            a.burns += uint128(burn);
-            _accrued = a;
-        }
-        emit JobSettled(jobId, units, pay - fee - burn, refundAmount, fee, burn, resultHash, optimistic);
-        staking.unlock(terms.provider, _collateral(terms.budget));
+        fee = pay * feeBps / BPS;
+        burn = pay * burnBps / BPS;
+        net = pay - fee - burn;
+        refundAmount = terms.budget - pay;
     }
 
     function _slash(JobTerms calldata terms, bytes32 jobId, Job storage job, SlashReason reason) private {

@@ -95,6 +95,7 @@ def status(job: JobArg) -> None:
             "status": st.status_name,
             "delivered_at": st.delivered_at,
             "units": st.units,
+            "paid_out": st.paid_out,
             "committed_result": st.committed_result,
             **_terms_fields(terms),
         },

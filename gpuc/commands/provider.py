@@ -1,4 +1,5 @@
-"""gpuc provider: stake, unbond, withdraw, status, and the job steps a provider takes."""
+"""gpuc provider: stake, unbond, withdraw, status, and the job steps a provider takes
+(accept, receipt, finalize, payout)."""
 
 from __future__ import annotations
 
@@ -73,11 +74,14 @@ def withdraw() -> None:
 def status(
     address: Annotated[str | None, typer.Argument(help="Provider (default: your key's).")] = None,
 ) -> None:
-    """Free, locked and unbonding stake, and earnings not yet claimed."""
+    """Free, locked and unbonding stake, earnings settled but not yet paid out, and earnings
+    not yet claimed."""
     out = state().output
     s = state()
     who = parse_address(address, "provider") if address else s.wallet().address
-    st = s.protocol().provider_status(who)
+    protocol = s.protocol()
+    st = protocol.provider_status(who)
+    awaiting = protocol.awaiting_payout(who)
     out.result(
         {
             "address": st.address,
@@ -85,11 +89,15 @@ def status(
             **amount("locked", st.locked),
             **amount("unbonding", st.unbonding),
             "unbonding_ready_at": _when(st.unbonding_ready_at),
+            "jobs_awaiting_payout": len(awaiting.jobs),
+            **amount("earnings_awaiting_payout", awaiting.provider_pay),
             **amount("earnings_claimable", st.claimable),
             **amount("wallet", st.credits),
         },
         title="provider",
     )
+    if awaiting.jobs:
+        out.note("credit the settled jobs' earnings with: gpuc provider payout")
 
 
 @app.command()
@@ -142,6 +150,42 @@ def receipt(
 def finalize(job: JobArg) -> None:
     """Get paid for an undisputed job once its dispute window has passed."""
     run_job_action(job, _provider, Provider.finalize, "finalizing", "job finalized")
+
+
+@app.command()
+@cli_command
+def payout(
+    jobs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[JOB]...",
+            help="Settled job ids (default: all of your key's jobs awaiting payout).",
+        ),
+    ] = None,
+) -> None:
+    """Credit settled jobs' money in one transaction (anyone may, for any job): the pay
+    and the consumers' refunds become claimable and the collateral unlocks."""
+    out = state().output
+    job_ids = [parse_job(j) for j in jobs or []]  # bad input fails before any connection
+    provider = _provider()
+    if not job_ids:
+        job_ids = list(provider.awaiting_payout().jobs)
+    if not job_ids:
+        out.result({"paid": [], "count": 0}, title="nothing awaits payout")
+        return
+    with out.waiting("paying out"):
+        result = provider.pay_out(job_ids)
+    out.result(
+        {
+            "paid": list(result.paid),
+            "count": result.count,
+            **amount("provider_pay", result.provider_pay),
+            **amount("consumer_refund", result.consumer_refund),
+            **tx_fields(result.tx),
+        },
+        title="paid out",
+    )
+    out.note("pull it with: gpuc credits claim")
 
 
 def _when(timestamp: int) -> str:

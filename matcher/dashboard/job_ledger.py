@@ -2,7 +2,8 @@
 
 Pure: it is fed decoded event arguments in chain order. A job's state only moves
 forward (design.md invariant 4), so an event seen twice changes nothing, and a job
-settles once, so its amounts are set, never added up.
+settles once, so its amounts are set, never added up. A release's amounts come from
+JobSettled (what it pays); JobPaidOut, later, marks them credited (``paid_out``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ ESCROW_EVENTS = (
     "JobSettled",
     "JobSlashed",
     "JobRefunded",
+    "JobPaidOut",
 )
 
 _RANK: dict[JobStatusName, int] = {
@@ -49,6 +51,7 @@ class _Job:
     paid: int = 0
     returned: int = 0
     slashed: int = 0
+    paid_out: bool = False
     updated_block: int = 0
 
     def move(self, status: JobStatusName, block: int) -> bool:
@@ -108,6 +111,9 @@ class JobLedger:
             job.slashed = int(args["slashed"])
         elif event == "JobRefunded" and job.move("Refunded", block):
             job.returned = int(args["amount"])
+        elif event == "JobPaidOut" and job.status == "Settled" and not job.paid_out:
+            job.paid_out = True
+            job.updated_block = block
 
     def _open(self, jid: str, terms: Mapping[str, Any], block: int) -> None:
         self._jobs[jid] = _Job(
@@ -145,6 +151,7 @@ class JobLedger:
                 paid_wei=j.paid,
                 returned_wei=j.returned,
                 slashed_wei=j.slashed,
+                paid_out=j.paid_out,
                 opened_block=j.opened_block,
                 updated_block=j.updated_block,
             )

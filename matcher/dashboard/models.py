@@ -93,6 +93,11 @@ class JobRow(_View):
     paid_wei: WeiText = Field(description="to the provider, after fee and burn")
     returned_wei: WeiText = Field(description="to the consumer: unused budget, compensation")
     slashed_wei: WeiText = Field(description="taken from the provider's stake")
+    paid_out: bool = Field(
+        default=False,
+        description="a settled job's paid and returned amounts were credited (payOut);"
+        " until then they are owed",
+    )
     opened_block: int
     updated_block: int
 

@@ -1,18 +1,21 @@
-"""What every role shares: a protocol connection, a key and a sender for that key."""
+"""What every role shares: a protocol connection, a key and a sender for that key, and the
+calls anyone may make (claim, pay out settled jobs)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict, field_serializer
 
 from protocol.client import JobRef, Protocol
 from protocol.contracts import BoundContract
 from protocol.errors import InvalidInput
 from protocol.tx.sender import MinedTx, TxSender
-from protocol.typed_data import JobTerms, Permit, permit_digest
+from protocol.typed_data import JobTerms, Permit, job_id, permit_digest
 from protocol.views import JobState
 from protocol.wallet import Wallet
 
-__all__ = ["PermitSignature", "Role", "require_non_negative"]
+__all__ = ["PayoutResult", "PermitSignature", "Role", "require_non_negative"]
 
 PERMIT_LIFETIME = 3600  # seconds a permit stays valid; it is used in the same transaction
 
@@ -34,6 +37,27 @@ class PermitSignature(BaseModel):
     v: int
     r: bytes
     s: bytes
+
+
+class PayoutResult(BaseModel):
+    """What one payOut transaction credited, from its JobPaidOut events. Jobs already paid
+    out (by anyone, before) are skipped by the escrow and not listed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paid: tuple[bytes, ...]
+    provider_pay: int
+    consumer_refund: int
+    tx: MinedTx
+
+    @property
+    def count(self) -> int:
+        """How many jobs this call paid out."""
+        return len(self.paid)
+
+    @field_serializer("paid")
+    def _hex_jobs(self, value: tuple[bytes, ...]) -> list[str]:
+        return ["0x" + job.hex() for job in value]
 
 
 class Role:
@@ -60,6 +84,29 @@ class Role:
         mined = self.sender.send(self.contracts.escrow.tx("claim"))
         claimed = self.contracts.escrow.events(mined.receipt, "Claimed")
         return int(claimed[0]["amount"]), mined
+
+    def pay_out(self, jobs: Iterable[JobRef]) -> PayoutResult:
+        """Credit the money of jobs settled as a release, in one payOut transaction: the
+        provider's pay and the consumer's refund become claimable, the provider's collateral
+        unlocks. Anyone may call; jobs already paid out are skipped, a job not settled as a
+        release refuses the whole call (NotSettled, nothing sent)."""
+        unique: dict[bytes, JobTerms] = {}
+        for job in jobs:
+            terms = self.terms(job)
+            unique.setdefault(job_id(terms), terms)
+        if not unique:
+            raise InvalidInput("pay_out needs at least one job")
+        # The escrow unlocks collateral once per run of one provider: group them.
+        ordered = sorted(unique.values(), key=lambda t: t.provider.lower())
+        escrow = self.contracts.escrow
+        mined = self.sender.send(escrow.tx("payOut", [t.as_tuple() for t in ordered]))
+        events = escrow.events(mined.receipt, "JobPaidOut")
+        return PayoutResult(
+            paid=tuple(bytes(e["jobId"]) for e in events),
+            provider_pay=sum(int(e["providerPay"]) for e in events),
+            consumer_refund=sum(int(e["consumerRefund"]) for e in events),
+            tx=mined,
+        )
 
     def ensure_allowance(self, token: BoundContract, spender: str, amount: int) -> None:
         """Approve ``spender`` for ``amount`` of ``token`` unless already allowed."""

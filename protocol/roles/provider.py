@@ -1,4 +1,7 @@
-"""The provider: stakes collateral, accepts jobs, signs and commits receipts, gets paid."""
+"""The provider: stakes collateral, accepts jobs, signs and commits receipts, gets paid.
+
+Getting paid is three steps: the job settles (committee verdict, or ``finalize`` after an
+undisputed window), ``pay_out`` credits its money (batched, see Role), ``claim`` pulls it."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from protocol.client import JobRef
 from protocol.roles.base import Role, require_non_negative
 from protocol.tx.sender import MinedTx
 from protocol.typed_data import Receipt, job_id, receipt_digest
-from protocol.views import ProviderStatus
+from protocol.views import AwaitingPayout, ProviderStatus
 
 __all__ = ["AcceptedJob", "Provider", "SignedReceipt", "SubmittedReceipt"]
 
@@ -70,6 +73,11 @@ class Provider(Role):
         """Free, locked and unbonding stake and unclaimed earnings (default: this key's)."""
         return self.protocol.provider_status(address or self.address)
 
+    def awaiting_payout(self, address: str | None = None) -> AwaitingPayout:
+        """Jobs settled as a release and not yet paid out (default: this key's); pass
+        ``.jobs`` to ``pay_out``."""
+        return self.protocol.awaiting_payout(address or self.address)
+
     # ------------------------------------------------------------------ jobs
 
     def accept(self, job: JobRef) -> AcceptedJob:
@@ -119,5 +127,6 @@ class Provider(Role):
         return SubmittedReceipt(signed=signed, tx=mined)
 
     def finalize(self, job: JobRef) -> MinedTx:
-        """Collect an undisputed delivered job after the dispute window (anyone may)."""
+        """Settle an undisputed delivered job after the dispute window (anyone may); its
+        money moves at ``pay_out``."""
         return self.sender.send(self.contracts.escrow.tx("finalize", self.terms(job).as_tuple()))

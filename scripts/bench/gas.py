@@ -6,7 +6,10 @@
 "first" is an account's first contact (balances and claimables still zero, so storage
 slots go from zero to non-zero); "steady" is the same action once they are non-zero.
 settleBatch is reported per job at 1, 10 and 100 jobs, every job with its own consumer and
-provider. Verdicts are 2-of-3.
+provider. Verdicts are 2-of-3. A release settles the outcome only; payOut credits the money
+and unlocks the collateral: it is reported per job at 1, 10 and 100 jobs of one provider in
+one call (each job with its own consumer), and the lifecycle rows add up what one job costs
+from open (permit) to payOut. The one claim that pulls many jobs' pay is left out of those.
 """
 
 from __future__ import annotations
@@ -100,6 +103,13 @@ class GasBench:
             self.record(label, "first", p.stake(500 * CREDIT, use_permit=permit).gas_used)
             self.record(label, "steady", p.stake(500 * CREDIT, use_permit=permit).gas_used)
 
+    def warm_protocol(self) -> None:
+        """One job paid out by accounts used nowhere else, so the escrow's accrued fee and
+        burn are non-zero, as on any deployment in use: "first" stays an account's first."""
+        job = self.open_accepted(self.new_consumer(BUDGET), self.new_provider(BUDGET))
+        self.settle(job, Outcome.RELEASE, units=60)
+        self.oracles[0].pay_out([job])
+
     def job_lifecycle(self) -> None:
         for permit in (False, True):
             c = self.new_consumer(1000 * CREDIT)
@@ -115,18 +125,22 @@ class GasBench:
                     self.record(
                         "settle 2-of-3", phase, self.settle(terms, Outcome.RELEASE, units=60)
                     )
+                    self.record("payOut (1 job)", phase, p.pay_out([terms]).tx.gas_used)
         # Full-budget release (no consumer refund) and the other paths, steady state.
         c = self.new_consumer(2000 * CREDIT)
         p = self.new_provider(2000 * CREDIT)
         warm = self.open_accepted(c, p)
-        self.settle(warm, Outcome.RELEASE, units=60)  # claimables now non-zero
+        self.settle(warm, Outcome.RELEASE, units=60)
+        p.pay_out([warm])  # claimables now non-zero
         job = self.open_accepted(c, p)
         self.record("settle 2-of-3, whole budget", "steady", self.settle(job, Outcome.RELEASE, 100))
+        self.record("payOut (1 job), whole budget", "steady", p.pay_out([job]).tx.gas_used)
         job = self.open_accepted(c, p)
         receipt = p.submit_receipt(job, result_hash=b"\x05" * 32, units=60)
         self.record("submit receipt", "steady", receipt.tx.gas_used)
         self.net.advance(self.dispute_window + 1)
         self.record("finalize (optimistic)", "steady", p.finalize(job).gas_used)
+        p.pay_out([job])
         job = self.open_accepted(c, p)
         self.record("slash (fault verdict)", "steady", self.settle(job, Outcome.FAULT, 0))
         job = self.open_accepted(c, p)
@@ -149,6 +163,18 @@ class GasBench:
                 gas = self._settle_batch(jobs)
                 self.record(f"settleBatch per job @{n}", phase, gas // n)
 
+    def payouts(self, sizes: tuple[int, ...]) -> None:
+        """payOut of n jobs of one provider in one call, each job with its own consumer."""
+        for n in sizes:
+            provider = self.new_provider(1000 * CREDIT + n * BUDGET)  # half a budget per job
+            consumers = [self.new_consumer(1000 * CREDIT) for _ in range(n)]
+            for phase in ("first", "steady"):
+                jobs = [self.open_accepted(c, provider) for c in consumers]
+                self._settle_batch(jobs)
+                paid = provider.pay_out(jobs)
+                assert paid.count == n, f"paid {paid.count} of {n}"
+                self.record(f"payOut per job @{n}", phase, paid.tx.gas_used // n)
+
     def _settle_batch(self, jobs: list[JobRef]) -> int:
         op = self.oracles[0]
         items = [
@@ -164,6 +190,40 @@ class GasBench:
         combined = op.combine_batch(batch, [o.sign_batch(batch) for o in self.oracles[:2]])
         result = op.settle_batch(list(zip(jobs, items, strict=True)), batch.epoch, combined)
         return result.tx.gas_used
+
+
+# What one released job costs from open to payOut, by how it settles ("first" only where
+# every part was measured at first contact).
+LIFECYCLES = {
+    "lifecycle per job, 2-of-3 verdict": (
+        "open (permit)",
+        "accept",
+        "settle 2-of-3",
+        "payOut (1 job)",
+    ),
+    "lifecycle per job, batched @100": (
+        "open (permit)",
+        "accept",
+        "settleBatch per job @100",
+        "payOut per job @100",
+    ),
+    "lifecycle per job, optimistic": (
+        "open (permit)",
+        "accept",
+        "submit receipt",
+        "finalize (optimistic)",
+        "payOut (1 job)",
+    ),
+}
+
+
+def add_lifecycles(rows: dict[str, dict[str, int]]) -> None:
+    for name, parts in LIFECYCLES.items():
+        if not all(part in rows for part in parts):
+            continue  # e.g. --batch-sizes without 100
+        for phase in ("first", "steady"):
+            if all(phase in rows[part] for part in parts):
+                rows.setdefault(name, {})[phase] = sum(rows[part][phase] for part in parts)
 
 
 def _print_table(rows: dict[str, dict[str, int]]) -> None:
@@ -192,11 +252,14 @@ def main(argv: list[str] | None = None) -> int:
         bench = GasBench(net)
         steps: list[Callable[[], None]] = [
             bench.credits_and_stake,
+            bench.warm_protocol,
             bench.job_lifecycle,
             lambda: bench.batches(sizes),
+            lambda: bench.payouts(sizes),
         ]
         for step in steps:
             step()
+    add_lifecycles(bench.rows)
     if args.json:
         print(json.dumps(bench.rows, indent=1))
     else:

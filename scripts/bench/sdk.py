@@ -1,4 +1,4 @@
-"""Benchmark the SDK on a local anvil: open, accept, receipt and settle N jobs.
+"""Benchmark the SDK on a local anvil: open, accept, receipt, settle and pay out N jobs.
 
     .venv/bin/python scripts/bench/sdk.py --jobs 1000
 
@@ -6,7 +6,8 @@ Modes (each on a fresh snapshot of the same deployment):
   sequential  one job after another, every transaction preflighted, estimated and awaited
   pipelined   each phase sends all N transactions back to back from a local nonce counter
               (fixed gas from one estimate, no per-transaction preflight), then awaits them
-  batch       like pipelined, but settles with settleBatch, BATCH jobs per transaction
+  batch       like pipelined, but settles with settleBatch and pays out with payOut, BATCH
+              jobs per transaction
 
 Prints jobs/s, tx/s and gas per job (and per step) for each mode.
 """
@@ -97,6 +98,7 @@ def run_sequential(net: DevNet, n: int) -> Run:
         verdict = _verdict(terms, epoch)
         settled = oracles[2].settle(terms, verdict, _verdict_signatures(oracles, verdict))
         run.add("settle", [settled.tx])
+        run.add("payout", [net.provider.pay_out([terms]).tx])
     run.seconds = time.perf_counter() - start
     return run
 
@@ -154,11 +156,17 @@ def run_pipelined(net: DevNet, n: int, *, batch: bool) -> Run:
             )
         mined = _pipeline(submitter.sender, requests)
     run.add("settle", mined)
+    if batch:
+        chunks = [terms_list[i : i + BATCH] for i in range(0, n, BATCH)]
+        payouts = [escrow.tx("payOut", [t.as_tuple() for t in chunk]) for chunk in chunks]
+        run.add("payout", [provider.sender.send(r) for r in payouts])  # sizes differ: estimate
+    else:
+        payouts = [escrow.tx("payOut", [t.as_tuple()]) for t in terms_list]
+        run.add("payout", _pipeline(provider.sender, payouts))
     run.seconds = time.perf_counter() - start
-    settled = sum(
-        net.protocol.job(t).status_name == "Settled" for t in terms_list[:: max(1, n // 20)]
-    )
-    assert settled == len(terms_list[:: max(1, n // 20)]), "not every sampled job settled"
+    sample = terms_list[:: max(1, n // 20)]
+    paid = sum(net.protocol.job(t).paid_out for t in sample)
+    assert paid == len(sample), "not every sampled job was settled and paid out"
     return run
 
 

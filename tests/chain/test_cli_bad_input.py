@@ -44,6 +44,13 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("unknown job id", ["job", "status", UNKNOWN_JOB], 4, "UnknownJob"),
     ("unknown job to cancel", ["job", "cancel", UNKNOWN_JOB], 4, "check the job id"),
     ("nothing to claim", ["credits", "claim"], 4, "NothingToClaim"),
+    (
+        "malformed job to pay out",
+        ["provider", "payout", UNKNOWN_JOB, "0x12"],
+        2,
+        "is not 0x followed by 64 hex digits",
+    ),
+    ("unknown job to pay out", ["provider", "payout", UNKNOWN_JOB], 4, "UnknownJob"),
     ("wrong chain id", ["--chain-id", "1", "credits", "balance"], 3, "expected"),
     (
         "bad spec",
@@ -99,7 +106,9 @@ def test_too_little_balance_names_the_fix(gpuc: GpucRun, devnet: DevNet) -> None
     assert devnet.protocol.w3.eth.block_number == block
 
 
-def test_too_little_stake_and_the_wrong_key_are_refused(gpuc: GpucRun, devnet: DevNet) -> None:
+def test_too_little_stake_the_wrong_key_and_an_unsettled_payout_are_refused(
+    gpuc: GpucRun, devnet: DevNet
+) -> None:
     devnet.fund(devnet.consumer, 10 * CREDIT)
     job = gpuc.json(*_open_args(devnet, "10"), key=CONSUMER)["job"]
     block = devnet.protocol.w3.eth.block_number
@@ -109,6 +118,11 @@ def test_too_little_stake_and_the_wrong_key_are_refused(gpuc: GpucRun, devnet: D
     result = gpuc("job", "cancel", job, key=PROVIDER)
     assert result.exit_code == 4
     _assert_one_line(result.stdout, result.stderr, "NotConsumer")
+    result = gpuc("provider", "payout", job, key=PROVIDER)
+    assert result.exit_code == 4
+    _assert_one_line(result.stdout, result.stderr, "NotSettled")
+    assert "status=Open" in result.stderr
+    assert "fix: pay out only jobs settled as a release" in result.stderr
     assert devnet.protocol.w3.eth.block_number == block
 
 

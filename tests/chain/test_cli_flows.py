@@ -86,8 +86,30 @@ def test_provider_flow(gpuc: GpucRun, devnet: DevNet) -> None:
     gpuc.json("provider", "finalize", job, key=PROVIDER)
     status = gpuc.json("provider", "status", key=PROVIDER)
     earned = 4 * CREDIT - 4 * CREDIT * 150 // 10_000
+    # Settled, not paid out: the earnings await payout and the collateral stays locked.
+    assert (status["jobs_awaiting_payout"], status["earnings_awaiting_payout_wei"]) == (
+        1,
+        str(earned),
+    )
+    assert status["earnings_claimable_wei"] == "0"
+    assert (status["free_wei"], status["locked_wei"]) == (str(55 * CREDIT), str(5 * CREDIT))
+    assert gpuc.json("job", "status", job)["paid_out"] is False
+    human = gpuc("provider", "status", key=PROVIDER)
+    assert "gpuc provider payout" in human.stdout
+
+    paid = gpuc.json("provider", "payout", key=PROVIDER)  # no ids: all of this key's
+    assert (paid["paid"], paid["count"], paid["provider_pay_wei"]) == ([job], 1, str(earned))
+    assert paid["consumer_refund_wei"] == str(6 * CREDIT)
+    assert gpuc.json("job", "status", job)["paid_out"] is True
+    status = gpuc.json("provider", "status", key=PROVIDER)
     assert status["earnings_claimable_wei"] == str(earned)
+    assert (status["jobs_awaiting_payout"], status["earnings_awaiting_payout_wei"]) == (0, "0")
     assert (status["free_wei"], status["locked_wei"]) == (str(60 * CREDIT), "0")
+    # Named again (by the consumer: anyone may): already paid out, skipped.
+    again = gpuc.json("provider", "payout", job, key=CONSUMER)
+    assert (again["paid"], again["count"]) == ([], 0)
+    nothing = gpuc.json("provider", "payout", key=PROVIDER)
+    assert nothing["count"] == 0 and "tx" not in nothing
     gpuc.json("credits", "claim", key=PROVIDER)
 
     unbond = gpuc.json("provider", "unbond", "60", key=PROVIDER)

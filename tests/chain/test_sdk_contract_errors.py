@@ -19,6 +19,7 @@ from protocol.contracts import BoundContract
 from protocol.deploy import deploy_contract
 from protocol.errors import ContractError
 from protocol.revert import RevertedWithoutReason, decode_revert
+from protocol.roles import Consumer
 from protocol.testing import CREDIT, DevNet
 from protocol.tx.sender import TxSender
 from protocol.typed_data import JobTerms, Permit, Verdict, job_id, permit_digest, verdict_digest
@@ -249,6 +250,13 @@ def _cancelled_twice(net: DevNet) -> Call:
     return _on_job(net, terms, 1, "cancel")
 
 
+def _pay_out_unsettled(net: DevNet) -> Call:
+    # A stranger pays out (anyone may) a job that is only accepted, through the SDK.
+    terms = _accepted(net)
+    stranger = Consumer(net.protocol, net.wallets[5])
+    return Call(stranger.sender, lambda: stranger.pay_out([terms]))
+
+
 def _accept_too_late(net: DevNet) -> Call:
     net.fund_and_stake(net.provider, 10 * CREDIT)
     terms = _opened(net)
@@ -350,6 +358,7 @@ CASES: dict[str, Callable[[DevNet], Call]] = {
     "InvalidOutcome": _invalid_outcome,
     "EmptyBatch": lambda n: _raw(n, 0, _escrow(n), "settleBatch", [], _epoch(n), b""),
     "NothingToClaim": lambda n: _raw(n, 1, _escrow(n), "claim"),
+    "NotSettled": _pay_out_unsettled,
     "BpsTooHigh": lambda n: _deploy(n, "JobEscrow", _escrow_config(n, fee=1500, burn=1000)),
     "UnbondingTooShort": lambda n: _deploy(
         n, "JobEscrow", _escrow_config(n, max_duration=30 * 86400)

@@ -53,8 +53,22 @@ def test_release_verdict_signed_by_two_of_three_settles_the_job(devnet: DevNet) 
     assert len(combined) == 2 * 65
     result = b.settle(terms, verdict, combined)
     assert result.settled == (job_id(terms),)
-    assert devnet.protocol.job(terms).status == JobStatus.SETTLED
+    state = devnet.protocol.job(terms)
+    assert (state.status, state.units, state.paid_out) == (JobStatus.SETTLED, 6, False)
+    # Settling records the outcome only; payOut (anyone, here a member, by id) moves money.
+    assert devnet.consumer.balance().claimable == 0
+    assert devnet.provider.provider_status().locked == 5 * CREDIT
+    paid = c.pay_out(["0x" + job_id(terms).hex()])
+    pay = 6 * CREDIT - 6 * CREDIT * 150 // 10_000
+    assert (paid.paid, paid.provider_pay, paid.consumer_refund) == (
+        (job_id(terms),),
+        pay,
+        4 * CREDIT,
+    )
     assert devnet.consumer.balance().claimable == 4 * CREDIT
+    status = devnet.provider.provider_status()
+    assert (status.claimable, status.locked, status.free) == (pay, 0, 10 * CREDIT)
+    assert devnet.protocol.job(terms).paid_out
 
 
 def test_one_signature_is_not_enough_and_nothing_is_sent(devnet: DevNet) -> None:
@@ -123,6 +137,23 @@ def test_batch_settles_several_jobs_and_skips_one_settled_meanwhile(devnet: DevN
     assert result.skipped == (job_id(jobs[0]),)
     assert result.settled == (job_id(jobs[1]), job_id(jobs[2]))
     assert all(devnet.protocol.job(t).status == JobStatus.SETTLED for t in jobs)
+
+    # Nothing moved yet; the provider lists what awaits payout and pays all of it at once.
+    provider = devnet.provider
+    awaiting = provider.awaiting_payout()
+    assert awaiting.jobs == tuple(job_id(t) for t in jobs)
+    pays = [u * CREDIT - u * CREDIT * 150 // 10_000 for u in (2, 4, 6)]
+    assert (awaiting.provider_pay, awaiting.consumer_refund) == (sum(pays), 18 * CREDIT)
+    assert provider.provider_status().locked == 15 * CREDIT
+    paid = provider.pay_out([*jobs, jobs[0]])  # a repeated job is sent once
+    assert (paid.count, paid.provider_pay) == (3, sum(pays))
+    status = provider.provider_status()
+    assert (status.claimable, status.locked, status.free) == (sum(pays), 0, 30 * CREDIT)
+    assert provider.awaiting_payout().jobs == ()
+    # Paid out already: skipped, nothing credited twice.
+    again = devnet.consumer.pay_out(jobs)
+    assert (again.count, again.provider_pay) == (0, 0)
+    assert provider.provider_status().claimable == sum(pays)
 
 
 def test_non_delivery_is_slashed_after_deadline_and_grace(devnet: DevNet) -> None:

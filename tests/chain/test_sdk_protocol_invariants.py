@@ -4,9 +4,12 @@ Python after every step (design.md §3).
 A model predicts each call's outcome (success, or which custom error) and the money it
 moves; after every step the chain must agree with the model account by account:
  1. GPUC supply = sum of balances; the reserve covers the supply;
- 2. escrow balance = budgets of live jobs + each account's claimable + accrued fee/burn;
- 3. staked = free + locked + unbonding per provider; locked = collateral of live jobs;
- 4. a job's status only moves forward and settles once.
+ 2. escrow balance = budgets of live jobs and of settled jobs not paid out + each account's
+    claimable + accrued fee/burn;
+ 3. staked = free + locked + unbonding per provider; locked = collateral of live jobs and of
+    settled jobs not paid out;
+ 4. a job's status only moves forward and settles once; it is paid out once, after settling.
+A release settles the outcome only; payOut (anyone, many jobs) moves its money.
 Each example starts from the same evm_snapshot and is reverted afterwards.
 """
 
@@ -32,6 +35,7 @@ from hypothesis.stateful import (
 from protocol import contract_errors as ce
 from protocol.errors import ContractError
 from protocol.roles import Consumer, Provider
+from protocol.roles.base import Role
 from protocol.testing import CREDIT, DevNet
 from protocol.typed_data import JobStatus, JobTerms, Outcome, job_id
 
@@ -42,6 +46,7 @@ PICK = st.integers(0, 1_000)
 MARGIN = 30  # seconds around a deadline where the outcome may go either way
 LIVE = (JobStatus.OPEN, JobStatus.ACCEPTED, JobStatus.DELIVERED, JobStatus.DISPUTED)
 SETTLEABLE = (JobStatus.ACCEPTED, JobStatus.DELIVERED, JobStatus.DISPUTED)
+PICKS = st.lists(PICK, min_size=1, max_size=3)
 
 
 @dataclass
@@ -50,6 +55,16 @@ class JobModel:
     status: int = JobStatus.OPEN
     delivered_at: int = 0
     units: int = 0
+    paid_out: bool = False
+
+    @property
+    def awaiting_payout(self) -> bool:
+        return self.status == JobStatus.SETTLED and not self.paid_out
+
+    @property
+    def holds_budget(self) -> bool:
+        """The escrow still holds its budget (and the provider's collateral is locked)."""
+        return self.status in LIVE or self.awaiting_payout
 
 
 @dataclass
@@ -82,6 +97,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         self.fees = 0
         self.burns = 0
         self.seen: dict[bytes, int] = {}
+        self.seen_paid: set[bytes] = set()
 
     def teardown(self) -> None:
         self.net.revert(self.snapshot)
@@ -115,8 +131,12 @@ class ProtocolMachine(RuleBasedStateMachine):
         return True
 
     def release(self, job: JobModel, units: int) -> None:
+        """Settlement records the outcome; the money waits for payOut."""
+        job.status, job.units = JobStatus.SETTLED, units
+
+    def pay(self, job: JobModel) -> None:
         t = job.terms
-        pay = units * t.price_per_unit
+        pay = job.units * t.price_per_unit
         fee, burn = pay * self.fee_bps // BPS, pay * self.burn_bps // BPS
         self.claimable[t.provider] += pay - fee - burn
         self.claimable[t.consumer] += t.budget - pay
@@ -125,7 +145,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         stake = self.stakes[t.provider]
         stake.locked -= self.collateral(t.budget)
         stake.free += self.collateral(t.budget)
-        job.status, job.units = JobStatus.SETTLED, units
+        job.paid_out = True
 
     def slash(self, job: JobModel) -> None:
         t = job.terms
@@ -378,13 +398,35 @@ class ProtocolMachine(RuleBasedStateMachine):
             self.release(job, job.units)
 
     @precondition(lambda self: bool(self.model))
+    @rule(picks=PICKS, who=st.integers(0, 4))
+    def pay_out(self, picks: list[int], who: int) -> None:
+        """Anyone pays out up to three jobs, mostly settled ones (repeats allowed)."""
+        jobs = [self.model[job_id(self.pick_settled(p))] for p in picks]
+        self.pay_out_jobs(jobs, [*self.consumers, *self.providers, self.net.oracles[0]][who])
+
+    def pay_out_jobs(self, jobs: list[JobModel], role: Role) -> None:
+        unique = list({job_id(j.terms): j for j in jobs}.values())
+        due = [j for j in unique if j.awaiting_payout]
+        paid: list[int] = []
+
+        def call() -> None:
+            paid.append(role.pay_out([j.terms for j in jobs]).count)
+
+        settled = all(j.status == JobStatus.SETTLED for j in jobs)
+        if self.attempt(call, (ce.NotSettled,), settled):
+            assert paid == [len(due)]
+            for job in due:
+                self.pay(job)
+
+    @precondition(lambda self: bool(self.model))
     @rule(
         pick=PICK,
+        pay=st.sampled_from([True, True, False]),
         ending=st.sampled_from(
-            ["release", "fault", "finalize", "dispute-timeout", "accepted", "delivered"]
+            ["release", "finalize", "release", "fault", "dispute-timeout", "accepted", "delivered"]
         ),
     )
-    def lifecycle(self, pick: int, ending: str) -> None:
+    def lifecycle(self, pick: int, pay: bool, ending: str) -> None:
         """Walk one job forward along a whole path, so sequences reach deep states; each
         step is one of the rules above, with its prediction checked."""
         jid = job_id(self.pick(pick))
@@ -404,6 +446,8 @@ class ProtocolMachine(RuleBasedStateMachine):
             self.settle_release(pick, 1)
         elif job.status in SETTLEABLE and ending == "fault":
             self.settle_fault(pick)
+        if pay and job.awaiting_payout:
+            self.pay_out_jobs([job], self._provider(job.terms))
 
     def pick(self, pick: int) -> JobTerms:
         """Mostly a live job (so sequences go deep), sometimes any job (so refusals of
@@ -411,6 +455,20 @@ class ProtocolMachine(RuleBasedStateMachine):
         jobs = list(self.model.values())
         live = [j for j in jobs if j.status in LIVE]
         pool = live if live and pick % 4 else jobs
+        return pool[pick % len(pool)].terms
+
+    def pick_settled(self, pick: int) -> JobTerms:
+        """Mostly a job awaiting payout, sometimes one paid out already (skipped) or any job
+        (a refusal)."""
+        jobs = list(self.model.values())
+        due = [j for j in jobs if j.awaiting_payout]
+        settled = [j for j in jobs if j.status == JobStatus.SETTLED]
+        if due and pick % 3:
+            pool = due
+        elif settled and pick % 2:
+            pool = settled
+        else:
+            pool = jobs
         return pool[pick % len(pool)].terms
 
     def _provider(self, terms: JobTerms) -> Provider:
@@ -443,9 +501,9 @@ class ProtocolMachine(RuleBasedStateMachine):
             assert p.claimable(address) == self.claimable[address], address
         fees, burns = escrow.read("accrued")
         assert (int(fees), int(burns)) == (self.fees, self.burns)
-        live = sum(j.terms.budget for j in self.model.values() if j.status in LIVE)
+        held = sum(j.terms.budget for j in self.model.values() if j.holds_budget)
         owed = sum(self.claimable.values())
-        assert p.credit_balance(escrow.address) == live + owed + self.fees + self.burns
+        assert p.credit_balance(escrow.address) == held + owed + self.fees + self.burns
 
     @invariant()
     def stake_is_accounted_per_provider(self) -> None:
@@ -462,7 +520,8 @@ class ProtocolMachine(RuleBasedStateMachine):
             live = sum(
                 self.collateral(j.terms.budget)
                 for j in self.model.values()
-                if j.terms.provider == provider.address and j.status in SETTLEABLE
+                if j.terms.provider == provider.address
+                and (j.status in SETTLEABLE or j.awaiting_payout)
             )
             assert status.locked == live
             total += status.total_stake
@@ -471,8 +530,13 @@ class ProtocolMachine(RuleBasedStateMachine):
     @invariant()
     def statuses_match_and_only_move_forward(self) -> None:
         for jid, job in self.model.items():
-            status = self.net.protocol.job(jid).status
+            state = self.net.protocol.job(jid)
+            status = state.status
             assert status == job.status, JobStatus.NAMES[status]
+            assert state.paid_out == job.paid_out
+            assert state.paid_out or jid not in self.seen_paid, "a payout was undone"
+            if state.paid_out:
+                self.seen_paid.add(jid)
             # Open < Accepted < Delivered < Disputed < Settled | Slashed | Refunded
             assert status >= self.seen.get(jid, JobStatus.NONE), "a status moved backwards"
             if self.seen.get(jid, JobStatus.NONE) >= JobStatus.SETTLED:

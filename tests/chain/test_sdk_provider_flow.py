@@ -1,12 +1,21 @@
-"""The provider's whole job through the SDK: stake, accept, receipt, payment, unbond."""
+"""The provider's whole job through the SDK: stake, accept, receipt, payout, claim, unbond."""
 
 from __future__ import annotations
 
 import pytest
 
-from protocol.contract_errors import InsufficientStake, NothingUnbonding, UnbondingNotReady
+from protocol.contract_errors import (
+    InsufficientStake,
+    NothingToClaim,
+    NothingUnbonding,
+    NotSettled,
+    UnbondingNotReady,
+    UnknownJob,
+)
+from protocol.errors import InvalidInput
+from protocol.roles import Consumer, Provider
 from protocol.testing import CREDIT, DevNet
-from protocol.typed_data import JobStatus, job_id, receipt_digest, recover_signer
+from protocol.typed_data import JobStatus, JobTerms, job_id, receipt_digest, recover_signer
 
 pytestmark = pytest.mark.chain
 
@@ -68,6 +77,20 @@ def test_finalize_after_the_window_pays_provider_minus_fee_and_burn(devnet: DevN
     provider.finalize(terms)
     pay = 8 * CREDIT
     earned = pay - pay * 100 // 10_000 - pay * 50 // 10_000
+    # Settled, not paid out: the money and the collateral stay in escrow.
+    assert provider.status(terms).status == JobStatus.SETTLED
+    status = provider.provider_status()
+    assert (status.claimable, status.locked, status.free) == (0, 5 * CREDIT, 5 * CREDIT)
+    with pytest.raises(NothingToClaim):
+        provider.claim()
+    awaiting = provider.awaiting_payout()
+    assert (awaiting.jobs, awaiting.provider_pay, awaiting.consumer_refund) == (
+        (job_id(terms),),
+        earned,
+        2 * CREDIT,
+    )
+    paid = provider.pay_out([terms])
+    assert (paid.count, paid.provider_pay, paid.consumer_refund) == (1, earned, 2 * CREDIT)
     status = provider.provider_status()
     assert (status.claimable, status.locked, status.free) == (earned, 0, 10 * CREDIT)
     assert consumer.balance().claimable == 2 * CREDIT
@@ -108,3 +131,57 @@ def test_unbond_waits_for_the_delay_then_withdraws(devnet: DevNet) -> None:
     assert withdrawn == 15 * CREDIT
     status = provider.provider_status()
     assert (status.unbonding, status.credits) == (0, 15 * CREDIT)
+
+
+def _settled_by_finalize(net: DevNet, consumer: Consumer, provider: Provider) -> JobTerms:
+    terms = consumer.new_terms(
+        provider=provider.address, budget=10 * CREDIT, price_per_unit=CREDIT, spec=SPEC
+    )
+    consumer.open_job(terms)
+    provider.accept(terms)
+    provider.submit_receipt(terms, result_hash=b"\x07" * 32, units=4)
+    return terms
+
+
+def test_payout_of_two_providers_jobs_unlocks_each_providers_collateral_once(
+    devnet: DevNet,
+) -> None:
+    consumer, p1, p2 = devnet.consumer, devnet.provider, devnet.provider2
+    devnet.fund(consumer, 40 * CREDIT)
+    devnet.fund_and_stake(p1, 10 * CREDIT)
+    devnet.fund_and_stake(p2, 10 * CREDIT)
+    jobs = [_settled_by_finalize(devnet, consumer, p) for p in (p1, p2, p1, p2)]
+    devnet.advance(int(devnet.protocol.contracts.escrow.read("disputeWindow")))
+    for terms in jobs:
+        p1.finalize(terms)  # anyone may finalize
+    paid = consumer.pay_out(jobs)  # interleaved providers: the SDK groups them
+    assert paid.count == 4 and paid.consumer_refund == 4 * 6 * CREDIT
+    unlocks = devnet.protocol.contracts.staking.events(paid.tx.receipt, "CollateralUnlocked")
+    assert sorted((e["provider"], e["amount"]) for e in unlocks) == sorted(
+        [(p1.address, 10 * CREDIT), (p2.address, 10 * CREDIT)]
+    )
+    assert p1.provider_status().free == p2.provider_status().free == 10 * CREDIT
+
+
+def test_payout_refuses_jobs_not_settled_and_sends_nothing(devnet: DevNet) -> None:
+    consumer, provider = devnet.consumer, devnet.provider
+    devnet.fund(consumer, 20 * CREDIT)
+    devnet.fund_and_stake(provider, 10 * CREDIT)
+    delivered = _settled_by_finalize(devnet, consumer, provider)
+    devnet.advance(int(devnet.protocol.contracts.escrow.read("disputeWindow")))
+    provider.finalize(delivered)
+    still_open = consumer.new_terms(
+        provider=provider.address, budget=10 * CREDIT, price_per_unit=CREDIT, spec=SPEC
+    )
+    consumer.open_job(still_open)
+    nonce = devnet.protocol.transaction_count(provider.address)
+    with pytest.raises(NotSettled) as refused:
+        provider.pay_out([delivered, still_open])  # one bad job refuses the whole call
+    assert (refused.value.job_id, refused.value.status) == (job_id(still_open), JobStatus.OPEN)
+    with pytest.raises(UnknownJob):
+        provider.pay_out(["0x" + "ab" * 32])
+    with pytest.raises(InvalidInput, match="at least one job"):
+        provider.pay_out([])
+    assert devnet.protocol.transaction_count(provider.address) == nonce
+    assert not provider.status(delivered).paid_out
+    assert provider.provider_status().claimable == 0

@@ -11,6 +11,7 @@ in test-artifacts/dashboard.png.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -286,7 +287,8 @@ def test_dashboard_renders_market_chain_and_live_updates(
     for text in (RESOURCE, "0.002 GPUC", "10 /s", "1.7%"):
         expect(p1_row).to_contain_text(text)
     p1_stake = stake[scene.p1.address]
-    assert (p1_stake.free, p1_stake.locked) == (35 * CREDIT, 5 * CREDIT)
+    # The settled job's collateral stays locked until its payout.
+    assert (p1_stake.free, p1_stake.locked) == (30 * CREDIT, 10 * CREDIT)
     expect(p1_row.locator("td").nth(5)).to_have_text(gpuc(p1_stake.free))
     expect(p1_row.locator("td").nth(6)).to_have_text(gpuc(p1_stake.locked))
     p2_row = page.locator("#providers tbody tr", has_text=short(scene.p2.address))
@@ -306,6 +308,9 @@ def test_dashboard_renders_market_chain_and_live_updates(
     expect(settled.nth(4)).to_have_text("10")  # budget
     expect(settled.nth(5)).to_have_text(gpuc(jobs.settled_pay))  # 6 units less fee and burn
     expect(settled.nth(6)).to_have_text("4")  # unused budget back
+    for owed in (settled.nth(5), settled.nth(6)):  # owed, not credited before payOut
+        expect(owed).to_have_class(re.compile(r"\bmuted\b"))
+        expect(owed).to_have_attribute("title", re.compile("not paid out yet"))
     slashed = job_row(page, jobs.slashed).locator("td")
     expect(slashed.nth(6)).to_have_text("15")  # budget plus the collateral as compensation
     expect(slashed.nth(7)).to_have_text("5")
@@ -327,6 +332,7 @@ def test_dashboard_renders_market_chain_and_live_updates(
     }
     assert send(scene.http, scene.clock.now(), p3, "POST", "/api/market/offers", body).is_success
     net.provider.submit_receipt(jobs.accepted, result_hash=b"\x97" * 32, units=3)
+    net.consumer.pay_out([jobs.settled])
     posted = time.monotonic()
     p3_row = page.locator("#providers tbody tr", has_text=short(p3.address))
     expect(p3_row).to_contain_text("0.0017 GPUC", timeout=WAIT_MS)
@@ -335,6 +341,10 @@ def test_dashboard_renders_market_chain_and_live_updates(
     expect(job_row(page, jobs.accepted).locator(".badge")).to_have_text(
         "Delivered", timeout=WAIT_MS
     )
+    # The payout credited the settled job: its amounts are no longer shown as owed.
+    expect(settled.nth(5)).not_to_have_class(re.compile(r"\bmuted\b"), timeout=WAIT_MS)
+    expect(settled.nth(5)).to_have_text(gpuc(jobs.settled_pay))
+    expect(p1_row.locator("td").nth(5)).to_have_text(gpuc(35 * CREDIT), timeout=WAIT_MS)
     seen_after = time.monotonic() - posted
 
     ARTIFACTS.mkdir(exist_ok=True)

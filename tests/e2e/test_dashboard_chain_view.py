@@ -74,6 +74,36 @@ def test_reads_stake_balances_and_jobs_at_one_block(net: DevNet) -> None:
     )
 
 
+def test_a_released_job_shows_what_it_owes_until_paid_out(net: DevNet) -> None:
+    terms = open_job(net)
+    net.provider.accept(terms)
+    net.provider.submit_receipt(terms, result_hash=b"\x01" * 32, units=4)
+    net.advance(int(net.protocol.contracts.escrow.read("disputeWindow")))
+    net.provider.finalize(terms)
+    view = own_view(net, refresh_s=0.0)
+    p, c = net.provider.address, net.consumer.address
+    snap = view.snapshot([p], [])
+    (job,) = snap.jobs
+    pay = 4 * CREDIT - 4 * CREDIT * 150 // 10_000
+    assert (job.status, job.paid_wei, job.returned_wei, job.paid_out) == (
+        "Settled",
+        pay,
+        6 * CREDIT,
+        False,
+    )
+    wallets = {w.address: w for w in snap.wallets}
+    assert (wallets[p].claimable_wei, wallets[c].claimable_wei) == (0, 0)
+    assert snap.providers[0].locked_wei == 5 * CREDIT
+    net.consumer.pay_out([terms])
+    snap = view.snapshot([p], [])
+    (job,) = snap.jobs
+    assert (job.status, job.paid_wei, job.paid_out) == ("Settled", pay, True)
+    assert job.updated_block == net.chain.w3.eth.block_number
+    wallets = {w.address: w for w in snap.wallets}
+    assert (wallets[p].claimable_wei, wallets[c].claimable_wei) == (pay, 6 * CREDIT)
+    assert snap.providers[0].locked_wei == 0
+
+
 def test_snapshots_are_cached_for_the_refresh_period(net: DevNet) -> None:
     view = own_view(net, refresh_s=3600.0)
     first = view.snapshot([], [])

@@ -5,8 +5,11 @@ pragma solidity ^0.8.28;
 /// @notice Holds a consumer's budget for one job and settles it exactly once: pay the provider
 /// on a k-of-n release verdict (or optimistically after an undisputed window), or refund the
 /// consumer and slash the provider on a fault verdict or non-delivery. Payments are pulled.
-/// @dev Terms are not stored: a job is one slot (status, delivery time, units); every call
-/// passes the terms and the escrow checks keccak256(abi.encode(terms)) against the job id.
+/// @dev Terms are not stored: a job is one slot (status, delivery time, units, paid-out flag);
+/// every call passes the terms and the escrow checks keccak256(abi.encode(terms)) against the id.
+/// A release is split in two: settlement only records the outcome (one slot write, so the
+/// committee's transaction stays cheap), and `payOut` — callable by anyone, batched by the
+/// provider — credits the provider and the consumer, accrues fees and unlocks the collateral.
 interface IJobEscrow {
     /// @notice What a job is. Its id is keccak256(abi.encode(terms)).
     struct JobTerms {
@@ -36,6 +39,7 @@ interface IJobEscrow {
         Status status;
         uint40 deliveredAt;
         uint64 units;
+        bool paidOut;
     }
 
     /// @notice One job's outcome. outcome 1 = release `units`, 2 = fault.
@@ -114,6 +118,8 @@ interface IJobEscrow {
     error InvalidOutcome(bytes32 jobId, uint8 outcome);
     /// @notice A batch with no entries.
     error EmptyBatch();
+    /// @notice `payOut` was given a job that is not settled as a release.
+    error NotSettled(bytes32 jobId, Status status);
     /// @notice Nothing is owed to the caller.
     error NothingToClaim(address account);
     /// @notice A basis-point parameter above its cap.
@@ -131,7 +137,8 @@ interface IJobEscrow {
     event ReceiptSubmitted(bytes32 indexed jobId, bytes32 resultHash, uint256 units);
     /// @notice `by` disputed the receipt; only a verdict (or its timeout) settles the job now.
     event JobDisputed(bytes32 indexed jobId, address indexed by);
-    /// @notice The job was paid: provider gets `providerPay`, consumer `consumerRefund`.
+    /// @notice The job was settled as a release of `units`: `payOut` will credit the provider
+    /// `providerPay` and the consumer `consumerRefund`, and accrue `fee` and `burn`.
     event JobSettled(
         bytes32 indexed jobId,
         uint256 units,
@@ -156,6 +163,9 @@ interface IJobEscrow {
     event JobRefunded(bytes32 indexed jobId, address indexed consumer, uint256 amount, RefundReason reason);
     /// @notice A batch entry was skipped because the job had already left a settleable status.
     event SettlementSkipped(bytes32 indexed jobId, Status status);
+    /// @notice A settled job's money was credited: provider `providerPay`, consumer
+    /// `consumerRefund`; the provider's collateral was unlocked.
+    event JobPaidOut(bytes32 indexed jobId, address indexed provider, uint256 providerPay, uint256 consumerRefund);
     /// @notice `account` pulled `amount` it was owed.
     event Claimed(address indexed account, uint256 amount);
     /// @notice Accrued protocol fees were paid to the treasury.
@@ -202,6 +212,12 @@ interface IJobEscrow {
     /// dispute window (the grace for verdicts in flight). Anyone may call.
     function slashNonDelivery(JobTerms calldata terms) external;
 
+    /// @notice Credit the money of settled (released) jobs to their providers and consumers,
+    /// accrue fees and burns, and unlock the collateral. Anyone may call; jobs already paid out
+    /// are skipped, so racing callers cannot make a batch fail.
+    /// @return paid how many jobs were paid out by this call
+    function payOut(JobTerms[] calldata terms) external returns (uint256 paid);
+
     /// @notice Pull everything the escrow owes the caller.
     function claim() external returns (uint256 amount);
 
@@ -212,7 +228,7 @@ interface IJobEscrow {
     function burnAccrued() external returns (uint256 amount);
 
     /// @notice A job's slot.
-    function jobs(bytes32 jobId) external view returns (Status status, uint40 deliveredAt, uint64 units);
+    function jobs(bytes32 jobId) external view returns (Status status, uint40 deliveredAt, uint64 units, bool paidOut);
 
     /// @notice The result hash committed on chain by `submitReceipt` (zero otherwise).
     function committedResult(bytes32 jobId) external view returns (bytes32);

@@ -148,8 +148,9 @@ contract AccessControlAttackTest is AttackBase {
     }
 
     /// @notice The escrow has no owner at all: nothing in it can be reconfigured, and the
-    /// functions anyone may call (refund, finalize, slashNonDelivery, collectFees,
-    /// burnAccrued) only pay the parties fixed by the job or the deployment.
+    /// functions anyone may call (refund, finalize, slashNonDelivery, payOut, collectFees,
+    /// burnAccrued) only pay the parties fixed by the job or the deployment (payOut: see
+    /// GriefingAttackTest).
     function test_EscrowHasNoPrivilegedFunctions() public view {
         bytes4[5] memory adminLike = [
             Ownable.owner.selector,

@@ -18,6 +18,7 @@ import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
 /// @notice design.md §3 attack: reentrancy through every ETH or token transfer. An attacker
 /// contract is paid (ETH payout, or a token whose transfers call the recipient/sender) and
 /// tries to re-enter the paying contract; every attempt must fail and the money move once.
+/// A release pays in two steps (settle records, payOut credits); both are covered.
 contract ReentrancyAttackTest is AttackBase {
     bytes internal constant REENTRANT =
         abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
@@ -144,10 +145,7 @@ contract ReentrancyAttackTest is AttackBase {
     /// claim/cancel/refund from inside its payout, or a provider re-entering withdraw, gets
     /// nothing more (guard or state already cleared).
     function test_HookedCreditCannotReenterEscrowOrStaking() public {
-        HookCredit credit = new HookCredit();
-        (JobEscrow e, ProviderStaking st) =
-            deployEscrow(IGPUCredit(address(credit)), IOracleCommittee(address(committee)));
-        credit.mint(address(attacker), 100e18);
+        (HookCredit credit, JobEscrow e, ProviderStaking st) = _hookedEscrowWithFundedAttacker();
         attacker.exec(address(credit), 0, abi.encodeCall(credit.approve, (address(e), type(uint256).max)));
         IJobEscrow.JobTerms memory t = termsFor(address(attacker), provider, 40e18, 1e18);
         bytes32 jobId = abi.decode(attacker.exec(address(e), 0, abi.encodeCall(IJobEscrow.open, (t))), (bytes32));
@@ -181,6 +179,99 @@ contract ReentrancyAttackTest is AttackBase {
         assertReentryFailedWith(attacker, 4, REENTRANT, "stake inside withdraw");
         assertEq(credit.balanceOf(address(attacker)), 100e18, "the stake came back exactly once");
         assertEq(credit.balanceOf(address(st)), 0, "staking is empty");
+    }
+
+    /// @notice payOut over a hooked credit: it only moves balances, so paying the attacker (a
+    /// provider) hands it no control; re-entering payOut or claim from inside its claim payout
+    /// is refused, the job it tried to pay stays unpaid, and a later payOut pays it exactly once.
+    function test_HookedCreditCannotReenterThroughPayOut() public {
+        (HookCredit credit, JobEscrow e, ProviderStaking st) = _hookedEscrowWithFundedAttacker();
+        attacker.exec(address(credit), 0, abi.encodeCall(credit.approve, (address(st), type(uint256).max)));
+        attacker.exec(address(st), 0, abi.encodeCall(IProviderStaking.stake, (100e18)));
+        credit.mint(consumer, 100e18);
+        vm.prank(consumer);
+        credit.approve(address(e), type(uint256).max);
+        IJobEscrow.JobTerms[] memory one = new IJobEscrow.JobTerms[](1);
+        IJobEscrow.JobTerms[] memory two = new IJobEscrow.JobTerms[](1);
+        one[0] = termsFor(consumer, address(attacker), 40e18, 1e18);
+        two[0] = termsFor(consumer, address(attacker), 20e18, 1e18);
+        _openAcceptAndRelease(e, one[0], 30);
+        bytes32 id2 = _openAcceptAndRelease(e, two[0], 10);
+        assertEq(e.claimable(address(attacker)) + e.claimable(consumer), 0, "settlement moved no money");
+        assertEq(st.stakeOf(address(attacker)).locked, 30e18, "settlement left both collaterals locked");
+        attacker.exec(address(credit), 0, abi.encodeCall(credit.setHooked, (true)));
+
+        uint256 callbacks = attacker.callbacks();
+        vm.prank(stranger);
+        assertEq(e.payOut(one), 1, "the first job paid out");
+        assertEq(attacker.callbacks(), callbacks, "payOut handed control to the provider");
+        uint256 net1 = _net(30e18);
+        assertEq(e.claimable(address(attacker)), net1, "the provider was credited");
+
+        attacker.arm(address(e), 0, abi.encodeCall(IJobEscrow.payOut, (two)));
+        attacker.arm(address(e), 0, abi.encodeCall(IJobEscrow.payOut, (one)));
+        attacker.arm(address(e), 0, abi.encodeCall(IJobEscrow.claim, ()));
+        attacker.exec(address(e), 0, abi.encodeCall(IJobEscrow.claim, ()));
+
+        assertEq(attacker.callbacks(), callbacks + 1, "the claim payout handed control to the provider");
+        assertReentryFailedWith(attacker, 0, REENTRANT, "payOut of an unpaid job inside claim");
+        assertReentryFailedWith(attacker, 1, REENTRANT, "payOut of a paid job inside claim");
+        assertReentryFailedWith(attacker, 2, REENTRANT, "claim inside claim");
+        assertEq(credit.balanceOf(address(attacker)), net1, "the first job's pay came out exactly once");
+        (,,, bool paid2) = e.jobs(id2);
+        assertFalse(paid2, "the re-entered payOut left no trace");
+        assertEq(st.stakeOf(address(attacker)).locked, 10e18, "the second collateral is still locked");
+        _payBothAgain(e, st, one[0], two[0]);
+    }
+
+    /// @dev After the refused re-entry: a list naming the unpaid job twice and the paid one
+    /// pays the unpaid job exactly once and leaves the escrow holding exactly what it owes.
+    function _payBothAgain(
+        JobEscrow e,
+        ProviderStaking st,
+        IJobEscrow.JobTerms memory paid,
+        IJobEscrow.JobTerms memory unpaid
+    ) internal {
+        IJobEscrow.JobTerms[] memory again = new IJobEscrow.JobTerms[](3);
+        (again[0], again[1], again[2]) = (unpaid, paid, unpaid);
+        vm.prank(stranger);
+        assertEq(e.payOut(again), 1, "only the unpaid job paid, once");
+        (,,, bool paid1) = e.jobs(e.jobIdOf(paid));
+        (,,, bool paid2) = e.jobs(e.jobIdOf(unpaid));
+        assertTrue(paid1 && paid2, "both jobs paid out");
+        assertEq(e.claimable(address(attacker)), _net(10e18), "the second job's pay, once");
+        assertEq(e.claimable(consumer), 10e18 + 10e18, "both refunds, once each");
+        assertEq(st.stakeOf(address(attacker)).locked, 0, "all collateral unlocked");
+        assertEq(st.stakeOf(address(attacker)).free, 100e18, "the whole stake is free again");
+        (uint128 fees, uint128 burns) = e.accrued();
+        assertEq(
+            IGPUCredit(address(e.credit())).balanceOf(address(e)),
+            e.claimable(address(attacker)) + e.claimable(consumer) + fees + burns,
+            "the escrow holds exactly what it owes"
+        );
+    }
+
+    /// @dev An escrow and staking over a fresh hooked credit; the attacker holds 100 of it.
+    function _hookedEscrowWithFundedAttacker() internal returns (HookCredit credit, JobEscrow e, ProviderStaking st) {
+        credit = new HookCredit();
+        (e, st) = deployEscrow(IGPUCredit(address(credit)), IOracleCommittee(address(committee)));
+        credit.mint(address(attacker), 100e18);
+    }
+
+    function _openAcceptAndRelease(JobEscrow e, IJobEscrow.JobTerms memory t, uint64 units)
+        internal
+        returns (bytes32 jobId)
+    {
+        vm.prank(t.consumer);
+        jobId = e.open(t);
+        attacker.exec(address(e), 0, abi.encodeCall(IJobEscrow.accept, (t)));
+        IJobEscrow.Verdict memory v = releaseVerdict(jobId, units);
+        e.settle(t, v, twoSigs(e.verdictDigest(v)));
+    }
+
+    /// @dev What the provider nets from `pay` after the protocol fee and burn.
+    function _net(uint256 pay) internal pure returns (uint256) {
+        return pay - pay * FEE_BPS / 10_000 - pay * BURN_BPS / 10_000;
     }
 }
 

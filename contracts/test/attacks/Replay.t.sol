@@ -30,7 +30,7 @@ contract ReplayAttackTest is AttackBase {
     }
 
     function _status(JobEscrow e, bytes32 id) internal view returns (IJobEscrow.Status st) {
-        (st,,) = e.jobs(id);
+        (st,,,) = e.jobs(id);
     }
 
     function test_RevertWhen_VerdictReplayedOnAnotherChain() public {

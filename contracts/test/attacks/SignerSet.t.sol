@@ -23,7 +23,7 @@ contract SignerSetAttackTest is AttackBase {
     }
 
     function _assertUnsettled() internal view {
-        (IJobEscrow.Status st,,) = escrow.jobs(jobId);
+        (IJobEscrow.Status st,,,) = escrow.jobs(jobId);
         assertEq(uint256(st), uint256(IJobEscrow.Status.Accepted), "the job was not settled");
     }
 
@@ -90,7 +90,7 @@ contract SignerSetAttackTest is AttackBase {
         escrow.settle(t, v, Signatures.signSorted(all, digest));
         vm.revertToState(snap);
         escrow.settle(t, v, Signatures.signAll(keysOf(1, 2), digest));
-        (IJobEscrow.Status st,,) = escrow.jobs(jobId);
+        (IJobEscrow.Status st,,,) = escrow.jobs(jobId);
         assertEq(uint256(st), uint256(IJobEscrow.Status.Settled), "settled");
     }
 }

@@ -41,7 +41,7 @@ contract ProtocolInvariantsTest is Fixture {
             })
         );
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](36);
+        bytes4[] memory selectors = new bytes4[](38);
         selectors[0] = handler.buyCredits.selector;
         selectors[1] = handler.redeemCredits.selector;
         selectors[2] = handler.transferCredits.selector;
@@ -79,6 +79,8 @@ contract ProtocolInvariantsTest is Fixture {
         selectors[33] = handler.progress.selector;
         selectors[34] = handler.progress.selector;
         selectors[35] = handler.progress.selector;
+        selectors[36] = handler.payOut.selector;
+        selectors[37] = handler.payOut.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -104,23 +106,27 @@ contract ProtocolInvariantsTest is Fixture {
 
     // ---------------------------------------------------------------- 2. escrow solvency
 
-    /// @notice The escrow holds exactly the budgets of live jobs, every account's claimable
-    /// balance and the accrued fees and burns -- checked job by job and account by account
-    /// against the model, so a double refund shows even when the totals happen to match.
+    /// @notice The escrow holds exactly the budgets of live jobs and of settled jobs not yet
+    /// paid out, every account's claimable balance and the accrued fees and burns -- checked job
+    /// by job and account by account against the model, so a double refund or a double payout
+    /// shows even when the totals happen to match.
     function invariant_2_escrowHoldsExactlyWhatItOwes() public view {
         uint256 live = 0;
+        uint256 awaiting = 0;
         uint256 n = handler.jobCount();
         for (uint256 i = 0; i < n; ++i) {
             ProtocolModel.GhostJob memory g = handler.job(i);
-            (IJobEscrow.Status st, uint40 deliveredAt, uint64 units) = escrow.jobs(g.id);
+            (IJobEscrow.Status st, uint40 deliveredAt, uint64 units, bool paidOut) = escrow.jobs(g.id);
             assertEq(uint256(st), uint256(g.status), "2: job status == model");
             assertEq(uint256(deliveredAt), uint256(g.deliveredAt), "2: job deliveredAt == model");
             assertEq(uint256(units), uint256(g.units), "2: job units == model");
+            assertEq(paidOut, g.paidOut, "2: job paidOut == model");
             assertEq(escrow.committedResult(g.id), g.committed, "2: committed result == model");
             if (
                 st == IJobEscrow.Status.Open || st == IJobEscrow.Status.Accepted || st == IJobEscrow.Status.Delivered
                     || st == IJobEscrow.Status.Disputed
             ) live += g.terms.budget;
+            if (st == IJobEscrow.Status.Settled && !paidOut) awaiting += g.terms.budget;
         }
         uint256 owed = 0;
         address[] memory accts = handler.accounts();
@@ -133,18 +139,21 @@ contract ProtocolInvariantsTest is Fixture {
         ProtocolModel.EscrowLedger memory l = handler.escrowLedger();
         assertEq(fees, l.accruedFees, "2: accrued fees == model");
         assertEq(burns, l.accruedBurns, "2: accrued burns == model");
-        assertEq(live, l.locked, "2: live budgets == model");
+        assertEq(awaiting, l.awaitingPayout, "2: budgets of settled jobs awaiting payout == model");
+        assertEq(live + awaiting, l.locked, "2: live + awaiting budgets == model");
         assertEq(
             gpuc.balanceOf(address(escrow)),
-            live + owed + fees + burns,
-            "2: escrow balance == live + claimable + accrued"
+            live + awaiting + owed + fees + burns,
+            "2: escrow balance == live + awaiting payout + claimable + accrued"
         );
     }
 
     // ---------------------------------------------------------------- 3. conservation
 
     /// @notice deposited = locked + released + refunded + fees + burnt on the escrow side;
-    /// staked = free + locked + unbonding + slashed + withdrawn per provider and in total.
+    /// staked = free + locked + unbonding + slashed + withdrawn per provider and in total; each
+    /// provider's locked stake is the collateral of its jobs that are live or settled but not
+    /// yet paid out (read from the chain's job slots, not from the model).
     function invariant_3_valueIsConserved() public view {
         ProtocolModel.EscrowLedger memory l = handler.escrowLedger();
         assertEq(l.deposited, l.locked + l.released + l.refunded + l.fees + l.burnt, "3: escrow conservation");
@@ -167,23 +176,51 @@ contract ProtocolInvariantsTest is Fixture {
             withdrawn += g.withdrawn;
         }
         assertEq(gpuc.balanceOf(address(staking)), held, "3: staking balance == sum of stakes");
+        uint256[] memory collateral = _collateralHeldBy(accts);
+        for (uint256 i = 0; i < accts.length; ++i) {
+            assertEq(
+                staking.stakeOf(accts[i]).locked,
+                collateral[i],
+                "3: locked stake == collateral of live and unpaid settled jobs"
+            );
+        }
         assertEq(staked, held + slashed + withdrawn, "3: total staking conservation");
         assertEq(slashed, l.slashedIn, "3: what staking slashed is what the escrow received");
     }
 
+    /// @dev Collateral that must still be locked for each of `accts`, from the job slots on chain.
+    function _collateralHeldBy(address[] memory accts) internal view returns (uint256[] memory sums) {
+        sums = new uint256[](accts.length);
+        uint256 n = handler.jobCount();
+        for (uint256 i = 0; i < n; ++i) {
+            ProtocolModel.GhostJob memory g = handler.job(i);
+            (IJobEscrow.Status st,,, bool paidOut) = escrow.jobs(g.id);
+            bool held = st == IJobEscrow.Status.Accepted || st == IJobEscrow.Status.Delivered
+                || st == IJobEscrow.Status.Disputed || (st == IJobEscrow.Status.Settled && !paidOut);
+            if (!held) continue;
+            for (uint256 k = 0; k < accts.length; ++k) {
+                if (accts[k] == g.terms.provider) sums[k] += escrow.collateralFor(g.terms.budget);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- 4. state machine
 
-    /// @notice Every status change seen on chain followed an edge of design.md §2 and no job
-    /// entered a terminal status twice.
+    /// @notice Every status change seen on chain followed an edge of design.md §2, no job
+    /// entered a terminal status twice, and a job's paidOut flag was only ever set on a Settled
+    /// job and never cleared (so a settled job is paid out at most once).
     function invariant_4_jobsSettleOnceAndNeverMoveBack() public view {
         ProtocolModel.SafetyLedger memory s = handler.safetyLedger();
         assertEq(s.transitionViolations, 0, "4: a status moved along a forbidden edge");
         assertEq(s.doubleSettlements, 0, "4: a job settled twice");
+        assertEq(s.paidOutViolations, 0, "4: a paidOut flag was reset or set on a job that is not Settled");
         uint256 n = handler.jobCount();
         for (uint256 i = 0; i < n; ++i) {
             ProtocolModel.GhostJob memory g = handler.job(i);
-            (IJobEscrow.Status st,,) = escrow.jobs(g.id);
+            (IJobEscrow.Status st,,, bool paidOut) = escrow.jobs(g.id);
             assertEq(uint256(st), uint256(g.lastSeen), "4: status == last seen");
+            assertEq(paidOut, g.lastSeenPaidOut, "4: paidOut == last seen");
+            assertTrue(!paidOut || st == IJobEscrow.Status.Settled, "4: only a Settled job is paid out");
             assertLe(g.terminalEntries, 1, "4: at most one terminal entry per job");
         }
     }
@@ -259,6 +296,10 @@ contract ProtocolInvariantsTest is Fixture {
         handler.openJob(9, 5e18, 60, 2);
         handler.warp(uint256(2 days) << 8); // secs % 4 == 0: days, past the accept deadline
         handler.refund(8, 5);
+        // clean lists (seed % 4 != 0) pay and skip repeats; dirty ones (seed % 4 == 0) are refused
+        for (uint256 seed = 0; seed < 12; ++seed) {
+            handler.payOut(seed, 8, seed);
+        }
         for (uint256 i = 0; i < 3; ++i) {
             handler.claim(i + 1);
         }
@@ -270,7 +311,7 @@ contract ProtocolInvariantsTest is Fixture {
         handler.warpToBoundary(1, 3); // which = 3: exactly an unbonding's maturity
         handler.withdrawStake(1);
 
-        string[24] memory actions = [
+        string[25] memory actions = [
             "buy",
             "redeem",
             "transfer",
@@ -289,6 +330,7 @@ contract ProtocolInvariantsTest is Fixture {
             "settleBatch",
             "finalize",
             "slashNonDelivery",
+            "payOut",
             "claim",
             "collectFees",
             "burnAccrued",
@@ -305,7 +347,12 @@ contract ProtocolInvariantsTest is Fixture {
             assertGt(handler.forgedAttemptsByMode(m), 0, string.concat("forged mode never tried: ", vm.toString(m)));
         }
         assertEq(handler.safetyLedger().forgedSuccesses, 0, "a forged verdict settled a job");
-        assertGt(handler.safetyLedger().batchApplied, 0, "no batch entry applied");
+        ProtocolModel.SafetyLedger memory s = handler.safetyLedger();
+        assertGt(s.batchApplied, 0, "no batch entry applied");
+        assertGt(s.payOutPaid, 0, "payOut never paid a job");
+        assertGt(s.payOutSkipped, 0, "payOut never skipped a paid or repeated job");
+        assertGt(s.payOutUnknown, 0, "payOut never refused a never-opened job");
+        assertGt(s.payOutNotSettled, 0, "payOut never refused a job that is not Settled");
         afterInvariant();
     }
 

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Fixture} from "../utils/Fixture.sol";
+import {Vm} from "../utils/Vm.sol";
 import {PermitSigning} from "./PermitSigning.sol";
 import {JobEscrow} from "../../src/JobEscrow.sol";
 import {IGPUCredit} from "../../src/interfaces/IGPUCredit.sol";
@@ -19,6 +20,11 @@ abstract contract EscrowTestBase is Fixture, PermitSigning {
     uint256 internal constant COLLATERAL = 50e18;
     uint256 internal constant CONSUMER_FUNDS = 1_000e18;
     uint256 internal constant PROVIDER_STAKE = 1_000e18;
+    /// @dev The standard job released at 60 units: pay 60, fee 0.6, burn 0.3, provider 59.1, refund 40.
+    uint256 internal constant PAY_60 = 59.1e18;
+    uint256 internal constant REFUND_60 = 40e18;
+    uint256 internal constant FEE_60 = 0.6e18;
+    uint256 internal constant BURN_60 = 0.3e18;
 
     /// @notice Everything a job can move: token balances, supply, escrow ledgers, provider stake.
     struct Money {
@@ -146,11 +152,85 @@ abstract contract EscrowTestBase is Fixture, PermitSigning {
     }
 
     function statusOf(bytes32 jobId) internal view returns (IJobEscrow.Status st) {
-        (st,,) = escrow.jobs(jobId);
+        (st,,,) = escrow.jobs(jobId);
+    }
+
+    function paidOutOf(bytes32 jobId) internal view returns (bool paidOut) {
+        (,,, paidOut) = escrow.jobs(jobId);
     }
 
     function assertStatus(bytes32 jobId, IJobEscrow.Status expected) internal view {
         assertEq(uint256(statusOf(jobId)), uint256(expected), "job status");
+    }
+
+    /// @dev A release settlement records the outcome and moves nothing: the only log is the
+    /// escrow's JobSettled (no CollateralUnlocked, no Transfer), and every Money field is as before.
+    function assertSettledOnly(Vm.Log[] memory logs, bytes32 jobId, Money memory b) internal view {
+        assertEq(logs.length, 1, "settlement emits JobSettled only");
+        assertEq(logs[0].emitter, address(escrow), "emitted by the escrow");
+        assertEq(logs[0].topics[0], IJobEscrow.JobSettled.selector, "JobSettled");
+        assertEq(logs[0].topics[1], jobId, "JobSettled job");
+        assertUnchanged(b);
+        assertFalse(paidOutOf(jobId), "not paid out yet");
+    }
+
+    /// @dev What paying out the standard job released at 60 units moves.
+    function releaseDelta60() internal pure returns (Delta memory d) {
+        d.providerClaim = toInt(PAY_60);
+        d.consumerClaim = toInt(REFUND_60);
+        d.fees = toInt(FEE_60);
+        d.burns = toInt(BURN_60);
+        d.free = toInt(COLLATERAL);
+        d.locked = -toInt(COLLATERAL);
+    }
+
+    /// @dev The standard job released at 60 units, paid out and drained: every party holds its share.
+    function drainedDelta60() internal pure returns (Delta memory d) {
+        d.providerBal = toInt(PAY_60);
+        d.consumerBal = toInt(REFUND_60);
+        d.treasuryBal = toInt(FEE_60);
+        d.escrowBal = -toInt(BUDGET);
+        d.supply = -toInt(BURN_60);
+        d.free = toInt(COLLATERAL);
+        d.locked = -toInt(COLLATERAL);
+    }
+
+    /// @dev `by` pays out the standard job settled at 60 units: JobPaidOut and one unlock are
+    /// emitted, releaseDelta60 moves, the job stays Settled with its paid-out flag set.
+    function payOutAndCheckRelease60(IJobEscrow.JobTerms memory t, bytes32 jobId, address by) internal {
+        Money memory b = money();
+        IJobEscrow.JobTerms[] memory ts = new IJobEscrow.JobTerms[](1);
+        ts[0] = t;
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IJobEscrow.JobPaidOut(jobId, provider, PAY_60, REFUND_60);
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit IProviderStaking.CollateralUnlocked(provider, COLLATERAL);
+        vm.prank(by);
+        assertEq(escrow.payOut(ts), 1, "one job paid out");
+        assertDelta(b, money(), releaseDelta60());
+        assertStatus(jobId, IJobEscrow.Status.Settled);
+        assertTrue(paidOutOf(jobId), "paid out");
+    }
+
+    /// @dev The CollateralUnlocked logs in `logs`, as (provider, amount) in emission order.
+    function unlocksIn(Vm.Log[] memory logs) internal view returns (address[] memory who, uint256[] memory amount) {
+        uint256 n;
+        for (uint256 i = 0; i < logs.length; ++i) {
+            if (isUnlock(logs[i])) ++n;
+        }
+        who = new address[](n);
+        amount = new uint256[](n);
+        n = 0;
+        for (uint256 i = 0; i < logs.length; ++i) {
+            if (!isUnlock(logs[i])) continue;
+            who[n] = address(uint160(uint256(logs[i].topics[1])));
+            amount[n] = abi.decode(logs[i].data, (uint256));
+            ++n;
+        }
+    }
+
+    function isUnlock(Vm.Log memory log) private view returns (bool) {
+        return log.emitter == address(staking) && log.topics[0] == IProviderStaking.CollateralUnlocked.selector;
     }
 
     function resultOf(bytes32 jobId) internal pure returns (bytes32) {
@@ -191,6 +271,11 @@ abstract contract EscrowTestBase is Fixture, PermitSigning {
             items[i] = settlements[i].verdict;
         }
         return twoOf3(escrow.verdictBatchDigest(items, epoch));
+    }
+
+    /// @dev ceil(budget * COLLATERAL_BPS / 10_000), computed here rather than asked of the escrow.
+    function collateralOf(uint256 budget) internal pure returns (uint256) {
+        return (budget * COLLATERAL_BPS + 9_999) / 10_000;
     }
 
     function toInt(uint256 x) internal pure returns (int256) {

@@ -8,11 +8,11 @@ import {IJobEscrow} from "../../src/interfaces/IJobEscrow.sol";
 /// @notice JobEscrow money out: claim, collectFees and burnAccrued (all pull, all anyone-triggered
 /// except claim, which pays only the caller).
 contract JobEscrowClaimTest is EscrowTestBase {
-    /// @dev One settled standard job: provider 59.1, consumer 40, fee 0.6, burn 0.3 accrued.
+    /// @dev One settled and paid-out standard job: provider 59.1, consumer 40, fee 0.6, burn 0.3 accrued.
     function settledJob() internal returns (bytes32 jobId) {
         IJobEscrow.JobTerms memory t = stdTerms();
         jobId = openAndAccept(t);
-        settleRelease(t, jobId, 60);
+        settleReleaseAndPayOut(t, jobId, 60);
     }
 
     // ---------------------------------------------------------------- claim
@@ -52,10 +52,33 @@ contract JobEscrowClaimTest is EscrowTestBase {
         vm.warp(block.timestamp + DISPUTE_WINDOW);
         escrow.finalize(t);
         assertStatus(second, IJobEscrow.Status.Settled);
+        payOutOne(t);
         vm.expectEmit(true, true, true, true, address(escrow));
         emit IJobEscrow.Claimed(provider, 59.1e18 + 98.5e18);
         vm.prank(provider);
         escrow.claim();
+    }
+
+    function test_RevertWhen_ClaimBeforePayOut() public {
+        // A settled release owes nothing yet: claim, collectFees and burnAccrued all find zero.
+        IJobEscrow.JobTerms memory t = stdTerms();
+        bytes32 jobId = openAndAccept(t);
+        settleRelease(t, jobId, 60);
+        Money memory b = money();
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.NothingToClaim.selector, provider));
+        vm.prank(provider);
+        escrow.claim();
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.NothingToClaim.selector, consumer));
+        vm.prank(consumer);
+        escrow.claim();
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.NothingToClaim.selector, treasury));
+        escrow.collectFees();
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.NothingToClaim.selector, address(0)));
+        escrow.burnAccrued();
+        assertUnchanged(b);
+        payOutOne(t);
+        vm.prank(provider);
+        assertEq(escrow.claim(), 59.1e18, "claimable after payOut");
     }
 
     function test_RevertWhen_NothingToClaim() public {
@@ -137,6 +160,8 @@ contract JobEscrowClaimTest is EscrowTestBase {
         count = uint8(bound(count, 1, 6));
         uint256 supplyBefore = gpuc.totalSupply();
         uint256 burnsExpected;
+        IJobEscrow.JobTerms[] memory released = new IJobEscrow.JobTerms[](count);
+        uint256 nReleased;
         for (uint256 i = 0; i < count; ++i) {
             uint256 r = uint256(keccak256(abi.encode(seed, i)));
             IJobEscrow.JobTerms memory t = terms(bound(r, 1e18, 100e18), 1e17);
@@ -146,13 +171,24 @@ contract JobEscrowClaimTest is EscrowTestBase {
                 settleFault(t, jobId);
             } else {
                 settleRelease(t, jobId, units);
+                released[nReleased++] = t;
                 burnsExpected += uint256(units) * t.pricePerUnit * BURN_BPS / 10_000;
             }
         }
         (, uint128 burns) = escrow.accrued();
+        assertEq(burns, 0, "release burns wait for payOut");
+        assertEq(escrow.payOut(truncate(released, nReleased)), nReleased, "every release paid out");
+        (, burns) = escrow.accrued();
         assertEq(burns, burnsExpected, "burns accrued");
         drain();
         assertEq(gpuc.balanceOf(address(escrow)), 0, "every wei accounted for");
         assertEq(gpuc.totalSupply(), supplyBefore - burnsExpected, "supply shrank by the burns exactly");
+    }
+
+    function truncate(IJobEscrow.JobTerms[] memory ts, uint256 n) internal pure returns (IJobEscrow.JobTerms[] memory) {
+        assembly {
+            mstore(ts, n)
+        }
+        return ts;
     }
 }

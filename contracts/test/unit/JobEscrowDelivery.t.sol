@@ -134,10 +134,11 @@ contract JobEscrowDeliveryTest is EscrowTestBase {
         emit IJobEscrow.ReceiptSubmitted(jobId, RESULT, 60);
         vm.prank(provider);
         escrow.submitReceipt(t, RESULT, 60);
-        (IJobEscrow.Status st, uint40 deliveredAt, uint64 units) = escrow.jobs(jobId);
+        (IJobEscrow.Status st, uint40 deliveredAt, uint64 units, bool paidOut) = escrow.jobs(jobId);
         assertEq(uint256(st), uint256(IJobEscrow.Status.Delivered), "delivered");
         assertEq(deliveredAt, block.timestamp, "delivery time");
         assertEq(units, 60, "units");
+        assertFalse(paidOut, "not paid out");
         assertEq(escrow.committedResult(jobId), RESULT, "result committed");
         assertUnchanged(b); // no money moves until the window closes
     }
@@ -189,7 +190,7 @@ contract JobEscrowDeliveryTest is EscrowTestBase {
         vm.expectRevert(abi.encodeWithSelector(IJobEscrow.WrongStatus.selector, jobId, IJobEscrow.Status.Delivered));
         vm.prank(provider);
         escrow.submitReceipt(t, RESULT, 99);
-        (,, uint64 units) = escrow.jobs(jobId);
+        (,, uint64 units,) = escrow.jobs(jobId);
         assertEq(units, 10, "first receipt stands");
     }
 

@@ -110,10 +110,11 @@ contract JobEscrowOpenTest is EscrowTestBase {
         d.consumerBal = -toInt(BUDGET);
         d.escrowBal = toInt(BUDGET);
         assertDelta(b, money(), d);
-        (IJobEscrow.Status st, uint40 deliveredAt, uint64 units) = escrow.jobs(jobId);
+        (IJobEscrow.Status st, uint40 deliveredAt, uint64 units, bool paidOut) = escrow.jobs(jobId);
         assertEq(uint256(st), uint256(IJobEscrow.Status.Open), "open");
         assertEq(deliveredAt, 0, "not delivered");
         assertEq(units, 0, "no units");
+        assertFalse(paidOut, "not paid out");
     }
 
     function test_RevertWhen_OpenForAnotherConsumer() public {

@@ -10,21 +10,6 @@ import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
 /// @notice JobEscrow: settle and settleBatch (k-of-n verdicts), and the EIP-712 digests they sign.
 /// Standard job: budget 100 GPUC, 1 GPUC per unit, fee 1 %, burn 0.5 %, collateral 50 GPUC.
 contract JobEscrowSettleTest is EscrowTestBase {
-    // 60 units: pay 60, fee 0.6, burn 0.3, provider 59.1, consumer refund 40.
-    uint256 internal constant PAY_60 = 59.1e18;
-    uint256 internal constant REFUND_60 = 40e18;
-    uint256 internal constant FEE_60 = 0.6e18;
-    uint256 internal constant BURN_60 = 0.3e18;
-
-    function releaseDelta60() internal pure returns (Delta memory d) {
-        d.providerClaim = toInt(PAY_60);
-        d.consumerClaim = toInt(REFUND_60);
-        d.fees = toInt(FEE_60);
-        d.burns = toInt(BURN_60);
-        d.free = toInt(COLLATERAL);
-        d.locked = -toInt(COLLATERAL);
-    }
-
     /// @dev Collateral 50 < budget 100: all of it compensates the consumer, nothing burnt or to treasury.
     function faultDelta() internal pure returns (Delta memory d) {
         d.consumerClaim = toInt(BUDGET + COLLATERAL);
@@ -33,20 +18,21 @@ contract JobEscrowSettleTest is EscrowTestBase {
         d.locked = -toInt(COLLATERAL);
     }
 
+    /// @dev Settlement records the release and moves nothing; payOut then moves releaseDelta60.
     function settleAndCheckRelease60(IJobEscrow.JobTerms memory t, bytes32 jobId) internal {
         (IJobEscrow.Verdict memory v, bytes memory sigs) = signedVerdict(jobId, 1, 60);
         Money memory b = money();
         vm.expectEmit(true, true, true, true, address(escrow));
         emit IJobEscrow.JobSettled(jobId, 60, PAY_60, REFUND_60, FEE_60, BURN_60, v.resultHash, false);
-        vm.expectEmit(true, true, true, true, address(staking));
-        emit IProviderStaking.CollateralUnlocked(provider, COLLATERAL);
+        vm.recordLogs(); // after the expected emit, which is logged too
         vm.prank(stranger); // anyone may submit a signed verdict
         escrow.settle(t, v, sigs);
+        assertSettledOnly(vm.getRecordedLogs(), jobId, b);
         assertStatus(jobId, IJobEscrow.Status.Settled);
-        assertDelta(b, money(), releaseDelta60());
-        (,, uint64 units) = escrow.jobs(jobId);
+        (,, uint64 units,) = escrow.jobs(jobId);
         assertEq(units, 60, "units recorded");
         assertEq(escrow.committedResult(jobId), bytes32(0), "commitment cleared");
+        payOutAndCheckRelease60(t, jobId, provider);
     }
 
     function settleAndCheckFault(IJobEscrow.JobTerms memory t, bytes32 jobId) internal {
@@ -86,17 +72,9 @@ contract JobEscrowSettleTest is EscrowTestBase {
         IJobEscrow.JobTerms memory t = stdTerms();
         bytes32 jobId = openAndAccept(t);
         Money memory b = money();
-        settleRelease(t, jobId, 60);
+        settleReleaseAndPayOut(t, jobId, 60);
         drain();
-        Delta memory d;
-        d.providerBal = toInt(PAY_60);
-        d.consumerBal = toInt(REFUND_60);
-        d.treasuryBal = toInt(FEE_60);
-        d.escrowBal = -toInt(BUDGET);
-        d.supply = -toInt(BURN_60);
-        d.free = toInt(COLLATERAL);
-        d.locked = -toInt(COLLATERAL);
-        assertDelta(b, money(), d);
+        assertDelta(b, money(), drainedDelta60());
         assertEq(gpuc.balanceOf(address(escrow)), 0, "escrow empty");
     }
 
@@ -104,10 +82,22 @@ contract JobEscrowSettleTest is EscrowTestBase {
         IJobEscrow.JobTerms memory t = stdTerms();
         bytes32 jobId = deliver(t, 100);
         (IJobEscrow.Verdict memory v, bytes memory sigs) = signedVerdict(jobId, 1, 100);
+        Money memory b = money();
         vm.expectEmit(true, true, true, true, address(escrow));
         emit IJobEscrow.JobSettled(jobId, 100, 98.5e18, 0, 1e18, 0.5e18, v.resultHash, false);
+        vm.recordLogs(); // after the expected emit, which is logged too
         escrow.settle(t, v, sigs);
-        assertEq(escrow.claimable(consumer), 0, "nothing to refund");
+        assertSettledOnly(vm.getRecordedLogs(), jobId, b);
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IJobEscrow.JobPaidOut(jobId, provider, 98.5e18, 0);
+        payOutOne(t);
+        Delta memory d;
+        d.providerClaim = 98.5e18;
+        d.fees = 1e18;
+        d.burns = 0.5e18;
+        d.free = toInt(COLLATERAL);
+        d.locked = -toInt(COLLATERAL);
+        assertDelta(b, money(), d); // consumer claimable unchanged: nothing to refund
     }
 
     function test_Settle_ReleaseZeroUnitsRefundsAll() public {
@@ -117,7 +107,14 @@ contract JobEscrowSettleTest is EscrowTestBase {
         Money memory b = money();
         vm.expectEmit(true, true, true, true, address(escrow));
         emit IJobEscrow.JobSettled(jobId, 0, 0, BUDGET, 0, 0, v.resultHash, false);
+        vm.recordLogs(); // after the expected emit, which is logged too
         escrow.settle(t, v, sigs);
+        assertSettledOnly(vm.getRecordedLogs(), jobId, b);
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IJobEscrow.JobPaidOut(jobId, provider, 0, BUDGET);
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit IProviderStaking.CollateralUnlocked(provider, COLLATERAL);
+        assertEq(payOutOne(t), 1, "a zero-unit release is paid out too");
         Delta memory d;
         d.consumerClaim = toInt(BUDGET);
         d.free = toInt(COLLATERAL);
@@ -227,6 +224,13 @@ contract JobEscrowSettleTest is EscrowTestBase {
         vm.expectRevert(abi.encodeWithSelector(IJobEscrow.WrongStatus.selector, jobId, IJobEscrow.Status.Settled));
         escrow.settle(t, f, fsigs);
         assertUnchanged(b);
+        // Nor once it is paid out: the status stays Settled, the flag is beside it.
+        payOutOne(t);
+        b = money();
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.WrongStatus.selector, jobId, IJobEscrow.Status.Settled));
+        escrow.settle(t, f, fsigs);
+        assertUnchanged(b);
+        assertTrue(paidOutOf(jobId), "still paid out");
     }
 
     function test_RevertWhen_SettleSlashedJob() public {
@@ -267,7 +271,11 @@ contract JobEscrowSettleTest is EscrowTestBase {
         bytes32 jobId = openAndAccept(t);
         Money memory b = money();
         settleRelease(t, jobId, units);
+        assertUnchanged(b);
+        payOutOne(t);
         Money memory a = money();
+        assertEq(a.free - b.free, collateralOf(budget), "collateral freed");
+        assertEq(b.locked - a.locked, collateralOf(budget), "collateral unlocked");
         uint256 pay = uint256(units) * price;
         uint256 fee = pay * FEE_BPS / 10_000;
         uint256 burn = pay * BURN_BPS / 10_000;
@@ -320,16 +328,27 @@ contract JobEscrowSettleTest is EscrowTestBase {
         assertStatus(a, IJobEscrow.Status.Settled);
         assertStatus(f, IJobEscrow.Status.Slashed);
         assertStatus(c, IJobEscrow.Status.Settled);
+        // Only the fault moved money at settlement; the two releases wait for payOut.
+        assertDelta(b, money(), faultDelta());
+        Money memory mid = money();
+
+        IJobEscrow.JobTerms[] memory both = new IJobEscrow.JobTerms[](2);
+        both[0] = s[0].terms;
+        both[1] = s[2].terms;
+        vm.recordLogs();
+        assertEq(escrow.payOut(both), 2, "both releases paid out");
+        (address[] memory who, uint256[] memory amount) = unlocksIn(vm.getRecordedLogs());
+        assertEq(who.length, 1, "one provider: one unlock");
+        assertEq(who[0], provider, "unlocked for the provider");
+        assertEq(amount[0], 2 * COLLATERAL, "both collaterals at once");
         Delta memory d;
         d.providerClaim = toInt(2 * PAY_60);
-        d.consumerClaim = toInt(2 * REFUND_60 + BUDGET + COLLATERAL);
+        d.consumerClaim = toInt(2 * REFUND_60);
         d.fees = toInt(2 * FEE_60);
         d.burns = toInt(2 * BURN_60);
-        d.escrowBal = toInt(COLLATERAL);
-        d.stakingBal = -toInt(COLLATERAL);
         d.free = toInt(2 * COLLATERAL);
-        d.locked = -toInt(3 * COLLATERAL);
-        assertDelta(b, money(), d);
+        d.locked = -toInt(2 * COLLATERAL);
+        assertDelta(mid, money(), d);
         drain();
         assertEq(gpuc.balanceOf(address(escrow)), 0, "escrow empty");
     }
@@ -355,7 +374,10 @@ contract JobEscrowSettleTest is EscrowTestBase {
         emit IJobEscrow.JobSettled(live, 60, PAY_60, REFUND_60, FEE_60, BURN_60, resultOf(live), false);
         escrow.settleBatch(s, epoch, sigs);
         assertStatus(done, IJobEscrow.Status.Settled);
-        assertDelta(b, money(), releaseDelta60());
+        assertUnchanged(b);
+        // The skipped entry did not overwrite the optimistic outcome: done pays its 60 units.
+        payOutAndCheckRelease60(s[0].terms, done, consumer);
+        payOutAndCheckRelease60(s[1].terms, live, provider);
     }
 
     function test_SettleBatch_DuplicateEntryPaysOnce() public {
@@ -370,7 +392,8 @@ contract JobEscrowSettleTest is EscrowTestBase {
         vm.expectEmit(true, true, true, true, address(escrow));
         emit IJobEscrow.SettlementSkipped(jobId, IJobEscrow.Status.Settled);
         escrow.settleBatch(s, epoch, sigs);
-        assertDelta(b, money(), releaseDelta60());
+        assertUnchanged(b);
+        payOutAndCheckRelease60(t, jobId, stranger);
     }
 
     function test_RevertWhen_BatchEntryIsUnknownJob() public {

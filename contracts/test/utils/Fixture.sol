@@ -184,6 +184,19 @@ abstract contract Fixture is Test {
         escrow.settle(t, v, twoOf3(escrow.verdictDigest(v)));
     }
 
+    /// @dev Pay out one settled job; anyone may call `payOut`, here the test contract does.
+    function payOutOne(IJobEscrow.JobTerms memory t) internal returns (uint256 paid) {
+        IJobEscrow.JobTerms[] memory ts = new IJobEscrow.JobTerms[](1);
+        ts[0] = t;
+        return escrow.payOut(ts);
+    }
+
+    /// @dev A release verdict and its payout: where the money stands once a release is complete.
+    function settleReleaseAndPayOut(IJobEscrow.JobTerms memory t, bytes32 jobId, uint64 units) internal {
+        settleRelease(t, jobId, units);
+        payOutOne(t);
+    }
+
     function settleFault(IJobEscrow.JobTerms memory t, bytes32 jobId) internal {
         IJobEscrow.Verdict memory v = verdict(jobId, 2, 0);
         escrow.settle(t, v, twoOf3(escrow.verdictDigest(v)));

@@ -104,8 +104,13 @@ def test_honest_job_is_settled_once_by_its_first_submitter(
     settled = logs[0]["args"]
     assert settled["units"] == 1 and settled["optimistic"] is False
     assert settled["resultHash"] == honest_and_forged["honest_submission"].receipt.result_hash
-    # Paid once: the provider's claimable grew by exactly this job's pay (the forged one pays 0).
-    paid = net.protocol.claimable(net.provider.address) - honest_and_forged["claimable_before"]
+    # Settling credits nothing (payOut does); paid once: a payout credits exactly this job's
+    # pay (the forged one pays 0), and a second payout of it credits nothing.
+    before = honest_and_forged["claimable_before"]
+    assert net.protocol.claimable(net.provider.address) == before
+    assert net.provider.pay_out([terms]).paid == (job_id(terms),)
+    assert net.provider.pay_out([terms]).paid == ()
+    paid = net.protocol.claimable(net.provider.address) - before
     assert paid == settled["providerPay"] > 0
     # The rotation's first member sent it, and only it did.
     first = rotation([o.address for o in cluster.oracles], job_id(terms))[0]

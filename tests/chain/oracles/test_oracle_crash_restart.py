@@ -115,8 +115,10 @@ def test_killed_oracle_restarts_and_the_job_settles_exactly_once(
     assert settled["name"] == "JobSettled"
     if persisted:
         assert settled["tx"] == persisted[0]["tx_hash"], "a new transaction replaced the stored one"
-    # Exactly one transaction from the victim, and the provider paid once.
+    # Exactly one transaction from the victim, and the provider paid once (at payout).
     assert _sent(net, victim.address) - nonce_before == 1
+    assert net.protocol.claimable(net.provider.address) == claimable_before
+    assert net.provider.pay_out([terms]).count == 1
     paid = net.protocol.claimable(net.provider.address) - claimable_before
     assert paid == settled["args"]["providerPay"]
     key = f"settle:0x{jid.hex()}"

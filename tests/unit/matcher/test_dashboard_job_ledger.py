@@ -43,6 +43,28 @@ def test_a_settled_job_records_pay_and_refund() -> None:
         0,
     )
     assert (row.opened_block, row.updated_block, row.consumer, row.provider) == (10, 13, C, P)
+    assert row.paid_out is False  # owed, not credited yet
+
+
+def test_payout_marks_a_settled_job_credited_once_and_only_a_settled_one() -> None:
+    ledger = JobLedger()
+    for n in (1, 2):
+        ledger.apply("JobOpened", opened(n), 1)
+    ledger.apply(
+        "JobSettled", {"jobId": jid(1), "units": 2, "providerPay": 3, "consumerRefund": 4}, 2
+    )
+    paid = {"jobId": jid(1), "providerPay": 3, "consumerRefund": 4}
+    ledger.apply("JobPaidOut", paid, 5)
+    ledger.apply("JobPaidOut", paid, 7)  # seen twice
+    ledger.apply("JobPaidOut", {**paid, "jobId": jid(2)}, 6)  # not settled: ignored
+    settled, still_open = sorted(ledger.rows(), key=lambda r: r.job_id)
+    assert (settled.status, settled.paid_out, settled.paid_wei, settled.updated_block) == (
+        "Settled",
+        True,
+        3,
+        5,
+    )
+    assert (still_open.status, still_open.paid_out, still_open.updated_block) == ("Open", False, 1)
 
 
 def test_slash_returns_budget_and_compensation_refund_returns_the_budget() -> None:

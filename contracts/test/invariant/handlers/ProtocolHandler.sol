@@ -11,7 +11,8 @@ import {IOracleCommittee} from "../../../src/interfaces/IOracleCommittee.sol";
 
 /// @notice Drives random sequences over the whole protocol: consumers buy, redeem, open (with
 /// approvals or permits), cancel and claim; providers stake, unbond, accept, deliver; the
-/// committee (k of n, changing) settles singly and in batches; anyone refunds, finalizes and
+/// committee (k of n, changing) settles singly and in batches; anyone pays settled jobs out
+/// (batches with paid, unsettled, unknown and repeated entries), refunds, finalizes and
 /// slashes non-delivery; time moves. Each call is predicted by the model first and must
 /// succeed exactly when the model says so; successful calls update the ghost state.
 contract ProtocolHandler is ProtocolModel {
@@ -20,6 +21,9 @@ contract ProtocolHandler is ProtocolModel {
     uint8 internal constant RELEASE = 1;
     uint8 internal constant FAULT = 2;
     uint256 internal constant FORGED_MODES = 14;
+    /// @dev payOut list markers in place of a job index.
+    uint256 internal constant NEVER_OPENED = type(uint256).max;
+    uint256 internal constant LEFT_OUT = type(uint256).max - 1;
 
     constructor(Deployment memory d) ProtocolModel(d) {}
 
@@ -262,6 +266,106 @@ contract ProtocolHandler is ProtocolModel {
             }
             ++_safety.batchApplied;
             _modelVerdict(j, items[i].outcome, items[i].units);
+        }
+    }
+
+    /// @notice Anyone pays out a random list of jobs. Three times in four a clean list: settled
+    /// jobs, paid or not, some listed twice (must succeed, paying each unpaid job once). Else a
+    /// dirty one that may also hold live, slashed or refunded jobs and never-opened terms (must
+    /// revert with the first bad entry's error, paying nothing).
+    function payOut(uint256 seed, uint256 count, uint256 callerSeed) external observed {
+        if (_jobs.length == 0) return;
+        bool dirty = seed % 4 == 0;
+        uint256 n = bound(count, 0, 8);
+        IJobEscrow.JobTerms[] memory list = new IJobEscrow.JobTerms[](n);
+        uint256[] memory idx = new uint256[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 s = uint256(keccak256(abi.encode(seed, i)));
+            if (i > 0 && s % 5 == 0) {
+                idx[i] = idx[s % i]; // a repeat of an earlier entry
+            } else if (dirty && s % 7 == 0) {
+                idx[i] = NEVER_OPENED;
+            } else if (dirty && s % 3 == 0) {
+                idx[i] = (s >> 8) % _jobs.length; // any job
+            } else {
+                idx[i] = _pickIndex(s >> 8, s % 2 == 0 ? _isUnpaid : _isSettled);
+                // a clean list holds settled jobs only: leave the entry out if none was found
+                if (!dirty && _jobs[idx[i]].status != IJobEscrow.Status.Settled) idx[i] = LEFT_OUT;
+            }
+            if (idx[i] == NEVER_OPENED) list[i] = _neverOpened(s);
+            else if (idx[i] != LEFT_OUT) list[i] = _jobs[idx[i]].terms;
+        }
+        if (!dirty) (list, idx) = _dropMissing(list, idx);
+        bytes memory err = _payOutError(list, idx);
+        vm.prank(_anyActor(callerSeed));
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.payOut, (list)));
+        _expect("payOut", ok, err.length == 0, ret);
+        if (!ok) {
+            vm.assertEq(ret, err, "payOut: reverted with the first bad entry's error");
+            if (bytes4(err) == IJobEscrow.UnknownJob.selector) ++_safety.payOutUnknown;
+            else ++_safety.payOutNotSettled;
+            return;
+        }
+        vm.assertEq(abi.decode(ret, (uint256)), _modelPayOutList(idx), "payOut: returned how many it paid");
+    }
+
+    /// @dev The error payOut must raise for `list` (empty: it must succeed): the first entry
+    /// that was never opened (UnknownJob) or is not Settled (NotSettled) decides.
+    function _payOutError(IJobEscrow.JobTerms[] memory list, uint256[] memory idx)
+        internal
+        view
+        returns (bytes memory)
+    {
+        for (uint256 i = 0; i < list.length; ++i) {
+            if (idx[i] == NEVER_OPENED) {
+                return abi.encodeWithSelector(IJobEscrow.UnknownJob.selector, escrow.jobIdOf(list[i]));
+            }
+            GhostJob storage j = _jobs[idx[i]];
+            if (j.status != IJobEscrow.Status.Settled) {
+                return abi.encodeWithSelector(IJobEscrow.NotSettled.selector, j.id, j.status);
+            }
+        }
+        return "";
+    }
+
+    /// @dev Apply a successful payOut in list order: each unpaid job is paid once, a job
+    /// already paid (before or earlier in this list) is skipped. Returns how many were paid.
+    function _modelPayOutList(uint256[] memory idx) internal returns (uint256 paid) {
+        for (uint256 i = 0; i < idx.length; ++i) {
+            GhostJob storage j = _jobs[idx[i]];
+            if (j.paidOut) {
+                ++_safety.payOutSkipped;
+                continue;
+            }
+            _modelPayOut(j);
+            ++_safety.payOutPaid;
+            ++paid;
+        }
+    }
+
+    /// @dev Terms no job was opened with: a known job's with a salt the handler never uses.
+    function _neverOpened(uint256 seed) internal view returns (IJobEscrow.JobTerms memory t) {
+        t = _jobs[seed % _jobs.length].terms;
+        t.salt = type(uint256).max - (seed % 1_000);
+    }
+
+    /// @dev `list` and `idx` without the entries marked LEFT_OUT.
+    function _dropMissing(IJobEscrow.JobTerms[] memory list, uint256[] memory idx)
+        internal
+        pure
+        returns (IJobEscrow.JobTerms[] memory outList, uint256[] memory outIdx)
+    {
+        uint256 kept = 0;
+        for (uint256 i = 0; i < idx.length; ++i) {
+            if (idx[i] != LEFT_OUT) ++kept;
+        }
+        outList = new IJobEscrow.JobTerms[](kept);
+        outIdx = new uint256[](kept);
+        kept = 0;
+        for (uint256 i = 0; i < idx.length; ++i) {
+            if (idx[i] == LEFT_OUT) continue;
+            outList[kept] = list[i];
+            outIdx[kept++] = idx[i];
         }
     }
 
@@ -517,6 +621,7 @@ contract ProtocolHandler is ProtocolModel {
             vm.assertTrue(_terminal(j.status), "drain: a job did not reach a terminal status");
         }
         _observe();
+        _payOutAllSettled(closer);
         if (_ledger.accruedFees > 0) _collectFees();
         if (_ledger.accruedBurns > 0) _burnAccrued();
         for (uint256 i = 0; i < _accounts.length; ++i) {
@@ -533,6 +638,34 @@ contract ProtocolHandler is ProtocolModel {
             vm.assertLt(gpuc.balanceOf(_holders[i]) * rate, 1e18, "drain: a holder could not redeem");
         }
         vm.assertLe(gpuc.totalSupply() * rate, _holders.length * 1e18, "drain: only dust remains");
+    }
+
+    /// @dev Liveness of payouts: one call by anyone over every settled job (those already paid
+    /// are skipped) pays every one of them, so no budget or collateral stays behind.
+    function _payOutAllSettled(address caller) internal {
+        uint256 n = 0;
+        for (uint256 i = 0; i < _jobs.length; ++i) {
+            if (_jobs[i].status == IJobEscrow.Status.Settled) ++n;
+        }
+        IJobEscrow.JobTerms[] memory list = new IJobEscrow.JobTerms[](n);
+        uint256[] memory idx = new uint256[](n);
+        n = 0;
+        for (uint256 i = 0; i < _jobs.length; ++i) {
+            if (_jobs[i].status != IJobEscrow.Status.Settled) continue;
+            list[n] = _jobs[i].terms;
+            idx[n++] = i;
+        }
+        vm.prank(caller);
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.payOut, (list)));
+        _expect("payOut", ok, true, ret);
+        vm.assertEq(abi.decode(ret, (uint256)), _modelPayOutList(idx), "drain: payOut paid every unpaid job");
+        _observe();
+        for (uint256 i = 0; i < _jobs.length; ++i) {
+            GhostJob storage j = _jobs[i];
+            (,,, bool paidOut) = escrow.jobs(j.id);
+            vm.assertEq(paidOut, j.status == IJobEscrow.Status.Settled, "drain: exactly the settled jobs are paid out");
+        }
+        vm.assertEq(_ledger.awaitingPayout, 0, "drain: no settled budget awaits a payout");
     }
 
     // ================================================================== one call each, with its model
@@ -756,6 +889,14 @@ contract ProtocolHandler is ProtocolModel {
 
     function _isSettleable(GhostJob storage j) internal view returns (bool) {
         return _settleable(j.status);
+    }
+
+    function _isSettled(GhostJob storage j) internal view returns (bool) {
+        return j.status == IJobEscrow.Status.Settled;
+    }
+
+    function _isUnpaid(GhostJob storage j) internal view returns (bool) {
+        return j.status == IJobEscrow.Status.Settled && !j.paidOut;
     }
 
     /// @dev Mostly a job the action can succeed on now (productive sequences), one time in

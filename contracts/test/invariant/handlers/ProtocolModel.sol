@@ -13,7 +13,8 @@ import {IJobEscrow} from "../../../src/interfaces/IJobEscrow.sol";
 /// @notice The ghost state of the whole protocol: every job's expected status, every account's
 /// expected claimable balance and stake, and the running sums the conservation invariants
 /// add up. Written from design.md §2 and the interfaces; handlers apply each successful call
-/// to it, the invariants compare it with the contracts.
+/// to it, the invariants compare it with the contracts. A release moves money in two steps:
+/// settlement only records the outcome, payOut credits the parties and unlocks collateral.
 abstract contract ProtocolModel is StakerActions {
     using StakeModel for StakeModel.Account;
 
@@ -36,13 +37,17 @@ abstract contract ProtocolModel is StakerActions {
         uint64 units;
         bytes32 committed;
         uint8 terminalEntries;
+        bool paidOut; // a Settled job's money was moved by payOut (one-way)
+        bool lastSeenPaidOut;
     }
 
     /// @notice Escrow side of conservation: deposited = locked + released + refunded + fees + burnt;
-    /// slashed stake that arrived = compensation + slash fees + slash burns.
+    /// slashed stake that arrived = compensation + slash fees + slash burns. `locked` holds the
+    /// budgets of live jobs and of Settled jobs not yet paid out (`awaitingPayout` of it).
     struct EscrowLedger {
         uint256 deposited;
         uint256 locked;
+        uint256 awaitingPayout;
         uint256 released;
         uint256 refunded;
         uint256 fees;
@@ -78,6 +83,13 @@ abstract contract ProtocolModel is StakerActions {
         uint256 validSettlements;
         uint256 batchApplied;
         uint256 batchSkipped;
+        // payOut (an entry paid, skipped as already paid, or a call refused as predicted)
+        uint256 payOutPaid;
+        uint256 payOutSkipped;
+        uint256 payOutUnknown;
+        uint256 payOutNotSettled;
+        // a paidOut flag that was reset or set on a job that is not Settled
+        uint256 paidOutViolations;
     }
 
     uint256 internal constant BPS = 10_000;
@@ -239,18 +251,27 @@ abstract contract ProtocolModel is StakerActions {
         if (unlockCollateral) _stakes[j.terms.provider].unlock(_collateral(j.terms.budget));
     }
 
-    /// @notice Settled: provider gets units x price less fee and burn, consumer the rest.
+    /// @notice Settled as a release of `units`: only the outcome is recorded. The budget stays
+    /// in the escrow and the collateral locked until payOut.
     function _modelRelease(GhostJob storage j, uint256 units) internal {
         j.status = IJobEscrow.Status.Settled;
         j.units = uint64(units);
         j.committed = bytes32(0);
-        uint256 pay = units * j.terms.pricePerUnit;
+        _ledger.awaitingPayout += j.terms.budget;
+    }
+
+    /// @notice Paid out: provider gets units x price less fee and burn, consumer the rest, the
+    /// fee and burn accrue and the collateral is unlocked. Once per job.
+    function _modelPayOut(GhostJob storage j) internal {
+        j.paidOut = true;
+        uint256 pay = uint256(j.units) * j.terms.pricePerUnit;
         uint256 fee = pay * escrow.feeBps() / BPS;
         uint256 burn = pay * escrow.burnBps() / BPS;
         uint256 back = j.terms.budget - pay;
         ghostClaimable[j.terms.provider] += pay - fee - burn;
         ghostClaimable[j.terms.consumer] += back;
         _ledger.locked -= j.terms.budget;
+        _ledger.awaitingPayout -= j.terms.budget;
         _ledger.released += pay - fee - burn;
         _ledger.refunded += back;
         _ledger.fees += fee;
@@ -291,11 +312,18 @@ abstract contract ProtocolModel is StakerActions {
     }
 
     /// @notice After every action: each job's on-chain status may only have moved along an
-    /// allowed edge since it was last seen, and may enter a terminal status once.
+    /// allowed edge since it was last seen, and may enter a terminal status once; the paidOut
+    /// flag is only ever set on a Settled job and never cleared.
     function _observe() internal {
         for (uint256 i = 0; i < _jobs.length; ++i) {
             GhostJob storage j = _jobs[i];
-            (IJobEscrow.Status st,,) = escrow.jobs(j.id);
+            (IJobEscrow.Status st,,, bool paidOut) = escrow.jobs(j.id);
+            if (paidOut != j.lastSeenPaidOut) {
+                if (!paidOut || st != IJobEscrow.Status.Settled) ++_safety.paidOutViolations;
+                j.lastSeenPaidOut = paidOut;
+            } else if (paidOut && st != IJobEscrow.Status.Settled) {
+                ++_safety.paidOutViolations;
+            }
             if (st == j.lastSeen) continue;
             if (!_allowed(j.lastSeen, st)) ++_safety.transitionViolations;
             if (_terminal(st)) {

@@ -19,6 +19,16 @@ function amount(value, { zeroDash = false } = {}) {
   return h("td", { class: "num" }, text);
 }
 
+// A settled job's amounts are owed, not yet credited, until payOut: shown muted, with why.
+function owed(job, value) {
+  const cell = amount(value, { zeroDash: true });
+  if (job.status === "Settled" && !job.paid_out) {
+    cell.classList.add("muted");
+    cell.title = "settled, not paid out yet: payOut credits it";
+  }
+  return cell;
+}
+
 function utilization(fraction) {
   const level = fraction >= 0.9 ? "hot" : fraction >= 0.6 ? "warm" : "cool";
   return h("td", {},
@@ -63,12 +73,12 @@ export function renderJobs(chain) {
       h("td", {}, address(job.provider)),
       h("td", {}, h("span", { class: `badge badge-${job.status.toLowerCase()}` }, job.status)),
       amount(job.budget_wei),
-      amount(job.paid_wei, { zeroDash: true }),
-      amount(job.returned_wei, { zeroDash: true }),
+      owed(job, job.paid_wei),
+      owed(job, job.returned_wei),
       amount(job.slashed_wei, { zeroDash: true })),
     job,
   ]);
-  jobFresh.mark(rows, (j) => `${j.job_id}:${j.status}`);
+  jobFresh.mark(rows, (j) => `${j.job_id}:${j.status}:${j.paid_out}`);
   fillRows(tbody, rows.map(([r]) => r), "No jobs opened yet");
 }
 
