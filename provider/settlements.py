@@ -1,5 +1,6 @@
 """Delivered jobs until they are paid: watch their status, finalize optimistic ones after
-the dispute window, and pull what the escrow owes (one claim covers every paid job)."""
+the dispute window, pay out the settled ones (one payOut for all of them: settlement only
+records the outcome) and pull what the escrow owes (one claim covers every paid job)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class SettlementWatcher:
         self.pending[job.job_id] = job
 
     def poll(self) -> None:
-        paid = False
+        settled: list[Delivered] = []
         for jid, job in list(self.pending.items()):
             state = self.protocol.job(jid)
             if state.status == JobStatus.DELIVERED and job.optimistic:
@@ -48,7 +49,25 @@ class SettlementWatcher:
             del self.pending[jid]
             name = JobStatus.NAMES[state.status].lower()
             self.log.event(f"job_{name}", job=jid, fill=job.fill_id, units=state.units)
-            paid = paid or state.status == JobStatus.SETTLED
-        if paid and self.protocol.claimable(self.role.address) > 0:
+            if state.status == JobStatus.SETTLED and not state.paid_out:
+                settled.append(job)
+        if settled:
+            # Followed again until the payout lands (an RPC failure must not drop the money).
+            for job in settled:
+                self.pending[job.job_id] = job
+            try:
+                result = self.role.pay_out([job.terms for job in settled])
+                self.log.event(
+                    "payout_sent",
+                    jobs=result.count,
+                    provider_pay=result.provider_pay,
+                    gas_used=result.tx.gas_used,
+                )
+                for job in settled:
+                    del self.pending[job.job_id]
+            except ProtocolError as exc:
+                # Someone else may have paid them out already; the claim below still runs.
+                self.log.event("payout_failed", detail=str(exc))
+        if self.protocol.claimable(self.role.address) > 0:
             amount, mined = self.role.claim()
             self.log.event("payment_claimed", amount=amount, gas_used=mined.gas_used)
