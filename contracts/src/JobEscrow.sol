@@ -275,11 +275,13 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IJobEscrow
     function payOut(JobTerms[] calldata terms) external nonReentrant returns (uint256 paid) {
-        uint256 fees;
-        uint256 burns;
-        // Unlocks are summed per run of one provider, so a provider's batch unlocks once.
-        address unlockFor;
-        uint256 unlockAmount;
+        uint256 fees = 0;
+        uint256 burns = 0;
+        // Unlocks are summed per run of one provider (a provider's batch unlocks once) and
+        // sent only after every job's state is written.
+        address[] memory unlockFor = new address[](terms.length);
+        uint256[] memory unlockAmount = new uint256[](terms.length);
+        uint256 runs = 0;
         for (uint256 i = 0; i < terms.length; ++i) {
             JobTerms calldata t = terms[i];
             bytes32 jobId = _id(t);
@@ -296,20 +298,21 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
             fees += fee;
             burns += burn;
             emit JobPaidOut(jobId, t.provider, net, refundAmount);
-            if (t.provider != unlockFor) {
-                if (unlockAmount != 0) staking.unlock(unlockFor, unlockAmount);
-                unlockFor = t.provider;
-                unlockAmount = 0;
+            if (runs == 0 || unlockFor[runs - 1] != t.provider) {
+                unlockFor[runs] = t.provider;
+                ++runs;
             }
-            unlockAmount += _collateral(t.budget);
+            unlockAmount[runs - 1] += _collateral(t.budget);
             ++paid;
         }
-        if (unlockAmount != 0) staking.unlock(unlockFor, unlockAmount);
         if (fees != 0 || burns != 0) {
             Accrued memory a = _accrued;
             a.fees += uint128(fees);
             a.burns += uint128(burns);
             _accrued = a;
+        }
+        for (uint256 r = 0; r < runs; ++r) {
+            staking.unlock(unlockFor[r], unlockAmount[r]);
         }
     }
 
