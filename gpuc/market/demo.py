@@ -16,11 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 import openai
+from openai.types import Batch
 from pydantic import BaseModel
 
 from gpuc.errors import GpucError
 from gpuc.market.local_market import LocalMarket
 from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MILLI, ProviderPlan
+from gpuc.market.waiting import wait_until
 from protocol.compute.embedding_inputs import encode_inputs, inputs_hash, synthetic_texts
 from protocol.pricing import FixedPricing
 from protocol.rpc import rpc_request
@@ -88,23 +90,12 @@ class DemoReport(BaseModel):
     elapsed_s: float
 
 
-def _wait(what: str, check: Callable[[], Any], timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise GpucError(f"demo: timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.3)
-
-
 def _closed(market: LocalMarket, terms: JobTerms, timeout: float) -> int:
     def done() -> int | None:
         status = market.protocol.job(terms).status
         return status if status in _CLOSED else None
 
-    return int(_wait(f"job 0x{job_id(terms).hex()[:12]} to close", done, timeout))
+    return int(wait_until(f"job 0x{job_id(terms).hex()[:12]} to close", done, timeout))
 
 
 def _event(market: LocalMarket, name: str, terms: JobTerms) -> dict[str, Any]:
@@ -216,18 +207,18 @@ def _limit_batch(
         raise GpucError("demo: the batch filled above its limit price")
     say(f"a cheaper provider joins at {DISCOUNT.embeddings.price_wei_at(0)} wei/input")
     market.start_provider(DISCOUNT)
-    in_progress = _wait(
+    wait_until(
         "the batch to fill",
         lambda: client.batches.retrieve(batch.id).status != "validating",
         60,
     )
-    del in_progress
     waited = time.monotonic() - placed
-    done = _wait(
-        "the batch to complete",
-        lambda: (b := client.batches.retrieve(batch.id)).status in ("completed", "failed") and b,
-        180,
-    )
+
+    def finished() -> Batch | None:
+        found = client.batches.retrieve(batch.id)
+        return found if found.status in ("completed", "failed") else None
+
+    done = wait_until("the batch to complete", finished, 180)
     assert market.opener is not None
     opened = [o for o in market.opener.opened.values() if o.fill.batch_id == batch.id]
     terms = opened[0].fill.terms if opened else None

@@ -31,8 +31,10 @@ from gpuc.market.consumer_jobs import JobSubmitter
 from gpuc.market.job_opener import JobOpener
 from gpuc.market.market_host import DOCUMENTS_PATH
 from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MarketPlan, ProviderPlan
+from gpuc.market.ports import listen_port
 from matcher.auth.api_key import make_api_key
-from oracles.local_cluster import LocalOracleCluster, free_port
+from oracles.errors import OracleError
+from oracles.local_cluster import LocalOracleCluster
 from protocol.client import Protocol, TxOptions
 from protocol.deploy import deploy_and_write
 from protocol.deploy_config import DeployConfig
@@ -132,8 +134,6 @@ class LocalMarket:
         self._start_matcher()
         for provider in plan.providers:
             self.start_provider(provider, wait=False)
-        assert self.oracles is not None
-        self.oracles.wait_healthy(timeout=plan.startup_timeout_s)
         for running in self.providers.values():
             self._wait_provider(running)
         self._start_consumer_side(plan.open_consumer_jobs)
@@ -255,24 +255,40 @@ class LocalMarket:
         )
 
     def _start_oracles(self) -> None:
+        """The committee, healthy, before anything that needs its URLs starts. A member
+        whose port was taken meanwhile fails to bind: the committee starts again."""
         keys = self.keys[-self.plan.committee :]
-        self.oracles = LocalOracleCluster(
-            self.rpc_url,
-            self.manifest_path,
-            keys,
-            self.home / "oracles",
-            settings={
-                "poll_interval": self.plan.oracle_poll_s,
-                "confirmations": self.plan.oracle_confirmations,
-                "peer_timeout": 1.0,
-                "fallback_after": 5.0,
-            },
-        )
-        self.oracles.start_all()
-        self.oracle_urls = self.oracles.urls
+        for attempt in range(3):
+            cluster = LocalOracleCluster(
+                self.rpc_url,
+                self.manifest_path,
+                keys,
+                self.home / "oracles" / f"try-{attempt}",
+                settings={
+                    "poll_interval": self.plan.oracle_poll_s,
+                    "confirmations": self.plan.oracle_confirmations,
+                    "peer_timeout": 1.0,
+                    "fallback_after": 5.0,
+                },
+            )
+            for oracle in cluster.oracles:  # ports no outgoing connection can take
+                oracle.port = listen_port()
+            for oracle in cluster.oracles:
+                cluster._write(oracle)
+            self.oracles = cluster
+            cluster.start_all()
+            try:
+                cluster.wait_healthy(timeout=self.plan.startup_timeout_s)
+            except OracleError as exc:
+                cluster.stop_all()
+                if "already in use" not in str(exc) or attempt == 2:
+                    raise
+                continue
+            self.oracle_urls = cluster.urls
+            return
 
     def _start_matcher(self) -> None:
-        port = free_port()
+        port = listen_port()
         self.matcher_url = f"http://127.0.0.1:{port}"
         self.documents_url = self.matcher_url + DOCUMENTS_PATH
         home = self.home / "matcher"

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from gpuc.market.local_market import LocalMarket
+from gpuc.market.waiting import wait_until
 from protocol.compute.embedding_inputs import encode_inputs, inputs_hash, synthetic_texts
 from protocol.typed_data import JobStatus, JobTerms, job_id
-
-T = TypeVar("T")
-
-
-def wait_until(what: str, check: Callable[[], T | None], timeout: float) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.2)
 
 
 def matmul_spec(seed: int, n: int = 128) -> dict[str, Any]:

@@ -18,17 +18,13 @@ from pathlib import Path
 
 import openai
 import pytest
-from marketplace_helpers import (
-    embeddings_job,
-    escrow_event,
-    matmul_spec,
-    wait_status,
-    wait_until,
-)
+from marketplace_helpers import embeddings_job, escrow_event, matmul_spec, wait_status
 
 from gpuc.market.consumer_jobs import recover_job
+from gpuc.market.demo import CHEATER
 from gpuc.market.local_market import LocalMarket
-from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MILLI, MarketPlan, ProviderPlan
+from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MILLI, MarketPlan
+from gpuc.market.waiting import wait_until
 from protocol.pricing import FixedPricing
 from protocol.typed_data import JobStatus, JobTerms
 
@@ -141,20 +137,8 @@ def test_limit_batch_from_openai_client_runs_only_after_the_price_drops(
     assert escrow_event(market, "JobSettled", terms)["optimistic"] is True
 
 
-def _single_seller(market: LocalMarket, plan: ProviderPlan) -> None:
-    """Start ``plan`` as the only provider that prices matmul below 2 milli-GPUC."""
-    market.start_provider(plan)
-
-
 def test_forged_result_is_slashed_and_consumer_made_whole(market: LocalMarket) -> None:
-    cheater = ProviderPlan(
-        name="cheater",
-        account=6,
-        matmul=FixedPricing(price_wei=MILLI),
-        embeddings=FixedPricing(price_wei=100 * MILLI),
-        cheat=True,
-    )
-    _single_seller(market, cheater)
+    market.start_provider(CHEATER)  # the only matmul offer below 2 milli-GPUC
     try:
         consumer = market.consumer.address
         before = market.protocol.claimable(consumer)
@@ -174,13 +158,8 @@ def test_forged_result_is_slashed_and_consumer_made_whole(market: LocalMarket) -
 
 
 def test_provider_killed_mid_job_lets_consumer_recover(market: LocalMarket) -> None:
-    victim = ProviderPlan(
-        name="victim",
-        account=7,
-        matmul=FixedPricing(price_wei=MILLI),
-        embeddings=FixedPricing(price_wei=100 * MILLI),
-    )
-    _single_seller(market, victim)
+    victim = CHEATER.model_copy(update={"name": "victim", "account": 7, "cheat": False})
+    market.start_provider(victim)  # the only matmul offer below 2 milli-GPUC
     running = market.providers["victim"]
     order = market.submitter.submit(
         MATMUL_RESOURCE, matmul_spec(41, n=128), max_price_wei=2 * MILLI
