@@ -18,6 +18,7 @@ import gc
 import multiprocessing as mp
 import os
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -378,6 +379,7 @@ def bench_http(
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
