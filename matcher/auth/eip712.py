@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import functools
 
+from coincurve import PublicKey
+from Crypto.Hash import keccak as keccak_hash
 from eth_account import Account
-from eth_account.messages import SignableMessage
-from eth_utils.crypto import keccak
+from eth_utils.address import to_checksum_address
 
 from matcher.errors import AuthError
+
+
+def keccak(data: bytes = b"", *, text: str | None = None) -> bytes:
+    """keccak256, straight to pycryptodome: the eth_utils wrapper costs more than the hash
+    on the per-request path (several hashes per signed request)."""
+    raw = text.encode() if text is not None else data
+    return bytes(keccak_hash.new(digest_bits=256, data=raw).digest())
+
 
 DOMAIN_NAME = "GPUC Matcher"
 DOMAIN_VERSION = "1"
@@ -58,12 +67,22 @@ def parse_signature(signature_hex: str, *, field: str) -> tuple[int, int, int]:
 
 def recover(chain_id: int, struct_hash: bytes, signature_hex: str, *, field: str) -> str:
     """Checksum address of the signer of `struct_hash` under the matcher's domain."""
-    vrs = parse_signature(signature_hex, field=field)
-    message = SignableMessage(b"\x01", domain_separator(chain_id), struct_hash)
+    v, r, s = parse_signature(signature_hex, field=field)
+    digest = typed_digest(chain_id, struct_hash)
+    # coincurve (libsecp256k1) directly: the checks above are the strict ones; this is
+    # the same recovery eth-account does, without its layers of wrapping.
+    compact = uint256(r) + uint256(s) + bytes([v - 27])
     try:
-        return str(Account.recover_message(message, vrs=vrs))
-    except Exception as exc:  # eth-keys raises several types for a bad point
+        public = PublicKey.from_signature_and_message(compact, digest, hasher=None)
+    except Exception as exc:  # libsecp256k1 refuses a point that is not on the curve
         raise AuthError(f"{field} does not recover to an address: {exc}", field=field) from None
+    return _checksum(keccak(public.format(compressed=False)[1:])[12:])
+
+
+@functools.lru_cache(maxsize=4096)
+def _checksum(address: bytes) -> str:
+    # EIP-55 costs one more hash; the same few thousand wallets sign again and again.
+    return str(to_checksum_address(address))
 
 
 def sign(chain_id: int, struct_hash: bytes, private_key: str | bytes) -> str:

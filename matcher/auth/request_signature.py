@@ -4,12 +4,12 @@ sent; the nonce (unique per signer) and the expiry stop replays."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from eth_account import Account
-from eth_utils.crypto import keccak
 
-from matcher.auth.eip712 import recover, sign, typed_digest, uint256
+from matcher.auth.eip712 import keccak, recover, sign, typed_digest, uint256
 from matcher.errors import AuthError
 
 REQUEST_TYPEHASH = keccak(
@@ -37,11 +37,17 @@ class SignedRequest:
         }
 
 
+@functools.lru_cache(maxsize=1024)
+def _text_hash(text: str) -> bytes:
+    # Methods and paths repeat on every request; hash each once.
+    return keccak(text=text)
+
+
 def request_struct_hash(method: str, path: str, body: bytes, nonce: int, expiry: int) -> bytes:
     return keccak(
         REQUEST_TYPEHASH
-        + keccak(text=method.upper())
-        + keccak(text=path)
+        + _text_hash(method.upper())
+        + _text_hash(path)
         + keccak(body)
         + uint256(nonce)
         + uint256(expiry)
