@@ -16,6 +16,7 @@ from matcher.api import (
     routes_orders,
 )
 from matcher.api.errors import install_error_handlers
+from matcher.api.openapi_signature_headers import document_signature_headers
 from matcher.book.clock import Clock, SystemClock
 from matcher.book.resources import ResourceCatalog
 from matcher.dashboard.chain_source import ChainView
@@ -52,6 +53,7 @@ def create_app(
     install_error_handlers(app)
     for module in (routes_market, routes_offers, routes_orders, routes_openai, routes_dashboard):
         app.include_router(module.router)
+    document_signature_headers(app)
     # The dashboard (a later issue) is a static site served from here.
     if settings.static_dir is not None:
         app.mount("/dashboard", StaticFiles(directory=settings.static_dir, html=True), "dashboard")
