@@ -52,6 +52,10 @@ class AppkitProver:
         self._ctx: Any = BlockchainContextBuilderImpl(
             _offline_data_source(tip), NetworkType.TESTNET
         ).build()
+        # appkit's default pre-header repeats the last header's height, so scripts would see
+        # HEIGHT one lower than sigma-rust (and a node) do: pin it to the next block's height.
+        Integer = jpype.JClass("java.lang.Integer")
+        self._pre_header: Any = self._ctx.createPreHeader().height(Integer(tip.next_height)).build()
 
     def sign(self, plan: TxPlan, secrets: Sequence[SecretKey] = ()) -> Transaction:
         """Rebuild ``plan`` with appkit's builder, prove it, return it as a sigma-rust tx."""
@@ -90,7 +94,7 @@ class AppkitProver:
         def input_box(box: Any) -> Any:
             return InputBoxImpl(gson.fromJson(box.json(), ErgoTransactionOutput))
 
-        builder = self._ctx.newTxBuilder()
+        builder = self._ctx.newTxBuilder().preHeader(self._pre_header)
         outputs = []
         fee = 0
         for candidate in plan.unsigned.output_candidates:

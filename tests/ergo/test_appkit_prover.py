@@ -8,6 +8,7 @@ from ergo_wasm_validator import tx_json, validate_cases, validation_case
 
 from protocol.ergo.appkit_prover import AppkitProver
 from protocol.ergo.errors import SpendRejectedError
+from protocol.ergo.escrow_terms import EscrowTerms
 from protocol.ergo.escrow_tx import refund_escrow, slash_for_fault
 from protocol.ergo.verdict import VerdictOutcome
 
@@ -33,3 +34,22 @@ def test_appkit_refuses_a_refund_before_the_timeout(world: World) -> None:
     plan = refund_escrow(world.contracts, escrow, height=world.ledger.height)
     with pytest.raises(SpendRejectedError, match="appkit"):
         AppkitProver(world.ledger.tip).sign(plan)
+
+
+@pytest.mark.parametrize(("blocks_past_timeout", "accepted"), [(0, False), (1, True)])
+def test_appkit_sees_the_same_height_as_sigma_rust_at_the_timeout(
+    world: World, blocks_past_timeout: int, accepted: bool
+) -> None:
+    # The refund opens at HEIGHT > timeout; both provers must draw the line at the same block.
+    escrow = world.open_job()
+    timeout = EscrowTerms.from_box(escrow).timeout_height
+    world.ledger.advance(timeout + blocks_past_timeout - world.ledger.height)
+    plan = refund_escrow(world.contracts, escrow, height=world.ledger.height)
+    prover = AppkitProver(world.ledger.tip)
+    if accepted:
+        tx = prover.sign(plan)
+        (result,) = validate_cases([validation_case(tx_json(tx), plan, world.ledger.tip)])
+        assert result.valid, result.error
+    else:
+        with pytest.raises(SpendRejectedError, match="appkit"):
+            prover.sign(plan)
