@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from protocol.compute.errors import MalformedContainerResult, MalformedArray
+from protocol.compute.errors import MalformedArray, MalformedContainerResult
 from protocol.compute.npy_codec import decode_npy
 
 __all__ = [
@@ -168,7 +168,9 @@ def unpack_result(data: bytes) -> ContainerResult:
     return ContainerResult(manifest=manifest, log=log, outputs=outputs)
 
 
-def read_output_dir(root: Path, max_files: int = MAX_OUTPUT_FILES, max_bytes: int = 2**30) -> dict[str, bytes]:
+def read_output_dir(
+    root: Path, max_files: int = MAX_OUTPUT_FILES, max_bytes: int = 2**30
+) -> dict[str, bytes]:
     """Every regular file under ``root``, by relative path. Symbolic links are never
     followed (a task could point one at a host file) and are refused, like devices."""
     outputs: dict[str, bytes] = {}

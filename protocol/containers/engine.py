@@ -140,9 +140,11 @@ class ContainerEngine(BaseModel):
         return [self.binary, "import", tarball, image]
 
     def info_command(self) -> list[str]:
-        return [self.binary, "version", "--format", "{{.Server.Version}}"] if (
-            self.name == "docker"
-        ) else [self.binary, "info", "--format", "{{.Host.OCIRuntime.Name}}"]
+        return (
+            [self.binary, "version", "--format", "{{.Server.Version}}"]
+            if (self.name == "docker")
+            else [self.binary, "info", "--format", "{{.Host.OCIRuntime.Name}}"]
+        )
 
 
 class EngineStatus(BaseModel):
@@ -174,7 +176,9 @@ def _candidates(gpu: bool) -> list[ContainerEngine]:
         rootless = os.geteuid() != 0
         runtime = None if rootless or shutil.which("runc") is None else "runc"
         engines.append(
-            ContainerEngine(name="podman", binary=podman, runtime=runtime, gpu=gpu, rootless=rootless)
+            ContainerEngine(
+                name="podman", binary=podman, runtime=runtime, gpu=gpu, rootless=rootless
+            )
         )
     docker = shutil.which("docker")
     if docker is not None:
@@ -227,7 +231,9 @@ def require_engine(gpu: bool | None = None, probe: bool = True) -> ContainerEngi
     return status.engine
 
 
-def run_quiet(engine: ContainerEngine, command: Sequence[str], timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+def run_quiet(
+    engine: ContainerEngine, command: Sequence[str], timeout: float = 60.0
+) -> subprocess.CompletedProcess[str]:
     """Run an engine housekeeping command (rm, inspect, import), output captured."""
     try:
         return subprocess.run(

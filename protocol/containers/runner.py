@@ -25,7 +25,7 @@ from protocol.compute.container_spec import ContainerSpec
 from protocol.compute.errors import ContainerEngineError
 from protocol.containers.engine import ContainerEngine, RunPlan, run_quiet
 
-__all__ = ["ContainerCaps", "ContainerRun", "plan_for", "run_task"]
+__all__ = ["ContainerCaps", "ContainerRun", "cleanup_task", "plan_for", "run_task"]
 
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _CGROUP_GROUP = "gpuc"
@@ -260,3 +260,11 @@ class _TaskCgroup:
             if not left:
                 return
             time.sleep(0.05)
+
+
+def cleanup_task(engine: ContainerEngine, name: str) -> None:
+    """Remove a task's container and cgroups after its ``run`` was killed from
+    outside (best effort: the container may never have been created)."""
+    with contextlib.suppress(ContainerEngineError):
+        run_quiet(engine, engine.remove_command(name), timeout=60)
+    _TaskCgroup(name).remove()
