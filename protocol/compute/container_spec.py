@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from protocol.compute.errors import InvalidJobSpec
+from protocol.job_spec import spec_hash
 
 __all__ = [
     "MAX_COMMAND_ARGS",
@@ -53,6 +54,18 @@ class ContainerSpec(BaseModel):
     pids: int = Field(default=128, ge=8, le=65536)
     # keccak256 of the input file, mounted read-only at /in/inputs.bin.
     inputs_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-f]{64}$")
+
+    def as_json(self) -> dict[str, Any]:
+        """The canonical document (every field, defaults included): the form that is
+        published and hashed into the job's terms."""
+        return self.model_dump(mode="json")
+
+    def hash(self) -> bytes:
+        return spec_hash(self.as_json())
+
+    @property
+    def inputs_digest(self) -> bytes | None:
+        return None if self.inputs_hash is None else bytes.fromhex(self.inputs_hash[2:])
 
 
 def parse_container_spec(document: dict[str, Any]) -> ContainerSpec:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,7 +27,14 @@ from protocol.compute.container_spec import ContainerSpec
 from protocol.compute.errors import ContainerEngineError
 from protocol.containers.engine import ContainerEngine, RunPlan, run_quiet
 
-__all__ = ["ContainerCaps", "ContainerRun", "cleanup_task", "plan_for", "run_task"]
+__all__ = [
+    "ContainerCaps",
+    "ContainerRun",
+    "cleanup_task",
+    "plan_for",
+    "reference_outputs",
+    "run_task",
+]
 
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _CGROUP_GROUP = "gpuc"
@@ -268,3 +277,28 @@ def cleanup_task(engine: ContainerEngine, name: str) -> None:
     with contextlib.suppress(ContainerEngineError):
         run_quiet(engine, engine.remove_command(name), timeout=60)
     _TaskCgroup(name).remove()
+
+
+def reference_outputs(
+    engine: ContainerEngine,
+    spec: ContainerSpec,
+    inputs: bytes | None,
+    *,
+    caps: ContainerCaps | None = None,
+    work_root: Path | None = None,
+) -> dict[str, bytes]:
+    """Run ``spec`` again (an oracle's re-execution) and return the files it wrote.
+    Raises ContainerEngineError when the re-run itself does not finish cleanly: then
+    the task cannot be judged by re-execution."""
+    name = f"gpuc-verify-{uuid.uuid4().hex[:16]}"
+    with tempfile.TemporaryDirectory(prefix="gpuc-verify-", dir=work_root) as scratch:
+        run = run_task(
+            engine, spec, workdir=Path(scratch) / "task", name=name, inputs=inputs, caps=caps
+        )
+    if run.timed_out or run.out_of_memory or run.exit_code != 0:
+        tail = run.log[-500:].decode(errors="replace")
+        raise ContainerEngineError(
+            f"the re-run of {spec.image} did not finish cleanly (exit {run.exit_code}, "
+            f"timed out: {run.timed_out}): {tail}"
+        )
+    return run.outputs
