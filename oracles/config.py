@@ -104,6 +104,8 @@ class OracleConfig(BaseSettings):
         default=600.0, ge=0, description="seconds to keep retrying an unreachable result"
     )
     matmul_vectors: int = Field(default=20, ge=1)
+    # Share of deterministic container tasks this oracle re-runs (oracles.verify.container).
+    container_rerun_share: float = Field(default=0.25, ge=0.0, le=1.0)
     throughput: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THROUGHPUT))
     provider_throughput: dict[Address, dict[str, float]] = Field(default_factory=dict)
 

@@ -123,7 +123,11 @@ class OracleNode:
         )
         self.judge = Judge(
             registry
-            or default_registry(vectors=config.matmul_vectors, container_rerun=engine_rerun()),
+            or default_registry(
+                vectors=config.matmul_vectors,
+                container_rerun=engine_rerun(),
+                container_rerun_share=config.container_rerun_share,
+            ),
             domain=self.domain,
             secret=self._verifier_secret(),
             config=config,

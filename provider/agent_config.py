@@ -30,7 +30,7 @@ __all__ = ["AgentConfig", "ExecutionKind", "OfferConfig", "load_agent_config"]
 
 # Job kinds the agent runs for a matched order. "openai-batch" jobs are OpenAI Batch API
 # files fetched from the matcher; their requests run as embeddings.
-ExecutionKind = Literal["matmul", "embeddings"]
+ExecutionKind = Literal["matmul", "embeddings", "container"]
 
 
 class OfferConfig(BaseModel):
