@@ -39,6 +39,7 @@ from provider.execution.default_kinds import default_registry
 from provider.execution.executor import JobExecutor
 from provider.job_pipeline import Delivered, JobPipeline
 from provider.market_presence import MarketPresence
+from provider.results.live_logs import LiveLogs
 from provider.results.server import ResultServer
 from provider.results.store import ResultStore
 from provider.settlements import SettlementWatcher
@@ -91,7 +92,9 @@ class ProviderAgent:
             embeddings_per_s=self.device.embeddings_per_second,
         )
         self.store = ResultStore(config.data_dir / "results")
-        self.server = ResultServer(self.store, port=config.result_port)
+        self.server = ResultServer(
+            self.store, port=config.result_port, logs=LiveLogs(config.data_dir / "work")
+        )
         self.server.start()
         self.http = httpx.Client(timeout=10.0)
         self.matcher = MatcherClient(

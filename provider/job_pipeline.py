@@ -120,7 +120,13 @@ class JobPipeline:
         return ResourceLimits(wall_seconds=wall, memory_bytes=self.config.job_memory_bytes)
 
     def _execute(self, fill: FillInfo, request: JobRequest, terms: JobTerms) -> Succeeded:
-        self.log.event("job_started", job=request.job_id, fill=fill.fill_id, kind=request.kind)
+        # A container task's log can be followed live while it runs (provider.results).
+        follow = (
+            {"log_url": self.server.log_url(request.job_id)} if request.kind == "container" else {}
+        )
+        self.log.event(
+            "job_started", job=request.job_id, fill=fill.fill_id, kind=request.kind, **follow
+        )
         outcome: AnyOutcome = self.executor.run(request, self._limits(terms))
         if not isinstance(outcome, Succeeded):
             detail = getattr(outcome, "detail", "")

@@ -87,7 +87,10 @@ class JobExecutor:
             return self._refused(request, started, *refusal)
         if self.work_root is not None:
             self.work_root.mkdir(parents=True, exist_ok=True)
-        workdir = Path(tempfile.mkdtemp(prefix="gpuc-job-", dir=self.work_root))
+        # Named by job id so the agent can find a running task's live log.
+        workdir = Path(
+            tempfile.mkdtemp(prefix=f"gpuc-job-{request.job_id.hex()}-", dir=self.work_root)
+        )
         try:
             return self._run_in_process(kind, request, limits, workdir)
         finally:

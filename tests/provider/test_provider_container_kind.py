@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from container_image import TRAIN_SCRIPT
@@ -37,6 +38,9 @@ from provider.execution.outcome import (
     Succeeded,
     TimedOut,
 )
+from provider.results.live_logs import LiveLogs
+from provider.results.server import ResultServer
+from provider.results.store import ResultStore
 
 
 def container_job(image: str, script: str, tag: int = 1, **fields: object) -> JobRequest:
@@ -285,3 +289,40 @@ def test_malformed_container_spec_is_refused_before_the_engine_is_asked(
     assert isinstance(outcome, Refused), outcome
     assert outcome.reason is RefusalReason.INVALID_SPEC
     assert "image" in outcome.detail
+
+
+def test_consumer_follows_the_log_over_http_while_the_task_runs(
+    tmp_path: Path, container_image: str
+) -> None:
+    work_root = tmp_path / "work"
+    executor = JobExecutor(
+        default_registry(),
+        ResourceLimits(wall_seconds=30, memory_bytes=256 * MIB),
+        work_root=work_root,
+    )
+    script = "import time\nfor i in range(3):\n    print('epoch', i)\n    time.sleep(1)\n"
+    job = container_job(container_image, script, tag=0x10C)
+    outcomes: list[object] = []
+    runner = threading.Thread(target=lambda: outcomes.append(executor.run(job)))
+    with ResultServer(ResultStore(tmp_path / "results"), logs=LiveLogs(work_root)) as server:
+        assert httpx.get(server.log_url(job.job_id), timeout=5).status_code == 404
+        assert httpx.get(f"{server.base_url}/logs/0x12", timeout=5).status_code == 400
+        runner.start()
+        url = server.log_url(job.job_id)
+        deadline = time.monotonic() + 20
+        while LiveLogs(work_root).find(job.job_id) is None:
+            assert time.monotonic() < deadline, "the job never started"
+            time.sleep(0.05)
+        received: list[tuple[float, bytes]] = []
+        with httpx.stream("GET", url, timeout=30) as response:
+            assert response.status_code == 200
+            for chunk in response.iter_bytes():
+                received.append((time.monotonic(), chunk))
+        ended = time.monotonic()
+    runner.join()
+
+    outcome = outcomes[0]
+    assert isinstance(outcome, Succeeded), outcome
+    streamed = b"".join(chunk for _, chunk in received)
+    assert streamed == unpack_result(outcome.result).log == b"epoch 0\nepoch 1\nepoch 2\n"
+    assert ended - received[0][0] > 1.5  # the first epoch arrived while the task still ran
