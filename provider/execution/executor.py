@@ -157,11 +157,13 @@ class JobExecutor:
         match status.get("status"):
             case "succeeded":
                 result = (workdir / RESULT_FILE).read_bytes()
+                units = (
+                    kind.units(request.spec, finished - started)
+                    if kind.units_of_result is None
+                    else kind.units_of_result(request.spec, result)
+                )
                 return Succeeded(
-                    **common,
-                    result=result,
-                    result_hash=result_hash(result),
-                    units=kind.units(request.spec, finished - started),
+                    **common, result=result, result_hash=result_hash(result), units=units
                 )
             case "out_of_memory":
                 return OutOfMemory(

@@ -80,7 +80,8 @@ def test_training_task_writes_weights_logs_and_metrics(
     assert metrics.memory_peak_bytes is not None and metrics.memory_peak_bytes > 1_000_000
     assert result.manifest.engine == "podman"
     # Billed per started second of wall time.
-    assert outcome.units == max(1, math.ceil(outcome.wall_seconds))
+    assert outcome.units == max(1, math.ceil(metrics.wall_seconds))
+    assert metrics.wall_seconds <= outcome.wall_seconds
 
 
 def test_inputs_are_mounted_read_only_at_in(executor: JobExecutor, container_image: str) -> None:

@@ -8,7 +8,8 @@ protocol.compute.container_result: the files the task wrote to /out, the log
 and the metrics, all under the receipt's result hash. Refused with
 NO_CONTAINER_ENGINE where no engine answers. If the job overruns, the executor
 kills the job process and ``after_kill`` removes the container by name.
-Units: wall seconds of the run, rounded up (docs/protocol-types.md).
+Units: wall seconds the container ran, as recorded in the result's metrics,
+rounded up (docs/protocol-types.md).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from protocol.compute.container_result import pack_result
+from protocol.compute.container_result import pack_result, unpack_result
 from protocol.compute.container_spec import container_units, parse_container_spec
 from protocol.compute.embedding_inputs import inputs_hash
 from protocol.compute.errors import ContainerEngineError, MalformedInputs
@@ -104,6 +105,12 @@ def _units(document: dict[str, Any], wall_seconds: float) -> int:
     return container_units(wall_seconds)
 
 
+def _units_of_result(document: dict[str, Any], result: bytes) -> int:
+    """The seconds the container ran (its engine's run to exit), not the job process's
+    lifetime: interpreter and engine client start-up are not the consumer's time."""
+    return container_units(unpack_result(result).manifest.metrics.wall_seconds)
+
+
 def _engine_for_cleanup() -> ContainerEngine | None:
     status = find_engine(gpu=False, probe=False)
     return status.engine
@@ -123,4 +130,5 @@ CONTAINER = JobKind(
     preflight=_preflight,
     limit_address_space=False,
     after_kill=_remove_container,
+    units_of_result=_units_of_result,
 )
