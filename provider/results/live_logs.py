@@ -35,18 +35,26 @@ class LiveLogs:
         self._clock = clock
 
     def find(self, job_id: bytes) -> Path | None:
-        """The log of the running job ``job_id``, or None if none runs here now."""
+        """Where the running job ``job_id`` writes its log (the file may not exist yet
+        while the container starts), or None if no such job runs here now."""
         for workdir in sorted(self.work_root.glob(f"gpuc-job-{job_id.hex()}-*")):
-            log = workdir / TASK_DIR / LOG_FILE
-            if log.is_file():
-                return log
+            if workdir.is_dir():
+                return workdir / TASK_DIR / LOG_FILE
         return None
 
     def follow(self, log: Path) -> Iterator[bytes]:
         """Every byte of ``log``, then new ones as they come, until its job ends."""
         deadline = self._clock() + self.max_follow_seconds
         workdir = log.parent.parent
-        with log.open("rb") as handle:
+        while not log.is_file():
+            if not workdir.exists() or self._clock() > deadline:
+                return
+            time.sleep(self.poll_seconds)
+        try:
+            handle = log.open("rb")
+        except FileNotFoundError:  # the job ended between the check and the open
+            return
+        with handle:
             while True:
                 chunk = handle.read(_CHUNK)
                 if chunk:

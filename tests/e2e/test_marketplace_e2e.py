@@ -196,9 +196,14 @@ def test_container_task_runs_under_podman_streams_its_log_and_is_paid_per_second
         timeout=60,
     )
     streamed = b""
-    with httpx.stream("GET", started[0]["log_url"], timeout=60) as response:
-        if response.status_code == 200:  # 404 only if the task already ended
-            streamed = b"".join(response.iter_bytes())
+    deadline = time.monotonic() + 10  # job_started comes a moment before its workdir
+    while not streamed:
+        with httpx.stream("GET", started[0]["log_url"], timeout=60) as response:
+            if response.status_code == 200:
+                streamed = b"".join(response.iter_bytes())
+                break
+        assert response.status_code == 404 and time.monotonic() < deadline, response
+        time.sleep(0.05)
     assert wait_status(market, terms, SETTLED, timeout=90) == JobStatus.SETTLED
     settled = escrow_event(market, "JobSettled", terms)
     assert 4 <= settled["units"] <= 30 and not settled["optimistic"]

@@ -311,7 +311,7 @@ def test_consumer_follows_the_log_over_http_while_the_task_runs(
         runner.start()
         url = server.log_url(job.job_id)
         deadline = time.monotonic() + 20
-        while LiveLogs(work_root).find(job.job_id) is None:
+        while LiveLogs(work_root).find(job.job_id) is None:  # the workdir exists
             assert time.monotonic() < deadline, "the job never started"
             time.sleep(0.05)
         received: list[tuple[float, bytes]] = []
