@@ -13,7 +13,7 @@ from oracles.submission import ReceiptSubmission
 from oracles.verify.registry import VerifierRegistry
 from oracles.verify.report import VerificationReport
 from oracles.verify.request import VerificationRequest
-from protocol.compute.specs import EmbeddingsSpec, parse_spec
+from protocol.compute.specs import ContainerSpec, EmbeddingsSpec, parse_spec
 from protocol.typed_data import Domain
 
 __all__ = ["Judge"]
@@ -44,6 +44,12 @@ class Judge:
         result = self._fetch(submission.result_url, submission.receipt.result_hash)
         inputs = None
         if isinstance(spec, EmbeddingsSpec) and submission.inputs_url is not None:
+            inputs = self._fetch(submission.inputs_url, spec.inputs_digest)
+        elif (
+            isinstance(spec, ContainerSpec)
+            and spec.inputs_digest is not None
+            and submission.inputs_url is not None
+        ):
             inputs = self._fetch(submission.inputs_url, spec.inputs_digest)
         request = VerificationRequest(
             domain=self.domain,
