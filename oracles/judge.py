@@ -43,9 +43,7 @@ class Judge:
         spec = parse_spec(submission.spec)
         result = self._fetch(submission.result_url, submission.receipt.result_hash)
         inputs = None
-        if isinstance(spec, EmbeddingsSpec) and submission.inputs_url is not None:
-            inputs = self._fetch(submission.inputs_url, spec.inputs_digest)
-        elif (
+        if (isinstance(spec, EmbeddingsSpec) and submission.inputs_url is not None) or (
             isinstance(spec, ContainerSpec)
             and spec.inputs_digest is not None
             and submission.inputs_url is not None
