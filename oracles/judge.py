@@ -43,12 +43,10 @@ class Judge:
         spec = parse_spec(submission.spec)
         result = self._fetch(submission.result_url, submission.receipt.result_hash)
         inputs = None
-        if (isinstance(spec, EmbeddingsSpec) and submission.inputs_url is not None) or (
-            isinstance(spec, ContainerSpec)
-            and spec.inputs_digest is not None
-            and submission.inputs_url is not None
-        ):
-            inputs = self._fetch(submission.inputs_url, spec.inputs_digest)
+        # Embeddings jobs have an input file; container jobs may have one.
+        digest = spec.inputs_digest if isinstance(spec, EmbeddingsSpec | ContainerSpec) else None
+        if digest is not None and submission.inputs_url is not None:
+            inputs = self._fetch(submission.inputs_url, digest)
         request = VerificationRequest(
             domain=self.domain,
             terms=submission.terms,
