@@ -5,6 +5,9 @@
 2. Per task: the same numpy training script run directly on the host versus as a
    container job through the executor (job process, podman, result archive).
 
+The training comparison runs the host's numpy (the venv's, OpenBLAS) against the
+image's (Debian's, reference BLAS, one CPU): compute differs as well as overhead.
+
 Run: .venv/bin/python scripts/bench/containers.py [--rounds N]
 Prints figures; bounded (about 10 + 3 x rounds seconds here). Builds the image first
 if the engine lacks it (~20 s once).
@@ -79,6 +82,7 @@ def main() -> None:
             engine_start.append(first[0] - started)
 
     executor_start: list[float] = []
+    noop_total: list[float] = []  # a job of `echo; sleep 1`, less the second
     container_total: list[float] = []
     with tempfile.TemporaryDirectory() as work:
         root = Path(work)
@@ -112,6 +116,7 @@ def main() -> None:
             started = time.perf_counter()
             watcher.start()
             outcome = executor.run(request)
+            noop_total.append(time.perf_counter() - started - 1.0)
             watcher.join()
             assert isinstance(outcome, Succeeded), outcome
             executor_start.append(seen[0] - started)
@@ -134,6 +139,10 @@ def main() -> None:
 
     print(f"start-up, engine run -> first output byte ({rounds} runs): " + p50_p90(engine_start))
     print(f"start-up, executor submit -> task output ({rounds} runs): " + p50_p90(executor_start))
+    print(
+        f"fixed cost of a container job (executor, {rounds} runs, less the task's 1 s): "
+        + p50_p90(noop_total)
+    )
     d50, c50 = statistics.median(direct), statistics.median(container_total)
     print(
         f"numpy training script, {len(direct)} runs each: direct p50 {d50 * ms:.0f} ms, "
