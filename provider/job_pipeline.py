@@ -16,11 +16,13 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import numpy as np
 
 from protocol.client import Protocol
+from protocol.compute.container_result import unpack_result
 from protocol.matcher_client import FillInfo, MatcherClient
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, JobTerms, job_id
@@ -137,6 +139,7 @@ class JobPipeline:
             fill=fill.fill_id,
             units=outcome.units,
             wall_s=round(outcome.wall_seconds, 3),
+            **_container_facts(request.kind, outcome.result),
         )
         return outcome
 
@@ -242,3 +245,17 @@ class JobPipeline:
         return Delivered(
             terms=terms, job_id=jid, fill_id=fill.fill_id, kind="openai-batch", optimistic=True
         )
+
+
+def _container_facts(kind: str, result: bytes) -> dict[str, Any]:
+    """What a container task used and wrote, for the agent's log (the same figures the
+    consumer reads in the result's manifest)."""
+    if kind != "container":
+        return {}
+    manifest = unpack_result(result).manifest
+    return {
+        "metrics": manifest.metrics.model_dump(),
+        "exit_code": manifest.exit_code,
+        "log_hash": manifest.log_hash,
+        "outputs": sorted(manifest.outputs),
+    }
