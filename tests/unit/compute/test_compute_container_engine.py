@@ -20,7 +20,7 @@ from protocol.compute.container_result import (
 from protocol.compute.container_spec import container_units, parse_container_spec
 from protocol.compute.errors import InvalidJobSpec, MalformedContainerResult
 from protocol.compute.npy_codec import encode_npy
-from protocol.containers.engine import ContainerEngine, RunPlan
+from protocol.containers.engine import ContainerEngine, RunPlan, find_engine
 from protocol.containers.runner import ContainerCaps, plan_for
 
 PODMAN = ContainerEngine(name="podman", binary="/usr/bin/podman", runtime="runc")
@@ -227,3 +227,59 @@ def test_output_dir_never_follows_a_symlink_out_of_the_volume(tmp_path: Path) ->
 
     with pytest.raises(MalformedContainerResult, match="shadow"):
         read_output_dir(tmp_path)
+
+
+NO_DAEMON = """#!/bin/sh
+echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock." >&2
+exit 1
+"""
+# Stands in for a Docker daemon, which cannot run here: answers `version` only.
+DAEMON = """#!/bin/sh
+[ "$1" = version ] && echo "27.0.0-fake" && exit 0
+exit 1
+"""
+
+
+def only_docker_on_path(tmp_path: Path, script: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    docker = tmp_path / "docker"
+    docker.write_text(script)
+    docker.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))  # the scripts use shell builtins only
+
+
+def test_no_engine_on_path_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    status = find_engine(gpu=False)
+
+    assert status.engine is None
+    assert status.detail == "no 'podman' or 'docker' command on PATH"
+
+
+def test_docker_without_a_daemon_is_refused_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    only_docker_on_path(tmp_path, NO_DAEMON, monkeypatch)
+
+    status = find_engine(gpu=False)
+
+    assert status.engine is None
+    assert "Cannot connect to the Docker daemon" in status.detail
+
+
+def test_docker_is_used_where_a_daemon_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    only_docker_on_path(tmp_path, DAEMON, monkeypatch)
+
+    status = find_engine(gpu=False)
+
+    assert status.engine is not None and status.engine.name == "docker"
+    assert status.engine.runtime is None
+
+
+def test_podman_is_preferred_and_runs_with_runc_as_root() -> None:
+    status = find_engine(gpu=False, probe=False)
+
+    assert status.engine is not None and status.engine.name == "podman"
+    assert status.engine.runtime == "runc" and not status.engine.rootless
