@@ -140,11 +140,10 @@ class ContainerEngine(BaseModel):
         return [self.binary, "import", tarball, image]
 
     def info_command(self) -> list[str]:
-        return (
-            [self.binary, "version", "--format", "{{.Server.Version}}"]
-            if (self.name == "docker")
-            else [self.binary, "info", "--format", "{{.Host.OCIRuntime.Name}}"]
-        )
+        """Answers only when the engine can run containers (Docker: its daemon)."""
+        if self.name == "docker":
+            return [self.binary, "version", "--format", "{{.Server.Version}}"]
+        return [self.binary, "info", "--format", "{{.Host.OCIRuntime.Name}}"]
 
 
 class EngineStatus(BaseModel):
