@@ -119,7 +119,12 @@ class JobPipeline:
         if left <= 1:
             raise AgentError(f"the job's deadline {terms.deadline} leaves no time to run it")
         wall = min(self.config.job_wall_s, float(left))
-        return ResourceLimits(wall_seconds=wall, memory_bytes=self.config.job_memory_bytes)
+        return ResourceLimits(
+            wall_seconds=wall,
+            memory_bytes=self.config.job_memory_bytes,
+            container_cpus=self.config.container_cpus,
+            container_pids=self.config.container_pids,
+        )
 
     def _execute(self, fill: FillInfo, request: JobRequest, terms: JobTerms) -> Succeeded:
         # A container task's log can be followed live while it runs (provider.results).

@@ -106,6 +106,8 @@ class JobExecutor:
             memory_bytes=limits.memory_bytes,
             wall_seconds=limits.wall_seconds,
             workdir=str(workdir),
+            container_cpus=limits.container_cpus,
+            container_pids=limits.container_pids,
             label=f"gpuc-{request.job_id.hex()[:16]}-{uuid.uuid4().hex[:8]}",
         )
         order = JobOrder(

@@ -102,7 +102,13 @@ def test_inputs_are_mounted_read_only_at_in(executor: JobExecutor, container_ima
     assert b"ro 30" in result.log or b"ro 13" in result.log
 
 
-def test_fork_bomb_is_held_at_the_pids_limit(executor: JobExecutor, container_image: str) -> None:
+@pytest.mark.parametrize(
+    ("spec_pids", "provider_cap", "bound"),
+    [(32, 256, 32), (4096, 24, 24)],  # the spec's request, or the provider's cap if lower
+)
+def test_fork_bomb_is_held_at_the_pids_limit(
+    executor: JobExecutor, container_image: str, spec_pids: int, provider_cap: int, bound: int
+) -> None:
     script = (
         "import os, time\n"
         "children = 0\n"
@@ -118,12 +124,14 @@ def test_fork_bomb_is_held_at_the_pids_limit(executor: JobExecutor, container_im
         "os._exit(0)\n"
     )
 
-    outcome = executor.run(container_job(container_image, script, pids=32, tag=2))
+    limits = ResourceLimits(wall_seconds=30, memory_bytes=256 * MIB, container_pids=provider_cap)
+
+    outcome = executor.run(container_job(container_image, script, pids=spec_pids, tag=2), limits)
 
     assert isinstance(outcome, Succeeded), outcome
     result = unpack_result(outcome.result)
     assert b"fork refused 11" in result.log
-    assert int(result.outputs["children"]) < 32
+    assert bound // 2 < int(result.outputs["children"]) < bound
 
 
 def test_memory_hog_is_killed_at_its_limit(executor: JobExecutor, container_image: str) -> None:

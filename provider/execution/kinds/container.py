@@ -45,7 +45,9 @@ def run_container(context: RunContext) -> bytes:
         engine = require_engine(probe=False)
     except ContainerEngineError as exc:
         raise JobRefused(RefusalReason.NO_CONTAINER_ENGINE, str(exc)) from None
-    caps = ContainerCaps(memory_bytes=context.memory_bytes)
+    caps = ContainerCaps(
+        memory_bytes=context.memory_bytes, cpus=context.container_cpus, pids=context.container_pids
+    )
     try:
         run = run_task(
             engine,
