@@ -210,6 +210,9 @@ def test_container_task_runs_under_podman_streams_its_log_and_is_paid_per_second
     paid = settled["providerPay"] + settled["fee"] + settled["burn"]
     assert paid == settled["units"] * terms.price_per_unit
     assert b"step 0 loss" in streamed and b"tick 3" in streamed
+    (agent_started,) = seller.events("agent_started")
+    assert agent_started["container_engine"] == "podman"
+    assert agent_started["container_runtime"] == "runc" and agent_started["container_gpu"] is False
     # The provider's agent logs the same metrics the consumer reads in the result.
     executed = [e for e in seller.events("job_executed") if wanted in str(e.get("job"))]
     assert executed[0]["outputs"] == ["weights.npy"]
