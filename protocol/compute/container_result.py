@@ -12,10 +12,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import stat
 import tarfile
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -31,7 +29,6 @@ __all__ = [
     "compare_outputs",
     "outputs_hash",
     "pack_result",
-    "read_output_dir",
     "sha256_ref",
     "unpack_result",
 ]
@@ -166,34 +163,6 @@ def unpack_result(data: bytes) -> ContainerResult:
     if listed != manifest.outputs or outputs_hash(outputs) != manifest.outputs_hash:
         raise MalformedContainerResult("the outputs do not hash to the manifest's outputs")
     return ContainerResult(manifest=manifest, log=log, outputs=outputs)
-
-
-def read_output_dir(
-    root: Path, max_files: int = MAX_OUTPUT_FILES, max_bytes: int = 2**30
-) -> dict[str, bytes]:
-    """Every regular file under ``root``, by relative path. Symbolic links are never
-    followed (a task could point one at a host file) and are refused, like devices."""
-    outputs: dict[str, bytes] = {}
-    total = 0
-    for directory, dirnames, filenames in os.walk(root, followlinks=False):
-        for name in sorted(dirnames):
-            if os.path.islink(os.path.join(directory, name)):
-                raise MalformedContainerResult(f"output {name!r} is a symbolic link")
-        for name in sorted(filenames):
-            path = os.path.join(directory, name)
-            relative = os.path.relpath(path, root).replace(os.sep, "/")
-            info = os.lstat(path)
-            if not stat.S_ISREG(info.st_mode):
-                raise MalformedContainerResult(f"output {relative!r} is not a regular file")
-            if len(outputs) >= max_files:
-                raise MalformedContainerResult(f"the task wrote more than {max_files} files")
-            total += info.st_size
-            if total > max_bytes:
-                raise MalformedContainerResult(f"the task's outputs exceed {max_bytes} bytes")
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-            with os.fdopen(fd, "rb") as handle:
-                outputs[relative] = handle.read()
-    return outputs
 
 
 def compare_outputs(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import subprocess
 import tempfile
 import threading
@@ -22,9 +23,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from protocol.compute.container_result import ContainerMetrics, read_output_dir
+from protocol.compute.container_result import MAX_OUTPUT_FILES, ContainerMetrics
 from protocol.compute.container_spec import ContainerSpec
-from protocol.compute.errors import ContainerEngineError
+from protocol.compute.errors import ContainerEngineError, MalformedContainerResult
 from protocol.containers.engine import ContainerEngine, RunPlan, run_quiet
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "ContainerRun",
     "cleanup_task",
     "plan_for",
+    "read_output_dir",
     "reference_outputs",
     "run_task",
 ]
@@ -302,3 +304,31 @@ def reference_outputs(
             f"timed out: {run.timed_out}): {tail}"
         )
     return run.outputs
+
+
+def read_output_dir(
+    root: Path, max_files: int = MAX_OUTPUT_FILES, max_bytes: int = 2**30
+) -> dict[str, bytes]:
+    """Every regular file under ``root``, by relative path. Symbolic links are never
+    followed (a task could point one at a host file) and are refused, like devices."""
+    outputs: dict[str, bytes] = {}
+    total = 0
+    for directory, dirnames, filenames in os.walk(root, followlinks=False):
+        for name in sorted(dirnames):
+            if os.path.islink(os.path.join(directory, name)):
+                raise MalformedContainerResult(f"output {name!r} is a symbolic link")
+        for name in sorted(filenames):
+            path = os.path.join(directory, name)
+            relative = os.path.relpath(path, root).replace(os.sep, "/")
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode):
+                raise MalformedContainerResult(f"output {relative!r} is not a regular file")
+            if len(outputs) >= max_files:
+                raise MalformedContainerResult(f"the task wrote more than {max_files} files")
+            total += info.st_size
+            if total > max_bytes:
+                raise MalformedContainerResult(f"the task's outputs exceed {max_bytes} bytes")
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as handle:
+                outputs[relative] = handle.read()
+    return outputs

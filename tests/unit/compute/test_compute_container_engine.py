@@ -14,14 +14,13 @@ from protocol.compute.container_result import (
     ContainerMetrics,
     compare_outputs,
     pack_result,
-    read_output_dir,
     unpack_result,
 )
 from protocol.compute.container_spec import container_units, parse_container_spec
 from protocol.compute.errors import InvalidJobSpec, MalformedContainerResult
 from protocol.compute.npy_codec import encode_npy
 from protocol.containers.engine import ContainerEngine, RunPlan, find_engine
-from protocol.containers.runner import ContainerCaps, plan_for
+from protocol.containers.runner import ContainerCaps, plan_for, read_output_dir
 
 PODMAN = ContainerEngine(name="podman", binary="/usr/bin/podman", runtime="runc")
 DOCKER = ContainerEngine(name="docker", binary="docker")
