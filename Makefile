@@ -8,7 +8,7 @@ export PATH := $(BIN):$(CURDIR)/.venv/bin:$(PATH)
 
 
 .PHONY: up test install install-system install-node install-python install-slither artifacts \
-        test-contracts test-python lint slither gas clean
+        test-contracts test-python lint slither gas clean container-image
 
 up: install
 	.venv/bin/gpuc up
@@ -29,6 +29,16 @@ install-system:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
 	@test -x /usr/bin/chromium || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@# Container tasks: podman with runc (crun refuses hybrid cgroup hosts). podman reads the
+	@# project's containers.conf through CONTAINERS_CONF (protocol/containers/engine.py sets it).
+	@{ command -v podman >/dev/null && command -v runc >/dev/null; } || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc; }
+
+# The Python + numpy test image, built offline from Debian's packages (tests build it too).
+container-image: install-python install-system
+	CONTAINERS_CONF=$(CURDIR)/protocol/containers/containers.conf $(PY) -c \
+	  "from protocol.containers.engine import require_engine; \
+	   from protocol.containers.image import ensure_python_image as e; print(e(require_engine()))"
 
 install-node: node_modules/.installed
 node_modules/.installed: package.json package-lock.json

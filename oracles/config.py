@@ -41,7 +41,8 @@ LOOPBACK = "127.0.0.1"
 # Units per second a provider is held to when nothing more specific is configured:
 # above any single GPU today (H100 dense TF32 is ~500 TFLOP/s = 500,000 GFLOP/s), so
 # only impossible claims fail.
-DEFAULT_THROUGHPUT = {"matmul": 1_000_000.0, "embeddings": 50_000.0}
+# A container unit is one second of wall time: one unit per second, whatever the hardware.
+DEFAULT_THROUGHPUT = {"matmul": 1_000_000.0, "embeddings": 50_000.0, "container": 1.0}
 
 
 class PeerConfig(BaseModel):
@@ -103,6 +104,8 @@ class OracleConfig(BaseSettings):
         default=600.0, ge=0, description="seconds to keep retrying an unreachable result"
     )
     matmul_vectors: int = Field(default=20, ge=1)
+    # Share of deterministic container tasks this oracle re-runs (oracles.verify.container).
+    container_rerun_share: float = Field(default=0.25, ge=0.0, le=1.0)
     throughput: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THROUGHPUT))
     provider_throughput: dict[Address, dict[str, float]] = Field(default_factory=dict)
 

@@ -13,7 +13,7 @@ from oracles.submission import ReceiptSubmission
 from oracles.verify.registry import VerifierRegistry
 from oracles.verify.report import VerificationReport
 from oracles.verify.request import VerificationRequest
-from protocol.compute.specs import EmbeddingsSpec, parse_spec
+from protocol.compute.specs import ContainerSpec, EmbeddingsSpec, parse_spec
 from protocol.typed_data import Domain
 
 __all__ = ["Judge"]
@@ -43,8 +43,10 @@ class Judge:
         spec = parse_spec(submission.spec)
         result = self._fetch(submission.result_url, submission.receipt.result_hash)
         inputs = None
-        if isinstance(spec, EmbeddingsSpec) and submission.inputs_url is not None:
-            inputs = self._fetch(submission.inputs_url, spec.inputs_digest)
+        # Embeddings jobs have an input file; container jobs may have one.
+        digest = spec.inputs_digest if isinstance(spec, EmbeddingsSpec | ContainerSpec) else None
+        if digest is not None and submission.inputs_url is not None:
+            inputs = self._fetch(submission.inputs_url, digest)
         request = VerificationRequest(
             domain=self.domain,
             terms=submission.terms,

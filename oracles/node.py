@@ -25,6 +25,7 @@ from typing import Any
 from oracles.audit import AuditLog
 from oracles.committee import CommitteeView
 from oracles.config import OracleConfig
+from oracles.container_rerun import engine_rerun
 from oracles.crash import crash_point
 from oracles.db import Database
 from oracles.errors import (
@@ -121,7 +122,12 @@ class OracleNode:
             audit=audit,
         )
         self.judge = Judge(
-            registry or default_registry(vectors=config.matmul_vectors),
+            registry
+            or default_registry(
+                vectors=config.matmul_vectors,
+                container_rerun=engine_rerun(),
+                container_rerun_share=config.container_rerun_share,
+            ),
             domain=self.domain,
             secret=self._verifier_secret(),
             config=config,

@@ -14,7 +14,7 @@ from oracles.audit import jsonable
 from oracles.errors import InvalidSubmission
 from oracles.wire import HttpUrl, Signature65
 from protocol.compute.errors import InvalidJobSpec
-from protocol.compute.specs import EmbeddingsSpec, parse_spec
+from protocol.compute.specs import ContainerSpec, EmbeddingsSpec, parse_spec
 from protocol.errors import SignatureError
 from protocol.job_spec import spec_hash
 from protocol.typed_data import Domain, JobTerms, Receipt, job_id, receipt_digest, recover_signer
@@ -70,6 +70,8 @@ def check_submission(submission: ReceiptSubmission, domain: Domain, kinds: Colle
         )
     if isinstance(spec, EmbeddingsSpec) and submission.inputs_url is None:
         raise InvalidSubmission("an embeddings job needs `inputs_url`: where its input file is")
+    if isinstance(spec, ContainerSpec) and spec.inputs_hash and submission.inputs_url is None:
+        raise InvalidSubmission("this container job has inputs: send `inputs_url`, where they are")
     try:
         signer = recover_signer(receipt_digest(domain, submission.receipt), submission.signature)
     except SignatureError as exc:

@@ -22,10 +22,12 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from protocol.client import Protocol, TxOptions
+from protocol.containers.engine import find_engine
 from protocol.matcher_client import FillInfo, MatcherClient
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, job_id
@@ -39,6 +41,7 @@ from provider.execution.default_kinds import default_registry
 from provider.execution.executor import JobExecutor
 from provider.job_pipeline import Delivered, JobPipeline
 from provider.market_presence import MarketPresence
+from provider.results.live_logs import LiveLogs
 from provider.results.server import ResultServer
 from provider.results.store import ResultStore
 from provider.settlements import SettlementWatcher
@@ -91,7 +94,9 @@ class ProviderAgent:
             embeddings_per_s=self.device.embeddings_per_second,
         )
         self.store = ResultStore(config.data_dir / "results")
-        self.server = ResultServer(self.store, port=config.result_port)
+        self.server = ResultServer(
+            self.store, port=config.result_port, logs=LiveLogs(config.data_dir / "work")
+        )
         self.server.start()
         self.http = httpx.Client(timeout=10.0)
         self.matcher = MatcherClient(
@@ -126,6 +131,7 @@ class ProviderAgent:
             results=self.server.base_url,
             cheat=config.cheat,
             offers=dict(self.presence.live),
+            **_container_engine(config),
         )
 
     def stop(self) -> None:
@@ -226,3 +232,19 @@ class ProviderAgent:
     def busy(self) -> int:
         """Jobs awaiting their on-chain open, running, or delivered and not yet paid."""
         return len(self._awaiting) + len(self._running) + len(self.settlements.pending)
+
+
+def _container_engine(config: AgentConfig) -> dict[str, Any]:
+    """Which engine container offers run on, and whether tasks get the GPU (CDI)."""
+    if not any(offer.kind == "container" for offer in config.offers):
+        return {}
+    status = find_engine()
+    if status.engine is None:
+        return {"container_engine": None, "container_engine_problem": status.detail}
+    engine = status.engine
+    return {
+        "container_engine": engine.name,
+        "container_runtime": engine.runtime,
+        "container_rootless": engine.rootless,
+        "container_gpu": engine.gpu,
+    }

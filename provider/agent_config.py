@@ -30,7 +30,7 @@ __all__ = ["AgentConfig", "ExecutionKind", "OfferConfig", "load_agent_config"]
 
 # Job kinds the agent runs for a matched order. "openai-batch" jobs are OpenAI Batch API
 # files fetched from the matcher; their requests run as embeddings.
-ExecutionKind = Literal["matmul", "embeddings"]
+ExecutionKind = Literal["matmul", "embeddings", "container"]
 
 
 class OfferConfig(BaseModel):
@@ -68,6 +68,9 @@ class AgentConfig(BaseModel):
     # Per-job wall limit (never past the job's deadline) and address-space limit.
     job_wall_s: float = Field(default=600.0, gt=0)
     job_memory_bytes: int = Field(default=8 * 1024**3, ge=64 * 1024**2)
+    # Caps on a container task's CPUs and processes (its spec asks; these bound it).
+    container_cpus: float = Field(default=2.0, gt=0, le=1024)
+    container_pids: int = Field(default=256, ge=8, le=65536)
     # Device benchmark: matrix size and time budget; embeddings benchmark size (0: skip
     # it and use embeddings_per_s, since loading the model takes seconds).
     bench_matmul_n: int = Field(default=512, ge=16)

@@ -59,6 +59,8 @@ class DeviceProfile(BaseModel):
             return self.matmul_gflops * 1e9 / MATMUL_FLOP_PER_UNIT
         if kind == "embeddings":
             return self.embeddings_per_second
+        if kind == "container":
+            return 1.0  # a unit is a second of the task's wall time, on any hardware
         return None
 
 

@@ -16,7 +16,7 @@ import httpx
 from eth_utils.crypto import keccak
 
 from protocol.compute.errors import InvalidJobSpec
-from protocol.compute.specs import EmbeddingsSpec, MatmulSpec, parse_spec
+from protocol.compute.specs import AnyJobSpec, ContainerSpec, EmbeddingsSpec, parse_spec
 from protocol.job_spec import spec_hash
 from provider.errors import DocumentUnavailable
 from provider.results.content_hash import hash_ref
@@ -27,11 +27,10 @@ MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
 
 class JobDocuments:
-    """A job's checked spec and (for embeddings) its input bytes and where they are."""
+    """A job's checked spec and (for embeddings and containers) its input bytes and
+    where they are."""
 
-    def __init__(
-        self, spec: MatmulSpec | EmbeddingsSpec, inputs: bytes | None, inputs_url: str | None
-    ) -> None:
+    def __init__(self, spec: AnyJobSpec, inputs: bytes | None, inputs_url: str | None) -> None:
         self.spec = spec
         self.inputs = inputs
         self.inputs_url = inputs_url
@@ -86,6 +85,9 @@ class DocumentFetcher:
                 f"spec {hash_ref(spec_digest)} is not in canonical form (sorted keys, no spaces)"
             )
         if isinstance(spec, EmbeddingsSpec):
+            inputs, url = self.fetch(spec.inputs_digest)
+            return JobDocuments(spec, inputs, url)
+        if isinstance(spec, ContainerSpec) and spec.inputs_digest is not None:
             inputs, url = self.fetch(spec.inputs_digest)
             return JobDocuments(spec, inputs, url)
         return JobDocuments(spec, None, None)

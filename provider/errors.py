@@ -10,7 +10,6 @@ from __future__ import annotations
 __all__ = [
     "AgentConfigError",
     "AgentError",
-    "ContainerSpecInvalid",
     "DeviceError",
     "DocumentUnavailable",
     "ExecutionError",
@@ -65,10 +64,6 @@ class JobRefused(JobFailure):
 class JobOutOfMemory(JobFailure):
     """The job needed more memory than its limit (for example a container killed at
     its --memory limit)."""
-
-
-class ContainerSpecInvalid(ProviderError, ValueError):
-    """A container job spec is malformed (image reference, command or field)."""
 
 
 class ForgeryError(ProviderError, ValueError):

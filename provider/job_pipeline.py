@@ -16,11 +16,13 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import numpy as np
 
 from protocol.client import Protocol
+from protocol.compute.container_result import unpack_result
 from protocol.matcher_client import FillInfo, MatcherClient
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, JobTerms, job_id
@@ -117,10 +119,21 @@ class JobPipeline:
         if left <= 1:
             raise AgentError(f"the job's deadline {terms.deadline} leaves no time to run it")
         wall = min(self.config.job_wall_s, float(left))
-        return ResourceLimits(wall_seconds=wall, memory_bytes=self.config.job_memory_bytes)
+        return ResourceLimits(
+            wall_seconds=wall,
+            memory_bytes=self.config.job_memory_bytes,
+            container_cpus=self.config.container_cpus,
+            container_pids=self.config.container_pids,
+        )
 
     def _execute(self, fill: FillInfo, request: JobRequest, terms: JobTerms) -> Succeeded:
-        self.log.event("job_started", job=request.job_id, fill=fill.fill_id, kind=request.kind)
+        # A container task's log can be followed live while it runs (provider.results).
+        follow = (
+            {"log_url": self.server.log_url(request.job_id)} if request.kind == "container" else {}
+        )
+        self.log.event(
+            "job_started", job=request.job_id, fill=fill.fill_id, kind=request.kind, **follow
+        )
         outcome: AnyOutcome = self.executor.run(request, self._limits(terms))
         if not isinstance(outcome, Succeeded):
             detail = getattr(outcome, "detail", "")
@@ -131,6 +144,7 @@ class JobPipeline:
             fill=fill.fill_id,
             units=outcome.units,
             wall_s=round(outcome.wall_seconds, 3),
+            **_container_facts(request.kind, outcome.result),
         )
         return outcome
 
@@ -236,3 +250,17 @@ class JobPipeline:
         return Delivered(
             terms=terms, job_id=jid, fill_id=fill.fill_id, kind="openai-batch", optimistic=True
         )
+
+
+def _container_facts(kind: str, result: bytes) -> dict[str, Any]:
+    """What a container task used and wrote, for the agent's log (the same figures the
+    consumer reads in the result's manifest)."""
+    if kind != "container":
+        return {}
+    manifest = unpack_result(result).manifest
+    return {
+        "metrics": manifest.metrics.model_dump(),
+        "exit_code": manifest.exit_code,
+        "log_hash": manifest.log_hash,
+        "outputs": sorted(manifest.outputs),
+    }

@@ -24,6 +24,7 @@ def demo(
     ] = None,
     matmul_jobs: Annotated[int, typer.Option(min=1, max=20)] = 3,
     embeddings_jobs: Annotated[int, typer.Option(min=0, max=10)] = 2,
+    container_jobs: Annotated[int, typer.Option(min=0, max=5)] = 1,
 ) -> None:
     """Run jobs of each kind, a limit-buy batch that waits for a price drop and a cheating
     provider that gets slashed; print what happened and what it cost."""
@@ -36,7 +37,11 @@ def demo(
         market.start()
     try:
         report = run_demo(
-            market, matmul_jobs=matmul_jobs, embeddings_jobs=embeddings_jobs, say=out.note
+            market,
+            matmul_jobs=matmul_jobs,
+            embeddings_jobs=embeddings_jobs,
+            container_jobs=container_jobs,
+            say=out.note,
         )
     finally:
         market.stop()

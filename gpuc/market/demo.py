@@ -1,6 +1,8 @@
 """A scripted session against a market (ours or a running `gpuc up`), for `gpuc demo`.
 
-1. Honest jobs: matmul and embeddings market buys, opened on chain, run, judged, paid.
+1. Honest jobs: matmul, embeddings and container market buys, opened on chain, run,
+   judged (a deterministic container task is re-run by the oracles), paid; a container
+   task is paid per second it ran.
 2. A limit-buy batch from the official `openai` client bids below every provider; it
    waits until a cheaper provider joins (the price drops), then fills and runs.
 3. A cheating provider forges a result; the committee slashes it and the consumer gets
@@ -21,9 +23,18 @@ from pydantic import BaseModel
 
 from gpuc.errors import GpucError
 from gpuc.market.local_market import LocalMarket
-from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MILLI, ProviderPlan
+from gpuc.market.plan import (
+    CONTAINER_RESOURCE,
+    EMBEDDINGS_RESOURCE,
+    MATMUL_RESOURCE,
+    MILLI,
+    ProviderPlan,
+)
 from gpuc.market.waiting import wait_until
+from protocol.compute.container_spec import parse_container_spec
 from protocol.compute.embedding_inputs import encode_inputs, inputs_hash, synthetic_texts
+from protocol.containers.engine import require_engine
+from protocol.containers.image import ensure_python_image
 from protocol.pricing import FixedPricing
 from protocol.rpc import rpc_request
 from protocol.typed_data import JobStatus, JobTerms, job_id
@@ -38,6 +49,19 @@ CHEATER = ProviderPlan(
     embeddings=FixedPricing(price_wei=100 * MILLI),
     cheat=True,
 )
+# A container task: fit a linear model with numpy by gradient descent, save the weights.
+TRAIN_SCRIPT = """
+import numpy as np
+rng = np.random.default_rng(SEED)
+x = rng.standard_normal((512, 16))
+y = x @ np.linspace(-1.0, 1.0, 16) + 0.01 * rng.standard_normal(512)
+w = np.zeros(16)
+for epoch in range(300):
+    w -= 0.05 * x.T @ (x @ w - y) / len(y)
+    if epoch % 100 == 0:
+        print("epoch", epoch, "loss", float(np.mean((x @ w - y) ** 2)), flush=True)
+np.save("/out/weights.npy", w)
+"""
 BATCH_LIMIT_WEI = 2 * MILLI // 5  # below every default provider's embeddings price
 DISCOUNT = ProviderPlan(
     name="discount",
@@ -116,11 +140,12 @@ def run_demo(
     *,
     matmul_jobs: int = 3,
     embeddings_jobs: int = 2,
+    container_jobs: int = 1,
     say: Callable[[str], None] = lambda text: None,
 ) -> DemoReport:
     started = time.monotonic()
     first_block = int(rpc_request(market.protocol.w3, "eth_blockNumber", [], "head"), 16)
-    jobs = _honest_jobs(market, matmul_jobs, embeddings_jobs, say)
+    jobs = _honest_jobs(market, matmul_jobs, embeddings_jobs, container_jobs, say)
     batch, batch_terms = _limit_batch(market, say)
     cheat = _cheat(market, say)
     if batch_terms is not None:
@@ -136,7 +161,11 @@ def run_demo(
 
 
 def _honest_jobs(
-    market: LocalMarket, matmul_jobs: int, embeddings_jobs: int, say: Callable[[str], None]
+    market: LocalMarket,
+    matmul_jobs: int,
+    embeddings_jobs: int,
+    container_jobs: int,
+    say: Callable[[str], None],
 ) -> list[JobLine]:
     orders: list[tuple[str, Any, float]] = []
     seed = int(time.time()) % 100_000
@@ -153,6 +182,16 @@ def _honest_jobs(
             EMBEDDINGS_RESOURCE, spec, max_price_wei=6 * MILLI, inputs=inputs
         )
         orders.append(("embeddings", order, time.monotonic()))
+    if container_jobs:
+        image = ensure_python_image(require_engine())
+        say(f"container tasks run {image} under podman (a tiny numpy training run)")
+    for i in range(container_jobs):
+        spec = parse_container_spec(
+            {"kind": "container", "image": image, "deterministic": True, "max_seconds": 60,
+             "command": ["python3", "-c", TRAIN_SCRIPT.replace("SEED", str(seed + i))]}
+        ).as_json()  # fmt: skip
+        order = market.submitter.submit(CONTAINER_RESOURCE, spec, max_price_wei=2 * MILLI)
+        orders.append(("container", order, time.monotonic()))
     say(f"placed {len(orders)} market buys; waiting for them to be run, judged and paid")
     names = _names(market)
     lines = []
@@ -166,7 +205,8 @@ def _honest_jobs(
             JobLine(
                 kind=kind,
                 provider=names.get(terms.provider, terms.provider),
-                units=order.fills[0].units,
+                # What was paid for: a container task bills the seconds it ran.
+                units=int(settled.get("units", order.fills[0].units)),
                 price_per_unit_wei=terms.price_per_unit,
                 paid_to_provider_wei=int(settled.get("providerPay", 0)),
                 status=JobStatus.NAMES[status],

@@ -30,7 +30,13 @@ from gpuc.market.child_process import ChildProcess, MarketStartError
 from gpuc.market.consumer_jobs import JobSubmitter
 from gpuc.market.job_opener import JobOpener
 from gpuc.market.market_host import DOCUMENTS_PATH
-from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MarketPlan, ProviderPlan
+from gpuc.market.plan import (
+    CONTAINER_RESOURCE,
+    EMBEDDINGS_RESOURCE,
+    MATMUL_RESOURCE,
+    MarketPlan,
+    ProviderPlan,
+)
 from gpuc.market.ports import listen_port
 from matcher.auth.api_key import make_api_key
 from oracles.errors import OracleError
@@ -267,6 +273,7 @@ class LocalMarket:
                 settings={
                     "poll_interval": self.plan.oracle_poll_s,
                     "confirmations": self.plan.oracle_confirmations,
+                    "container_rerun_share": self.plan.oracle_container_rerun_share,
                     "peer_timeout": 1.0,
                     "fallback_after": 5.0,
                 },
@@ -336,6 +343,17 @@ class LocalMarket:
                     "kind": "embeddings",
                     "strategy": _json(provider.embeddings),
                 },
+                *(
+                    []
+                    if provider.container is None
+                    else [
+                        {
+                            "resource": CONTAINER_RESOURCE,
+                            "kind": "container",
+                            "strategy": _json(provider.container),
+                        }
+                    ]
+                ),
             ],
             "stake_wei": plan.provider_stake,
             "cheat": provider.cheat,

@@ -14,6 +14,7 @@ from protocol.pricing import (
 )
 
 __all__ = [
+    "CONTAINER_RESOURCE",
     "EMBEDDINGS_RESOURCE",
     "MATMUL_RESOURCE",
     "MarketPlan",
@@ -22,6 +23,7 @@ __all__ = [
 ]
 
 MATMUL_RESOURCE = "matmul"
+CONTAINER_RESOURCE = "container-cpu"
 EMBEDDINGS_RESOURCE = "all-minilm-l6-v2"
 MILLI = CREDIT_UNIT // 1000  # 0.001 GPUC
 
@@ -35,6 +37,8 @@ class ProviderPlan(BaseModel):
     account: int = Field(ge=0)
     matmul: PricingStrategy
     embeddings: PricingStrategy
+    # Per CPU-second of a container task; None: this provider sells no container time.
+    container: PricingStrategy | None = None
     cheat: bool = False
 
 
@@ -46,6 +50,7 @@ def default_providers() -> tuple[ProviderPlan, ...]:
             account=2,
             matmul=FixedPricing(price_wei=20 * MILLI),
             embeddings=FixedPricing(price_wei=2 * MILLI),
+            container=FixedPricing(price_wei=MILLI),
         ),
         ProviderPlan(
             name="cost-based",
@@ -92,6 +97,9 @@ class MarketPlan(BaseModel):
     # Oracles.
     oracle_poll_s: float = Field(default=0.1, gt=0)
     oracle_confirmations: int = Field(default=1, ge=1)
+    # Every deterministic container task is re-run in the local market (a real committee
+    # samples a share: protocol-types.md).
+    oracle_container_rerun_share: float = Field(default=1.0, ge=0.0, le=1.0)
     # anvil mines each transaction at once and, with a block time, also an empty block
     # every block_time_s (so chain time moves on when nothing happens: dispute windows end).
     block_time_s: int | None = Field(default=1, ge=1)

@@ -29,6 +29,8 @@ DEFAULT_RESOURCES: tuple[Resource, ...] = (
     Resource(id="h100", unit="GPU-second", description="NVIDIA H100 80GB"),
     Resource(id="a100", unit="GPU-second", description="NVIDIA A100 80GB"),
     Resource(id="matmul", unit="GFLOP", description="verifiable matrix multiplication"),
+    Resource(id="container-cpu", unit="CPU-second", description="OCI container task, CPU"),
+    Resource(id="container-gpu", unit="GPU-second", description="OCI container task, GPU"),
 )
 
 

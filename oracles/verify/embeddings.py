@@ -22,7 +22,7 @@ from protocol.compute.embedding_inputs import decode_inputs
 from protocol.compute.embedding_model import Embedder, load_embedder
 from protocol.compute.errors import MalformedArray, MalformedInputs
 from protocol.compute.npy_codec import decode_npy
-from protocol.compute.specs import EmbeddingsSpec, MatmulSpec
+from protocol.compute.specs import AnyJobSpec, EmbeddingsSpec
 
 __all__ = ["EmbeddingsVerifier"]
 
@@ -52,7 +52,7 @@ class EmbeddingsVerifier:
         self.norm_tolerance = norm_tolerance
         self._load = embedder_loader
 
-    def check(self, spec: MatmulSpec | EmbeddingsSpec, request: VerificationRequest) -> KindCheck:
+    def check(self, spec: AnyJobSpec, request: VerificationRequest) -> KindCheck:
         if not isinstance(spec, EmbeddingsSpec):
             raise InvalidVerificationRequest(f"embeddings verifier given a {spec.kind} spec")
         if request.inputs is None:

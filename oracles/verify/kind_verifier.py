@@ -6,7 +6,7 @@ from typing import Protocol
 
 from oracles.verify.report import KindCheck
 from oracles.verify.request import VerificationRequest
-from protocol.compute.specs import EmbeddingsSpec, MatmulSpec
+from protocol.compute.specs import AnyJobSpec
 
 __all__ = ["KindVerifier"]
 
@@ -17,6 +17,4 @@ class KindVerifier(Protocol):
     @property
     def kind(self) -> str: ...
 
-    def check(
-        self, spec: MatmulSpec | EmbeddingsSpec, request: VerificationRequest
-    ) -> KindCheck: ...
+    def check(self, spec: AnyJobSpec, request: VerificationRequest) -> KindCheck: ...

@@ -16,7 +16,7 @@ from oracles.verify.request import VerificationRequest
 from protocol.compute.errors import MalformedArray
 from protocol.compute.matrices import INPUT_BOUND, job_matrices
 from protocol.compute.npy_codec import decode_npy
-from protocol.compute.specs import EmbeddingsSpec, MatmulSpec
+from protocol.compute.specs import AnyJobSpec, MatmulSpec
 
 __all__ = ["DEFAULT_VECTORS", "MatmulVerifier"]
 
@@ -33,7 +33,7 @@ class MatmulVerifier:
         self.vectors = vectors
         self.tau = tau
 
-    def check(self, spec: MatmulSpec | EmbeddingsSpec, request: VerificationRequest) -> KindCheck:
+    def check(self, spec: AnyJobSpec, request: VerificationRequest) -> KindCheck:
         if not isinstance(spec, MatmulSpec):
             raise InvalidVerificationRequest(f"matmul verifier given a {spec.kind} spec")
         n = spec.n

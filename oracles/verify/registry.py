@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from oracles.errors import DuplicateVerifier, InvalidVerificationRequest, UnknownJobKind
+from oracles.verify.container import DEFAULT_RERUN_SHARE, ContainerVerifier, Rerun
 from oracles.verify.embeddings import EmbeddingsVerifier
 from oracles.verify.kind_verifier import KindVerifier
 from oracles.verify.matmul import DEFAULT_VECTORS, MatmulVerifier
@@ -65,9 +66,13 @@ def default_registry(
     *,
     vectors: int = DEFAULT_VECTORS,
     embedder_loader: Callable[[str], Embedder] = load_embedder,
+    container_rerun: Rerun | None = None,
+    container_rerun_share: float = DEFAULT_RERUN_SHARE,
 ) -> VerifierRegistry:
-    """matmul and embeddings, with the protocol's default parameters."""
+    """matmul, embeddings and container, with the protocol's default parameters
+    (containers are re-run only where ``container_rerun`` is given: it needs an engine)."""
     registry = VerifierRegistry()
     registry.register(MatmulVerifier(vectors=vectors))
     registry.register(EmbeddingsVerifier(embedder_loader=embedder_loader))
+    registry.register(ContainerVerifier(rerun=container_rerun, rerun_share=container_rerun_share))
     return registry

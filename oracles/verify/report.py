@@ -19,6 +19,7 @@ class FailureCode(StrEnum):
     UNITS_ABOVE_SPEC = "units_above_spec"  # more units than the whole job is worth
     UNITS_ABOVE_BUDGET = "units_above_budget"  # more units than the budget pays for
     UNITS_ABOVE_THROUGHPUT = "units_above_throughput"  # impossible for the registered hardware
+    UNITS_ABOVE_WALL_TIME = "units_above_wall_time"  # more seconds billed than the task ran
     FINISHED_BEFORE_START = "finished_before_start"
     STARTED_BEFORE_ACCEPT = "started_before_accept"
     FINISHED_AFTER_DEADLINE = "finished_after_deadline"

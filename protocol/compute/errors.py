@@ -6,8 +6,10 @@ from protocol.errors import InvalidInput, ProtocolError
 
 __all__ = [
     "ComputeError",
+    "ContainerEngineError",
     "InvalidJobSpec",
     "MalformedArray",
+    "MalformedContainerResult",
     "MalformedInputs",
     "ModelUnavailable",
 ]
@@ -31,3 +33,11 @@ class MalformedInputs(ComputeError, InvalidInput):
 
 class ModelUnavailable(ComputeError):
     """A reference model cannot be loaded on this machine (package or library missing)."""
+
+
+class MalformedContainerResult(ComputeError, InvalidInput):
+    """Bytes are not a container result archive (members, manifest or hashes)."""
+
+
+class ContainerEngineError(ComputeError):
+    """No container engine can run here, or the engine failed outside the task."""

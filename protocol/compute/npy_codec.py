@@ -28,9 +28,10 @@ def encode_npy(array: NDArray[np.floating]) -> bytes:
     return buffer.getvalue()
 
 
-def decode_npy(data: bytes, shape: tuple[int, ...]) -> NDArray[np.floating]:
-    """The array in ``data``; raises MalformedArray unless it has exactly ``shape``,
-    a float dtype from RESULT_DTYPES, no trailing bytes and only finite values."""
+def decode_npy(data: bytes, shape: tuple[int, ...] | None) -> NDArray[np.floating]:
+    """The array in ``data``; raises MalformedArray unless it has exactly ``shape``
+    (any shape when None), a float dtype from RESULT_DTYPES, no trailing bytes and
+    only finite values."""
     stream = io.BytesIO(data)
     try:
         version = npy_format.read_magic(stream)
@@ -43,6 +44,8 @@ def decode_npy(data: bytes, shape: tuple[int, ...]) -> NDArray[np.floating]:
     except (ValueError, SyntaxError, EOFError) as exc:
         raise MalformedArray(f"result is not a .npy array: {exc}") from None
     found_shape, fortran_order, dtype = header
+    if shape is None:
+        shape = tuple(found_shape)
     if tuple(found_shape) != shape:
         raise MalformedArray(f"result has shape {tuple(found_shape)}, the job needs {shape}")
     if dtype.str not in RESULT_DTYPES:

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from protocol.compute.container_spec import ContainerSpec, parse_container_spec
 from protocol.compute.errors import InvalidJobSpec
 from protocol.job_spec import spec_hash
 
@@ -18,6 +19,8 @@ __all__ = [
     "MATMUL_DTYPES",
     "MAX_EMBEDDING_COUNT",
     "MAX_MATMUL_N",
+    "AnyJobSpec",
+    "ContainerSpec",
     "EmbeddingsSpec",
     "JobSpec",
     "MatmulDtype",
@@ -73,16 +76,21 @@ class EmbeddingsSpec(_Spec):
 
 JobSpec = Annotated[MatmulSpec | EmbeddingsSpec, Field(discriminator="kind")]
 _JOB_SPEC: TypeAdapter[MatmulSpec | EmbeddingsSpec] = TypeAdapter(JobSpec)
+# Every kind a job spec can name (container specs live in protocol.compute.container_spec).
+AnyJobSpec = MatmulSpec | EmbeddingsSpec | ContainerSpec
 
 
-def parse_spec(document: dict[str, Any]) -> MatmulSpec | EmbeddingsSpec:
+def parse_spec(document: dict[str, Any]) -> AnyJobSpec:
     """Validate a spec JSON document; raises InvalidJobSpec naming the bad field."""
     if not isinstance(document, dict):
         raise InvalidJobSpec(f"a job spec is a JSON object, got {type(document).__name__}")
     kind = document.get("kind")
+    if kind == "container":
+        return parse_container_spec(document)
     if kind not in ("matmul", "embeddings"):
         raise InvalidJobSpec(
-            f"job kind {kind!r} has no reference code; supported kinds: matmul, embeddings"
+            f"job kind {kind!r} has no reference code; supported kinds: matmul, embeddings, "
+            "container"
         )
     try:
         return _JOB_SPEC.validate_python(document)

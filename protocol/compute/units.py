@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protocol.compute.specs import EmbeddingsSpec, MatmulSpec
+from protocol.compute.specs import AnyJobSpec, ContainerSpec, MatmulSpec
 
 __all__ = ["MATMUL_FLOP_PER_UNIT", "matmul_flop", "matmul_units", "spec_units"]
 
@@ -21,8 +21,11 @@ def matmul_units(n: int) -> int:
     return -(-matmul_flop(n) // MATMUL_FLOP_PER_UNIT)
 
 
-def spec_units(spec: MatmulSpec | EmbeddingsSpec) -> int:
-    """The units a complete, honest run of ``spec`` is worth."""
+def spec_units(spec: AnyJobSpec) -> int:
+    """The units a complete, honest run of ``spec`` is worth (for a container task,
+    the most: every second it may run)."""
     if isinstance(spec, MatmulSpec):
         return matmul_units(spec.n)
+    if isinstance(spec, ContainerSpec):
+        return spec.max_seconds
     return spec.count

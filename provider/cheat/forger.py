@@ -14,7 +14,9 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
-from protocol.compute.npy_codec import encode_npy
+from protocol.compute.container_result import pack_result, unpack_result
+from protocol.compute.errors import MalformedArray, MalformedContainerResult
+from protocol.compute.npy_codec import decode_npy, encode_npy
 from provider.errors import ForgeryError
 
 __all__ = ["DEFAULT_STRATEGY", "ForgedResult", "ForgeryStrategy", "forge", "strategies_for"]
@@ -28,6 +30,7 @@ class ForgeryStrategy(StrEnum):
     SHUFFLED = "shuffled"  # right rows, wrong order (embeddings)
     TRUNCATED = "truncated"  # half the result dropped
     INFLATED_UNITS = "inflated_units"  # honest result, ten times the units claimed
+    FABRICATED = "fabricated"  # container: made-up output files in a well-formed archive
 
 
 _ARRAY_STRATEGIES = (
@@ -39,12 +42,16 @@ _ARRAY_STRATEGIES = (
 _STRATEGIES: dict[str, tuple[ForgeryStrategy, ...]] = {
     "matmul": _ARRAY_STRATEGIES,
     "embeddings": (*_ARRAY_STRATEGIES, ForgeryStrategy.SHUFFLED),
-    "container": (ForgeryStrategy.TRUNCATED, ForgeryStrategy.INFLATED_UNITS),
+    "container": (
+        ForgeryStrategy.FABRICATED,
+        ForgeryStrategy.TRUNCATED,
+        ForgeryStrategy.INFLATED_UNITS,
+    ),
 }
 DEFAULT_STRATEGY: dict[str, ForgeryStrategy] = {
     "matmul": ForgeryStrategy.WRONG_ENTRIES,
     "embeddings": ForgeryStrategy.SHUFFLED,
-    "container": ForgeryStrategy.INFLATED_UNITS,
+    "container": ForgeryStrategy.FABRICATED,
 }
 
 
@@ -88,11 +95,46 @@ def forge(
         return ForgedResult(result=result, units=max(1, units) * INFLATION_FACTOR, strategy=chosen)
     rng = np.random.Generator(np.random.PCG64(seed))
     if kind == "container":
-        # TRUNCATED is the only content forgery of opaque bytes.
-        return ForgedResult(result=result[: len(result) // 2], units=units, strategy=chosen)
+        if chosen is ForgeryStrategy.FABRICATED:
+            return ForgedResult(result=_fabricate(result, rng), units=units, strategy=chosen)
+        # Half of the content: a tar archive ends in zero padding that is no loss to cut.
+        content = len(result.rstrip(b"\x00"))
+        return ForgedResult(result=result[: content // 2], units=units, strategy=chosen)
     array = _load_array(result)
     forged = _differing(_forge_array(array, chosen, rng), array)
     return ForgedResult(result=encode_npy(forged), units=units, strategy=chosen)
+
+
+def _fabricate(result: bytes, rng: np.random.Generator) -> bytes:
+    """The archive a provider would hand in without running the task: every output
+    file made up (random arrays of the right shape, random bytes of the right
+    length), the log and metrics kept, every hash in the manifest consistent."""
+    try:
+        honest = unpack_result(result)
+    except MalformedContainerResult as exc:
+        raise ForgeryError(f"the honest result is not a container archive: {exc}") from None
+    made_up: dict[str, bytes] = {}
+    for name, data in honest.outputs.items():
+        try:
+            array = decode_npy(data, None)
+        except MalformedArray:
+            made_up[name] = rng.bytes(max(1, len(data)))
+            if made_up[name] == data:
+                made_up[name] = data + b"\x00"
+            continue
+        noise = rng.standard_normal(array.shape).astype(array.dtype)
+        made_up[name] = encode_npy(_differing(noise, array))
+    if not made_up:
+        made_up["result.txt"] = b"done"
+    manifest = honest.manifest
+    return pack_result(
+        made_up,
+        honest.log,
+        manifest.metrics,
+        exit_code=manifest.exit_code,
+        engine=manifest.engine,
+        gpu=manifest.gpu,
+    )
 
 
 def _load_array(result: bytes) -> NDArray[np.float32]:

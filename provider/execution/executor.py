@@ -87,7 +87,10 @@ class JobExecutor:
             return self._refused(request, started, *refusal)
         if self.work_root is not None:
             self.work_root.mkdir(parents=True, exist_ok=True)
-        workdir = Path(tempfile.mkdtemp(prefix="gpuc-job-", dir=self.work_root))
+        # Named by job id so the agent can find a running task's live log.
+        workdir = Path(
+            tempfile.mkdtemp(prefix=f"gpuc-job-{request.job_id.hex()}-", dir=self.work_root)
+        )
         try:
             return self._run_in_process(kind, request, limits, workdir)
         finally:
@@ -103,6 +106,8 @@ class JobExecutor:
             memory_bytes=limits.memory_bytes,
             wall_seconds=limits.wall_seconds,
             workdir=str(workdir),
+            container_cpus=limits.container_cpus,
+            container_pids=limits.container_pids,
             label=f"gpuc-{request.job_id.hex()[:16]}-{uuid.uuid4().hex[:8]}",
         )
         order = JobOrder(
@@ -154,11 +159,13 @@ class JobExecutor:
         match status.get("status"):
             case "succeeded":
                 result = (workdir / RESULT_FILE).read_bytes()
+                units = (
+                    kind.units(request.spec, finished - started)
+                    if kind.units_of_result is None
+                    else kind.units_of_result(request.spec, result)
+                )
                 return Succeeded(
-                    **common,
-                    result=result,
-                    result_hash=result_hash(result),
-                    units=kind.units(request.spec, finished - started),
+                    **common, result=result, result_hash=result_hash(result), units=units
                 )
             case "out_of_memory":
                 return OutOfMemory(

@@ -47,3 +47,6 @@ class RunContext(BaseModel):
     workdir: str
     # Unique per run: names containers so a killed job's container can be removed.
     label: str
+    # The provider's caps on a container task's CPUs and processes.
+    container_cpus: float = 2.0
+    container_pids: int = 256

@@ -34,3 +34,6 @@ class JobKind:
     limit_address_space: bool = True
     # Called after the job process was killed, to stop what outlives it.
     after_kill: Callable[[RunContext], None] | None = None
+    # Billing units read from the result itself (a container's recorded run time),
+    # used instead of ``units`` when set.
+    units_of_result: Callable[[dict[str, Any], bytes], int] | None = None

@@ -19,3 +19,7 @@ class ResourceLimits(BaseModel):
     # never touch, so this is set well above what a job really needs.
     memory_bytes: int = Field(default=8 * 1024 * MIB, ge=64 * MIB)
     max_result_bytes: int = Field(default=1024 * MIB, ge=1)
+    # Caps on what a container task's spec may ask for (its memory is capped by
+    # ``memory_bytes``).
+    container_cpus: float = Field(default=2.0, gt=0)
+    container_pids: int = Field(default=256, ge=8)

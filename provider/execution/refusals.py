@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from protocol.compute.errors import InvalidJobSpec, MalformedInputs, ModelUnavailable
 from protocol.errors import InvalidInput
-from provider.errors import ContainerSpecInvalid, JobRefused
+from provider.errors import JobRefused
 from provider.execution.outcome import RefusalReason
 
 __all__ = ["refusal_of"]
@@ -19,6 +19,6 @@ def refusal_of(exc: BaseException) -> tuple[RefusalReason, str] | None:
         return RefusalReason.UNSUPPORTED, str(exc)
     if isinstance(exc, MalformedInputs):
         return RefusalReason.INVALID_INPUTS, str(exc)
-    if isinstance(exc, InvalidJobSpec | InvalidInput | ContainerSpecInvalid):
+    if isinstance(exc, InvalidJobSpec | InvalidInput):
         return RefusalReason.INVALID_SPEC, str(exc)
     return None

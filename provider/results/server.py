@@ -16,6 +16,7 @@ import uvicorn
 from provider.errors import ResultServerError
 from provider.results.app import create_result_app
 from provider.results.content_hash import hash_ref
+from provider.results.live_logs import LiveLogs
 from provider.results.store import ResultStore
 
 __all__ = ["LOOPBACK", "ResultServer"]
@@ -26,10 +27,17 @@ LOOPBACK = "127.0.0.1"
 class ResultServer:
     """``with ResultServer(store) as server: server.result_url(digest)``."""
 
-    def __init__(self, store: ResultStore, port: int = 0, startup_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        store: ResultStore,
+        port: int = 0,
+        startup_timeout: float = 10.0,
+        logs: LiveLogs | None = None,
+    ) -> None:
         if not 0 <= port <= 65535:
             raise ResultServerError(f"port {port} is out of range 0..65535")
         self.store = store
+        self.logs = logs
         self._requested_port = port
         self._startup_timeout = startup_timeout
         self._socket: socket.socket | None = None
@@ -45,6 +53,10 @@ class ResultServer:
     @property
     def base_url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
+
+    def log_url(self, job_id: bytes) -> str:
+        """Where a running container task's log can be followed."""
+        return f"{self.base_url}/logs/0x{job_id.hex()}"
 
     def result_url(self, digest: bytes) -> str:
         return f"{self.base_url}/results/{hash_ref(digest)}"
@@ -64,7 +76,10 @@ class ResultServer:
             ) from exc
         sock.listen(64)
         config = uvicorn.Config(
-            create_result_app(self.store), log_level="warning", access_log=False, lifespan="off"
+            create_result_app(self.store, self.logs),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(

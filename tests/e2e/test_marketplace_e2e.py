@@ -15,18 +15,28 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import openai
 import pytest
+from container_image import TRAIN_SCRIPT
 from marketplace_helpers import embeddings_job, escrow_event, matmul_spec, wait_status
 
 from gpuc.market.consumer_jobs import recover_job
 from gpuc.market.demo import CHEATER
 from gpuc.market.local_market import LocalMarket
-from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MILLI, MarketPlan
+from gpuc.market.plan import (
+    CONTAINER_RESOURCE,
+    EMBEDDINGS_RESOURCE,
+    MATMUL_RESOURCE,
+    MILLI,
+    MarketPlan,
+)
 from gpuc.market.waiting import wait_until
+from protocol.compute.container_spec import parse_container_spec
 from protocol.pricing import FixedPricing
-from protocol.typed_data import JobStatus, JobTerms
+from protocol.typed_data import JobStatus, JobTerms, job_id
 
 pytestmark = pytest.mark.e2e
 
@@ -155,6 +165,89 @@ def test_forged_result_is_slashed_and_consumer_made_whole(market: LocalMarket) -
         assert market.providers["cheater"].events("result_forged")
     finally:
         market.providers["cheater"].child.stop()
+
+
+def container_spec(image: str, script: str) -> dict[str, Any]:
+    document = {
+        "kind": "container",
+        "image": image,
+        "command": ["python3", "-c", script],
+        "deterministic": True,
+        "max_seconds": 60,
+    }
+    return parse_container_spec(document).as_json()
+
+
+def test_container_task_runs_under_podman_streams_its_log_and_is_paid_per_second(
+    market: LocalMarket, container_image: str
+) -> None:
+    script = (
+        TRAIN_SCRIPT + "import time\nfor i in range(4):\n    print('tick', i)\n    time.sleep(1)\n"
+    )
+    order = market.submitter.submit(
+        CONTAINER_RESOURCE, container_spec(container_image, script), max_price_wei=2 * MILLI
+    )
+    terms = _only_fill_terms(market, order.order_id)
+    seller = next(p for p in market.providers.values() if p.address == terms.provider)
+    wanted = job_id(terms).hex()
+    started = wait_until(
+        "the container job to start",
+        lambda: [e for e in seller.events("job_started") if wanted in e.get("log_url", "")],
+        timeout=60,
+    )
+    streamed = b""
+    deadline = time.monotonic() + 10  # job_started comes a moment before its workdir
+    while not streamed:
+        with httpx.stream("GET", started[0]["log_url"], timeout=60) as response:
+            if response.status_code == 200:
+                streamed = b"".join(response.iter_bytes())
+                break
+        assert response.status_code == 404 and time.monotonic() < deadline, response
+        time.sleep(0.05)
+    assert wait_status(market, terms, SETTLED, timeout=90) == JobStatus.SETTLED
+    settled = escrow_event(market, "JobSettled", terms)
+    assert 4 <= settled["units"] <= 30 and not settled["optimistic"]
+    paid = settled["providerPay"] + settled["fee"] + settled["burn"]
+    assert paid == settled["units"] * terms.price_per_unit
+    assert b"step 0 loss" in streamed and b"tick 3" in streamed
+    (agent_started,) = seller.events("agent_started")
+    assert agent_started["container_engine"] == "podman"
+    assert agent_started["container_runtime"] == "runc" and agent_started["container_gpu"] is False
+    # The provider's agent logs the same metrics the consumer reads in the result.
+    executed = [e for e in seller.events("job_executed") if wanted in str(e.get("job"))]
+    assert executed[0]["outputs"] == ["weights.npy"]
+    assert executed[0]["metrics"]["memory_peak_bytes"] > 0
+
+
+def test_container_cheat_is_caught_by_re_execution_and_slashed(
+    market: LocalMarket, container_image: str
+) -> None:
+    cheater = CHEATER.model_copy(
+        update={
+            "name": "box-cheater",
+            "account": 8,
+            "container": FixedPricing(price_wei=MILLI // 10),
+        }
+    )
+    market.start_provider(cheater)  # the only container offer below 1 milli-GPUC
+    try:
+        consumer = market.consumer.address
+        before = market.protocol.claimable(consumer)
+        order = market.submitter.submit(
+            CONTAINER_RESOURCE,
+            container_spec(container_image, TRAIN_SCRIPT),
+            max_price_wei=MILLI // 2,
+        )
+        terms = _only_fill_terms(market, order.order_id)
+        assert terms.provider == market.providers["box-cheater"].address
+        assert wait_status(market, terms, SETTLED, timeout=90) == JobStatus.SLASHED
+        slashed = escrow_event(market, "JobSlashed", terms)
+        gained = market.protocol.claimable(consumer) - before
+        assert gained == terms.budget + slashed["compensation"]
+        forged = market.providers["box-cheater"].events("result_forged")
+        assert forged and forged[0]["strategy"] == "fabricated"
+    finally:
+        market.providers["box-cheater"].child.stop()
 
 
 def test_provider_killed_mid_job_lets_consumer_recover(market: LocalMarket) -> None:

@@ -9,11 +9,15 @@ import time
 from typing import Any
 
 import pytest
+from container_image import TRAIN_SCRIPT
 from eth_account import Account
 
+from oracles.container_rerun import engine_rerun
 from oracles.verify import FailureCode, VerificationRequest, VerifierRegistry
 from oracles.verify import default_registry as verifier_registry
+from protocol.compute.container_spec import ContainerSpec, parse_container_spec
 from protocol.compute.embedding_inputs import encode_inputs, inputs_hash, synthetic_texts
+from protocol.containers.engine import ContainerEngine
 from protocol.job_spec import spec_hash
 from protocol.typed_data import Domain, JobTerms, job_id
 from provider.cheat.forger import ForgeryStrategy, forge, strategies_for
@@ -141,3 +145,111 @@ def test_embeddings_honest_passes_and_every_forgery_is_caught(
         forged = forge(embeddings_job.spec, honest.result, honest.units, strategy, seed=5)
         report = verifiers.verify(embeddings_job.request(forged.result, units=forged.units))
         assert report.has(EXPECTED_FAULT[strategy]), (strategy, report.failures)
+
+
+# ---------------------------------------------------------------- container (real podman)
+
+CONTAINER_FAULT = {
+    ForgeryStrategy.FABRICATED: FailureCode.WRONG_RESULT,
+    ForgeryStrategy.TRUNCATED: FailureCode.MALFORMED_RESULT,
+    ForgeryStrategy.INFLATED_UNITS: FailureCode.UNITS_ABOVE_WALL_TIME,
+}
+
+
+class CountingRerun:
+    """The oracle's real re-execution on podman, counting its runs."""
+
+    def __init__(self, engine: ContainerEngine) -> None:
+        self.runs = 0
+        self._rerun = engine_rerun()
+
+    def __call__(self, spec: ContainerSpec, inputs: bytes | None) -> dict[str, bytes]:
+        self.runs += 1
+        return self._rerun(spec, inputs)
+
+
+@pytest.fixture(scope="module")
+def container_rerun(container_engine: ContainerEngine) -> CountingRerun:
+    return CountingRerun(container_engine)
+
+
+@pytest.fixture(scope="module")
+def rerunning_verifiers(container_rerun: CountingRerun) -> VerifierRegistry:
+    return verifier_registry(container_rerun=container_rerun, container_rerun_share=1.0)
+
+
+@pytest.fixture(scope="module")
+def training_job(container_image: str) -> DeliveredJob:
+    spec = parse_container_spec(
+        {
+            "kind": "container",
+            "image": container_image,
+            "command": ["python3", "-c", TRAIN_SCRIPT],
+            "deterministic": True,
+            "max_seconds": 120,
+        }
+    ).as_json()
+    return DeliveredJob(spec, None, max_units=120)
+
+
+def test_deterministic_container_is_rerun_and_every_forgery_is_caught(
+    rerunning_verifiers: VerifierRegistry,
+    training_job: DeliveredJob,
+    container_rerun: CountingRerun,
+) -> None:
+    honest = training_job.outcome
+
+    report = rerunning_verifiers.verify(training_job.request(honest.result, units_per_second=1.0))
+
+    assert report.passed, report.failures
+    assert report.facts["rerun"] == "match"
+    assert container_rerun.runs == 1
+    for strategy in strategies_for("container"):
+        forged = forge(training_job.spec, honest.result, honest.units, strategy, seed=5)
+        report = rerunning_verifiers.verify(
+            training_job.request(forged.result, units=forged.units, units_per_second=1.0)
+        )
+        assert report.has(CONTAINER_FAULT[strategy]), (strategy, report.failures)
+
+
+def test_numeric_outputs_within_the_declared_tolerance_pass(
+    rerunning_verifiers: VerifierRegistry, container_image: str
+) -> None:
+    # Noise in the last digits, as a GPU run would give: the raw bytes differ per run.
+    script = (
+        "import numpy as np, os\n"
+        "w = np.linspace(0, 1, 16) + 1e-9 * np.frombuffer(os.urandom(128), np.int64) / 2**63\n"
+        "np.save('/out/w.npy', w)\n"
+    )
+    spec = {
+        "kind": "container",
+        "image": container_image,
+        "command": ["python3", "-c", script],
+        "deterministic": True,
+        "tolerance": 1e-6,
+    }
+    job = DeliveredJob(parse_container_spec(spec).as_json(), None, max_units=600)
+
+    report = rerunning_verifiers.verify(job.request(job.outcome.result, units_per_second=1.0))
+
+    assert report.passed, report.failures
+    strict = DeliveredJob(parse_container_spec({**spec, "tolerance": None}).as_json(), None, 600)
+    report = rerunning_verifiers.verify(strict.request(strict.outcome.result, units_per_second=1.0))
+    assert report.has(FailureCode.WRONG_RESULT)
+
+
+def test_a_task_not_declared_deterministic_is_never_rerun(
+    container_image: str, container_engine: ContainerEngine
+) -> None:
+    rerun = CountingRerun(container_engine)
+    verifiers = verifier_registry(container_rerun=rerun, container_rerun_share=1.0)
+    spec = {"kind": "container", "image": container_image, "command": ["python3", "-c", "print(1)"]}
+    job = DeliveredJob(parse_container_spec(spec).as_json(), None, max_units=600)
+    forged = forge(job.spec, job.outcome.result, job.outcome.units, ForgeryStrategy.FABRICATED)
+
+    report = verifiers.verify(job.request(forged.result, units_per_second=1.0))
+
+    # Paid through the dispute window: the signed log and metrics are the evidence.
+    assert report.passed, report.failures
+    assert rerun.runs == 0
+    assert report.facts["log_hash"] and "wall_seconds" in report.facts

@@ -77,8 +77,8 @@ def test_a_consistent_submission_passes_and_round_trips_as_json() -> None:
         ({"signer_key": MEMBER_KEY}, "not by the job's provider"),
         (
             {
-                "spec": {"kind": "container", "image": "x", "command": []},
-                "committed_spec": {"kind": "container", "image": "x", "command": []},
+                "spec": {"kind": "container", "image": "--privileged", "command": []},
+                "committed_spec": {"kind": "container", "image": "--privileged", "command": []},
             },
             "spec is invalid",
         ),

@@ -72,7 +72,8 @@ def test_units_per_second_by_kind() -> None:
 
     assert profile.units_per_second("matmul") == pytest.approx(40.0)
     assert profile.units_per_second("embeddings") is None
-    assert profile.units_per_second("container") is None
+    assert profile.units_per_second("container") == 1.0  # one unit per second of wall time
+    assert profile.units_per_second("llm") is None
 
 
 def test_measuring_this_cpu_gives_a_plausible_profile() -> None:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
+from protocol.compute.container_result import ContainerMetrics, pack_result, unpack_result
 from protocol.compute.matrices import reference_product
 from protocol.compute.npy_codec import encode_npy
 from protocol.compute.specs import MatmulSpec
@@ -41,6 +42,12 @@ def honest_embeddings(rows: int = 6, dim: int = 8, seed: int = 0) -> bytes:
     return encode_npy(values / np.linalg.norm(values, axis=1, keepdims=True))
 
 
+def honest_container() -> bytes:
+    outputs = {"w.npy": encode_npy(np.ones((3, 2), np.float32)), "note.txt": b"trained"}
+    metrics = ContainerMetrics(wall_seconds=2.5)
+    return pack_result(outputs, b"step 0\n", metrics, exit_code=0, engine="podman")
+
+
 def load(data: bytes) -> NDArray[np.float32]:
     return np.asarray(np.load(io.BytesIO(data), allow_pickle=False), dtype=np.float32)
 
@@ -55,7 +62,7 @@ def test_every_strategy_forges_something(kind: str) -> None:
     results = {
         "matmul": honest_matmul(),
         "embeddings": honest_embeddings(),
-        "container": b"container stdout",
+        "container": honest_container(),
     }
     spec, honest = specs[kind], results[kind]
     for strategy in strategies_for(kind):
@@ -107,7 +114,21 @@ def test_truncation_halves_the_rows() -> None:
 def test_defaults_per_kind() -> None:
     assert forge(MATMUL, honest_matmul(), 1).strategy is DEFAULT_STRATEGY["matmul"]
     assert forge(EMBEDDINGS, honest_embeddings(), 6).strategy is ForgeryStrategy.SHUFFLED
-    assert forge({"kind": "container"}, b"x", 2).units == 2 * INFLATION_FACTOR
+    fabricated = forge({"kind": "container"}, honest_container(), 2)
+    assert fabricated.strategy is ForgeryStrategy.FABRICATED
+    assert fabricated.units == 2
+
+
+def test_fabricated_container_output_is_well_formed_but_made_up() -> None:
+    honest = unpack_result(honest_container())
+
+    forged = unpack_result(forge({"kind": "container"}, honest_container(), 2).result)
+
+    assert forged.log == honest.log
+    assert forged.outputs.keys() == honest.outputs.keys()
+    assert forged.outputs["w.npy"] != honest.outputs["w.npy"]
+    assert load(forged.outputs["w.npy"]).shape == (3, 2)
+    assert forged.outputs["note.txt"] != honest.outputs["note.txt"]
 
 
 def test_same_seed_same_forgery_other_seed_other_forgery() -> None:

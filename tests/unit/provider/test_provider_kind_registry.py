@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from protocol.compute.errors import InvalidJobSpec, MalformedInputs, ModelUnavailable
-from provider.errors import ContainerSpecInvalid, JobRefused, UnknownJobKind
+from provider.errors import JobRefused, UnknownJobKind
 from provider.execution.default_kinds import default_registry
 from provider.execution.job import JobRequest
 from provider.execution.job_process import runner_reference
@@ -48,7 +48,6 @@ def test_a_lambda_cannot_be_a_runner() -> None:
         (ModelUnavailable("no torch"), RefusalReason.UNSUPPORTED),
         (MalformedInputs("bad json"), RefusalReason.INVALID_INPUTS),
         (InvalidJobSpec("n: too big"), RefusalReason.INVALID_SPEC),
-        (ContainerSpecInvalid("image"), RefusalReason.INVALID_SPEC),
     ],
 )
 def test_refusals_by_exception(error: Exception, reason: RefusalReason) -> None:
