@@ -2,6 +2,7 @@
 
     gpuc up                       the whole marketplace on this machine, until Ctrl-C
     gpuc demo [--market FILE]     a scripted session with a summary table
+    gpuc buy RESOURCE --max-price P --spec-file F    buy one job and get its result
     gpuc chain up                 local anvil + contracts, until Ctrl-C
     gpuc deploy --rpc URL         deploy to any JSON-RPC chain
     gpuc credits|provider|job|oracle|wallet ...
@@ -15,6 +16,7 @@ from __future__ import annotations
 import typer
 
 from gpuc.commands import chain, credits, job, matcher_run, oracle, provider, provider_run, wallet
+from gpuc.commands.buy import buy
 from gpuc.commands.demo import demo
 from gpuc.commands.deploy import deploy
 from gpuc.commands.up import up
@@ -39,6 +41,7 @@ def root() -> None:
 
 app.command("up")(up)
 app.command("demo")(demo)
+app.command("buy")(buy)
 app.add_typer(chain.app, name="chain")
 app.command("deploy")(deploy)
 app.add_typer(credits.app, name="credits")

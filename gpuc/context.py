@@ -38,6 +38,10 @@ COMMON_OPTIONS: dict[str, Any] = {
         str | None,
         typer.Option("--rpc", help="JSON-RPC URL [env GPUC_RPC_URL].", show_default=False),
     ],
+    "matcher": Annotated[
+        str | None,
+        typer.Option("--matcher", help="Matcher URL [env GPUC_MATCHER_URL].", show_default=False),
+    ],
     "chain_id": Annotated[
         int | None,
         typer.Option("--chain-id", help="Expected chain id; refuse any other [GPUC_CHAIN_ID]."),
@@ -75,6 +79,7 @@ COMMON_OPTIONS: dict[str, Any] = {
 # Flag name -> settings field.
 _SETTING_OF = {
     "rpc": "rpc_url",
+    "matcher": "matcher_url",
     "chain_id": "chain_id",
     "deployments": "deployments_dir",
     "manifest": "manifest",

@@ -23,6 +23,10 @@ _EXACT = Context(prec=120)
 
 def parse_units(text: str | Decimal | int, *, what: str = "amount", decimals: int = 18) -> int:
     """'1.5' -> 1.5 x 10^decimals wei. Refuses negatives, zero, and dust below one wei."""
+    if isinstance(text, str) and any(c in text for c in "eE"):
+        raise InvalidInput(
+            f"{what} {text!r} uses exponent notation: write the number out (1000, not 1e3)"
+        )
     try:
         value = Decimal(str(text).strip())
     except InvalidOperation:

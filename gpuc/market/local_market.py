@@ -29,7 +29,6 @@ from pydantic import BaseModel, ConfigDict
 from gpuc.market.child_process import ChildProcess, MarketStartError
 from gpuc.market.consumer_jobs import JobSubmitter
 from gpuc.market.job_opener import JobOpener
-from gpuc.market.market_host import DOCUMENTS_PATH
 from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MarketPlan, ProviderPlan
 from gpuc.market.ports import listen_port
 from matcher.auth.api_key import make_api_key
@@ -38,6 +37,7 @@ from oracles.local_cluster import LocalOracleCluster
 from protocol.client import Protocol, TxOptions
 from protocol.deploy import deploy_and_write
 from protocol.deploy_config import DeployConfig
+from protocol.documents import DOCUMENTS_PATH
 from protocol.local_chain import LocalChain
 from protocol.manifest import Manifest
 from protocol.matcher_client import MatcherClient

@@ -13,11 +13,10 @@ from matcher.chain_view import ProtocolChainView
 from matcher.dashboard import STATIC_DIR
 from matcher.settings import MatcherSettings
 from protocol.client import Protocol
+from protocol.documents import DOCUMENTS_PATH
 from provider.results.store import ResultStore
 
-__all__ = ["DOCUMENTS_PATH", "create_market_app"]
-
-DOCUMENTS_PATH = "/documents"
+__all__ = ["create_market_app"]
 
 
 def create_market_app(

@@ -34,6 +34,10 @@ __all__ = ["MinedTx", "SignedTx", "TxSender"]
 
 # How nodes say "I have these exact bytes already" (geth, anvil, others).
 _SAME_BYTES_KNOWN = ("already known", "already imported", "known transaction")
+# How nodes say "another transaction of this key took that nonce" (another process sent
+# from the same key since our tracker read the count): sign again with a fresh nonce.
+_NONCE_TAKEN = ("nonce too low", "replacement transaction underpriced", "nonce has already")
+NONCE_RETRIES = 3
 
 
 class SignedTx(BaseModel):
@@ -214,9 +218,25 @@ class TxSender:
         confirmations: int | None = None,
         timeout: float | None = None,
     ) -> MinedTx:
-        signed = self.prepare(request, preflight=preflight, gas=gas)
-        tx_hash = self.broadcast(signed)
-        return self.wait(tx_hash, label=signed.label, confirmations=confirmations, timeout=timeout)
+        """Prepare, broadcast and wait. When another process sent from this key in between
+        (the node answers "nonce too low"), sign again with a fresh nonce from the node, up
+        to NONCE_RETRIES times; the preflight runs again, so a transaction the other one
+        made invalid is refused rather than sent."""
+        for attempt in range(NONCE_RETRIES + 1):
+            signed = self.prepare(request, preflight=preflight, gas=gas)
+            try:
+                tx_hash = self.broadcast(signed)
+            except NodeRejected as exc:
+                if attempt == NONCE_RETRIES or not _nonce_taken(exc):
+                    raise
+                if self._receipt(signed.tx_hash, signed.label) is not None:
+                    tx_hash = signed.tx_hash  # our own bytes were mined (a resent request)
+                else:
+                    continue  # broadcast() made the tracker forget: the next take re-reads
+            return self.wait(
+                tx_hash, label=signed.label, confirmations=confirmations, timeout=timeout
+            )
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # ------------------------------------------------------------------ node access
 
@@ -261,3 +281,8 @@ class TxSender:
         except ProtocolError as exc:
             return exc
         return None
+
+
+def _nonce_taken(exc: NodeRejected) -> bool:
+    lowered = str(exc).lower()
+    return any(m in lowered for m in _NONCE_TAKEN)
