@@ -14,18 +14,21 @@ import sys
 from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from web3 import Web3
 
 from gpuc.errors import ExitCode, GpucError
 from gpuc.output import Output
-from gpuc.settings import GpucSettings, load_settings
-from protocol.client import Protocol, TxOptions
 from protocol.errors import ProtocolError
-from protocol.tx.sender import TxSender
-from protocol.wallet import Wallet
+
+if TYPE_CHECKING:  # imported when first used: `gpuc --help` must not load web3
+    from web3 import Web3
+
+    from gpuc.settings import GpucSettings
+    from protocol.client import Protocol
+    from protocol.tx.sender import TxSender
+    from protocol.wallet import Wallet
 
 __all__ = ["COMMON_OPTIONS", "CliState", "cli_command", "report", "state"]
 
@@ -36,11 +39,11 @@ R = TypeVar("R")
 COMMON_OPTIONS: dict[str, Any] = {
     "rpc": Annotated[
         str | None,
-        typer.Option("--rpc", help="JSON-RPC URL [env GPUC_RPC_URL].", show_default=False),
+        typer.Option("--rpc", help="JSON-RPC URL (env GPUC_RPC_URL).", show_default=False),
     ],
     "matcher": Annotated[
         str | None,
-        typer.Option("--matcher", help="Matcher URL [env GPUC_MATCHER_URL].", show_default=False),
+        typer.Option("--matcher", help="Matcher URL, as `gpuc up` prints it (env GPUC_MATCHER_URL).", show_default=False),
     ],
     "chain_id": Annotated[
         int | None,
@@ -117,11 +120,15 @@ class CliState:
     @property
     def settings(self) -> GpucSettings:
         if self._settings is None:
+            from gpuc.settings import load_settings
+
             self._settings = load_settings(self._config_file, **self._flags)
         return self._settings
 
     def protocol(self) -> Protocol:
         if self._protocol is None:
+            from protocol.client import Protocol, TxOptions
+
             s = self.settings
             with self.output.waiting(f"connecting to {s.rpc_url}"):
                 self._protocol = Protocol.connect(
@@ -137,6 +144,8 @@ class CliState:
 
     def sender_for(self, w3: Web3, wallet: Wallet) -> TxSender:
         """A sender configured by the settings, for commands that work before a manifest."""
+        from protocol.tx.sender import TxSender
+
         s = self.settings
         return TxSender(
             w3,
@@ -149,6 +158,8 @@ class CliState:
     def wallet(self) -> Wallet:
         """The key from --keystore (password from the env var or a prompt) or the env var."""
         if self._wallet is None:
+            from protocol.wallet import Wallet
+
             s = self.settings
             if s.keystore is not None:
                 prompt = _password_prompt(s.keystore.name) if sys.stdin.isatty() else None

@@ -219,10 +219,12 @@ def _follow(consumer: Consumer, terms: JobTerms, timeout: float, step: Step, pol
         status = protocol.job(terms).status
         if status != last:
             last = status
-            step(
-                JobStatus.NAMES[status],
-                {"waiting for": waiting_for(status, terms, protocol.now(), window)},
+            fields = (
+                {}
+                if status in _CLOSED
+                else {"waiting for": waiting_for(status, terms, protocol.now(), window)}
             )
+            step(JobStatus.NAMES[status], fields)
         if status in _CLOSED:
             return status
         recovered = recover_job(consumer, terms)
