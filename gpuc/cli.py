@@ -19,9 +19,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer import _click as click  # typer 0.29 vendors click: its classes, not click's
+from typer.core import TyperCommand, TyperGroup
 
 from gpuc.context import cli_command
 
@@ -37,7 +37,9 @@ def _function(module: str, name: str) -> Callable[[], click.Command]:
     return load
 
 
-def _group(module: str, extra: Callable[[typer.Typer], None] | None = None) -> Callable[[], click.Command]:
+def _group(
+    module: str, extra: Callable[[typer.Typer], None] | None = None
+) -> Callable[[], click.Command]:
     def load() -> click.Command:
         sub: typer.Typer = importlib.import_module(module).app
         if extra is not None:
@@ -80,7 +82,7 @@ COMMANDS: dict[str, tuple[Callable[[], click.Command], str]] = {
 _COMPLETION = ("install_completion", "show_completion")
 
 
-class _Listed(click.Command):
+class _Listed(TyperCommand):
     """What `gpuc --help` shows for a command it has not loaded."""
 
 

@@ -43,7 +43,11 @@ COMMON_OPTIONS: dict[str, Any] = {
     ],
     "matcher": Annotated[
         str | None,
-        typer.Option("--matcher", help="Matcher URL, as `gpuc up` prints it (env GPUC_MATCHER_URL).", show_default=False),
+        typer.Option(
+            "--matcher",
+            help="Matcher URL, as `gpuc up` prints it (env GPUC_MATCHER_URL).",
+            show_default=False,
+        ),
     ],
     "chain_id": Annotated[
         int | None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from decimal import Context, Decimal, InvalidOperation
 
 from protocol.errors import InvalidInput

@@ -30,7 +30,7 @@ def test_addresses_are_checksummed_or_refused() -> None:
     good = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
     assert parse_address(good) == good
     assert parse_address(good.upper().replace("0X", "0x")) == good  # one case: no checksum
-    with pytest.raises(UsageError, match="wrong EIP-55 checksum.*0x70997970C51812dc3A010C7d"):
+    with pytest.raises(UsageError, match=r"wrong EIP-55 checksum.*0x70997970C51812dc3A010C7d"):
         parse_address("0x70997970c51812dc3A010C7d01b50e0d17dc79C8", "--provider")
 
 
