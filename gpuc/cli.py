@@ -44,7 +44,7 @@ def _group(
         sub: typer.Typer = importlib.import_module(module).app
         if extra is not None:
             extra(sub)
-        return typer.main.get_command(sub)
+        return typer.main.get_group(sub)
 
     return load
 

@@ -132,6 +132,7 @@ class LocalMarket:
             self._fund_provider(provider)
         self._start_oracles()
         self._start_matcher()
+        self._publish_oracle_endpoints()
         for provider in plan.providers:
             self.start_provider(provider, wait=False)
         for running in self.providers.values():
@@ -320,6 +321,14 @@ class LocalMarket:
 
         child.wait_until("serving", ready, plan.startup_timeout_s)
 
+    def _publish_oracle_endpoints(self) -> None:
+        """Each member's wallet publishes its oracle's URL in the matcher's list (what
+        `gpuc oracle join` does), the one place providers and `gpuc oracle info` read."""
+        members = self.wallets[-self.plan.committee :]
+        for wallet, url in zip(members, self.oracle_urls, strict=True):
+            with MatcherClient(self.matcher_url, chain_id=self.protocol.chain_id, wallet=wallet) as m:
+                m.publish_oracle_endpoint(url)
+
     def provider_config(self, provider: ProviderPlan) -> dict[str, Any]:
         plan = self.plan
         return {
@@ -364,7 +373,14 @@ class LocalMarket:
             f"provider {provider.name}",
             [sys.executable, "-m", "gpuc.cli", "provider", "run", str(config_path)],
             home / "agent.log",
-            env={"GPUC_PRIVATE_KEY": key},
+            # The agent honours GPUC_* like every gpuc command: pin them to this market
+            # so variables exported in the shell that runs `gpuc up` cannot leak in.
+            env={
+                "GPUC_PRIVATE_KEY": key,
+                "GPUC_RPC_URL": self.rpc_url,
+                "GPUC_MANIFEST": str(self.manifest_path),
+                "GPUC_MATCHER_URL": self.matcher_url,
+            },
             cwd=home,
         ).start()
         running = RunningProvider(provider, wallet, config_path, child)

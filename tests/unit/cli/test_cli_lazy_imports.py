@@ -38,4 +38,6 @@ def test_help_lists_every_command_and_each_loads() -> None:
         own = runner.invoke(app, [name, "--help"], terminal_width=200)
         assert own.exit_code == 0, (name, own.output)
         assert "Usage: " in own.output and "--install-completion" not in own.output
+    # a group of one command stays a group (gpuc up runs `gpuc matcher run`)
+    assert runner.invoke(app, ["matcher", "run", "--help"]).exit_code == 0
     assert "GPUC_RPC_URL" in listed.output and "GPUC_MATCHER_URL" in listed.output
