@@ -326,7 +326,9 @@ class LocalMarket:
         `gpuc oracle join` does), the one place providers and `gpuc oracle info` read."""
         members = self.wallets[-self.plan.committee :]
         for wallet, url in zip(members, self.oracle_urls, strict=True):
-            with MatcherClient(self.matcher_url, chain_id=self.protocol.chain_id, wallet=wallet) as m:
+            with MatcherClient(
+                self.matcher_url, chain_id=self.protocol.chain_id, wallet=wallet
+            ) as m:
                 m.publish_oracle_endpoint(url)
 
     def provider_config(self, provider: ProviderPlan) -> dict[str, Any]:

@@ -12,6 +12,7 @@ withdraws). Records live in the matcher's database, in their own table.
 
 from __future__ import annotations
 
+import weakref
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -33,7 +34,7 @@ _endpoints = Table(
     Column("url", String(200), nullable=False),
     Column("updated_at", Double, nullable=False),
 )
-_ready: set[int] = set()
+_ready: weakref.WeakSet[Engine] = weakref.WeakSet()  # engines whose table exists
 
 
 class PublishEndpoint(BaseModel):
@@ -54,9 +55,9 @@ class OracleEndpoints(BaseModel):
 
 def _engine(service: MatcherService) -> Engine:
     engine = service.store.engine
-    if id(engine) not in _ready:
+    if engine not in _ready:
         _metadata.create_all(engine)
-        _ready.add(id(engine))
+        _ready.add(engine)
     return engine
 
 
