@@ -227,9 +227,7 @@ def cli_command(command: Callable[P, R]) -> Callable[..., R]:
         except (ProtocolError, GpucError) as exc:
             raise report(exc) from None
         except KeyboardInterrupt:
-            state().output.errors.print(
-                "interrupted: a transaction already sent may still be mined", markup=False
-            )
+            state().output.errors.print(_interrupted(), markup=False)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
 
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
@@ -244,6 +242,21 @@ def cli_command(command: Callable[P, R]) -> Callable[..., R]:
 
 
 _CTX = "gpuc_typer_context"
+
+
+def _interrupted() -> str:
+    """What Ctrl-C left behind: the transactions sent and not seen mined, or nothing."""
+    if "protocol.tx.sender" not in sys.modules:
+        return "interrupted: nothing was sent"
+    from protocol.tx.sender import TxSender
+
+    pending = TxSender.in_flight()
+    if not pending:
+        return "interrupted: no transaction was waiting to be mined"
+    return (
+        f"interrupted while waiting for {', '.join(pending)}: it was sent and may still be "
+        "mined; look it up by its hash before sending it again"
+    )
 
 
 def _default(name: str) -> Any:

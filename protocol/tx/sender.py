@@ -9,8 +9,9 @@ taken or anything is sent.
 from __future__ import annotations
 
 import math
+import threading
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_utils.address import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field
@@ -73,6 +74,16 @@ class MinedTx(BaseModel):
 
 class TxSender:
     """Transactions from ``wallet`` over ``w3``."""
+
+    # Hashes this process broadcast and has not seen mined yet (for an interrupted CLI to
+    # say which transaction may still be mined, or that nothing was sent).
+    _in_flight: ClassVar[set[str]] = set()
+    _in_flight_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def in_flight(cls) -> list[str]:
+        with cls._in_flight_lock:
+            return sorted(cls._in_flight)
 
     def __init__(
         self,
@@ -179,6 +190,8 @@ class TxSender:
         except BaseException:
             self.nonces.forget(self.address)
             raise
+        with self._in_flight_lock:
+            self._in_flight.add(signed.tx_hash)
         return signed.tx_hash
 
     def wait(
@@ -198,6 +211,8 @@ class TxSender:
             if receipt is not None:
                 mined_in = int(receipt["blockNumber"], 16)
                 if confirmations <= 1 or self._head(label) - mined_in + 1 >= confirmations:
+                    with self._in_flight_lock:
+                        self._in_flight.discard(tx_hash)
                     return self._mined(receipt, label)
             if time.monotonic() >= deadline:
                 state = "mined but not confirmed" if receipt is not None else "not mined"

@@ -147,3 +147,13 @@ def test_a_nonce_clash_is_not_retried_past_the_limit(devnet: DevNet) -> None:
     stuck = TxSender(devnet.protocol.w3, wallet, nonces=StaleTracker(devnet.protocol.w3))
     with pytest.raises(NodeRejected, match="nonce too low"):
         stuck.send(request)
+
+
+def test_a_mined_transaction_is_no_longer_in_flight(devnet: DevNet) -> None:
+    sender = TxSender(devnet.protocol.w3, devnet.wallets[1])
+    request = devnet.protocol.contracts.sale.tx("buy", 10**15, 0, value=10**15)
+    signed = sender.prepare(request)
+    tx_hash = sender.broadcast(signed)
+    assert tx_hash in TxSender.in_flight()
+    sender.wait(tx_hash)
+    assert tx_hash not in TxSender.in_flight()
