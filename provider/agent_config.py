@@ -114,7 +114,7 @@ def load_agent_config(path: Path, overrides: Mapping[str, Any] | None = None) ->
     for key in ("manifest", "data_dir"):
         value = data.get(key)
         if isinstance(value, str) and not Path(value).is_absolute():
-            data[key] = str(path.parent / value)
+            data[key] = str(path.resolve().parent / value)  # absolute: jobs run elsewhere
     for key, value in (overrides or {}).items():  # relative to where the command runs
         if value is not None:
             data[key] = str(Path(value).resolve()) if key in ("manifest", "data_dir") else value

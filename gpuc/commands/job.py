@@ -13,6 +13,7 @@ from gpuc.errors import GpucError, UsageError
 from gpuc.job_action import run_job_action
 from gpuc.options import JobArg, amount, tx_fields
 from gpuc.parsing import parse_address, parse_amount, parse_job, parse_spec
+from protocol.amounts import format_units
 from protocol.job_history import JobHistory
 from protocol.roles import Consumer
 from protocol.roles.consumer import DEFAULT_ACCEPT_WINDOW, DEFAULT_RUN_WINDOW
@@ -184,6 +185,38 @@ def result(
         },
         title="job result (hash checked)",
     )
+
+
+@app.command("list")
+@cli_command
+def list_jobs(
+    ids: Annotated[bool, typer.Option("--ids", help="Print only job ids, oldest first.")] = False,
+) -> None:
+    """Your jobs (the key's): id, status, provider and budget, oldest first."""
+    s = state()
+    protocol = s.protocol()
+    me = s.wallet().address
+    jobs = [(jid, terms, protocol.job(jid).status_name) for jid, terms in protocol.jobs_of(me)]
+    if ids and not s.output.json_mode:
+        for jid, _, _ in jobs:
+            print("0x" + jid.hex())
+        return
+    rows = [
+        ("0x" + jid.hex(), status, terms.provider, format_units(terms.budget))
+        for jid, terms, status in jobs
+    ]
+    data = {
+        "consumer": me,
+        "jobs": [
+            {"job": "0x" + jid.hex(), "status": status, "provider": terms.provider,
+             "budget_wei": str(terms.budget)}
+            for jid, terms, status in jobs
+        ],
+    }  # fmt: skip
+    s.output.rows(
+        title="your jobs", columns=("job", "status", "provider", "budget (GPUC)"),
+        rows=rows, data=data,
+    )  # fmt: skip
 
 
 @app.command()

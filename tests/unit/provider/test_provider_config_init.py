@@ -39,6 +39,7 @@ def test_the_template_loads_and_documents_every_setting(tmp_path: Path) -> None:
         assert shown, f"{field} is not in the template"
     for field in OfferConfig.model_fields:
         assert field in text, f"offers[].{field} is not explained"
+    assert config.data_dir.is_absolute()  # job processes run in other folders
     only_matmul = load_agent_config(_write(tmp_path, embeddings_price_wei=None))
     assert [o.resource for o in only_matmul.offers] == ["matmul"]
 
