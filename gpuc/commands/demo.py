@@ -9,11 +9,9 @@ import typer
 
 from gpuc.context import cli_command, state
 from gpuc.market.demo import DemoReport, run_demo
-from gpuc.market.local_market import LocalMarket
+from gpuc.market.local_market import LocalMarket, consumer_account
 from gpuc.market.plan import MarketPlan
 from protocol.amounts import format_units
-
-DEMO_CONSUMER = 3  # a second dev consumer, so `gpuc up`'s own opener leaves its jobs alone
 
 
 @cli_command
@@ -29,7 +27,9 @@ def demo(
     provider that gets slashed; print what happened and what it cost."""
     out = state().output
     if market_file is not None:
-        market = LocalMarket.attach(market_file, consumer_account=DEMO_CONSUMER)
+        # The consumer `gpuc up` advertised (its opener may open some of our fills first:
+        # the demo follows jobs on chain, whoever opened them).
+        market = LocalMarket.attach(market_file, consumer_account=consumer_account(market_file))
     else:
         out.note("starting a local market (chain, oracles, matcher, providers)...")
         market = LocalMarket(MarketPlan(dispute_window_s=15))

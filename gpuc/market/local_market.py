@@ -47,7 +47,7 @@ from protocol.tx.sender import TxSender
 from protocol.wallet import Wallet
 from provider.agent_log import read_agent_log
 
-__all__ = ["LocalMarket", "MarketSummary", "RunningProvider"]
+__all__ = ["LocalMarket", "MarketSummary", "RunningProvider", "consumer_account"]
 
 
 class MarketSummary(BaseModel):
@@ -63,6 +63,11 @@ class MarketSummary(BaseModel):
     oracle_urls: tuple[str, ...]
     dev_keys: tuple[str, ...]
     plan: MarketPlan
+
+
+def consumer_account(summary_path: Path) -> int:
+    """The dev consumer a running market (its market.json) advertised."""
+    return MarketSummary.model_validate_json(summary_path.read_text()).plan.consumer_account
 
 
 class RunningProvider:
