@@ -38,9 +38,35 @@ def demo(
         report = run_demo(
             market, matmul_jobs=matmul_jobs, embeddings_jobs=embeddings_jobs, say=out.note
         )
+    except KeyboardInterrupt:
+        if market_file is not None:  # a market that keeps running: say what is left open
+            _say_open_jobs(market)
+        raise
     finally:
         market.stop()
     _show(report)
+
+
+def _say_open_jobs(market: LocalMarket) -> None:
+    """Jobs this demo opened that are not closed, and how the consumer gets its money back
+    (the providers the demo started stop with it, so their jobs will not be delivered)."""
+    from protocol.typed_data import JobStatus
+
+    if market.opener is None:
+        return
+    errors = state().output.errors
+    for opened in market.opener.opened.values():
+        terms = opened.fill.terms
+        status = market.protocol.job(terms).status
+        if status in (JobStatus.OPEN, JobStatus.ACCEPTED):
+            jid = "0x" + opened.job_id.hex()
+            errors.print(
+                f"job {jid} is left {JobStatus.NAMES[status]}: its budget comes back after "
+                f"its deadline (gpuc job status {jid}; gpuc job refund {jid} if never "
+                f"accepted, else gpuc oracle slash-non-delivery {jid} after deadline + dispute window)",
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 def _gpuc(wei: int | None) -> str:
