@@ -63,7 +63,8 @@ def _say_open_jobs(market: LocalMarket) -> None:
             errors.print(
                 f"job {jid} is left {JobStatus.NAMES[status]}: its budget comes back after "
                 f"its deadline (gpuc job status {jid}; gpuc job refund {jid} if never "
-                f"accepted, else gpuc oracle slash-non-delivery {jid} after deadline + dispute window)",
+                f"accepted, else gpuc oracle slash-non-delivery {jid} after the deadline "
+                "and the dispute window)",
                 markup=False,
                 soft_wrap=True,
             )
