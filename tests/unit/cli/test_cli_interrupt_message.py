@@ -1,4 +1,5 @@
-"""Ctrl-C says which transaction may still be mined, or that nothing was waiting."""
+"""Ctrl-C says which transaction may still be mined, or that nothing was waiting; notes
+(the API key gpuc up prints) never wrap."""
 
 from __future__ import annotations
 
@@ -15,3 +16,12 @@ def test_the_message_names_the_transaction_in_flight() -> None:
     finally:
         TxSender._in_flight.discard(tx)
     assert tx in message and "may still be mined" in message
+
+
+def test_notes_never_wrap_a_long_key(capsys: object) -> None:
+    from gpuc.output import Output
+
+    key = "gpuc_0x" + "ab" * 150
+    Output().note(f"  OpenAI client: base_url=http://127.0.0.1:1/v1 api_key={key}")
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert f"api_key={key}\n" in out and out.count("\n") == 1
