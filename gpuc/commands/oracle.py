@@ -20,7 +20,7 @@ from gpuc.parsing import (
     parse_member_signature,
     parse_outcome,
 )
-from oracles.config import load_oracle_config
+from oracles.config import PeerConfig, load_oracle_config
 from oracles.errors import OracleConfigError, OracleError
 from oracles.service import OracleService
 from protocol.client import Protocol, TxOptions
@@ -195,7 +195,7 @@ def join(
         title="oracle endpoint published",
     )
     s.output.note(
-        "providers add it when they (re)start; peers' configs list it as a [[peers]] entry"
+        "providers and peers' oracles (gpuc oracle run with --matcher) add it when they start"
     )
 
 
@@ -352,6 +352,9 @@ OracleConfigArg = Annotated[
 def run(config_file: OracleConfigArg) -> None:
     """Run this member's oracle service until Ctrl-C: watch, verify, sign, settle.
 
+    With --matcher (or GPUC_MATCHER_URL) the members' published endpoints (`gpuc oracle
+    join`) are added to the config's [[peers]] at start.
+
     Logs one JSON line per decision on stderr (the audit trail); serves /receipts,
     /signatures, /healthz and /metrics on 127.0.0.1.
     """
@@ -371,8 +374,28 @@ def run(config_file: OracleConfigArg) -> None:
             chain_id=config.chain_id,
             options=TxOptions(confirmations=config.tx_confirmations),
         )
+        matcher_url = s.given("matcher_url") or os.environ.get("GPUC_MATCHER_URL")
+        if matcher_url:  # peers from the members' published endpoints, besides [[peers]]
+            with MatcherClient(matcher_url, chain_id=protocol.chain_id) as matcher:
+                found = member_endpoints(protocol, matcher)
+            config = config.model_copy(
+                update={"peers": with_discovered_peers(config.peers, found, wallet.address)}
+            )
         OracleService(config, protocol, wallet).run()
     except OracleConfigError as exc:
         raise UsageError(str(exc)) from None
     except OracleError as exc:
         raise GpucError(str(exc)) from None
+
+
+def with_discovered_peers(
+    peers: tuple[PeerConfig, ...], found: dict[str, str | None], me: str
+) -> tuple[PeerConfig, ...]:
+    """``peers`` plus every other member with a published URL not listed yet (pure)."""
+    known = {p.address.lower() for p in peers} | {me.lower()}
+    extra = tuple(
+        PeerConfig.model_validate({"address": address, "url": url})
+        for address, url in found.items()
+        if url is not None and address.lower() not in known
+    )
+    return (*peers, *extra)
