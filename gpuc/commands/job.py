@@ -60,7 +60,10 @@ def open_job(
         bool, typer.Option(help="Lock the budget with a signed permit (else approve first).")
     ] = True,
 ) -> None:
-    """Lock a budget in escrow for a provider's job."""
+    """Lock a budget in escrow for a job with terms you set yourself (low level).
+
+    Provider agents accept only jobs the matcher matched to them: to buy compute, use
+    `gpuc buy` (it orders, opens the fill's terms, uploads the documents and waits)."""
     out = state().output
     provider_address = parse_address(provider, "--provider")
     budget_wei = parse_amount(budget, "--budget")
