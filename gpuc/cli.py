@@ -2,28 +2,123 @@
 
     gpuc up                       the whole marketplace on this machine, until Ctrl-C
     gpuc demo [--market FILE]     a scripted session with a summary table
+    gpuc buy RESOURCE --max-price P --spec-file F    buy one job and get its result
     gpuc chain up                 local anvil + contracts, until Ctrl-C
     gpuc deploy --rpc URL         deploy to any JSON-RPC chain
-    gpuc credits|provider|job|oracle|wallet ...
+    gpuc credits|provider|job|oracle|wallet|matcher ...
 
 Shared flags (--rpc, --chain-id, --json, ...) go before or after the command; settings
 also come from GPUC_* variables and a TOML file (see gpuc.settings).
+
+Commands load lazily: `gpuc --help` lists them from the table below without importing
+web3 or the services, and `gpuc job ...` imports only what the job commands need.
 """
 
 from __future__ import annotations
 
-import typer
+import importlib
+from collections.abc import Callable
 
-from gpuc.commands import chain, credits, job, matcher_run, oracle, provider, provider_run, wallet
-from gpuc.commands.demo import demo
-from gpuc.commands.deploy import deploy
-from gpuc.commands.up import up
+import typer
+from typer import _click as click  # typer 0.29 vendors click: its classes, not click's
+from typer.core import TyperCommand, TyperGroup
+
 from gpuc.context import cli_command
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main"]
+
+
+def _function(module: str, name: str) -> Callable[[], click.Command]:
+    def load() -> click.Command:
+        single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        single.command(name)(getattr(importlib.import_module(module), name))
+        return typer.main.get_command(single)
+
+    return load
+
+
+def _group(
+    module: str, extra: Callable[[typer.Typer], None] | None = None
+) -> Callable[[], click.Command]:
+    def load() -> click.Command:
+        sub: typer.Typer = importlib.import_module(module).app
+        if extra is not None:
+            extra(sub)
+        return typer.main.get_group(sub)
+
+    return load
+
+
+def _provider_run(sub: typer.Typer) -> None:
+    from gpuc.commands.provider_run import run
+
+    if not any(c.name == "run" for c in sub.registered_commands):
+        sub.command("run")(run)
+
+
+# name -> (loader, one-line help shown by `gpuc --help`)
+COMMANDS: dict[str, tuple[Callable[[], click.Command], str]] = {
+    "up": (_function("gpuc.commands.up", "up"),
+           "The whole marketplace on this machine (chain, oracles, matcher, providers)."),
+    "demo": (_function("gpuc.commands.demo", "demo"),
+             "A scripted session against a market, with a summary table."),
+    "buy": (_function("gpuc.commands.buy", "buy"),
+            "Buy one job: match, open on chain, wait, fetch and check the result."),
+    "chain": (_group("gpuc.commands.chain"), "A local chain with the contracts deployed."),
+    "deploy": (_function("gpuc.commands.deploy", "deploy"),
+               "Deploy the contracts to any JSON-RPC chain."),
+    "credits": (_group("gpuc.commands.credits"), "Buy, redeem, send and claim GPUC credits."),
+    "provider": (_group("gpuc.commands.provider", _provider_run),
+                 "Run the provider agent, stake, accept, deliver, get paid."),
+    "job": (_group("gpuc.commands.job"),
+            "Open jobs and follow them: status, result, cancel, refund, dispute."),
+    "oracle": (_group("gpuc.commands.oracle"),
+               "Run an oracle, join or leave the committee, sign and submit verdicts."),
+    "wallet": (_group("gpuc.commands.wallet"), "Create and inspect keys and keystores."),
+    "matcher": (_group("gpuc.commands.matcher_run"), "Run the matcher and its dashboard."),
+}  # fmt: skip
+
+
+_COMPLETION = ("install_completion", "show_completion")
+
+
+class _Listed(TyperCommand):
+    """What `gpuc --help` shows for a command it has not loaded."""
+
+
+class LazyGroup(TyperGroup):
+    """Commands from COMMANDS, imported when run (or when their own --help is asked)."""
+
+    _listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in COMMANDS:
+            return found
+        load, summary = COMMANDS[cmd_name]
+        if self._listing:
+            return _Listed(cmd_name, help=summary, short_help=summary)
+        command = load()
+        command.name = cmd_name
+        # typer gives a group converted on its own the root's completion flags: drop them
+        command.params = [p for p in command.params if p.name not in _COMPLETION]
+        self.commands[cmd_name] = command
+        return command
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="gpuc",
+    cls=LazyGroup,
     help="GPUC: a GPU compute marketplace whose money lives on-chain.",
     no_args_is_help=True,
     add_completion=False,
@@ -35,19 +130,6 @@ app = typer.Typer(
 @cli_command
 def root() -> None:
     """Shared flags given before the command land here."""
-
-
-app.command("up")(up)
-app.command("demo")(demo)
-app.add_typer(chain.app, name="chain")
-app.command("deploy")(deploy)
-app.add_typer(credits.app, name="credits")
-provider.app.command("run")(provider_run.run)
-app.add_typer(provider.app, name="provider")
-app.add_typer(job.app, name="job")
-app.add_typer(oracle.app, name="oracle")
-app.add_typer(wallet.app, name="wallet")
-app.add_typer(matcher_run.app, name="matcher")
 
 
 def main() -> None:

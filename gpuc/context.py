@@ -14,18 +14,21 @@ import sys
 from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from web3 import Web3
 
 from gpuc.errors import ExitCode, GpucError
 from gpuc.output import Output
-from gpuc.settings import GpucSettings, load_settings
-from protocol.client import Protocol, TxOptions
 from protocol.errors import ProtocolError
-from protocol.tx.sender import TxSender
-from protocol.wallet import Wallet
+
+if TYPE_CHECKING:  # imported when first used: `gpuc --help` must not load web3
+    from web3 import Web3
+
+    from gpuc.settings import GpucSettings
+    from protocol.client import Protocol
+    from protocol.tx.sender import TxSender
+    from protocol.wallet import Wallet
 
 __all__ = ["COMMON_OPTIONS", "CliState", "cli_command", "report", "state"]
 
@@ -36,7 +39,15 @@ R = TypeVar("R")
 COMMON_OPTIONS: dict[str, Any] = {
     "rpc": Annotated[
         str | None,
-        typer.Option("--rpc", help="JSON-RPC URL [env GPUC_RPC_URL].", show_default=False),
+        typer.Option("--rpc", help="JSON-RPC URL (env GPUC_RPC_URL).", show_default=False),
+    ],
+    "matcher": Annotated[
+        str | None,
+        typer.Option(
+            "--matcher",
+            help="Matcher URL, as `gpuc up` prints it (env GPUC_MATCHER_URL).",
+            show_default=False,
+        ),
     ],
     "chain_id": Annotated[
         int | None,
@@ -75,6 +86,7 @@ COMMON_OPTIONS: dict[str, Any] = {
 # Flag name -> settings field.
 _SETTING_OF = {
     "rpc": "rpc_url",
+    "matcher": "matcher_url",
     "chain_id": "chain_id",
     "deployments": "deployments_dir",
     "manifest": "manifest",
@@ -112,11 +124,15 @@ class CliState:
     @property
     def settings(self) -> GpucSettings:
         if self._settings is None:
+            from gpuc.settings import load_settings
+
             self._settings = load_settings(self._config_file, **self._flags)
         return self._settings
 
     def protocol(self) -> Protocol:
         if self._protocol is None:
+            from protocol.client import Protocol, TxOptions
+
             s = self.settings
             with self.output.waiting(f"connecting to {s.rpc_url}"):
                 self._protocol = Protocol.connect(
@@ -132,6 +148,8 @@ class CliState:
 
     def sender_for(self, w3: Web3, wallet: Wallet) -> TxSender:
         """A sender configured by the settings, for commands that work before a manifest."""
+        from protocol.tx.sender import TxSender
+
         s = self.settings
         return TxSender(
             w3,
@@ -144,6 +162,8 @@ class CliState:
     def wallet(self) -> Wallet:
         """The key from --keystore (password from the env var or a prompt) or the env var."""
         if self._wallet is None:
+            from protocol.wallet import Wallet
+
             s = self.settings
             if s.keystore is not None:
                 prompt = _password_prompt(s.keystore.name) if sys.stdin.isatty() else None
@@ -207,9 +227,7 @@ def cli_command(command: Callable[P, R]) -> Callable[..., R]:
         except (ProtocolError, GpucError) as exc:
             raise report(exc) from None
         except KeyboardInterrupt:
-            state().output.errors.print(
-                "interrupted: a transaction already sent may still be mined", markup=False
-            )
+            state().output.errors.print(_interrupted(), markup=False)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
 
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
@@ -224,6 +242,21 @@ def cli_command(command: Callable[P, R]) -> Callable[..., R]:
 
 
 _CTX = "gpuc_typer_context"
+
+
+def _interrupted() -> str:
+    """What Ctrl-C left behind: the transactions sent and not seen mined, or nothing."""
+    if "protocol.tx.sender" not in sys.modules:
+        return "interrupted: nothing was sent"
+    from protocol.tx.sender import TxSender
+
+    pending = TxSender.in_flight()
+    if not pending:
+        return "interrupted: no transaction was waiting to be mined"
+    return (
+        f"interrupted while waiting for {', '.join(pending)}: it was sent and may still be "
+        "mined; look it up by its hash before sending it again"
+    )
 
 
 def _default(name: str) -> Any:

@@ -20,7 +20,10 @@ _FIXES: dict[str, str] = {
     "NothingUnbonding": "request an unbond first: gpuc provider unbond AMOUNT",
     "StakeOverflow": "stake less: the total must fit 96 bits",
     # jobs
-    "UnknownJob": "check the job id (gpuc job status JOB_ID)",
+    "UnknownJob": (
+        "check the job id: no job with it was opened on this chain and deployment "
+        "(the id `gpuc buy` or `gpuc job open` printed; --rpc and --manifest pick the chain)"
+    ),
     "WrongStatus": "check the job's status with gpuc job status JOB_ID",
     "NotConsumer": "use the consumer's key for this job",
     "NotProvider": "use the key of the provider named in the job",

@@ -79,8 +79,8 @@ class Output:
 
     def note(self, text: str) -> None:
         """A human hint; silent in JSON mode."""
-        if not self.json_mode:
-            self.console.print(text, markup=False)
+        if not self.json_mode:  # never wrapped: keys and URLs stay on one line to copy
+            self.console.print(text, markup=False, soft_wrap=True)
 
     @contextmanager
     def waiting(self, text: str) -> Iterator[None]:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import is_address, is_checksum_address, to_checksum_address
 
 from gpuc.errors import UsageError
 from protocol.amounts import parse_units
@@ -30,6 +30,13 @@ __all__ = [
 def parse_address(text: str, what: str = "address") -> str:
     if not is_address(text):
         raise UsageError(f"{what} {text!r} is not an address: use 0x followed by 40 hex digits")
+    digits = text.removeprefix("0x").removeprefix("0X")
+    mixed = digits != digits.lower() and digits != digits.upper()
+    if mixed and not is_checksum_address(text):
+        raise UsageError(
+            f"{what} {text!r} has a wrong EIP-55 checksum (mixed case that does not match "
+            f"{to_checksum_address(text)}): check for a typo, or write it in one case"
+        )
     return to_checksum_address(text)
 
 

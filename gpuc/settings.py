@@ -32,6 +32,8 @@ class GpucSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GPUC_", extra="ignore", frozen=True)
 
     rpc_url: str = "http://127.0.0.1:8545"
+    # The matcher (order book, document store at /documents); `gpuc up` prints its URL.
+    matcher_url: str = "http://127.0.0.1:8080"
     chain_id: int | None = Field(default=None, gt=0)
     deployments_dir: Path = Path("deployments")
     manifest: Path | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Context, Decimal, InvalidOperation
 
 from protocol.errors import InvalidInput
@@ -21,8 +22,15 @@ BPS = 10_000
 _EXACT = Context(prec=120)
 
 
+_EXPONENT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
+
+
 def parse_units(text: str | Decimal | int, *, what: str = "amount", decimals: int = 18) -> int:
     """'1.5' -> 1.5 x 10^decimals wei. Refuses negatives, zero, and dust below one wei."""
+    if isinstance(text, str) and _EXPONENT.fullmatch(text.strip()):
+        raise InvalidInput(
+            f"{what} {text!r} uses exponent notation: write the number out (1000, not 1e3)"
+        )
     try:
         value = Decimal(str(text).strip())
     except InvalidOperation:

@@ -191,6 +191,13 @@ class Protocol:
             committed_result=committed,
         )
 
+    def jobs_of(self, consumer: str) -> list[tuple[bytes, JobTerms]]:
+        """(job id, terms) of every job ``consumer`` opened, oldest first (JobOpened logs)."""
+        logs = self.contracts.escrow.logs(
+            "JobOpened", topics=[None, _address_topic(consumer)], from_block=self.manifest.block
+        )
+        return [(bytes(log["jobId"]), _terms_from_log(log["terms"])) for log in logs]
+
     def terms(self, job: JobRef) -> JobTerms:
         """The terms of a job, given them or its id (rebuilt from its JobOpened log)."""
         if isinstance(job, JobTerms):

@@ -103,6 +103,27 @@ class BoundContract:
         raw = rpc_request(self._w3, "eth_getLogs", [query], f"{self.name}.{event} logs")
         return [d for log in raw if (d := self._events.decode(event, log)) is not None]
 
+    def logs_of(
+        self, events: list[str], *, topic1: str, from_block: int = 0
+    ) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+        """(event, decoded fields, raw log) of every log of ``events`` whose first indexed
+        argument is ``topic1``, in chain order (one eth_getLogs)."""
+        query = {
+            "address": self.address,
+            "fromBlock": hex(from_block),
+            "toBlock": "latest",
+            "topics": [["0x" + self._events.topic0(e).hex() for e in events], topic1],
+        }
+        raw = rpc_request(self._w3, "eth_getLogs", [query], f"{self.name} logs")
+        found = []
+        for log in raw:
+            for event in events:
+                decoded = self._events.decode(event, log)
+                if decoded is not None:
+                    found.append((event, decoded, dict(log)))
+                    break
+        return found
+
 
 class ProtocolContracts:
     """GPUCredit, CreditSale, ProviderStaking, OracleCommittee and JobEscrow of a manifest."""

@@ -7,6 +7,8 @@ a :class:`ProtocolError` too, so callers can catch one base.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import ClassVar
 
 __all__ = [
@@ -74,7 +76,28 @@ class ContractError(ProtocolError):
         members = dict(self.enum_members).get(name, ())
         if isinstance(value, int) and 0 <= value < len(members):
             return members[value]
+        if isinstance(value, int) and not isinstance(value, bool):
+            if name in _AMOUNT_FIELDS:  # 18-decimal token or ETH amounts: whole units too
+                return f"{_units(value)} ({value} wei)"
+            if name in _TIME_FIELDS and 0 < value < 2**40:
+                when = datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+                return f"{when} ({value})"
         return _show(value)
+
+
+# Parameter names of the contracts' errors that hold wei amounts, and unix times.
+_AMOUNT_FIELDS = frozenset(
+    {"allowance", "amount", "balance", "budget", "free", "locked", "min_out", "needed",
+     "out", "price_per_unit", "required", "sent", "value", "expected"}
+)  # fmt: skip
+_TIME_FIELDS = frozenset(
+    {"accept_deadline", "available_at", "deadline", "limit", "now_time", "ready_at"}
+)
+
+
+def _units(wei: int) -> str:
+    text = f"{Decimal(wei).scaleb(-18):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _show(value: object) -> str:

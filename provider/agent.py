@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ import httpx
 from protocol.client import Protocol, TxOptions
 from protocol.containers.engine import find_engine
 from protocol.matcher_client import FillInfo, MatcherClient
+from protocol.oracle_endpoints import member_endpoints, merged_oracle_urls
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, job_id
 from protocol.wallet import Wallet
@@ -44,6 +46,7 @@ from provider.market_presence import MarketPresence
 from provider.results.live_logs import LiveLogs
 from provider.results.server import ResultServer
 from provider.results.store import ResultStore
+from provider.self_check import run_self_check
 from provider.settlements import SettlementWatcher
 
 __all__ = ["ProviderAgent"]
@@ -58,8 +61,11 @@ class ProviderAgent:
         config_path: Path | None = None,
         log: AgentLog | None = None,
         device: DeviceProfile | None = None,
+        config_overrides: Mapping[str, Any] | None = None,
     ) -> None:
         self.config = config
+        # Flags and GPUC_* variables that replaced the file's values: kept on re-reads.
+        self.config_overrides = dict(config_overrides or {})
         self.wallet = wallet
         self.config_path = config_path
         self.log = log or AgentLog()
@@ -93,12 +99,24 @@ class ProviderAgent:
             matmul_gflops=round(self.device.matmul_gflops, 2),
             embeddings_per_s=self.device.embeddings_per_second,
         )
+        self.http = httpx.Client(timeout=10.0)
+        config = self._discover_oracles(config)
+        checked = run_self_check(config, self.http)
+        for resource, why in checked.dropped.items():
+            self.log.event("offer_dropped", resource=resource, why=why)
+        if checked.fatal:
+            self.http.close()
+            raise AgentError(
+                "the agent refuses to offer what it cannot serve: " + "; ".join(checked.fatal)
+            )
+        config = config.model_copy(update={"offers": checked.kept})
+        self.config = config
+        self.log.event("self_check_passed", offers=[o.resource for o in config.offers])
         self.store = ResultStore(config.data_dir / "results")
         self.server = ResultServer(
             self.store, port=config.result_port, logs=LiveLogs(config.data_dir / "work")
         )
         self.server.start()
-        self.http = httpx.Client(timeout=10.0)
         self.matcher = MatcherClient(
             config.matcher_url, chain_id=self.protocol.chain_id, wallet=self.wallet, http=self.http
         )
@@ -147,6 +165,15 @@ class ProviderAgent:
         self.server.stop()
         self.http.close()
         self.log.event("agent_stopped", provider=self.wallet.address)
+
+    def _discover_oracles(self, config: AgentConfig) -> AgentConfig:
+        """Add the committee members' published URLs (the matcher's list, members checked
+        on chain) to the configured ones, so a member that joined later gets receipts."""
+        matcher = MatcherClient(config.matcher_url, chain_id=self.protocol.chain_id, http=self.http)
+        found = member_endpoints(self.protocol, matcher)
+        urls = merged_oracle_urls(config.oracle_urls, found)
+        self.log.event("oracles_discovered", members=found, oracle_urls=urls)
+        return config.model_copy(update={"oracle_urls": tuple(urls)})
 
     def _ensure_stake(self) -> None:
         target = self.config.stake_wei
@@ -222,7 +249,7 @@ class ProviderAgent:
             return
         self._next_reprice = time.monotonic() + self.config.reprice_s
         try:
-            fresh = load_agent_config(self.config_path)
+            fresh = load_agent_config(self.config_path, self.config_overrides)
         except AgentConfigError as exc:
             self.log.event("reprice_skipped", detail=str(exc))
             return

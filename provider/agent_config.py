@@ -18,15 +18,23 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from protocol.pricing import PricingStrategy
 from provider.errors import AgentConfigError
 
-__all__ = ["AgentConfig", "ExecutionKind", "OfferConfig", "load_agent_config"]
+__all__ = [
+    "ENV_OVERRIDES",
+    "AgentConfig",
+    "ExecutionKind",
+    "OfferConfig",
+    "env_overrides",
+    "load_agent_config",
+]
 
 # Job kinds the agent runs for a matched order. "openai-batch" jobs are OpenAI Batch API
 # files fetched from the matcher; their requests run as embeddings.
@@ -80,8 +88,22 @@ class AgentConfig(BaseModel):
     tx_timeout_s: float = Field(default=60.0, gt=0)
 
 
-def load_agent_config(path: Path) -> AgentConfig:
-    """Read and validate ``path`` (.json or .toml); relative paths are from its folder."""
+# The environment variables every gpuc command honours, and the agent's fields they set.
+ENV_OVERRIDES = {
+    "GPUC_RPC_URL": "rpc_url",
+    "GPUC_MANIFEST": "manifest",
+    "GPUC_MATCHER_URL": "matcher_url",
+}
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, str]:
+    """The agent settings GPUC_* variables set (as for every gpuc command)."""
+    return {field: environ[var] for var, field in ENV_OVERRIDES.items() if environ.get(var)}
+
+
+def load_agent_config(path: Path, overrides: Mapping[str, Any] | None = None) -> AgentConfig:
+    """Read and validate ``path`` (.json or .toml); relative paths are from its folder.
+    ``overrides`` (flags, GPUC_* variables: see env_overrides) replace the file's values."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -95,7 +117,10 @@ def load_agent_config(path: Path) -> AgentConfig:
     for key in ("manifest", "data_dir"):
         value = data.get(key)
         if isinstance(value, str) and not Path(value).is_absolute():
-            data[key] = str(path.parent / value)
+            data[key] = str(path.resolve().parent / value)  # absolute: jobs run elsewhere
+    for key, value in (overrides or {}).items():  # relative to where the command runs
+        if value is not None:
+            data[key] = str(Path(value).resolve()) if key in ("manifest", "data_dir") else value
     try:
         return AgentConfig.model_validate(data)
     except ValidationError as exc:

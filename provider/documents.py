@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from eth_utils.crypto import keccak
 
 from protocol.compute.errors import InvalidJobSpec
 from protocol.compute.specs import AnyJobSpec, ContainerSpec, EmbeddingsSpec, parse_spec
+from protocol.documents import DocumentError, fetch_document, publish_document
 from protocol.job_spec import spec_hash
 from provider.errors import DocumentUnavailable
 from provider.results.content_hash import hash_ref
@@ -50,25 +50,21 @@ class DocumentFetcher:
 
     def fetch(self, digest: bytes) -> tuple[bytes, str]:
         """(bytes, url) of the first source holding ``digest``; DocumentUnavailable if none."""
-        ref = hash_ref(digest)
-        problems = []
+        try:
+            return fetch_document(self._http, self.sources, digest, MAX_DOCUMENT_BYTES)
+        except DocumentError as exc:
+            raise DocumentUnavailable(str(exc)) from None
+
+    def publish(self, data: bytes) -> str | None:
+        """Store ``data`` (a result) in the first source that takes it, so the consumer can
+        fetch it by its hash; the url, or None when no source took it."""
         for source in self.sources:
-            url = f"{source}/{ref}"
             try:
-                response = self._http.get(url)
-            except httpx.HTTPError as exc:
-                problems.append(f"{source}: {exc}")
+                ref = publish_document(self._http, source, data)
+            except DocumentError:
                 continue
-            if response.status_code != 200:
-                problems.append(f"{source}: HTTP {response.status_code}")
-                continue
-            data = response.content
-            if len(data) > MAX_DOCUMENT_BYTES or keccak(data) != digest:
-                problems.append(f"{source}: wrong bytes for {ref}")
-                continue
-            return data, url
-        where = "; ".join(problems) or "no document sources are configured"
-        raise DocumentUnavailable(f"document {ref} is not available ({where})")
+            return f"{source}/{ref}"
+        return None
 
     def job(self, spec_digest: bytes) -> JobDocuments:
         """Fetch, parse and check the spec a job's terms commit to (and its inputs)."""

@@ -166,6 +166,7 @@ class JobPipeline:
             result, units = forged.result, forged.units
             self.log.event("result_forged", job=jid, strategy=forged.strategy.value)
         digest = self.store.put(result)
+        self._publish_result(jid, result)
         receipt = receipt_for(outcome, max_units=terms.max_units, result_hash=digest, units=units)
         signed = self.role.sign_receipt(
             terms,
@@ -200,6 +201,13 @@ class JobPipeline:
             terms=terms, job_id=jid, fill_id=fill.fill_id, kind=offer.kind, optimistic=False
         )
 
+    def _publish_result(self, jid: bytes, result: bytes) -> None:
+        """Copy the result to the document store, where the consumer fetches it by the hash
+        the job commits to (`gpuc job result`); the oracles use this agent's result URL."""
+        where = self.fetcher.publish(result)
+        if where is None:
+            self.log.event("result_not_published", job=jid, sources=list(self.fetcher.sources))
+
     def _post_to_oracles(self, body: dict[str, object]) -> list[OracleAnswer]:
         deadline = time.monotonic() + _ORACLE_RETRY_S
         pending = list(self.config.oracle_urls)
@@ -230,6 +238,7 @@ class JobPipeline:
         results = embedding_responses(requests, vectors)
         self.matcher.fill_result(fill.fill_id, results)
         digest = self.store.put(results_bytes(results))
+        self._publish_result(jid, results_bytes(results))
         units = max(1, min(fill.units, terms.max_units))
         submitted = self.role.submit_receipt(
             terms,

@@ -157,3 +157,34 @@ def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
 def _restore_signals(previous: dict[int, Any]) -> None:
     for sig, handler in previous.items():
         signal.signal(sig, handler)
+
+
+@app.command()
+@cli_command
+def fund(
+    address: Annotated[str, typer.Argument(help="The account to give ETH to.")],
+    eth: Annotated[str, typer.Option(help="ETH to set its balance to (dev chains only).")] = "10",
+) -> None:
+    """Dev-chain faucet: set ADDRESS's ETH balance (anvil's anvil_setBalance), for gas and
+    buying credits. Refused on any chain that is not a local development chain."""
+    from gpuc.errors import GpucError
+    from gpuc.parsing import parse_address, parse_amount
+    from protocol.amounts import format_units
+    from protocol.errors import ProtocolError
+    from protocol.rpc import connect, rpc_request
+
+    s = state()
+    who = parse_address(address, "address")
+    wei = parse_amount(eth, "--eth")
+    w3 = connect(s.settings.rpc_url)
+    chain_id = int(rpc_request(w3, "eth_chainId", [], "eth_chainId"), 16)
+    if chain_id != DEFAULT_CHAIN_ID:
+        raise GpucError(
+            f"chain {chain_id} is not a local dev chain ({DEFAULT_CHAIN_ID}): get ETH the usual way"
+        )
+    try:
+        rpc_request(w3, "anvil_setBalance", [who, hex(wei)], "anvil_setBalance")
+    except ProtocolError as exc:
+        raise GpucError(f"the node at {s.settings.rpc_url} has no dev faucet: {exc}") from None
+    balance = int(rpc_request(w3, "eth_getBalance", [who, "latest"], "eth_getBalance"), 16)
+    s.output.result({"address": who, "eth": format_units(balance)}, title="funded (dev chain)")

@@ -9,11 +9,9 @@ import typer
 
 from gpuc.context import cli_command, state
 from gpuc.market.demo import DemoReport, run_demo
-from gpuc.market.local_market import LocalMarket
+from gpuc.market.local_market import LocalMarket, consumer_account
 from gpuc.market.plan import MarketPlan
 from protocol.amounts import format_units
-
-DEMO_CONSUMER = 3  # a second dev consumer, so `gpuc up`'s own opener leaves its jobs alone
 
 
 @cli_command
@@ -30,7 +28,9 @@ def demo(
     provider that gets slashed; print what happened and what it cost."""
     out = state().output
     if market_file is not None:
-        market = LocalMarket.attach(market_file, consumer_account=DEMO_CONSUMER)
+        # The consumer `gpuc up` advertised (its opener may open some of our fills first:
+        # the demo follows jobs on chain, whoever opened them).
+        market = LocalMarket.attach(market_file, consumer_account=consumer_account(market_file))
     else:
         out.note("starting a local market (chain, oracles, matcher, providers)...")
         market = LocalMarket(MarketPlan(dispute_window_s=15))
@@ -43,9 +43,36 @@ def demo(
             container_jobs=container_jobs,
             say=out.note,
         )
+    except KeyboardInterrupt:
+        if market_file is not None:  # a market that keeps running: say what is left open
+            _say_open_jobs(market)
+        raise
     finally:
         market.stop()
     _show(report)
+
+
+def _say_open_jobs(market: LocalMarket) -> None:
+    """Jobs this demo opened that are not closed, and how the consumer gets its money back
+    (the providers the demo started stop with it, so their jobs will not be delivered)."""
+    from protocol.typed_data import JobStatus
+
+    if market.opener is None:
+        return
+    errors = state().output.errors
+    for opened in market.opener.opened.values():
+        terms = opened.fill.terms
+        status = market.protocol.job(terms).status
+        if status in (JobStatus.OPEN, JobStatus.ACCEPTED):
+            jid = "0x" + opened.job_id.hex()
+            errors.print(
+                f"job {jid} is left {JobStatus.NAMES[status]}: its budget comes back after "
+                f"its deadline (gpuc job status {jid}; gpuc job refund {jid} if never "
+                f"accepted, else gpuc oracle slash-non-delivery {jid} after the deadline "
+                "and the dispute window)",
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 def _gpuc(wei: int | None) -> str:

@@ -1,16 +1,20 @@
-"""gpuc job: open, status, cancel, refund, dispute (the consumer's side of a job)."""
+"""gpuc job: open, status, result, cancel, refund, dispute (the consumer's side of a job)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from gpuc.context import cli_command, state
+from gpuc.errors import GpucError, UsageError
 from gpuc.job_action import run_job_action
 from gpuc.options import JobArg, amount, tx_fields
 from gpuc.parsing import parse_address, parse_amount, parse_job, parse_spec
+from protocol.amounts import format_units
+from protocol.job_history import JobHistory
 from protocol.roles import Consumer
 from protocol.roles.consumer import DEFAULT_ACCEPT_WINDOW, DEFAULT_RUN_WINDOW
 from protocol.typed_data import JobTerms
@@ -56,7 +60,10 @@ def open_job(
         bool, typer.Option(help="Lock the budget with a signed permit (else approve first).")
     ] = True,
 ) -> None:
-    """Lock a budget in escrow for a provider's job."""
+    """Lock a budget in escrow for a job with terms you set yourself (low level).
+
+    Provider agents accept only jobs the matcher matched to them: to buy compute, use
+    `gpuc buy` (it orders, opens the fill's terms, uploads the documents and waits)."""
     out = state().output
     provider_address = parse_address(provider, "--provider")
     budget_wei = parse_amount(budget, "--budget")
@@ -80,27 +87,139 @@ def open_job(
     out.note(f"follow it with: gpuc job status 0x{opened.job_id.hex()}")
 
 
+def _time(at: int | None) -> str | None:
+    if at is None:
+        return None
+    return datetime.fromtimestamp(at, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _delivered(history: JobHistory, delivered_at: int) -> str | None:
+    at = history.time_of("ReceiptSubmitted") or delivered_at or None
+    if at is None and history.first("JobSettled") is not None:
+        return "judged off chain: the committee's verdict carried the receipt"
+    return _time(at)
+
+
 @app.command()
 @cli_command
 def status(job: JobArg) -> None:
-    """A job's status, delivery and terms."""
+    """A job's status, what it waits for, the result it committed to, its times and terms.
+
+    The times and the result hash come from the escrow's events, so a settled job still
+    shows them (the escrow clears its slot when it settles)."""
+    from gpuc.market.buy import waiting_for
+    from protocol.job_history import job_history
+
     out = state().output
     job_id = parse_job(job)
     protocol = state().protocol()
     terms = protocol.terms(job_id)  # UnknownJob if no JobOpened log names it
     st = protocol.job(job_id)
+    history = job_history(protocol, job_id)
+    window = int(protocol.contracts.escrow.read("disputeWindow"))
+    settled = history.first("JobSettled")
     out.result(
         {
             "job": job_id,
             "status": st.status_name,
-            "delivered_at": st.delivered_at,
-            "units": st.units,
-            "paid_out": st.paid_out,
-            "committed_result": st.committed_result,
+            "waiting_for": waiting_for(st.status, terms, protocol.now(), window),
+            "result_hash": history.result_hash,
+            "units": int(settled.fields["units"]) if settled else st.units,
+            "opened_at": _time(history.time_of("JobOpened")),
+            "accepted_at": _time(history.time_of("JobAccepted")),
+            "delivered_at": _delivered(history, st.delivered_at),
+            "settled_at": _time(
+                history.time_of("JobSettled")
+                or history.time_of("JobSlashed")
+                or history.time_of("JobRefunded")
+            ),
+            "paid_out": st.paid_out or history.first("JobPaidOut") is not None,
             **_terms_fields(terms),
         },
         title="job",
     )
+
+
+@app.command()
+@cli_command
+def result(
+    job: JobArg,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the result to this file.")
+    ] = None,
+) -> None:
+    """Fetch a job's result from the document store (--matcher / GPUC_MATCHER_URL) by the
+    hash the job committed to, and check that the bytes hash to it."""
+    import httpx
+
+    from gpuc.market.buy import fetch_result
+    from protocol.documents import DOCUMENTS_PATH
+    from protocol.job_history import job_history
+
+    s = state()
+    out = s.output
+    job_id = parse_job(job)
+    if output is not None and output.is_dir():
+        raise UsageError(f"--output {output} is a folder: name a file")
+    protocol = s.protocol()
+    protocol.terms(job_id)  # UnknownJob if no JobOpened log names it
+    history = job_history(protocol, job_id)
+    digest = history.result_hash
+    if digest is None:
+        status = protocol.job(job_id).status_name
+        raise GpucError(
+            f"job 0x{job_id.hex()} has no result yet: it is {status} and no receipt or "
+            f"verdict has named a result hash; see `gpuc job status 0x{job_id.hex()}`"
+        )
+    with httpx.Client(timeout=30.0) as http:
+        data, url = fetch_result(
+            http, [s.settings.matcher_url.rstrip("/") + DOCUMENTS_PATH], digest
+        )
+    if output is not None:
+        output.write_bytes(data)
+    out.result(
+        {
+            "job": job_id,
+            "result_hash": digest,
+            "bytes": len(data),
+            "verified": True,
+            "from": url,
+            "file": None if output is None else str(output),
+        },
+        title="job result (hash checked)",
+    )
+
+
+@app.command("list")
+@cli_command
+def list_jobs(
+    ids: Annotated[bool, typer.Option("--ids", help="Print only job ids, oldest first.")] = False,
+) -> None:
+    """Your jobs (the key's): id, status, provider and budget, oldest first."""
+    s = state()
+    protocol = s.protocol()
+    me = s.wallet().address
+    jobs = [(jid, terms, protocol.job(jid).status_name) for jid, terms in protocol.jobs_of(me)]
+    if ids and not s.output.json_mode:
+        for jid, _, _ in jobs:
+            print("0x" + jid.hex())
+        return
+    rows = [
+        ("0x" + jid.hex(), status, terms.provider, format_units(terms.budget))
+        for jid, terms, status in jobs
+    ]
+    data = {
+        "consumer": me,
+        "jobs": [
+            {"job": "0x" + jid.hex(), "status": status, "provider": terms.provider,
+             "budget_wei": str(terms.budget)}
+            for jid, terms, status in jobs
+        ],
+    }  # fmt: skip
+    s.output.rows(
+        title="your jobs", columns=("job", "status", "provider", "budget (GPUC)"),
+        rows=rows, data=data,
+    )  # fmt: skip
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,18 +13,28 @@ from gpuc.context import cli_command, state
 from gpuc.errors import GpucError, UsageError
 from gpuc.job_action import run_job_action
 from gpuc.options import JobArg, tx_fields
-from gpuc.parsing import parse_bytes32, parse_job, parse_member_signature, parse_outcome
-from oracles.config import load_oracle_config
+from gpuc.parsing import (
+    parse_address,
+    parse_bytes32,
+    parse_job,
+    parse_member_signature,
+    parse_outcome,
+)
+from oracles.config import PeerConfig, load_oracle_config
 from oracles.errors import OracleConfigError, OracleError
 from oracles.service import OracleService
 from protocol.client import Protocol, TxOptions
 from protocol.committee_signatures import MemberSignature
+from protocol.matcher_client import MatcherClient
+from protocol.oracle_endpoints import member_endpoints
 from protocol.roles import OracleOperator
 from protocol.roles.oracle_operator import SettlementResult
 from protocol.typed_data import Verdict, VerdictBatch, VerdictItem
 from protocol.wallet import Wallet
 
-app = typer.Typer(help="Committee members: sign verdicts, combine k of them, settle jobs.")
+app = typer.Typer(
+    help="Committee: join or leave, run an oracle, sign verdicts, combine k of them, settle."
+)
 
 OutcomeOpt = Annotated[str, typer.Option(help="'release' (pay units) or 'fault' (slash).")]
 UnitsOpt = Annotated[int, typer.Option(min=0, help="Units to pay on release.")]
@@ -85,21 +96,123 @@ def _settlement_fields(result: SettlementResult) -> dict[str, Any]:
     }
 
 
+def _optional_wallet() -> Wallet | None:
+    """The configured key, or None when none is configured (reads need no key)."""
+    s = state()
+    if s.settings.keystore is None and not os.environ.get(s.settings.key_env):
+        return None
+    return s.wallet()
+
+
 @app.command()
 @cli_command
 def info() -> None:
-    """The committee: epoch, threshold k, members n, and whether your key is one."""
-    out = state().output
-    c = _operator().committee()
-    out.result(
+    """The committee: epoch, threshold k, its members and where their oracles listen (the
+    matcher's list, --matcher), and whether your key (if one is configured) is a member.
+    Needs no key."""
+    s = state()
+    out = s.output
+    protocol = s.protocol()
+    wallet = _optional_wallet()
+    committee = protocol.contracts.committee
+    with MatcherClient(s.settings.matcher_url, chain_id=protocol.chain_id) as matcher:
+        endpoints = member_endpoints(protocol, matcher)
+    fields: dict[str, Any] = {
+        "epoch": int(committee.read("epoch")),
+        "threshold": int(committee.read("threshold")),
+        "members": len(endpoints),
+        "owner": str(committee.read("owner")),
+        "endpoints": {m: url or "not published (gpuc oracle join)" for m, url in endpoints.items()},
+    }
+    if wallet is not None:
+        fields["you"] = wallet.address
+        fields["you_are_member"] = bool(committee.read("isMember", wallet.address))
+    out.result(fields, title="oracle committee")
+
+
+@app.command("add-member")
+@cli_command
+def add_member(
+    member: Annotated[str, typer.Argument(help="The new member's address.")],
+) -> None:
+    """Owner side of joining: add MEMBER to the committee (the epoch moves on: verdicts
+    signed under the old epoch no longer count). Then the member runs `gpuc oracle join`."""
+    _membership("addMember", parse_address(member, "member"), "member added")
+
+
+@app.command("remove-member")
+@cli_command
+def remove_member(
+    member: Annotated[str, typer.Argument(help="The member's address.")],
+) -> None:
+    """Owner side of leaving: remove MEMBER from the committee (the epoch moves on)."""
+    _membership("removeMember", parse_address(member, "member"), "member removed")
+
+
+def _membership(function: str, member: str, title: str) -> None:
+    s = state()
+    protocol = s.protocol()
+    committee = protocol.contracts.committee
+    sender = protocol.sender(s.wallet())
+    with s.output.waiting(f"{function} {member}"):
+        mined = sender.send(committee.tx(function, member))
+    s.output.result(
         {
-            "epoch": c.epoch,
-            "threshold": c.threshold,
-            "members": c.members,
-            "you_are_member": c.is_member,
+            "member": member,
+            "is_member": bool(committee.read("isMember", member)),
+            "epoch": int(committee.read("epoch")),
+            "members": int(committee.read("memberCount")),
+            "threshold": int(committee.read("threshold")),
+            **tx_fields(mined),
         },
-        title="oracle committee",
+        title=title,
     )
+
+
+@app.command()
+@cli_command
+def join(
+    url: Annotated[str, typer.Option(help="Where your oracle (gpuc oracle run) listens.")],
+) -> None:
+    """Member side of joining: publish where your oracle listens in the matcher's list
+    (signed by your key), so providers send it receipts and peers find it. Your address must
+    be a member on chain first (the owner runs `gpuc oracle add-member ADDRESS`)."""
+    s = state()
+    protocol = s.protocol()
+    wallet = s.wallet()
+    committee = protocol.contracts.committee
+    if not bool(committee.read("isMember", wallet.address)):
+        raise GpucError(
+            f"{wallet.address} is not a committee member yet: the committee's owner "
+            f"{committee.read('owner')} runs `gpuc oracle add-member {wallet.address}` first"
+        )
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"--url {url!r} must start with http:// or https://")
+    with MatcherClient(s.settings.matcher_url, chain_id=protocol.chain_id, wallet=wallet) as m:
+        published = m.publish_oracle_endpoint(url.rstrip("/"))
+    s.output.result(
+        {"member": published.address, "url": published.url, "epoch": int(committee.read("epoch"))},
+        title="oracle endpoint published",
+    )
+    s.output.note(
+        "providers and peers' oracles (gpuc oracle run with --matcher) add it when they start"
+    )
+
+
+@app.command()
+@cli_command
+def leave() -> None:
+    """Member side of leaving: withdraw your endpoint from the matcher's list. The owner
+    removes the address from the committee with `gpuc oracle remove-member ADDRESS`."""
+    s = state()
+    protocol = s.protocol()
+    wallet = s.wallet()
+    with MatcherClient(s.settings.matcher_url, chain_id=protocol.chain_id, wallet=wallet) as m:
+        m.withdraw_oracle_endpoint()
+    member = bool(protocol.contracts.committee.read("isMember", wallet.address))
+    s.output.result({"member": wallet.address, "still_member_on_chain": member}, title="left")
+    if member:
+        s.output.note(f"the owner finishes it: gpuc oracle remove-member {wallet.address}")
 
 
 @app.command()
@@ -239,6 +352,9 @@ OracleConfigArg = Annotated[
 def run(config_file: OracleConfigArg) -> None:
     """Run this member's oracle service until Ctrl-C: watch, verify, sign, settle.
 
+    With --matcher (or GPUC_MATCHER_URL) the members' published endpoints (`gpuc oracle
+    join`) are added to the config's [[peers]] at start.
+
     Logs one JSON line per decision on stderr (the audit trail); serves /receipts,
     /signatures, /healthz and /metrics on 127.0.0.1.
     """
@@ -258,8 +374,28 @@ def run(config_file: OracleConfigArg) -> None:
             chain_id=config.chain_id,
             options=TxOptions(confirmations=config.tx_confirmations),
         )
+        matcher_url = s.given("matcher_url") or os.environ.get("GPUC_MATCHER_URL")
+        if matcher_url:  # peers from the members' published endpoints, besides [[peers]]
+            with MatcherClient(matcher_url, chain_id=protocol.chain_id) as matcher:
+                found = member_endpoints(protocol, matcher)
+            config = config.model_copy(
+                update={"peers": with_discovered_peers(config.peers, found, wallet.address)}
+            )
         OracleService(config, protocol, wallet).run()
     except OracleConfigError as exc:
         raise UsageError(str(exc)) from None
     except OracleError as exc:
         raise GpucError(str(exc)) from None
+
+
+def with_discovered_peers(
+    peers: tuple[PeerConfig, ...], found: dict[str, str | None], me: str
+) -> tuple[PeerConfig, ...]:
+    """``peers`` plus every other member with a published URL not listed yet (pure)."""
+    known = {p.address.lower() for p in peers} | {me.lower()}
+    extra = tuple(
+        PeerConfig.model_validate({"address": address, "url": url})
+        for address, url in found.items()
+        if url is not None and address.lower() not in known
+    )
+    return (*peers, *extra)

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from gpuc.context import cli_command, state
+from gpuc.errors import UsageError
 from gpuc.job_action import run_job_action
 from gpuc.options import NEGATIVE_OK, JobArg, amount, tx_fields
 from gpuc.parsing import parse_address, parse_amount, parse_bytes32, parse_job
@@ -192,3 +194,79 @@ def _when(timestamp: int) -> str:
     if timestamp == 0:
         return "-"
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@app.command()
+@cli_command
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the config (TOML).")] = Path(
+        "provider.toml"
+    ),
+    oracle: Annotated[
+        list[str] | None,
+        typer.Option("--oracle", help="An oracle's URL (repeat); default: the matcher's list."),
+    ] = None,
+    matmul_price: Annotated[str, typer.Option(help="GPUC per GFLOP of matmul.")] = "0.01",
+    embeddings_price: Annotated[
+        str | None, typer.Option(help="GPUC per embedded input; 'none': do not sell embeddings.")
+    ] = "0.001",
+    stake: Annotated[str | None, typer.Option(help="GPUC to keep staked (from credits).")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a valid, commented provider agent config (every setting explained), from
+    --rpc, --manifest and --matcher (or GPUC_RPC_URL, GPUC_MANIFEST, GPUC_MATCHER_URL);
+    then `gpuc provider run PATH`."""
+    from provider.agent_config import load_agent_config
+    from provider.agent_config_template import render_agent_config
+
+    s = state()
+    if path.exists() and not force:
+        raise UsageError(f"{path} exists: pass --force to overwrite it, or name another file")
+    settings = s.settings
+    manifest = settings.manifest
+    if manifest is None:
+        manifest = settings.deployments_dir / f"{s.protocol().chain_id}.json"
+    urls = list(oracle or []) or _listed_oracles(settings.matcher_url)
+    if not urls:
+        raise UsageError(
+            "no oracle URL: pass --oracle URL (repeat for each), or point --matcher at a "
+            "matcher whose /api/oracles lists the committee's endpoints"
+        )
+    sells_embeddings = embeddings_price is not None and embeddings_price.lower() != "none"
+    text = render_agent_config(
+        rpc_url=settings.rpc_url,
+        manifest=str(Path(manifest).resolve()),
+        matcher_url=settings.matcher_url,
+        oracle_urls=urls,
+        matmul_price_wei=parse_amount(matmul_price, "--matmul-price"),
+        embeddings_price_wei=(
+            parse_amount(str(embeddings_price), "--embeddings-price") if sells_embeddings else None
+        ),
+        stake_wei=0 if stake is None else parse_amount(stake, "--stake"),
+    )
+    path.write_text(text, encoding="utf-8")
+    config = load_agent_config(path)  # what we wrote must load
+    s.output.result(
+        {
+            "config": str(path),
+            "manifest": str(config.manifest),
+            "matcher": config.matcher_url,
+            "oracles": list(config.oracle_urls),
+            "offers": [o.resource for o in config.offers],
+        },
+        title="provider config written",
+    )
+    s.output.note(f"edit it if you like, then: gpuc provider run {path}")
+
+
+def _listed_oracles(matcher_url: str) -> list[str]:
+    import httpx
+
+    from protocol.matcher_client import MatcherClientError
+    from protocol.oracle_endpoints import listed_endpoints
+
+    try:
+        with httpx.Client(timeout=5.0) as http:
+            return [r.url for r in listed_endpoints(http, matcher_url)]
+    except MatcherClientError:  # no list here: the caller asks for --oracle
+        return []

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from gpuc.context import cli_command, state
 from provider.agent import ProviderAgent
-from provider.agent_config import load_agent_config
+from provider.agent_config import env_overrides, load_agent_config
 from provider.errors import ProviderError
 
 
@@ -27,14 +28,25 @@ def run(
 ) -> None:
     """Sell this machine's compute: offers in the matcher, matched jobs run and delivered.
 
-    The key: --keystore, or GPUC_PRIVATE_KEY for development. Events go to stdout as JSON
-    lines. Edit the config's offer strategies to re-price while it runs."""
+    The key: --keystore, or GPUC_PRIVATE_KEY for development. --rpc, --manifest and
+    --matcher (or GPUC_RPC_URL, GPUC_MANIFEST, GPUC_MATCHER_URL) override the file. At
+    start the agent checks it can serve its offers (document store, an oracle, the
+    embedding model) and refuses to start otherwise. Events go to stdout as JSON lines.
+    Edit the config's offer strategies to re-price while it runs. Write a commented
+    config with `gpuc provider init`."""
     s = state()
+    # The same settings as every gpuc command: flags, then GPUC_* variables, then the file.
+    overrides: dict[str, Any] = env_overrides(os.environ)
+    for field in ("rpc_url", "manifest", "matcher_url"):
+        if s.given(field) is not None:
+            overrides[field] = str(s.given(field))
     try:
-        agent_config = load_agent_config(agent_file)
+        agent_config = load_agent_config(agent_file, overrides)
         if cheat:
             agent_config = agent_config.model_copy(update={"cheat": True})
-        agent = ProviderAgent(agent_config, s.wallet(), config_path=agent_file)
+        agent = ProviderAgent(
+            agent_config, s.wallet(), config_path=agent_file, config_overrides=overrides
+        )
         stop = threading.Event()
 
         def handler(signum: int, frame: FrameType | None) -> None:

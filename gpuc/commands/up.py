@@ -103,7 +103,10 @@ def _show(market: LocalMarket) -> None:
     out.note(
         "\nTry it (another shell):\n"
         f"  export GPUC_RPC_URL={data['rpc_url']} GPUC_MANIFEST={data['manifest']}\n"
+        f"  export GPUC_MATCHER_URL={data['matcher']}\n"
         f"  export GPUC_PRIVATE_KEY={key}   # the dev consumer\n"
+        '  gpuc buy matmul --max-price 0.05 --spec \'{"kind": "matmul", "n": 128, '
+        '"seed_a": 1, "seed_b": 2, "dtype": "float32"}\'\n'
         f"  gpuc demo --market {data['market_file']}\n"
         f"  OpenAI client: base_url={data['openai_base_url']} api_key={data['consumer_api_key']}\n"
         "  (batches: metadata={'max_price_wei': ...}; the dev consumer's fills are opened"

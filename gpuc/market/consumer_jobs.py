@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import httpx
-from eth_utils.crypto import keccak
 
-from gpuc.errors import GpucError
 from gpuc.market.job_opener import JobOpener
 from protocol.compute.specs import parse_spec
 from protocol.compute.units import spec_units
+from protocol.documents import publish_document
 from protocol.job_spec import canonical_spec, spec_hash
 from protocol.matcher_client import MatcherClient, OrderInfo
 from protocol.roles import Consumer
@@ -38,16 +37,7 @@ class JobSubmitter:
 
     def publish(self, data: bytes) -> str:
         """Store ``data`` in the document store; its 0x keccak256 name."""
-        ref = "0x" + keccak(data).hex()
-        try:
-            response = self._http.put(f"{self.documents_url}/{ref}", content=data)
-        except httpx.HTTPError as exc:
-            raise GpucError(
-                f"the document store {self.documents_url} is unreachable: {exc}"
-            ) from None
-        if response.status_code not in (200, 201):
-            raise GpucError(f"the document store refused {ref}: {response.text[:200]}")
-        return ref
+        return publish_document(self._http, self.documents_url, data)
 
     def submit(
         self,

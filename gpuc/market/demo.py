@@ -35,6 +35,7 @@ from protocol.compute.container_spec import parse_container_spec
 from protocol.compute.embedding_inputs import encode_inputs, inputs_hash, synthetic_texts
 from protocol.containers.engine import require_engine
 from protocol.containers.image import ensure_python_image
+from protocol.matcher_client import FillInfo
 from protocol.pricing import FixedPricing
 from protocol.rpc import rpc_request
 from protocol.typed_data import JobStatus, JobTerms, job_id
@@ -259,23 +260,37 @@ def _limit_batch(
         return found if found.status in ("completed", "failed") else None
 
     done = wait_until("the batch to complete", finished, 180)
-    assert market.opener is not None
-    opened = [o for o in market.opener.opened.values() if o.fill.batch_id == batch.id]
-    terms = opened[0].fill.terms if opened else None
-    chain = JobStatus.NAMES[market.protocol.job(terms).status] if terms else "not opened"
+    fill = _batch_fill(market, batch.id)  # opened by our opener or by `gpuc up`'s
+    terms = fill.terms if fill is not None else None
+    status = JobStatus.NONE if terms is None else market.protocol.job(terms).status
+    opened = status != JobStatus.NONE
+    chain = JobStatus.NAMES[status] if opened else "not opened"
     say(f"batch {done.status} after waiting {waited:.1f} s for the price")
     return (
         BatchLine(
             limit_wei=BATCH_LIMIT_WEI,
             price_when_placed_wei=price_before,
             waited_s=round(waited, 1),
-            fill_price_wei=opened[0].fill.price_per_unit_wei if opened else None,
+            fill_price_wei=fill.price_per_unit_wei if fill is not None else None,
             status=done.status,
             completed_requests=done.request_counts.completed if done.request_counts else 0,
             chain_status=chain,
         ),
-        terms,
+        terms if opened else None,
     )
+
+
+def _batch_fill(market: LocalMarket, batch_id: str) -> FillInfo | None:
+    """The fill of ``batch_id``: from our opener, else from the offers' fills."""
+    assert market.opener is not None
+    for opened in market.opener.opened.values():
+        if opened.fill.batch_id == batch_id:
+            return opened.fill
+    for offer in market.matcher.offers():
+        for fill in market.matcher.offer_fills(offer.offer_id):
+            if fill.batch_id == batch_id:
+                return fill
+    return None
 
 
 def _cheat(market: LocalMarket, say: Callable[[str], None]) -> CheatLine:

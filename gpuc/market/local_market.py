@@ -29,7 +29,6 @@ from pydantic import BaseModel, ConfigDict
 from gpuc.market.child_process import ChildProcess, MarketStartError
 from gpuc.market.consumer_jobs import JobSubmitter
 from gpuc.market.job_opener import JobOpener
-from gpuc.market.market_host import DOCUMENTS_PATH
 from gpuc.market.plan import (
     CONTAINER_RESOURCE,
     EMBEDDINGS_RESOURCE,
@@ -44,6 +43,7 @@ from oracles.local_cluster import LocalOracleCluster
 from protocol.client import Protocol, TxOptions
 from protocol.deploy import deploy_and_write
 from protocol.deploy_config import DeployConfig
+from protocol.documents import DOCUMENTS_PATH
 from protocol.local_chain import LocalChain
 from protocol.manifest import Manifest
 from protocol.matcher_client import MatcherClient
@@ -53,7 +53,7 @@ from protocol.tx.sender import TxSender
 from protocol.wallet import Wallet
 from provider.agent_log import read_agent_log
 
-__all__ = ["LocalMarket", "MarketSummary", "RunningProvider"]
+__all__ = ["LocalMarket", "MarketSummary", "RunningProvider", "consumer_account"]
 
 
 class MarketSummary(BaseModel):
@@ -69,6 +69,11 @@ class MarketSummary(BaseModel):
     oracle_urls: tuple[str, ...]
     dev_keys: tuple[str, ...]
     plan: MarketPlan
+
+
+def consumer_account(summary_path: Path) -> int:
+    """The dev consumer a running market (its market.json) advertised."""
+    return MarketSummary.model_validate_json(summary_path.read_text()).plan.consumer_account
 
 
 class RunningProvider:
@@ -138,6 +143,7 @@ class LocalMarket:
             self._fund_provider(provider)
         self._start_oracles()
         self._start_matcher()
+        self._publish_oracle_endpoints()
         for provider in plan.providers:
             self.start_provider(provider, wait=False)
         for running in self.providers.values():
@@ -327,6 +333,16 @@ class LocalMarket:
 
         child.wait_until("serving", ready, plan.startup_timeout_s)
 
+    def _publish_oracle_endpoints(self) -> None:
+        """Each member's wallet publishes its oracle's URL in the matcher's list (what
+        `gpuc oracle join` does), the one place providers and `gpuc oracle info` read."""
+        members = self.wallets[-self.plan.committee :]
+        for wallet, url in zip(members, self.oracle_urls, strict=True):
+            with MatcherClient(
+                self.matcher_url, chain_id=self.protocol.chain_id, wallet=wallet
+            ) as m:
+                m.publish_oracle_endpoint(url)
+
     def provider_config(self, provider: ProviderPlan) -> dict[str, Any]:
         plan = self.plan
         return {
@@ -382,7 +398,14 @@ class LocalMarket:
             f"provider {provider.name}",
             [sys.executable, "-m", "gpuc.cli", "provider", "run", str(config_path)],
             home / "agent.log",
-            env={"GPUC_PRIVATE_KEY": key},
+            # The agent honours GPUC_* like every gpuc command: pin them to this market
+            # so variables exported in the shell that runs `gpuc up` cannot leak in.
+            env={
+                "GPUC_PRIVATE_KEY": key,
+                "GPUC_RPC_URL": self.rpc_url,
+                "GPUC_MANIFEST": str(self.manifest_path),
+                "GPUC_MATCHER_URL": self.matcher_url,
+            },
             cwd=home,
         ).start()
         running = RunningProvider(provider, wallet, config_path, child)

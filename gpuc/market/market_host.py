@@ -7,17 +7,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from gpuc.market.document_store import create_document_app
+from gpuc.market.document_store import document_router
 from matcher.api import create_app
 from matcher.chain_view import ProtocolChainView
 from matcher.dashboard import STATIC_DIR
 from matcher.settings import MatcherSettings
 from protocol.client import Protocol
+from protocol.documents import DOCUMENTS_PATH
 from provider.results.store import ResultStore
 
-__all__ = ["DOCUMENTS_PATH", "create_market_app"]
-
-DOCUMENTS_PATH = "/documents"
+__all__ = ["create_market_app"]
 
 
 def create_market_app(
@@ -27,5 +26,5 @@ def create_market_app(
         settings = settings.model_copy(update={"static_dir": STATIC_DIR})
     chain_view = None if protocol is None else ProtocolChainView(protocol)
     app = create_app(settings, chain_view=chain_view)
-    app.mount(DOCUMENTS_PATH, create_document_app(ResultStore(documents_dir)), "documents")
+    app.include_router(document_router(ResultStore(documents_dir)), prefix=DOCUMENTS_PATH)
     return app

@@ -13,6 +13,7 @@ from matcher.api import (
     routes_market,
     routes_offers,
     routes_openai,
+    routes_oracles,
     routes_orders,
 )
 from matcher.api.errors import install_error_handlers
@@ -53,6 +54,7 @@ def create_app(
     install_error_handlers(app)
     for module in (routes_market, routes_offers, routes_orders, routes_openai, routes_dashboard):
         app.include_router(module.router)
+    app.include_router(routes_oracles.router)
     document_signature_headers(app)
     # The dashboard (a later issue) is a static site served from here.
     if settings.static_dir is not None:

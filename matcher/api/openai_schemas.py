@@ -102,8 +102,23 @@ class BatchObject(BaseModel):
                 completed=batch.completed_requests,
                 failed=batch.failed_requests,
             ),
-            metadata=batch.metadata or None,
+            metadata=_with_status_note(batch),
         )
+
+
+# OpenAI's status names have no "waiting for a price": a batch is a limit buy, and while it
+# rests it reports `validating`; this metadata key says so in the batch object itself.
+STATUS_NOTE_KEY = "gpuc_status"
+
+
+def _with_status_note(batch: Batch) -> dict[str, str] | None:
+    metadata = dict(batch.metadata or {})
+    if batch.status.value == "validating":
+        metadata[STATUS_NOTE_KEY] = (
+            "waiting for a price: no offer is at or below metadata.max_price_wei yet "
+            "(OpenAI has no status for this, so it is reported as validating)"
+        )
+    return metadata or None
 
 
 class BatchList(BaseModel):

@@ -45,8 +45,12 @@ class ResourceCatalog:
             return self._by_id[resource_id]
         except KeyError:
             known = ", ".join(sorted(self._by_id))
+            same = [r for r in self._by_id if r.lower() == resource_id.lower()]
+            hint = f" (ids are case-sensitive: did you mean {same[0]!r}?)" if same else ""
             raise UnknownResource(
-                f"unknown resource {resource_id!r}; known resources: {known}", field=field
+                f"unknown resource {resource_id!r}{hint}; known resources (case-sensitive): "
+                f"{known}",
+                field=field,
             ) from None
 
     def __iter__(self) -> Iterator[Resource]:

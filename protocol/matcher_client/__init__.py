@@ -14,7 +14,13 @@ from protocol.matcher_client.errors import (
     MatcherRefused,
     MatcherUnreachable,
 )
-from protocol.matcher_client.models import FillInfo, MarketInfo, OfferInfo, OrderInfo
+from protocol.matcher_client.models import (
+    FillInfo,
+    MarketInfo,
+    OfferInfo,
+    OracleEndpoint,
+    OrderInfo,
+)
 from protocol.matcher_client.signing import RequestSigner, request_digest
 
 __all__ = [
@@ -25,6 +31,7 @@ __all__ = [
     "MatcherRefused",
     "MatcherUnreachable",
     "OfferInfo",
+    "OracleEndpoint",
     "OrderInfo",
     "RequestSigner",
     "request_digest",

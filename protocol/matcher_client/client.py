@@ -11,7 +11,13 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from protocol.matcher_client.errors import MatcherClientError, MatcherRefused, MatcherUnreachable
-from protocol.matcher_client.models import FillInfo, MarketInfo, OfferInfo, OrderInfo
+from protocol.matcher_client.models import (
+    FillInfo,
+    MarketInfo,
+    OfferInfo,
+    OracleEndpoint,
+    OrderInfo,
+)
 from protocol.matcher_client.signing import RequestSigner
 from protocol.pricing import CostBasedPricing, FixedPricing, UtilizationSigmoidPricing
 from protocol.wallet import Wallet
@@ -201,6 +207,23 @@ class MatcherClient:
     def fill(self, fill_id: str) -> FillInfo:
         return self._parse(_FILL, self._json("GET", f"{_MARKET}/fills/{fill_id}"), "fill")
 
+    # ------------------------------------------------------------------ oracle endpoints
+
+    def oracle_endpoints(self) -> list[OracleEndpoint]:
+        """Published member endpoints (check membership on chain: the matcher does not)."""
+        data = self._json("GET", "/api/oracles")
+        return self._parse(
+            _ENDPOINTS, data.get("oracles") if isinstance(data, dict) else None, "oracle list"
+        )
+
+    def publish_oracle_endpoint(self, url: str) -> OracleEndpoint:
+        """Publish where this wallet's oracle listens (signed by the wallet)."""
+        data = self._json("PUT", "/api/oracles/me", {"url": url}, signed=True)
+        return self._parse(TypeAdapter(OracleEndpoint), data, "oracle endpoint")
+
+    def withdraw_oracle_endpoint(self) -> None:
+        self._json("DELETE", "/api/oracles/me", signed=True)
+
 
 _OFFER: TypeAdapter[OfferInfo] = TypeAdapter(OfferInfo)
 _ORDER: TypeAdapter[OrderInfo] = TypeAdapter(OrderInfo)
@@ -208,6 +231,7 @@ _FILL: TypeAdapter[FillInfo] = TypeAdapter(FillInfo)
 _MARKETS: TypeAdapter[list[MarketInfo]] = TypeAdapter(list[MarketInfo])
 _OFFERS: TypeAdapter[list[OfferInfo]] = TypeAdapter(list[OfferInfo])
 _FILLS: TypeAdapter[list[FillInfo]] = TypeAdapter(list[FillInfo])
+_ENDPOINTS: TypeAdapter[list[OracleEndpoint]] = TypeAdapter(list[OracleEndpoint])
 
 
 def _refusal(response: httpx.Response) -> MatcherRefused:

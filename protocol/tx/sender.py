@@ -9,8 +9,9 @@ taken or anything is sent.
 from __future__ import annotations
 
 import math
+import threading
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_utils.address import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,6 +35,10 @@ __all__ = ["MinedTx", "SignedTx", "TxSender"]
 
 # How nodes say "I have these exact bytes already" (geth, anvil, others).
 _SAME_BYTES_KNOWN = ("already known", "already imported", "known transaction")
+# How nodes say "another transaction of this key took that nonce" (another process sent
+# from the same key since our tracker read the count): sign again with a fresh nonce.
+_NONCE_TAKEN = ("nonce too low", "replacement transaction underpriced", "nonce has already")
+NONCE_RETRIES = 3
 
 
 class SignedTx(BaseModel):
@@ -69,6 +74,16 @@ class MinedTx(BaseModel):
 
 class TxSender:
     """Transactions from ``wallet`` over ``w3``."""
+
+    # Hashes this process broadcast and has not seen mined yet (for an interrupted CLI to
+    # say which transaction may still be mined, or that nothing was sent).
+    _in_flight: ClassVar[set[str]] = set()
+    _in_flight_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def in_flight(cls) -> list[str]:
+        with cls._in_flight_lock:
+            return sorted(cls._in_flight)
 
     def __init__(
         self,
@@ -175,6 +190,8 @@ class TxSender:
         except BaseException:
             self.nonces.forget(self.address)
             raise
+        with self._in_flight_lock:
+            self._in_flight.add(signed.tx_hash)
         return signed.tx_hash
 
     def wait(
@@ -194,6 +211,8 @@ class TxSender:
             if receipt is not None:
                 mined_in = int(receipt["blockNumber"], 16)
                 if confirmations <= 1 or self._head(label) - mined_in + 1 >= confirmations:
+                    with self._in_flight_lock:
+                        self._in_flight.discard(tx_hash)
                     return self._mined(receipt, label)
             if time.monotonic() >= deadline:
                 state = "mined but not confirmed" if receipt is not None else "not mined"
@@ -214,9 +233,25 @@ class TxSender:
         confirmations: int | None = None,
         timeout: float | None = None,
     ) -> MinedTx:
-        signed = self.prepare(request, preflight=preflight, gas=gas)
-        tx_hash = self.broadcast(signed)
-        return self.wait(tx_hash, label=signed.label, confirmations=confirmations, timeout=timeout)
+        """Prepare, broadcast and wait. When another process sent from this key in between
+        (the node answers "nonce too low"), sign again with a fresh nonce from the node, up
+        to NONCE_RETRIES times; the preflight runs again, so a transaction the other one
+        made invalid is refused rather than sent."""
+        for attempt in range(NONCE_RETRIES + 1):
+            signed = self.prepare(request, preflight=preflight, gas=gas)
+            try:
+                tx_hash = self.broadcast(signed)
+            except NodeRejected as exc:
+                if attempt == NONCE_RETRIES or not _nonce_taken(exc):
+                    raise
+                if self._receipt(signed.tx_hash, signed.label) is not None:
+                    tx_hash = signed.tx_hash  # our own bytes were mined (a resent request)
+                else:
+                    continue  # broadcast() made the tracker forget: the next take re-reads
+            return self.wait(
+                tx_hash, label=signed.label, confirmations=confirmations, timeout=timeout
+            )
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # ------------------------------------------------------------------ node access
 
@@ -261,3 +296,8 @@ class TxSender:
         except ProtocolError as exc:
             return exc
         return None
+
+
+def _nonce_taken(exc: NodeRejected) -> bool:
+    lowered = str(exc).lower()
+    return any(m in lowered for m in _NONCE_TAKEN)

@@ -40,6 +40,13 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("zero amount", ["provider", "stake", "0"], 2, "must be greater than zero"),
     ("not a number", ["credits", "buy", "ten"], 2, "is not a number"),
     ("dust", ["credits", "buy", "0.0000000000000000001"], 2, "more than 18 decimal places"),
+    ("exponent notation", ["credits", "buy", "1e3"], 2, "exponent notation"),
+    (
+        "wrong checksum",
+        ["credits", "balance", "0x70997970c51812dc3A010C7d01b50e0d17dc79C8"],
+        2,
+        "wrong EIP-55 checksum",
+    ),
     ("malformed job id", ["job", "status", "0x1234"], 2, "is not 0x followed by 64 hex digits"),
     ("unknown job id", ["job", "status", UNKNOWN_JOB], 4, "UnknownJob"),
     ("unknown job to cancel", ["job", "cancel", UNKNOWN_JOB], 4, "check the job id"),

@@ -6,7 +6,9 @@ import pytest
 
 from protocol.contract_errors import WrongStatus
 from protocol.errors import InsufficientFunds, InvalidInput, TransactionFailed, TransactionTimeout
+from protocol.node_errors import NodeRejected
 from protocol.testing import CREDIT, DevNet
+from protocol.tx.nonces import NonceTracker
 from protocol.tx.sender import TxSender
 
 pytestmark = pytest.mark.chain
@@ -113,3 +115,45 @@ def test_sender_settings_are_checked() -> None:
         TxSender(None, None, gas_margin=0.5)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="confirmations"):
         TxSender(None, None, confirmations=0)  # type: ignore[arg-type]
+
+
+def test_a_nonce_taken_by_another_process_is_retried_with_a_fresh_one(devnet: DevNet) -> None:
+    """Two processes, one key (an agent and `gpuc provider unbond`): each has its own nonce
+    tracker. The one whose cached nonce the other used signs again instead of failing."""
+    wallet = devnet.wallets[1]
+    agent = TxSender(devnet.protocol.w3, wallet)
+    other = TxSender(devnet.protocol.w3, wallet)
+    request = devnet.protocol.contracts.sale.tx("buy", 10**15, 0, value=10**15)
+    agent.send(request)  # the agent's tracker now caches the next nonce
+    start = devnet.protocol.transaction_count(wallet.address)
+    other.send(request)  # the other process takes that nonce first
+    mined = agent.send(request)  # without the retry: "nonce too low"
+    tx = devnet.protocol.w3.eth.get_transaction(mined.tx_hash)  # type: ignore[arg-type]
+    assert tx["nonce"] == start + 1
+    assert devnet.protocol.transaction_count(wallet.address) == start + 2
+
+
+def test_a_nonce_clash_is_not_retried_past_the_limit(devnet: DevNet) -> None:
+    wallet = devnet.wallets[1]
+    sender = TxSender(devnet.protocol.w3, wallet)
+    request = devnet.protocol.contracts.sale.tx("buy", 10**15, 0, value=10**15)
+    sender.send(request)
+    stale = sender.nonces.take(wallet.address) - 1  # a nonce already used
+
+    class StaleTracker(NonceTracker):
+        def take(self, address: str) -> int:
+            return stale
+
+    stuck = TxSender(devnet.protocol.w3, wallet, nonces=StaleTracker(devnet.protocol.w3))
+    with pytest.raises(NodeRejected, match="nonce too low"):
+        stuck.send(request)
+
+
+def test_a_mined_transaction_is_no_longer_in_flight(devnet: DevNet) -> None:
+    sender = TxSender(devnet.protocol.w3, devnet.wallets[1])
+    request = devnet.protocol.contracts.sale.tx("buy", 10**15, 0, value=10**15)
+    signed = sender.prepare(request)
+    tx_hash = sender.broadcast(signed)
+    assert tx_hash in TxSender.in_flight()
+    sender.wait(tx_hash)
+    assert tx_hash not in TxSender.in_flight()

@@ -378,3 +378,40 @@ def test_dashboard_without_chain_says_so(browser: BrowserContext, tmp_path: Path
         page.screenshot(path=str(ARTIFACTS / "dashboard-no-chain.png"), full_page=True)
         assert watch.errors == []
         page.close()
+
+
+def _box(page: Any, selector: str) -> dict[str, float]:
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} is not shown"
+    return dict(box)
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_order_book_sides_never_overlap(scene: Scene, browser: BrowserContext, width: int) -> None:
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{scene.server.url}/dashboard/")
+    expect(page.locator("#feed-status")).to_contain_text("Live", timeout=WAIT_MS)
+    expect(page.locator("#asks tbody tr").first).to_be_visible(timeout=WAIT_MS)
+    for a, b in (
+        ("#depth-panel .side-ask", "#depth-panel .side-bid"),
+        ("#asks", "#bids"),
+        ("#depth-panel .side-ask", "#bids"),
+        ("#asks", "#depth-panel .side-bid"),
+    ):
+        assert not _overlap(_box(page, a), _box(page, b)), f"{a} overlaps {b} at {width} px"
+    # Read-only, and says how to act; resources with offers come first.
+    expect(page.locator(".subtitle")).to_contain_text("read-only")
+    prices = page.locator("#markets .market .market-price").all_inner_texts()
+    served = [p != "no offers" for p in prices]
+    assert served == sorted(served, reverse=True), prices
+    page.close()

@@ -69,12 +69,17 @@ def test_batch_waits_for_price_then_runs_and_returns_openai_output(live_server) 
     assert batch.status == "validating"
     assert batch.request_counts is not None and batch.request_counts.total == 3
     assert client.batches.retrieve(batch.id).status == "validating"
+    # the batch object itself says what "validating" means here
+    assert batch.metadata is not None and batch.metadata["max_price_wei"] == "50"
+    assert "waiting for a price" in batch.metadata["gpuc_status"]
 
     # The provider drops its price to 40: the batch fills and goes to work.
     patch = {"strategy": {"kind": "fixed", "price_wei": 40}}
     r = send(http, time.time(), provider, "PATCH", f"/api/market/offers/{offer_id}", patch)
     assert r.status_code == 200, r.text
-    assert client.batches.retrieve(batch.id).status == "in_progress"
+    running = client.batches.retrieve(batch.id)
+    assert running.status == "in_progress"
+    assert "gpuc_status" not in (running.metadata or {})
 
     # The provider finds the job, reads the requests and answers them.
     fills = http.get(f"/api/market/offers/{offer_id}/fills").json()

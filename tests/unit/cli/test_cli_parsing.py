@@ -26,6 +26,12 @@ def test_addresses_are_checksummed_or_refused() -> None:
     )
     with pytest.raises(UsageError, match="'0xzz' is not an address"):
         parse_address("0xzz", "--provider")
+    # Mixed case is an EIP-55 checksum: a wrong one (one letter's case flipped) is a typo.
+    good = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    assert parse_address(good) == good
+    assert parse_address(good.upper().replace("0X", "0x")) == good  # one case: no checksum
+    with pytest.raises(UsageError, match=r"wrong EIP-55 checksum.*0x70997970C51812dc3A010C7d"):
+        parse_address("0x70997970c51812dc3A010C7d01b50e0d17dc79C8", "--provider")
 
 
 def test_spec_from_exactly_one_source(tmp_path: Path) -> None:

@@ -38,3 +38,20 @@ def test_refused_uploads_store_nothing(tmp_path: Path) -> None:
     assert client.put("/0x1234", content=data).status_code == 400
     assert [p for p in folder.iterdir() if not p.name.startswith(".")] == []
     assert client.get(f"/{wrong}").status_code == 404
+
+
+def test_the_matcher_serves_and_documents_the_store(tmp_path: Path) -> None:
+    from gpuc.market.market_host import create_market_app
+    from matcher.settings import MatcherSettings
+
+    settings = MatcherSettings(database_url=f"sqlite:///{tmp_path / 'm.db'}")
+    app = create_market_app(settings, None, tmp_path / "docs")
+    with TestClient(app) as client:
+        schema = client.get("/openapi.json").json()
+        route = schema["paths"]["/documents/{ref}"]
+        assert "application/octet-stream" in route["put"]["requestBody"]["content"]
+        assert "keccak256" in route["put"]["description"] and "get" in route
+        data = b"a result"
+        ref = "0x" + keccak(data).hex()
+        assert client.put(f"/documents/{ref}", content=data).status_code == 201
+        assert client.get(f"/documents/{ref}").content == data

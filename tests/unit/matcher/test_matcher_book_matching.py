@@ -149,3 +149,15 @@ def test_only_the_owner_changes_or_withdraws_an_offer(d: BookDriver) -> None:
     assert d.book.offer(offer_id).capacity_units_per_s == 1.0
     d.book.withdraw_offer(offer_id, "P", d.now)
     assert d.book.offers() == []
+
+
+def test_an_unknown_resource_names_the_case_sensitive_match() -> None:
+    import pytest
+
+    from matcher.book.resources import ResourceCatalog
+    from matcher.errors import UnknownResource
+
+    catalog = ResourceCatalog()
+    known = next(iter(catalog)).id
+    with pytest.raises(UnknownResource, match=f"case-sensitive: did you mean '{known}'"):
+        catalog.get(known.upper())

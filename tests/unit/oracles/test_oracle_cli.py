@@ -33,3 +33,22 @@ def test_unreachable_chain_is_a_chain_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == ExitCode.CHAIN
     assert "127.0.0.1:9" in result.output
+
+
+def test_published_members_become_peers_once() -> None:
+    from gpuc.commands.oracle import with_discovered_peers
+    from oracles.config import PeerConfig
+
+    a, b, c = ("0x" + d * 40 for d in "abc")
+    peers = (PeerConfig.model_validate({"address": a, "url": "http://127.0.0.1:1"}),)
+    found = {
+        a: "http://127.0.0.1:9",
+        b: "http://127.0.0.1:2",
+        c: None,
+        "0x" + "d" * 40: "http://127.0.0.1:4",
+    }
+    merged = with_discovered_peers(peers, found, me="0x" + "D" * 40)
+    assert [(p.address.lower(), str(p.url)) for p in merged] == [
+        (a, "http://127.0.0.1:1"),
+        (b, "http://127.0.0.1:2"),
+    ]

@@ -12,7 +12,7 @@ from protocol.errors import InvalidInput
 
 @pytest.mark.parametrize(
     ("text", "wei"),
-    [("1", 10**18), ("0.5", 5 * 10**17), ("12.345", 12_345 * 10**15), ("1e-18", 1)],
+    [("1", 10**18), ("0.5", 5 * 10**17), ("12.345", 12_345 * 10**15), ("0.000000000000000001", 1)],
 )
 def test_parse_units(text: str, wei: int) -> None:
     assert parse_units(text) == wei
@@ -24,7 +24,9 @@ def test_parse_units(text: str, wei: int) -> None:
         ("0", "greater than zero"),
         ("-1", "greater than zero"),
         ("abc", "not a number"),
-        ("1e-19", "more than 18 decimal places"),
+        ("0.0000000000000000001", "more than 18 decimal places"),
+        ("1e3", "exponent notation"),
+        ("1E-18", "exponent notation"),
         ("inf", "not a finite number"),
         ("NaN", "not a finite number"),
     ],

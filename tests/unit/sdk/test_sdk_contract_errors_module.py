@@ -78,9 +78,17 @@ def test_parameter_names_become_snake_case() -> None:
 
 
 def test_messages_name_the_error_and_its_values() -> None:
-    error = contract_errors.InsufficientStake("0x" + "12" * 20, 5, 10)
+    # Amounts show in whole GPUC (or ETH) next to their wei; times as UTC dates.
+    error = contract_errors.InsufficientStake("0x" + "12" * 20, 5 * 10**18, 10**19 + 1)
     assert str(error) == (
-        f"InsufficientStake(provider=0x{'12' * 20}, free=5, needed=10): "
+        f"InsufficientStake(provider=0x{'12' * 20}, free=5 (5000000000000000000 wei), "
+        "needed=10.000000000000000001 (10000000000000000001 wei)): "
         "Free stake does not cover what is asked."
     )
-    assert error.fields() == {"provider": "0x" + "12" * 20, "free": 5, "needed": 10}
+    assert error.fields() == {
+        "provider": "0x" + "12" * 20,
+        "free": 5 * 10**18,
+        "needed": 10**19 + 1,
+    }
+    late = contract_errors.TooLate(b"\x01" * 32, 1_800_000_000, 1_800_000_060)
+    assert "now_time=2027-01-15 08:01:00 UTC (1800000060)" in str(late)

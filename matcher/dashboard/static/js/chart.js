@@ -49,7 +49,8 @@ export class PriceChart {
     fill(this.container, h("div", { class: "chart-empty" }, text));
   }
 
-  async update(history, unit) {
+  async update(history, unit, span) {
+    this.span = span;
     await this.load();
     if (!this.library) {
       this.message("Chart library missing: run scripts/build_dashboard.py (make install does).");
@@ -71,7 +72,7 @@ export class PriceChart {
     // data is swapped in place.
     const key = `${history.resource}|${unit}|${points.length < 30}`;
     if (this.plot && this.key === key) {
-      this.plot.setData(data);
+      this.plot.setData(data); // rescales: the x range function returns the new span
       return;
     }
     this.key = key;
@@ -83,7 +84,9 @@ export class PriceChart {
         ...this.size(),
         legend: { show: false },
         cursor: { points: { size: 8 } },
-        scales: { x: { time: true } },
+        // A fixed window (the range chosen, ending now): uPlot's own fit pads a few
+        // close points to years.
+        scales: { x: { time: true, range: () => this.span } },
         axes: [
           { ...AXIS },
           { ...AXIS, label: `GPUC per ${unit}`, labelSize: 18, size: 64, values: (u, splits) => splits.map(axisNumber) },

@@ -21,7 +21,7 @@ function renderStats(depth, market) {
     ["Spread", spread],
     ["Supply", `${number(market.supply_units_per_s)} units/s`],
     ["Demand", `${number(market.demand_units_per_min, 0)} units/min`],
-    ["Utilization (smoothed)", percent(market.smoothed_utilization)],
+    ["Utilization (smoothed: what pricing uses)", percent(market.smoothed_utilization)],
     ["Pending", `${number(market.pending_units, 0)} units`],
     ["Volume", `${number(market.volume_units, 0)} units`],
   ];

@@ -93,7 +93,9 @@ async function refresh() {
     renderDepth(depth[0], selected);
     renderProviders(providers, chain, market.at);
     renderChain(chain);
-    await chart.update(history, unit);
+    // The x axis spans the chosen range, ending now: a handful of points no longer
+    // stretches it to years.
+    await chart.update(history, unit, [market.at - state.range, market.at]);
     setPill("feed-status", "ok", `Live · updated ${clockTime(new Date())}`);
     document.body.dataset.updated = String(Date.now());
   } catch (error) {

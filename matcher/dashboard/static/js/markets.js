@@ -32,8 +32,12 @@ function card(market, description, selected, onSelect) {
       h("span", { class: "market-unit" }, `per ${market.unit}`)),
     h("div", { class: "market-price" }, price === null ? "no offers" : gpucUnit(price)),
     h("div", { class: "market-avg muted" }, avg === null ? "24 h avg —" : `24 h avg ${gpucUnit(avg)}`),
-    h("div", { class: "market-util" },
-      h("span", { class: "muted" }, "utilization"),
+    h("div", {
+      class: "market-util",
+      title: "utilization now: demand of the last minute over live supply (can pass 100%); "
+        + `pricing uses its smoothed value, ${percent(market.smoothed_utilization)}`,
+    },
+      h("span", { class: "muted" }, "utilization now"),
       h("span", { class: "market-util-value" }, percent(market.utilization))),
     utilizationBar(market.utilization),
     h("div", { class: "market-stats" },
@@ -44,8 +48,10 @@ function card(market, description, selected, onSelect) {
 }
 
 export function renderMarkets(container, markets, descriptions, selected, onSelect) {
+  // Resources some provider serves first; those with no offers after them.
+  const served = [...markets].sort((a, b) => (a.price_wei === null) - (b.price_wei === null));
   fill(
     container,
-    markets.map((m) => card(m, descriptions.get(m.resource), m.resource === selected, onSelect)),
+    served.map((m) => card(m, descriptions.get(m.resource), m.resource === selected, onSelect)),
   );
 }
