@@ -103,6 +103,23 @@ class BoundContract:
         raw = rpc_request(self._w3, "eth_getLogs", [query], f"{self.name}.{event} logs")
         return [d for log in raw if (d := self._events.decode(event, log)) is not None]
 
+    def logs_with_blocks(
+        self, event: str, *, topics: list[Any] | None = None, from_block: int = 0
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Like ``logs``, each decoded log with the number of the block that holds it."""
+        query = {
+            "address": self.address,
+            "fromBlock": hex(from_block),
+            "toBlock": "latest",
+            "topics": ["0x" + self._events.topic0(event).hex(), *(topics or [])],
+        }
+        raw = rpc_request(self._w3, "eth_getLogs", [query], f"{self.name}.{event} logs")
+        return [
+            (int(log["blockNumber"], 16), d)
+            for log in raw
+            if (d := self._events.decode(event, log)) is not None
+        ]
+
 
 class ProtocolContracts:
     """GPUCredit, CreditSale, ProviderStaking, OracleCommittee and JobEscrow of a manifest."""
