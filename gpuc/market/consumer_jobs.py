@@ -10,14 +10,11 @@ import httpx
 from eth_utils.crypto import keccak
 
 from gpuc.errors import GpucError
-from gpuc.market.job_opener import JobOpener
+from gpuc.market.job_opener import JobOpener, recover_job
 from protocol.compute.specs import parse_spec
 from protocol.compute.units import spec_units
 from protocol.job_spec import canonical_spec, spec_hash
 from protocol.matcher_client import MatcherClient, OrderInfo
-from protocol.roles import Consumer
-from protocol.tx.sender import MinedTx
-from protocol.typed_data import JobStatus, JobTerms, job_id
 
 __all__ = ["JobSubmitter", "recover_job"]
 
@@ -72,20 +69,12 @@ class JobSubmitter:
             all_or_none=True,
         )
         if self.opener is not None:
-            self.opener.track_order(order.order_id, max_price_wei)
+            self.opener.track_work(
+                order.order_id,
+                resource=resource,
+                units=spec_units(parsed),
+                max_price_wei=max_price_wei,
+                spec=spec_hash(parsed.as_json()),
+                kind=kind,
+            )
         return order
-
-
-def recover_job(consumer: Consumer, terms: JobTerms) -> MinedTx | None:
-    """Get the budget of a job that went wrong back, if the escrow allows it now: refund an
-    Open job past its accept deadline, slash a provider that accepted and delivered nothing
-    by the deadline plus the dispute window. None when neither applies (yet)."""
-    escrow = consumer.contracts.escrow
-    status = consumer.protocol.job(job_id(terms)).status
-    now = consumer.protocol.now()
-    if status == JobStatus.OPEN and now > terms.accept_deadline:
-        return consumer.refund(terms)
-    window = int(escrow.read("disputeWindow"))
-    if status == JobStatus.ACCEPTED and now > terms.deadline + window:
-        return consumer.sender.send(escrow.tx("slashNonDelivery", terms.as_tuple()))
-    return None

@@ -39,6 +39,7 @@ async def place_order(body: PlaceOrderRequest, service: Service, signer: SignedB
         max_price_wei=body.max_price_wei,
         spec=body.spec,
         all_or_none=body.all_or_none,
+        exclude_providers=tuple(body.exclude_providers),
     )
     applied = await service.execute(command, signer)
     assert applied.order is not None

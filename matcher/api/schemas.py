@@ -11,7 +11,7 @@ from matcher.book.offer import Offer
 from matcher.book.order import BuyOrder
 from matcher.book.order_book import MAX_CAPACITY_UNITS_PER_S, MAX_UNITS
 from matcher.engine.engine import Engine
-from matcher.terms import Bytes32Hex, JobTerms
+from matcher.terms import AddressHex, Bytes32Hex, JobTerms
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI, PricingStrategy
 
 Wei = Annotated[int, Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)]
@@ -49,6 +49,11 @@ class PlaceOrderRequest(_Request):
     max_price_wei: Wei
     spec: Bytes32Hex = Field(description="keccak256 of the canonical job-spec JSON")
     all_or_none: bool = False
+    exclude_providers: list[AddressHex] = Field(
+        default_factory=list,
+        max_length=64,
+        description="providers this order must not go to (block list, failed attempts)",
+    )
 
 
 class OfferView(BaseModel):
@@ -138,6 +143,7 @@ class OrderView(BaseModel):
     created_at: float
     fills: list[FillView]
     batch_id: str | None = None
+    exclude_providers: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, order: BuyOrder, engine: Engine) -> OrderView:
@@ -157,6 +163,7 @@ class OrderView(BaseModel):
             created_at=order.created_at,
             fills=[FillView.of(f, engine) for f in order.fills],
             batch_id=None if batch is None else batch.batch_id,
+            exclude_providers=sorted(order.excluded),
         )
 
 

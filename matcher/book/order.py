@@ -36,6 +36,9 @@ class BuyOrder:
     filled_units: int = 0
     status: OrderStatus = OrderStatus.RESTING
     fills: list[Fill] = field(default_factory=list)
+    # Provider addresses (lower case) the consumer will not buy from: its block list and
+    # the providers that failed earlier attempts of the same work (failover).
+    excluded: frozenset[str] = frozenset()
 
     @property
     def remaining(self) -> int:

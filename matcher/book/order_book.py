@@ -9,6 +9,7 @@ before it changes anything: a refused request leaves the book as it was.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from matcher.book.config import BookConfig
@@ -243,6 +244,7 @@ class OrderBook:
         spec: str,
         all_or_none: bool,
         now: float,
+        exclude_providers: Iterable[str] = (),
     ) -> tuple[BuyOrder, list[Fill]]:
         """Market: fill now from the best offers (what is left is dropped) or fail.
         Limit: fill what crosses now and rest the remainder."""
@@ -269,6 +271,7 @@ class OrderBook:
             all_or_none=all_or_none,
             created_at=now,
             seq=self._next_seq(),
+            excluded=frozenset(p.lower() for p in exclude_providers),
         )
         own: list[Fill] = []
         book.fill(order, now, own)

@@ -53,6 +53,8 @@ class ResourceBook:
         filled = 0
         for slot in self.offers.candidates(prices, avail, order.max_price_wei, whole).tolist():
             offer = self.offers.offer(slot)
+            if order.excluded and offer.owner.lower() in order.excluded:
+                continue
             price = offer.strategy.price_wei_at(u)
             if price > order.max_price_wei:
                 continue

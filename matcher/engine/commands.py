@@ -55,6 +55,7 @@ class PlaceOrder(_Command):
     max_price_wei: int
     spec: str
     all_or_none: bool = False
+    exclude_providers: tuple[str, ...] = ()
 
 
 class CancelOrder(_Command):

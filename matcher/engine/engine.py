@@ -178,6 +178,7 @@ class Engine:
             spec=command.spec,
             all_or_none=command.all_or_none,
             now=now,
+            exclude_providers=command.exclude_providers,
         )
 
     def _create_batch(self, command: CreateBatch, now: float) -> Applied:

@@ -179,8 +179,9 @@ class MatcherClient:
         spec: bytes,
         kind: Literal["market", "limit"] = "limit",
         all_or_none: bool = True,
+        exclude_providers: Sequence[str] = (),
     ) -> OrderInfo:
-        payload = {
+        payload: dict[str, Any] = {
             "resource": resource,
             "kind": kind,
             "units": units,
@@ -188,6 +189,8 @@ class MatcherClient:
             "spec": "0x" + spec.hex(),
             "all_or_none": all_or_none,
         }
+        if exclude_providers:
+            payload["exclude_providers"] = sorted({p.lower() for p in exclude_providers})
         data = self._json("POST", f"{_MARKET}/orders", payload, signed=True)
         return self._parse(_ORDER, data, "order")
 

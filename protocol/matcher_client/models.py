@@ -82,6 +82,7 @@ class OrderInfo(_Answer):
     created_at: float
     fills: list[FillInfo]
     batch_id: str | None = None
+    exclude_providers: list[str] = []
 
 
 class MarketInfo(_Answer):
