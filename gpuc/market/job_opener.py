@@ -186,7 +186,8 @@ class JobOpener:
             if problem is not None:
                 self.refused[fill.fill_id] = problem
                 self.on_event("fill_refused", {"fill": fill.fill_id, "why": problem})
-                self._place_again(fill, problem)
+                if self.failover is not None and self.failover.is_blocked(fill.provider):
+                    self._place_again(fill, problem)  # the provider's fault: try another
                 continue
             try:
                 result = self.consumer.open_job(fill.terms)

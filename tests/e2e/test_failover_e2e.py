@@ -1,0 +1,173 @@
+"""Automatic failover on the whole marketplace (real anvil, oracles, matcher, provider
+agents): the consumer's job opener moves work off a provider that was killed after
+accepting, and off one that never accepts, and the work completes elsewhere. The
+consumer pays for one run: the failed attempt's budget comes back (with compensation
+where the provider was slashed).
+
+The tests share one market and run in file order; the last one moves chain time (the
+matcher's terms follow the wall clock, so no job can be matched after that)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from marketplace_helpers import escrow_event, matmul_spec, wait_status
+
+from gpuc.market.local_market import LocalMarket
+from gpuc.market.plan import MATMUL_RESOURCE, MILLI, MarketPlan, ProviderPlan
+from gpuc.market.waiting import wait_until
+from protocol.failover import FailoverPolicy
+from protocol.matcher_client import MatcherClient
+from protocol.pricing import FixedPricing
+from protocol.roles import Consumer, Provider
+from protocol.testing import CREDIT
+from protocol.typed_data import JobStatus, JobTerms, job_id
+
+pytestmark = pytest.mark.e2e
+
+DISPUTE_WINDOW = 6
+PLAN = MarketPlan(
+    dispute_window_s=DISPUTE_WINDOW,
+    accept_window_s=12,
+    deadline_grace_s=20,
+    agent_heartbeat_s=1.0,
+    heartbeat_ttl_s=4.0,
+    failover=FailoverPolicy(max_attempts=3, silence_s=3.0),
+)
+VICTIM = ProviderPlan(
+    name="victim",
+    account=7,
+    matmul=FixedPricing(price_wei=MILLI),  # the cheapest matmul offer
+    embeddings=FixedPricing(price_wei=100 * MILLI),
+)
+MAX_PRICE = 30 * MILLI  # every default provider is below it
+KILLED: dict[str, Any] = {}  # what the first test leaves for the last one
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMarket]:
+    with LocalMarket(PLAN, home=tmp_path_factory.mktemp("failover")) as running:
+        yield running
+
+
+def _opened_terms(market: LocalMarket, order_id: str) -> JobTerms:
+    def opened() -> JobTerms | None:
+        assert market.opener is not None
+        found = [o for o in market.opener.opened.values() if o.fill.order_id == order_id]
+        return found[0].fill.terms if found else None
+
+    return wait_until(f"a job of order {order_id} to be opened", opened, timeout=20)
+
+
+def _jump_past(market: LocalMarket, terms: JobTerms) -> None:
+    """Move chain time past the deadline plus the dispute window (non-delivery slashable)."""
+    assert market.chain is not None
+    market.chain.increase_time(max(1, terms.deadline - market.protocol.now() + DISPUTE_WINDOW + 2))
+    market.chain.mine()
+
+
+def _worth(market: LocalMarket) -> int:
+    address = market.consumer.address
+    return market.protocol.credit_balance(address) + market.protocol.claimable(address)
+
+
+def test_provider_killed_after_accepting_is_migrated_and_paid_once(market: LocalMarket) -> None:
+    opener = market.opener
+    assert opener is not None
+    running = market.start_provider(VICTIM)
+    before = _worth(market)
+    order = market.submitter.submit(MATMUL_RESOURCE, matmul_spec(51), max_price_wei=MAX_PRICE)
+    first = _opened_terms(market, order.order_id)
+    assert first.provider == running.address
+    wait_until("the victim to accept", lambda: running.events("job_accepted"), 30, interval=0.05)
+    running.child.stop(kill=True)  # SIGKILL by PID: gone mid-job, no receipt
+    died = time.time()
+
+    work = opener.work_of(order.order_id)
+    assert work is not None
+    wait_until("the work to be placed again", lambda: work.attempts == 2, timeout=30)
+    second = _opened_terms(market, work.orders[1])
+    assert second.provider != running.address
+    assert wait_status(
+        market, second, {JobStatus.ACCEPTED, JobStatus.DELIVERED, JobStatus.SETTLED}, timeout=30
+    )
+    moved_s = time.time() - died
+    assert wait_status(market, second, {JobStatus.SETTLED}, timeout=90) == JobStatus.SETTLED
+    wait_until("the opener to see it done", lambda: work.done_by == second.provider, 10)
+    assert work.failed_providers == {running.address.lower()}
+    assert work.abandoned == [first]  # its budget is locked until non-delivery can be slashed
+    assert market.protocol.job(first).status == JobStatus.ACCEPTED
+    print(f"death -> accepted elsewhere: {moved_s:.1f} s")
+    spent = before - _worth(market)  # both budgets are locked now
+    assert spent == first.budget + second.budget
+    KILLED.update(spent=spent, first=first, second=second, work=work)
+
+
+def test_provider_that_never_accepts_loses_the_job_to_another(market: LocalMarket) -> None:
+    opener = market.opener
+    assert opener is not None
+    squatter_wallet = market.wallets[8]
+    Consumer(market.protocol, squatter_wallet).buy_exact_credits(50 * CREDIT)
+    Provider(market.protocol, squatter_wallet).stake(50 * CREDIT)
+    client = MatcherClient(
+        market.matcher_url, chain_id=market.protocol.chain_id, wallet=squatter_wallet
+    )
+    offer = client.register_offer(MATMUL_RESOURCE, FixedPricing(price_wei=MILLI // 2), 1000.0)
+    stop = threading.Event()
+
+    def heartbeat() -> None:  # alive at the matcher, never accepts on chain
+        while not stop.wait(1.0):
+            client.heartbeat(offer.offer_id)
+
+    beating = threading.Thread(target=heartbeat, daemon=True)
+    beating.start()
+    try:
+        before = _worth(market)
+        order = market.submitter.submit(MATMUL_RESOURCE, matmul_spec(61), max_price_wei=MAX_PRICE)
+        first = _opened_terms(market, order.order_id)
+        assert first.provider == squatter_wallet.address
+        work = opener.work_of(order.order_id)
+        assert work is not None
+        wait_until("the work to be placed again", lambda: work.attempts == 2, timeout=40)
+        assert market.protocol.job(first).status == JobStatus.REFUNDED
+        refunded = escrow_event(market, "JobRefunded", first)
+        assert refunded["amount"] == first.budget
+        second = _opened_terms(market, work.orders[1])
+        assert second.provider != squatter_wallet.address
+        assert wait_status(market, second, {JobStatus.SETTLED}, timeout=90) == JobStatus.SETTLED
+        settled = escrow_event(market, "JobSettled", second)
+        paid = settled["providerPay"] + settled["fee"] + settled["burn"]
+        assert _worth(market) - before == -paid
+        assert market.matcher.order(work.orders[1]).exclude_providers == [
+            squatter_wallet.address.lower()
+        ]
+        assert job_id(first) != job_id(second)
+    finally:
+        stop.set()
+        beating.join(timeout=5)
+        client.withdraw_offer(offer.offer_id)
+        client.close()
+
+
+def test_killed_providers_budget_comes_back_with_compensation_total_one_run(
+    market: LocalMarket,
+) -> None:
+    spent, first, second, work = (KILLED[k] for k in ("spent", "first", "second", "work"))
+    before = _worth(market)
+    # The opener slashes the abandoned job as soon as the escrow allows it.
+    _jump_past(market, first)
+    wait_until("the abandoned budget to come back", lambda: not work.abandoned, timeout=30)
+    assert market.protocol.job(first).status == JobStatus.SLASHED
+    slashed = escrow_event(market, "JobSlashed", first)
+    assert slashed["compensation"] > 0
+    settled = escrow_event(market, "JobSettled", second)
+    one_run = settled["providerPay"] + settled["fee"] + settled["burn"]
+    assert one_run == second.budget  # units x price of the run that did the work
+    gained = _worth(market) - before
+    assert gained == first.budget + slashed["compensation"]
+    # In all: paid for one run, and the failed attempt brought compensation.
+    assert gained - spent == slashed["compensation"] - one_run
