@@ -40,6 +40,7 @@ async def place_order(body: PlaceOrderRequest, service: Service, signer: SignedB
         spec=body.spec,
         all_or_none=body.all_or_none,
         exclude_providers=tuple(body.exclude_providers),
+        routing=body.routing(),
     )
     applied = await service.execute(command, signer)
     assert applied.order is not None

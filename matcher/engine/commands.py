@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from matcher.book.order import OrderKind
+from matcher.routing.table import ProviderRouting
 from protocol.pricing import PricingStrategy
+from protocol.reputation.routing import RoutingPreference
 
 
 class _Command(BaseModel):
@@ -56,6 +58,14 @@ class PlaceOrder(_Command):
     spec: str
     all_or_none: bool = False
     exclude_providers: tuple[str, ...] = ()
+    routing: RoutingPreference | None = None
+
+
+class SetRouting(_Command):
+    """Providers' reputations as read from the chain: the book ranks with them."""
+
+    type: Literal["set_routing"] = "set_routing"
+    providers: tuple[ProviderRouting, ...]
 
 
 class CancelOrder(_Command):
@@ -108,7 +118,8 @@ Command = Annotated[
     | Sweep
     | CreateBatch
     | CancelBatch
-    | CompleteBatch,
+    | CompleteBatch
+    | SetRouting,
     Field(discriminator="type"),
 ]
 command_adapter: TypeAdapter[Command] = TypeAdapter(Command)

@@ -22,6 +22,7 @@ from matcher.engine.commands import (
     Heartbeat,
     PlaceOrder,
     RegisterOffer,
+    SetRouting,
     Sweep,
     UpdateOffer,
     WithdrawOffer,
@@ -146,6 +147,9 @@ class Engine:
                 return Applied(fills=fills, order=order)
             case CreateBatch():
                 return self._create_batch(command, now)
+            case SetRouting():
+                book.routing.update(command.providers)
+                return Applied()
             case CancelBatch():
                 batch = self.batches.owned(command.batch_id, command.owner)
                 cancelled = Applied(batch=batch)
@@ -179,6 +183,7 @@ class Engine:
             all_or_none=command.all_or_none,
             now=now,
             exclude_providers=command.exclude_providers,
+            routing=command.routing,
         )
 
     def _create_batch(self, command: CreateBatch, now: float) -> Applied:
