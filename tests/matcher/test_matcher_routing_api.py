@@ -1,0 +1,97 @@
+"""Routing over HTTP: offers and /api/market carry per-offer routing metadata from the
+reputation source (here a fixed table standing in for the chain reader, which the
+failover e2e covers), orders take a minimum reputation, a reliability preference and a
+provider exclusion list, and a restart replays the same routing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from matcher_api_helpers import Wallet, offer_payload, order_payload, send, settings_for
+
+from matcher.api import create_app
+from matcher.book.clock import ManualClock
+from matcher.routing import ProviderRouting, newcomer
+
+FLAKY, SOLID, NEW, C = Wallet(51), Wallet(52), Wallet(53), Wallet(54)
+
+
+def _known(address: str, fail: float) -> ProviderRouting:
+    return newcomer(address).model_copy(
+        update={
+            "score": 1 - fail,
+            "failure_probability": fail,
+            "reliability": 1 - fail,
+            "provisional": False,
+            "jobs": 10,
+            "completed": 10 - int(10 * fail),
+            "failed": int(10 * fail),
+            "accept_latency_s": 2.5,
+        }
+    )
+
+
+def source(providers: Sequence[str]) -> list[ProviderRouting]:
+    table = {FLAKY.address.lower(): 0.4, SOLID.address.lower(): 0.02}
+    return [_known(p, table[p.lower()]) for p in providers if p.lower() in table]
+
+
+def _wait_routing(client: TestClient) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        offers = client.get("/api/market/offers", params={"resource": "h100"}).json()
+        if sum(o["routing"]["reputation"]["jobs"] > 0 for o in offers) == 2:
+            return list(offers)
+        time.sleep(0.05)
+    raise AssertionError("routing metadata never arrived")
+
+
+def _register(client: TestClient, clock: ManualClock) -> None:
+    for wallet, price in ((FLAKY, 90), (SOLID, 100), (NEW, 85)):
+        payload = offer_payload("h100", price=price, capacity=10)
+        assert send(client, clock.now(), wallet, "POST", "/api/market/offers", payload).is_success
+
+
+def _buy(client: TestClient, clock: ManualClock, **routing: Any) -> Any:
+    payload = {**order_payload("market", 5, 200, "h100"), "all_or_none": True, **routing}
+    return send(client, clock.now(), C, "POST", "/api/market/orders", payload)
+
+
+def test_offers_and_market_carry_routing_metadata_and_orders_route_by_it(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    url = f"sqlite:///{tmp_path / 'matcher.db'}"
+    app = create_app(settings_for(url), clock, reputation_source=source, routing_refresh_s=0.02)
+    with TestClient(app) as client:
+        _register(client, clock)
+        offers = {o["owner"]: o["routing"] for o in _wait_routing(client)}
+        solid = offers[SOLID.address]
+        assert solid["reputation"]["completed"] == 10 and solid["reputation"]["failed"] == 0
+        assert solid["reputation"]["accept_latency_s"] == 2.5
+        assert solid["measured_units_per_s"] == 10 and solid["device_class"] == "NVIDIA H100 80GB"
+        assert offers[NEW.address]["reputation"]["provisional"] is True
+        market = client.get("/api/market", params={"resource": "h100"}).json()["markets"][0]
+        assert [o["owner"] for o in market["offers"]] == [NEW.address, FLAKY.address, SOLID.address]
+        assert all("reputation" in o["routing"] for o in market["offers"])
+
+        cheapest = _buy(client, clock).json()
+        assert cheapest["fills"][0]["provider"] == NEW.address and cheapest["routing"] is None
+        reliable = _buy(client, clock, reliability=0.5).json()
+        assert reliable["fills"][0]["provider"] == SOLID.address
+        assert reliable["routing"]["reliability"] == 0.5
+        no_new = _buy(client, clock, min_reputation=0.55).json()
+        assert no_new["fills"][0]["provider"] == FLAKY.address
+        excluded = _buy(client, clock, exclude_providers=[NEW.address, FLAKY.address]).json()
+        assert excluded["fills"][0]["provider"] == SOLID.address
+        bad = _buy(client, clock, min_reputation=1.5)
+        assert bad.status_code == 422 and "min_reputation" in bad.text
+    # A restart replays SetRouting with the orders: the same providers filled them.
+    with TestClient(create_app(settings_for(url), clock)) as again:
+        order = again.get(f"/api/market/orders/{reliable['order_id']}").json()
+        assert order["fills"][0]["provider"] == SOLID.address
+        routed = again.get("/api/market/offers", params={"owner": SOLID.address}).json()
+        assert routed[0]["routing"]["reputation"]["failure_probability"] == 0.02
