@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from marketplace_helpers import escrow_event, matmul_spec, wait_status
 
@@ -68,6 +69,14 @@ def _jump_past(market: LocalMarket, terms: JobTerms) -> None:
     assert market.chain is not None
     market.chain.increase_time(max(1, terms.deadline - market.protocol.now() + DISPUTE_WINDOW + 2))
     market.chain.mine()
+
+
+def _routing(market: LocalMarket, provider: str) -> dict[str, Any]:
+    """The reputation part of ``provider``'s first offer's routing metadata."""
+    offers = httpx.get(
+        f"{market.matcher_url}/api/market/offers", params={"owner": provider}, timeout=5
+    ).json()
+    return dict(offers[0]["routing"]["reputation"])
 
 
 def _worth(market: LocalMarket) -> int:
@@ -146,6 +155,16 @@ def test_provider_that_never_accepts_loses_the_job_to_another(market: LocalMarke
             squatter_wallet.address.lower()
         ]
         assert job_id(first) != job_id(second)
+        # The matcher's routing metadata, read from the chain, shows the missed accept.
+        wait_until(
+            "the squatter's failure in its routing metadata",
+            lambda: _routing(market, squatter_wallet.address)["failed"] == 1,
+            timeout=30,
+        )
+        squatter = _routing(market, squatter_wallet.address)
+        assert squatter["completed"] == 0 and squatter["reliability"] < 0.5
+        worker = _routing(market, second.provider)
+        assert worker["completed"] >= 1 and worker["accept_latency_s"] is not None
     finally:
         stop.set()
         beating.join(timeout=5)
