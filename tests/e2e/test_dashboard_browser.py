@@ -364,7 +364,7 @@ def test_dashboard_renders_market_chain_and_live_updates(
     # The payout credited the settled job: its amounts are no longer shown as owed.
     expect(settled.nth(5)).not_to_have_class(re.compile(r"\bmuted\b"), timeout=WAIT_MS)
     expect(settled.nth(5)).to_have_text(gpuc(jobs.settled_pay))
-    expect(p1_row.locator("td").nth(5)).to_have_text(gpuc(35 * CREDIT), timeout=WAIT_MS)
+    expect(p1_row.locator("td").nth(6)).to_have_text(gpuc(35 * CREDIT), timeout=WAIT_MS)
     seen_after = time.monotonic() - posted
 
     ARTIFACTS.mkdir(exist_ok=True)

@@ -5,15 +5,24 @@ provider exclusion list, and a restart replays the same routing."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from matcher_api_helpers import Wallet, offer_payload, order_payload, send, settings_for
+from matcher_api_helpers import (
+    CHAIN_ID,
+    Wallet,
+    offer_payload,
+    order_payload,
+    send,
+    settings_for,
+)
 
 from matcher.api import create_app
+from matcher.auth.api_key import make_api_key
 from matcher.book.clock import ManualClock
 from matcher.routing import ProviderRouting, newcomer
 
@@ -95,3 +104,54 @@ def test_offers_and_market_carry_routing_metadata_and_orders_route_by_it(
         assert order["fills"][0]["provider"] == SOLID.address
         routed = again.get("/api/market/offers", params={"owner": SOLID.address}).json()
         assert routed[0]["routing"]["reputation"]["failure_probability"] == 0.02
+
+
+def test_batch_metadata_routes_by_reputation(tmp_path: Path, clock: ManualClock) -> None:
+    url = f"sqlite:///{tmp_path / 'matcher.db'}"
+    app = create_app(settings_for(url), clock, reputation_source=source, routing_refresh_s=0.02)
+    key = make_api_key(C.key, chain_id=CHAIN_ID, expiry=int(clock.now()) + 3600)
+    auth = {"authorization": f"Bearer {key}"}
+    lines = [
+        {
+            "custom_id": f"r{i}",
+            "method": "POST",
+            "url": "/v1/chat/completions",
+            "body": {"model": "llama-3-70b", "messages": [{"role": "user", "content": "hi"}]},
+        }
+        for i in range(2)
+    ]
+    jsonl = "\n".join(json.dumps(x) for x in lines).encode()
+    with TestClient(app) as client:
+        for wallet, price in ((FLAKY, 90), (SOLID, 100), (NEW, 85)):
+            payload = offer_payload("llama-3-70b", price=price, capacity=10)
+            assert send(client, clock.now(), wallet, "POST", "/api/market/offers", payload)
+        deadline = time.monotonic() + 10
+        while app.state.service.engine.book.routing.get(SOLID.address).jobs == 0:
+            assert time.monotonic() < deadline, "routing never arrived"
+            time.sleep(0.02)
+        uploaded = client.post(
+            "/v1/files",
+            headers=auth,
+            files={"file": ("b.jsonl", jsonl)},
+            data={"purpose": "batch"},
+        ).json()
+
+        def batch(metadata: dict[str, str]) -> Any:
+            return client.post(
+                "/v1/batches",
+                headers=auth,
+                json={
+                    "input_file_id": uploaded["id"],
+                    "endpoint": "/v1/chat/completions",
+                    "completion_window": "24h",
+                    "metadata": {"max_price_wei": "200", **metadata},
+                },
+            )
+
+        created = batch({"reliability": "0.5"})
+        assert created.status_code == 200, created.text
+        engine = app.state.service.engine
+        order = engine.book.order(engine.batches.get(created.json()["id"]).order_id)
+        assert [f.provider for f in order.fills] == [SOLID.address]
+        bad = batch({"min_reputation": "high"})
+        assert bad.status_code in (400, 422) and "metadata.min_reputation" in bad.text
