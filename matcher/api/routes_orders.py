@@ -101,7 +101,9 @@ async def fill_result(
     if batch is None:
         raise Conflict(f"fill {fill_id} is not part of a batch", field="fill_id")
     requests = parse_request_file(await service.file_content(batch.input_file_id))
-    output, errors, completed, failed = build_result_files(batch.batch_id, requests, body.results)
+    output, errors, completed, failed = build_result_files(
+        batch.batch_id, requests, body.results, provider=signer.address
+    )
     now = int(service.now())
     rows = [
         FileRow(new_id("file-"), batch.owner, "batch_output", name, len(data), now, data)
