@@ -39,7 +39,7 @@ class FailoverPolicy(BaseModel):
 
 class FailoverAction(StrEnum):
     WAIT = "wait"  # nothing wrong (yet)
-    DONE = "done"  # delivered or settled: the work is done here
+    DONE = "done"  # settled: the work is done and paid here
     CANCEL = "cancel"  # Open past the consumer's accept timeout: cancel, place again
     REFUND = "refund"  # Open past the accept deadline: refund, place again
     MIGRATE = "migrate"  # Accepted but silent or late: place again, reclaim later
@@ -58,8 +58,10 @@ def decide(
     """What to do with one attempt. ``opened_at`` is the chain time the job was opened;
     ``provider_silent_s`` is how long the matcher has not heard from its provider (None
     when it is heartbeating)."""
-    if status in (JobStatus.DELIVERED, JobStatus.DISPUTED, JobStatus.SETTLED):
+    if status == JobStatus.SETTLED:
         return FailoverAction.DONE
+    if status in (JobStatus.DELIVERED, JobStatus.DISPUTED):
+        return FailoverAction.WAIT  # a result is in: its verdict decides (a fault re-places)
     if status in (JobStatus.SLASHED, JobStatus.REFUNDED):
         return FailoverAction.REPLACE
     if status == JobStatus.OPEN:

@@ -329,7 +329,7 @@ def _migration(market: LocalMarket, say: Callable[[str], None]) -> MigrationLine
     status = _closed(market, second.fill.terms, 240)
     settled = _event(market, "JobSettled", second.fill.terms)
     return MigrationLine(
-        killed_provider=running.address,
+        killed_provider=names.get(running.address, running.address),
         first_job_status=JobStatus.NAMES[market.protocol.job(first).status],
         moved_to=names.get(second.fill.provider, second.fill.provider),
         running_elsewhere_after_s=round(moved, 1),

@@ -44,9 +44,10 @@ def test_accepted_migrates_when_silent_or_past_its_deadline() -> None:
     assert act(JobStatus.ACCEPTED, T0 + 601, silent=None) == FailoverAction.MIGRATE
 
 
-@pytest.mark.parametrize("status", [JobStatus.DELIVERED, JobStatus.DISPUTED, JobStatus.SETTLED])
-def test_delivered_work_is_done(status: int) -> None:
-    assert act(status, T0 + 10_000, silent=float("inf")) == FailoverAction.DONE
+def test_settled_work_is_done_and_delivered_work_waits_for_its_verdict() -> None:
+    assert act(JobStatus.SETTLED, T0 + 10_000, silent=float("inf")) == FailoverAction.DONE
+    for status in (JobStatus.DELIVERED, JobStatus.DISPUTED):  # silence does not matter now
+        assert act(status, T0 + 10_000, silent=float("inf")) == FailoverAction.WAIT
 
 
 @pytest.mark.parametrize("status", [JobStatus.SLASHED, JobStatus.REFUNDED])
