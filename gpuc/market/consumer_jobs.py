@@ -15,6 +15,7 @@ from protocol.compute.specs import parse_spec
 from protocol.compute.units import spec_units
 from protocol.job_spec import canonical_spec, spec_hash
 from protocol.matcher_client import MatcherClient, OrderInfo
+from protocol.reputation.routing import RoutingPreference
 
 __all__ = ["JobSubmitter", "recover_job"]
 
@@ -54,8 +55,10 @@ class JobSubmitter:
         max_price_wei: int,
         inputs: bytes | None = None,
         kind: Literal["market", "limit"] = "limit",
+        routing: RoutingPreference | None = None,
     ) -> OrderInfo:
-        """Publish the job's documents and order it (one provider takes all of it)."""
+        """Publish the job's documents and order it (one provider takes all of it);
+        ``routing`` asks for a minimum reputation or a price/reliability preference."""
         parsed = parse_spec(spec)
         if inputs is not None:
             self.publish(inputs)
@@ -67,6 +70,7 @@ class JobSubmitter:
             spec=spec_hash(parsed.as_json()),
             kind=kind,
             all_or_none=True,
+            routing=routing,
         )
         if self.opener is not None:
             self.opener.track_work(
@@ -76,5 +80,6 @@ class JobSubmitter:
                 max_price_wei=max_price_wei,
                 spec=spec_hash(parsed.as_json()),
                 kind=kind,
+                routing=routing,
             )
         return order

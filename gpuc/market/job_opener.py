@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from protocol.errors import ProtocolError
 from protocol.failover import FailoverAction, FailoverPolicy, decide, reclaim_action
 from protocol.matcher_client import FillInfo, MatcherClient, MatcherClientError
+from protocol.reputation.routing import RoutingPreference
 from protocol.roles import Consumer
 from protocol.tx.sender import MinedTx
 from protocol.typed_data import JobStatus, JobTerms, job_id
@@ -57,6 +58,7 @@ class Work:
     max_price_wei: int
     spec: bytes
     kind: str
+    routing: RoutingPreference | None = None  # the consumer's reputation preference
     orders: list[str] = field(default_factory=list)  # every placement, in order
     failed_providers: set[str] = field(default_factory=set)  # lower case
     live_fill: str | None = None  # the attempt that may still do the work
@@ -132,6 +134,7 @@ class JobOpener:
         max_price_wei: int,
         spec: bytes,
         kind: str = "limit",
+        routing: RoutingPreference | None = None,
     ) -> Work:
         """An order for work that failover may place again (and whose fills are checked)."""
         work = Work(
@@ -141,6 +144,7 @@ class JobOpener:
             max_price_wei=max_price_wei,
             spec=spec,
             kind=kind,
+            routing=routing,
             orders=[order_id],
         )
         with self._lock:
@@ -332,6 +336,7 @@ class JobOpener:
                 kind="limit",  # rest until another provider can take it
                 all_or_none=True,
                 exclude_providers=exclude,
+                routing=work.routing,
             )
         except MatcherClientError as exc:
             work.gave_up = f"placing again failed: {exc}"

@@ -25,6 +25,9 @@ from matcher.api import create_app
 from matcher.auth.api_key import make_api_key
 from matcher.book.clock import ManualClock
 from matcher.routing import ProviderRouting, newcomer
+from protocol.matcher_client import MatcherClient
+from protocol.reputation import RoutingPreference
+from protocol.wallet import Wallet as SdkWallet
 
 FLAKY, SOLID, NEW, C = Wallet(51), Wallet(52), Wallet(53), Wallet(54)
 
@@ -155,3 +158,31 @@ def test_batch_metadata_routes_by_reputation(tmp_path: Path, clock: ManualClock)
         assert [f.provider for f in order.fills] == [SOLID.address]
         bad = batch({"min_reputation": "high"})
         assert bad.status_code in (400, 422) and "metadata.min_reputation" in bad.text
+
+
+def test_sdk_client_sends_routing_and_exclusions(tmp_path: Path) -> None:
+    clock = ManualClock(start=time.time())  # the SDK signs with the wall clock
+    url = f"sqlite:///{tmp_path / 'matcher.db'}"
+    app = create_app(settings_for(url), clock, reputation_source=source, routing_refresh_s=0.02)
+    with TestClient(app) as http:
+        _register(http, clock)
+        _wait_routing(http)
+        client = MatcherClient(
+            str(http.base_url),
+            chain_id=CHAIN_ID,
+            wallet=SdkWallet.from_private_key(C.key),
+            http=http,
+        )
+        spec = bytes(32)
+        reliable = client.place_order(
+            "h100", units=5, max_price_wei=200, spec=spec, kind="market",
+            routing=RoutingPreference(reliability=0.5),
+        )  # fmt: skip
+        assert reliable.fills[0].provider == SOLID.address
+        assert reliable.routing == RoutingPreference(reliability=0.5)
+        blocked = client.place_order(
+            "h100", units=5, max_price_wei=200, spec=spec, kind="market",
+            routing=RoutingPreference(reliability=0.0, blocked=frozenset({NEW.address})),
+        )  # fmt: skip
+        assert blocked.fills[0].provider == FLAKY.address
+        assert blocked.exclude_providers == [NEW.address.lower()]
