@@ -26,7 +26,7 @@ class ProviderRouting(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    provider: str = Field(pattern=r"^0x[0-9a-f]{40}$")
+    provider: str = Field(min_length=1, max_length=66)  # the offers' owner, lower case
     score: float = Field(ge=0, le=1)
     failure_probability: float = Field(ge=0, le=1)
     provisional: bool
