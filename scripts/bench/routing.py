@@ -182,6 +182,7 @@ def run_live(kills: int) -> None:
     from protocol.typed_data import JobStatus
 
     plan = MarketPlan(
+        accounts=12 + kills,  # a fresh account per killed provider (the committee is last)
         dispute_window_s=6,
         accept_window_s=12,
         deadline_grace_s=20,
@@ -196,7 +197,7 @@ def run_live(kills: int) -> None:
         for i in range(kills):
             victim = ProviderPlan(
                 name=f"victim-{i}",
-                account=7,
+                account=7 if i == 0 else 8 + i,  # 8 stays free, as in the demo
                 matmul=FixedPricing(price_wei=MILLI),
                 embeddings=FixedPricing(price_wei=100 * MILLI),
             )
