@@ -92,6 +92,17 @@ class CreateBatch(_Command):
     total_requests: int
 
 
+class RetryBatchLines(_Command):
+    """The provider failed some of a batch's lines: place them again elsewhere."""
+
+    type: Literal["retry_batch_lines"] = "retry_batch_lines"
+    batch_id: str
+    provider: str
+    order: PlaceOrder
+    input_file_id: str
+    answered: tuple[str, ...]
+
+
 class CancelBatch(_Command):
     type: Literal["cancel_batch"] = "cancel_batch"
     batch_id: str
@@ -119,7 +130,8 @@ Command = Annotated[
     | CreateBatch
     | CancelBatch
     | CompleteBatch
-    | SetRouting,
+    | SetRouting
+    | RetryBatchLines,
     Field(discriminator="type"),
 ]
 command_adapter: TypeAdapter[Command] = TypeAdapter(Command)

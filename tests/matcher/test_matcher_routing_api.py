@@ -186,3 +186,83 @@ def test_sdk_client_sends_routing_and_exclusions(tmp_path: Path) -> None:
         )  # fmt: skip
         assert blocked.fills[0].provider == FLAKY.address
         assert blocked.exclude_providers == [NEW.address.lower()]
+
+
+def test_batch_lines_a_provider_failed_are_answered_by_another(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    first, second = Wallet(61), Wallet(62)
+    url = f"sqlite:///{tmp_path / 'matcher.db'}"
+    key = make_api_key(C.key, chain_id=CHAIN_ID, expiry=int(clock.now()) + 3600)
+    auth = {"authorization": f"Bearer {key}"}
+    lines = [
+        {
+            "custom_id": f"r{i}",
+            "method": "POST",
+            "url": "/v1/chat/completions",
+            "body": {"model": "llama-3-70b", "messages": [{"role": "user", "content": f"q{i}"}]},
+        }
+        for i in range(3)
+    ]
+    jsonl = "\n".join(json.dumps(x) for x in lines).encode()
+
+    def answer(client: TestClient, wallet: Wallet, fail: set[str]) -> dict[str, Any]:
+        fills = client.get(f"/api/market/offers/{offers[wallet.address]}/fills").json()
+        fill = fills[-1]
+        got = send(client, clock.now(), wallet, "GET", f"/api/market/fills/{fill['fill_id']}/input")
+        asked = [json.loads(x)["custom_id"] for x in got.text.splitlines()]
+        results = [
+            {"custom_id": c, "error": {"code": "oom", "message": "no memory"}}
+            if c in fail
+            else {"custom_id": c, "body": {"answer": c}}
+            for c in asked
+        ]
+        path = f"/api/market/fills/{fill['fill_id']}/result"
+        done = send(client, clock.now(), wallet, "POST", path, {"results": results})
+        assert done.status_code == 200, done.text
+        return {"asked": asked, **done.json()}
+
+    with TestClient(create_app(settings_for(url), clock)) as client:
+        offers = {}
+        for wallet, price in ((first, 90), (second, 100)):
+            payload = offer_payload("llama-3-70b", price=price, capacity=10)
+            r = send(client, clock.now(), wallet, "POST", "/api/market/offers", payload)
+            offers[wallet.address] = r.json()["offer_id"]
+        uploaded = client.post(
+            "/v1/files", headers=auth, files={"file": ("b.jsonl", jsonl)}, data={"purpose": "batch"}
+        ).json()
+        batch = client.post(
+            "/v1/batches",
+            headers=auth,
+            json={
+                "input_file_id": uploaded["id"],
+                "endpoint": "/v1/chat/completions",
+                "completion_window": "24h",
+                "metadata": {"max_price_wei": "200"},
+            },
+        ).json()
+        assert batch["status"] == "in_progress"  # filled by the cheaper provider at once
+
+        one = answer(client, first, fail={"r1"})
+        assert one["asked"] == ["r0", "r1", "r2"] and one["output_file_id"] is None
+        two = answer(client, second, fail=set())
+        assert two["asked"] == ["r1"]  # only the failed line, on the other provider
+
+        done = client.get(f"/v1/batches/{batch['id']}", headers=auth).json()
+        assert done["status"] == "completed"
+        assert done["request_counts"] == {"total": 3, "completed": 3, "failed": 0}
+        content = client.get(f"/v1/files/{done['output_file_id']}/content", headers=auth).text
+        output = [json.loads(x) for x in content.splitlines()]
+        assert [(o["custom_id"], o["provider"]) for o in output] == [
+            ("r0", first.address),
+            ("r1", second.address),
+            ("r2", first.address),
+        ]
+        assert output[1]["response"]["body"] == {"answer": "r1"}
+    # A restart replays the retry: same batch, same answers.
+    with TestClient(create_app(settings_for(url), clock)) as again:
+        replayed = again.get(f"/v1/batches/{batch['id']}", headers=auth).json()
+        assert (
+            replayed["status"] == "completed"
+            and replayed["output_file_id"] == done["output_file_id"]
+        )
