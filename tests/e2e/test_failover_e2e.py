@@ -1,6 +1,7 @@
 """Automatic failover on the whole marketplace (real anvil, oracles, matcher, provider
 agents): the consumer's job opener moves work off a provider that was killed after
-accepting, and off one that never accepts, and the work completes elsewhere. The
+accepting, and off one that never accepts, and the work completes elsewhere; batch lines
+a provider failed are answered by another provider. The
 consumer pays for one run: the failed attempt's budget comes back (with compensation
 where the provider was slashed).
 
@@ -9,17 +10,19 @@ matcher's terms follow the wall clock, so no job can be matched after that)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import openai
 import pytest
 from marketplace_helpers import escrow_event, matmul_spec, wait_status
 
 from gpuc.market.local_market import LocalMarket
-from gpuc.market.plan import MATMUL_RESOURCE, MILLI, MarketPlan, ProviderPlan
+from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MILLI, MarketPlan, ProviderPlan
 from gpuc.market.waiting import wait_until
 from protocol.failover import FailoverPolicy
 from protocol.matcher_client import MatcherClient
@@ -32,6 +35,7 @@ pytestmark = pytest.mark.e2e
 
 DISPUTE_WINDOW = 6
 PLAN = MarketPlan(
+    accounts=13,  # 7-9 for the failing providers; the committee is the last three
     dispute_window_s=DISPUTE_WINDOW,
     accept_window_s=12,
     deadline_grace_s=20,
@@ -168,6 +172,81 @@ def test_provider_that_never_accepts_loses_the_job_to_another(market: LocalMarke
     finally:
         stop.set()
         beating.join(timeout=5)
+        client.withdraw_offer(offer.offer_id)
+        client.close()
+
+
+def test_batch_lines_a_provider_failed_are_answered_by_another(market: LocalMarket) -> None:
+    """A provider (staked, heartbeating, real HTTP) that answers every batch line with an
+    error: the matcher places the lines again on another provider, whose agent runs them;
+    the output says which provider answered each line."""
+    failing_wallet = market.wallets[9]
+    Consumer(market.protocol, failing_wallet).buy_exact_credits(50 * CREDIT)
+    Provider(market.protocol, failing_wallet).stake(50 * CREDIT)
+    client = MatcherClient(
+        market.matcher_url, chain_id=market.protocol.chain_id, wallet=failing_wallet
+    )
+    cheapest = FixedPricing(price_wei=MILLI // 10)  # below every agent's embeddings price
+    offer = client.register_offer(EMBEDDINGS_RESOURCE, cheapest, 100.0)
+    stop = threading.Event()
+    failed_fills: list[str] = []
+
+    def fail_everything() -> None:
+        while not stop.wait(0.5):
+            client.heartbeat(offer.offer_id)
+            for fill in client.offer_fills(offer.offer_id):
+                if fill.fill_id in failed_fills:
+                    continue
+                asked = [
+                    json.loads(x)["custom_id"] for x in client.fill_input(fill.fill_id).splitlines()
+                ]
+                client.fill_result(
+                    fill.fill_id,
+                    [
+                        {"custom_id": c, "error": {"code": "gpu_lost", "message": "x"}}
+                        for c in asked
+                    ],
+                )
+                failed_fills.append(fill.fill_id)
+
+    worker = threading.Thread(target=fail_everything, daemon=True)
+    worker.start()
+    try:
+        lines = [
+            {"custom_id": f"q{i}", "method": "POST", "url": "/v1/embeddings",
+             "body": {"model": EMBEDDINGS_RESOURCE, "input": f"sentence {i}"}}
+            for i in range(3)
+        ]  # fmt: skip
+        openai_client = openai.OpenAI(
+            base_url=market.matcher_url + "/v1", api_key=market.api_key(), max_retries=0
+        )
+        uploaded = openai_client.files.create(
+            file=("b.jsonl", "\n".join(json.dumps(x) for x in lines).encode()), purpose="batch"
+        )
+        batch = openai_client.batches.create(
+            input_file_id=uploaded.id,
+            endpoint="/v1/embeddings",
+            completion_window="24h",
+            metadata={"max_price_wei": str(3 * MILLI)},
+        )
+        done = wait_until(
+            "the batch to complete",
+            lambda: (b := openai_client.batches.retrieve(batch.id)).status == "completed" and b,
+            timeout=120,
+        )
+        assert failed_fills  # the failing provider got the batch first
+        assert done.request_counts is not None and done.request_counts.completed == 3
+        assert done.output_file_id is not None
+        text = openai_client.files.content(done.output_file_id).text
+        output = [json.loads(x) for x in text.splitlines()]
+        assert [o["custom_id"] for o in output] == ["q0", "q1", "q2"]
+        answered_by = {o["provider"] for o in output}
+        assert len(answered_by) == 1 and failing_wallet.address not in answered_by
+        assert answered_by <= {p.address for p in market.providers.values()}
+        assert all(len(o["response"]["body"]["data"][0]["embedding"]) == 384 for o in output)
+    finally:
+        stop.set()
+        worker.join(timeout=5)
         client.withdraw_offer(offer.offer_id)
         client.close()
 
