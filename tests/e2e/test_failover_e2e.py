@@ -38,7 +38,7 @@ PLAN = MarketPlan(
     accounts=13,  # 7-9 for the failing providers; the committee is the last three
     dispute_window_s=DISPUTE_WINDOW,
     accept_window_s=12,
-    deadline_grace_s=20,
+    deadline_grace_s=90,  # the first embeddings job loads the model on a busy machine
     agent_heartbeat_s=1.0,
     heartbeat_ttl_s=4.0,
     failover=FailoverPolicy(max_attempts=3, silence_s=3.0),
