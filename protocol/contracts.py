@@ -94,14 +94,7 @@ class BoundContract:
         self, event: str, *, topics: list[Any] | None = None, from_block: int = 0
     ) -> list[dict[str, Any]]:
         """Decoded past ``event`` logs (eth_getLogs), optionally filtered by indexed topics."""
-        query = {
-            "address": self.address,
-            "fromBlock": hex(from_block),
-            "toBlock": "latest",
-            "topics": ["0x" + self._events.topic0(event).hex(), *(topics or [])],
-        }
-        raw = rpc_request(self._w3, "eth_getLogs", [query], f"{self.name}.{event} logs")
-        return [d for log in raw if (d := self._events.decode(event, log)) is not None]
+        return [d for _, d in self.logs_with_blocks(event, topics=topics, from_block=from_block)]
 
     def logs_of(
         self, events: list[str], *, topic1: str, from_block: int = 0
@@ -123,6 +116,23 @@ class BoundContract:
                     found.append((event, decoded, dict(log)))
                     break
         return found
+
+    def logs_with_blocks(
+        self, event: str, *, topics: list[Any] | None = None, from_block: int = 0
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Like ``logs``, each decoded log with the number of the block that holds it."""
+        query = {
+            "address": self.address,
+            "fromBlock": hex(from_block),
+            "toBlock": "latest",
+            "topics": ["0x" + self._events.topic0(event).hex(), *(topics or [])],
+        }
+        raw = rpc_request(self._w3, "eth_getLogs", [query], f"{self.name}.{event} logs")
+        return [
+            (int(log["blockNumber"], 16), d)
+            for log in raw
+            if (d := self._events.decode(event, log)) is not None
+        ]
 
 
 class ProtocolContracts:

@@ -12,6 +12,7 @@ from gpuc.market.demo import DemoReport, run_demo
 from gpuc.market.local_market import LocalMarket, consumer_account
 from gpuc.market.plan import MarketPlan
 from protocol.amounts import format_units
+from protocol.failover import FailoverPolicy
 
 
 @cli_command
@@ -33,7 +34,15 @@ def demo(
         market = LocalMarket.attach(market_file, consumer_account=consumer_account(market_file))
     else:
         out.note("starting a local market (chain, oracles, matcher, providers)...")
-        market = LocalMarket(MarketPlan(dispute_window_s=15))
+        # Short heartbeats so a killed provider is noticed within seconds.
+        market = LocalMarket(
+            MarketPlan(
+                dispute_window_s=15,
+                agent_heartbeat_s=2.0,
+                heartbeat_ttl_s=10.0,
+                failover=FailoverPolicy(silence_s=6.0),
+            )
+        )
         market.start()
     try:
         report = run_demo(
@@ -128,6 +137,15 @@ def _show(report: DemoReport) -> None:
         rows=[(c.status, _gpuc(c.slashed_wei), _gpuc(c.budget_wei), _gpuc(c.compensation_wei),
                _gpuc(c.consumer_credited_wei))],
     )  # fmt: skip
+    m = report.migration
+    if m is not None:
+        out.rows(
+            title="failover (provider killed after accepting)",
+            columns=("killed", "its job", "moved to", "running elsewhere after (s)", "attempts",
+                     "status", "paid to provider"),
+            rows=[(m.killed_provider, m.first_job_status, m.moved_to, m.running_elsewhere_after_s,
+                   m.attempts, m.status, _gpuc(m.paid_to_provider_wei))],
+        )  # fmt: skip
     g = report.gas
     per_tx = g.gas_used // g.transactions if g.transactions else 0
     out.rows(

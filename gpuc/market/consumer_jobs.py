@@ -8,15 +8,13 @@ from typing import Any, Literal
 
 import httpx
 
-from gpuc.market.job_opener import JobOpener
+from gpuc.market.job_opener import JobOpener, recover_job
 from protocol.compute.specs import parse_spec
 from protocol.compute.units import spec_units
 from protocol.documents import publish_document
 from protocol.job_spec import canonical_spec, spec_hash
 from protocol.matcher_client import MatcherClient, OrderInfo
-from protocol.roles import Consumer
-from protocol.tx.sender import MinedTx
-from protocol.typed_data import JobStatus, JobTerms, job_id
+from protocol.reputation.routing import RoutingPreference
 
 __all__ = ["JobSubmitter", "recover_job"]
 
@@ -47,8 +45,10 @@ class JobSubmitter:
         max_price_wei: int,
         inputs: bytes | None = None,
         kind: Literal["market", "limit"] = "limit",
+        routing: RoutingPreference | None = None,
     ) -> OrderInfo:
-        """Publish the job's documents and order it (one provider takes all of it)."""
+        """Publish the job's documents and order it (one provider takes all of it);
+        ``routing`` asks for a minimum reputation or a price/reliability preference."""
         parsed = parse_spec(spec)
         if inputs is not None:
             self.publish(inputs)
@@ -60,22 +60,16 @@ class JobSubmitter:
             spec=spec_hash(parsed.as_json()),
             kind=kind,
             all_or_none=True,
+            routing=routing,
         )
         if self.opener is not None:
-            self.opener.track_order(order.order_id, max_price_wei)
+            self.opener.track_work(
+                order.order_id,
+                resource=resource,
+                units=spec_units(parsed),
+                max_price_wei=max_price_wei,
+                spec=spec_hash(parsed.as_json()),
+                kind=kind,
+                routing=routing,
+            )
         return order
-
-
-def recover_job(consumer: Consumer, terms: JobTerms) -> MinedTx | None:
-    """Get the budget of a job that went wrong back, if the escrow allows it now: refund an
-    Open job past its accept deadline, slash a provider that accepted and delivered nothing
-    by the deadline plus the dispute window. None when neither applies (yet)."""
-    escrow = consumer.contracts.escrow
-    status = consumer.protocol.job(job_id(terms)).status
-    now = consumer.protocol.now()
-    if status == JobStatus.OPEN and now > terms.accept_deadline:
-        return consumer.refund(terms)
-    window = int(escrow.read("disputeWindow"))
-    if status == JobStatus.ACCEPTED and now > terms.deadline + window:
-        return consumer.sender.send(escrow.tx("slashNonDelivery", terms.as_tuple()))
-    return None

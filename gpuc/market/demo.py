@@ -7,7 +7,9 @@
    waits until a cheaper provider joins (the price drops), then fills and runs.
 3. A cheating provider forges a result; the committee slashes it and the consumer gets
    its budget back plus compensation.
-4. Gas: every transaction the chain mined during the session.
+4. Failover: a provider is killed right after accepting a job; the consumer's job opener
+   notices it went silent and moves the work to the next best provider, where it is paid.
+5. Gas: every transaction the chain mined during the session.
 """
 
 from __future__ import annotations
@@ -63,6 +65,14 @@ for epoch in range(300):
         print("epoch", epoch, "loss", float(np.mean((x @ w - y) ** 2)), flush=True)
 np.save("/out/weights.npy", w)
 """
+# Killed after accepting (failover). Priced above the cheater's re-placed order (2 milli,
+# still resting) and below every default provider, so the demo's order goes to it.
+VICTIM = ProviderPlan(
+    name="victim",
+    account=8,
+    matmul=FixedPricing(price_wei=3 * MILLI),
+    embeddings=FixedPricing(price_wei=100 * MILLI),
+)
 BATCH_LIMIT_WEI = 2 * MILLI // 5  # below every default provider's embeddings price
 DISCOUNT = ProviderPlan(
     name="discount",
@@ -101,6 +111,16 @@ class CheatLine(BaseModel):
     status: str
 
 
+class MigrationLine(BaseModel):
+    killed_provider: str
+    first_job_status: str  # Accepted: its budget comes back by a non-delivery slash later
+    moved_to: str
+    running_elsewhere_after_s: float
+    attempts: int
+    status: str
+    paid_to_provider_wei: int
+
+
 class GasLine(BaseModel):
     blocks: int
     transactions: int
@@ -111,6 +131,7 @@ class DemoReport(BaseModel):
     jobs: list[JobLine]
     batch: BatchLine
     cheat: CheatLine
+    migration: MigrationLine | None  # None when the consumer runs without failover
     gas: GasLine
     elapsed_s: float
 
@@ -149,6 +170,7 @@ def run_demo(
     jobs = _honest_jobs(market, matmul_jobs, embeddings_jobs, container_jobs, say)
     batch, batch_terms = _limit_batch(market, say)
     cheat = _cheat(market, say)
+    migration = _migration(market, say)
     if batch_terms is not None:
         window = int(market.protocol.contracts.escrow.read("disputeWindow"))
         say(f"waiting up to {window} s (the dispute window) for the batch job's payout")
@@ -157,7 +179,12 @@ def run_demo(
     market.stop_provider(DISCOUNT.name)
     gas = _gas(market, first_block)
     return DemoReport(
-        jobs=jobs, batch=batch, cheat=cheat, gas=gas, elapsed_s=time.monotonic() - started
+        jobs=jobs,
+        batch=batch,
+        cheat=cheat,
+        migration=migration,
+        gas=gas,
+        elapsed_s=time.monotonic() - started,
     )
 
 
@@ -317,6 +344,54 @@ def _cheat(market: LocalMarket, say: Callable[[str], None]) -> CheatLine:
         )
     finally:
         market.stop_provider(CHEATER.name)
+
+
+def _migration(market: LocalMarket, say: Callable[[str], None]) -> MigrationLine | None:
+    opener = market.opener
+    if opener is None or opener.failover is None:
+        say("failover is off for this consumer: no migration shown")
+        return None
+    say("a provider accepts a matmul job and is killed (SIGKILL) before it delivers")
+    running = market.start_provider(VICTIM)
+    spec = {"kind": "matmul", "n": 128, "seed_a": 5150, "seed_b": 5151, "dtype": "float32"}
+    order = market.submitter.submit(MATMUL_RESOURCE, spec, max_price_wei=60 * MILLI)
+    if not order.fills or order.fills[0].provider != running.address:
+        market.stop_provider(VICTIM.name)
+        raise GpucError("demo: the provider to be killed did not get the job")
+    first = order.fills[0].terms
+    wait_until("the provider to accept", lambda: running.events("job_accepted"), 60, 0.05)
+    market.stop_provider(VICTIM.name, kill=True)
+    died = time.monotonic()
+    work = opener.work_of(order.order_id)
+    if work is None:
+        raise GpucError("demo: the opener does not track the order's work")
+    wait_until("the work to move to another provider", lambda: work.attempts >= 2, 180)
+    second = wait_until(
+        "the moved job to be opened",
+        lambda: next((o for o in opener.opened.values() if o.fill.order_id == work.orders[-1]),
+                     None),
+        60,
+    )  # fmt: skip
+    wait_until(
+        "the moved job to be accepted",
+        lambda: market.protocol.job(second.job_id).status != JobStatus.OPEN,
+        60,
+    )
+    moved = time.monotonic() - died
+    names = _names(market)
+    say(f"the work runs on {names.get(second.fill.provider, second.fill.provider)}"
+        f" {moved:.1f} s after the kill")  # fmt: skip
+    status = _closed(market, second.fill.terms, 240)
+    settled = _event(market, "JobSettled", second.fill.terms)
+    return MigrationLine(
+        killed_provider=names.get(running.address, running.address),
+        first_job_status=JobStatus.NAMES[market.protocol.job(first).status],
+        moved_to=names.get(second.fill.provider, second.fill.provider),
+        running_elsewhere_after_s=round(moved, 1),
+        attempts=work.attempts,
+        status=JobStatus.NAMES[status],
+        paid_to_provider_wei=int(settled.get("providerPay", 0)),
+    )
 
 
 def _gas(market: LocalMarket, first_block: int) -> GasLine:

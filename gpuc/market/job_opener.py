@@ -8,7 +8,15 @@ key) are found by scanning the offers' fills for this consumer.
 
 Before money moves each fill is checked: it names this consumer, its budget is its units
 times its price, the price is within the order's limit (when the order is known), its
-accept deadline is still ahead, and the total stays under an optional spending cap.
+accept deadline is still ahead, the provider is not on the consumer's block list, and the
+total stays under an optional spending cap.
+
+Failover (``failover=FailoverPolicy(...)``, docs/reputation.md): for work placed through
+``track_work`` the opener watches each opened job; when its provider does not accept in
+time, goes silent at the matcher while holding the job, or misses its deadline, it gets
+the budget back (cancel, refund, or a non-delivery slash once the escrow allows it) and
+places the same work again without the providers that failed it, up to the policy's
+attempt limit. Only one attempt of a work is live at a time.
 """
 
 from __future__ import annotations
@@ -16,14 +24,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from protocol.errors import ProtocolError
+from protocol.failover import FailoverAction, FailoverPolicy, decide, reclaim_action
 from protocol.matcher_client import FillInfo, MatcherClient, MatcherClientError
+from protocol.reputation.routing import RoutingPreference
 from protocol.roles import Consumer
+from protocol.tx.sender import MinedTx
 from protocol.typed_data import JobStatus, JobTerms, job_id
 
-__all__ = ["JobOpener", "OpenedFill"]
+__all__ = ["JobOpener", "OpenedFill", "Work", "recover_job"]
 
 _ACCEPT_MARGIN_S = 2  # do not open a job the provider can hardly accept any more
 
@@ -34,6 +45,48 @@ class OpenedFill:
     job_id: bytes
     opened_at: float  # unix seconds when the open transaction was mined
     gas_used: int
+    chain_opened_at: int = 0  # chain time at the open (accept timeouts count from it)
+
+
+@dataclass(slots=True)
+class Work:
+    """One piece of work the consumer wants done once, over however many attempts."""
+
+    work_id: str  # the first order's id
+    resource: str
+    units: int
+    max_price_wei: int
+    spec: bytes
+    kind: str
+    routing: RoutingPreference | None = None  # the consumer's reputation preference
+    orders: list[str] = field(default_factory=list)  # every placement, in order
+    failed_providers: set[str] = field(default_factory=set)  # lower case
+    live_fill: str | None = None  # the attempt that may still do the work
+    abandoned: list[JobTerms] = field(default_factory=list)  # budgets still to reclaim
+    done_by: str | None = None  # provider whose job delivered
+    gave_up: str | None = None  # why no attempt is left
+
+    @property
+    def attempts(self) -> int:
+        return len(self.orders)
+
+
+def recover_job(consumer: Consumer, terms: JobTerms) -> MinedTx | None:
+    """Get the budget of a job that went wrong back, if the escrow allows it now: refund an
+    Open job past its accept deadline, slash a provider that accepted and delivered nothing
+    by the deadline plus the dispute window. None when neither applies (yet)."""
+    escrow = consumer.contracts.escrow
+    action = reclaim_action(
+        consumer.protocol.job(job_id(terms)).status,
+        terms,
+        chain_now=consumer.protocol.now(),
+        dispute_window=int(escrow.read("disputeWindow")),
+    )
+    if action == "refund":
+        return consumer.refund(terms)
+    if action == "slash":
+        return consumer.sender.send(escrow.tx("slashNonDelivery", terms.as_tuple()))
+    return None
 
 
 class JobOpener:
@@ -43,6 +96,7 @@ class JobOpener:
         matcher: MatcherClient,
         *,
         spending_cap_wei: int | None = None,
+        failover: FailoverPolicy | None = None,
         scan_offers: bool = True,
         on_event: Callable[[str, dict[str, object]], None] | None = None,
         clock: Callable[[], float] = time.time,
@@ -50,6 +104,9 @@ class JobOpener:
         self.consumer = consumer
         self.matcher = matcher
         self.spending_cap_wei = spending_cap_wei
+        self.failover = failover
+        self.works: dict[str, Work] = {}  # work id -> its attempts
+        self._work_of_order: dict[str, str] = {}  # order id -> work id
         self.scan_offers = scan_offers
         self.on_event = on_event or (lambda name, fields: None)
         self.clock = clock
@@ -67,6 +124,39 @@ class JobOpener:
         with self._lock:
             self._orders[order_id] = max_price_wei
             self._limits[order_id] = max_price_wei
+
+    def track_work(
+        self,
+        order_id: str,
+        *,
+        resource: str,
+        units: int,
+        max_price_wei: int,
+        spec: bytes,
+        kind: str = "limit",
+        routing: RoutingPreference | None = None,
+    ) -> Work:
+        """An order for work that failover may place again (and whose fills are checked)."""
+        work = Work(
+            work_id=order_id,
+            resource=resource,
+            units=units,
+            max_price_wei=max_price_wei,
+            spec=spec,
+            kind=kind,
+            routing=routing,
+            orders=[order_id],
+        )
+        with self._lock:
+            self.works[order_id] = work
+            self._work_of_order[order_id] = order_id
+        self.track_order(order_id, max_price_wei)
+        return work
+
+    def work_of(self, order_id: str) -> Work | None:
+        with self._lock:
+            work_id = self._work_of_order.get(order_id)
+            return None if work_id is None else self.works[work_id]
 
     def _fills(self) -> list[FillInfo]:
         with self._lock:
@@ -100,6 +190,8 @@ class JobOpener:
             if problem is not None:
                 self.refused[fill.fill_id] = problem
                 self.on_event("fill_refused", {"fill": fill.fill_id, "why": problem})
+                if self.failover is not None and self.failover.is_blocked(fill.provider):
+                    self._place_again(fill, problem)  # the provider's fault: try another
                 continue
             try:
                 result = self.consumer.open_job(fill.terms)
@@ -108,9 +200,16 @@ class JobOpener:
                 self.on_event("open_failed", {"fill": fill.fill_id, "why": str(exc)})
                 continue
             record = OpenedFill(
-                fill=fill, job_id=result.job_id, opened_at=self.clock(), gas_used=result.tx.gas_used
+                fill=fill,
+                job_id=result.job_id,
+                opened_at=self.clock(),
+                gas_used=result.tx.gas_used,
+                chain_opened_at=self.consumer.protocol.now(),
             )
             self.opened[fill.fill_id] = record
+            work = self.work_of(fill.order_id)
+            if work is not None:
+                work.live_fill = fill.fill_id
             self.spent_wei += fill.terms.budget
             opened.append(record)
             self.on_event(
@@ -121,7 +220,141 @@ class JobOpener:
             for order_id in self._done_orders:
                 self._orders.pop(order_id, None)
             self._done_orders.clear()
+        if self.failover is not None:
+            self._watch()
         return opened
+
+    # ------------------------------------------------------------------ failover
+
+    def _silence(self, provider: str) -> float | None:
+        """Seconds since ``provider`` last heartbeat at the matcher; None while it does (its
+        offers gone from the book count as silent for ever)."""
+        offers = self.matcher.offers(owner=provider)
+        if not offers:
+            return float("inf")
+        return max(0.0, self.clock() - max(o.last_heartbeat for o in offers))
+
+    def _watch(self) -> None:
+        """Act on every live attempt that failed; reclaim the budgets of abandoned ones."""
+        policy = self.failover
+        assert policy is not None
+        with self._lock:
+            works = list(self.works.values())
+        live = [w for w in works if w.live_fill is not None and w.done_by is None]
+        if not live and not any(w.abandoned for w in works):
+            return
+        silences: dict[str, float | None] = {}
+        chain_now = self.consumer.protocol.now()
+        for work in live:
+            record = self.opened[str(work.live_fill)]
+            terms = record.fill.terms
+            provider = terms.provider.lower()
+            if provider not in silences:
+                silences[provider] = self._silence(terms.provider)
+            action = decide(
+                self.consumer.protocol.job(record.job_id).status,
+                terms,
+                chain_now=chain_now,
+                opened_at=record.chain_opened_at,
+                provider_silent_s=silences[provider],
+                policy=policy,
+            )
+            if action is FailoverAction.DONE:
+                work.done_by = terms.provider
+                continue
+            if action is FailoverAction.WAIT:
+                continue
+            why = {
+                FailoverAction.CANCEL: "not accepted within the consumer's accept timeout",
+                FailoverAction.REFUND: "not accepted before the accept deadline",
+                FailoverAction.MIGRATE: "the provider went silent or missed its deadline",
+                FailoverAction.REPLACE: "the job was slashed or refunded",
+            }[action]
+            try:
+                if action is FailoverAction.CANCEL:
+                    self.consumer.cancel(terms)
+                elif action is FailoverAction.REFUND:
+                    self.consumer.refund(terms)
+            except ProtocolError as exc:  # accepted meanwhile: look again next poll
+                self.on_event(
+                    "reclaim_failed", {"job": "0x" + record.job_id.hex(), "why": str(exc)}
+                )
+                continue
+            if action is FailoverAction.MIGRATE:
+                work.abandoned.append(terms)
+            self.on_event(
+                "job_failed_over",
+                {
+                    "work": work.work_id,
+                    "job": "0x" + record.job_id.hex(),
+                    "provider": terms.provider,
+                    "action": action.value,
+                    "why": why,
+                },
+            )
+            self._place_again(record.fill, why)
+        self._reclaim(works)
+
+    def _reclaim(self, works: list[Work]) -> None:
+        for work in works:
+            for terms in list(work.abandoned):
+                try:
+                    mined = recover_job(self.consumer, terms)
+                except ProtocolError as exc:
+                    self.on_event(
+                        "reclaim_failed", {"job": "0x" + job_id(terms).hex(), "why": str(exc)}
+                    )
+                    continue
+                status = self.consumer.protocol.job(job_id(terms)).status
+                if mined is not None or status not in (JobStatus.OPEN, JobStatus.ACCEPTED):
+                    work.abandoned.remove(terms)
+                    self.spent_wei -= terms.budget
+                    self.on_event(
+                        "budget_reclaimed",
+                        {"work": work.work_id, "job": "0x" + job_id(terms).hex(), "status": status},
+                    )
+
+    def _place_again(self, fill: FillInfo, why: str) -> None:
+        """Place ``fill``'s work again without its provider, if attempts are left."""
+        work = self.work_of(fill.order_id)
+        policy = self.failover
+        if work is None or policy is None or work.live_fill not in (None, fill.fill_id):
+            return
+        work.live_fill = None
+        work.failed_providers.add(fill.provider.lower())
+        if work.attempts >= policy.max_attempts:
+            work.gave_up = f"{work.attempts} attempts failed; last: {why}"
+            self.on_event("work_abandoned", {"work": work.work_id, "why": work.gave_up})
+            return
+        exclude = sorted(work.failed_providers | {b.lower() for b in policy.blocked})
+        try:
+            order = self.matcher.place_order(
+                work.resource,
+                units=work.units,
+                max_price_wei=work.max_price_wei,
+                spec=work.spec,
+                kind="limit",  # rest until another provider can take it
+                all_or_none=True,
+                exclude_providers=exclude,
+                routing=work.routing,
+            )
+        except MatcherClientError as exc:
+            work.gave_up = f"placing again failed: {exc}"
+            self.on_event("work_abandoned", {"work": work.work_id, "why": work.gave_up})
+            return
+        with self._lock:
+            work.orders.append(order.order_id)
+            self._work_of_order[order.order_id] = work.work_id
+        self.track_order(order.order_id, work.max_price_wei)
+        self.on_event(
+            "work_placed_again",
+            {
+                "work": work.work_id,
+                "order": order.order_id,
+                "attempt": work.attempts,
+                "without": exclude,
+            },
+        )
 
     def _problem(self, fill: FillInfo) -> str | None:
         terms: JobTerms = fill.terms
@@ -134,6 +367,11 @@ class JobOpener:
         limit = self._limits.get(fill.order_id)
         if limit is not None and fill.price_per_unit_wei > limit:
             return f"price {fill.price_per_unit_wei} is above the order's limit {limit}"
+        if self.failover is not None and self.failover.is_blocked(terms.provider):
+            return f"provider {terms.provider} is on the consumer's block list"
+        work = self.work_of(fill.order_id)
+        if work is not None and work.live_fill is not None and work.live_fill != fill.fill_id:
+            return f"work {work.work_id} already has a live attempt ({work.live_fill})"
         if terms.accept_deadline <= self.consumer.protocol.now() + _ACCEPT_MARGIN_S:
             return "the accept deadline has passed"
         cap = self.spending_cap_wei

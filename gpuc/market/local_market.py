@@ -187,6 +187,7 @@ class LocalMarket:
             self.consumer,
             self.matcher,
             scan_offers=self.plan.opener_scans_offers,
+            failover=self.plan.failover,
             on_event=self._opener_event,
         )
         self.submitter = JobSubmitter(self.matcher, self.documents_url, opener=self.opener)

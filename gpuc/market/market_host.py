@@ -11,6 +11,7 @@ from gpuc.market.document_store import document_router
 from matcher.api import create_app
 from matcher.chain_view import ProtocolChainView
 from matcher.dashboard import STATIC_DIR
+from matcher.routing.chain_source import ChainReputationSource
 from matcher.settings import MatcherSettings
 from protocol.client import Protocol
 from protocol.documents import DOCUMENTS_PATH
@@ -25,6 +26,7 @@ def create_market_app(
     if settings.static_dir is None:
         settings = settings.model_copy(update={"static_dir": STATIC_DIR})
     chain_view = None if protocol is None else ProtocolChainView(protocol)
-    app = create_app(settings, chain_view=chain_view)
+    reputations = None if protocol is None else ChainReputationSource(protocol)
+    app = create_app(settings, chain_view=chain_view, reputation_source=reputations)
     app.include_router(document_router(ResultStore(documents_dir)), prefix=DOCUMENTS_PATH)
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from protocol.amounts import CREDIT_UNIT
+from protocol.failover import FailoverPolicy
 from protocol.pricing import (
     CostBasedPricing,
     FixedPricing,
@@ -109,4 +110,6 @@ class MarketPlan(BaseModel):
     # consumer places with an API key, not through the opener); costs a request per offer.
     opener_scans_offers: bool = True
     opener_poll_s: float = Field(default=0.5, gt=0)
+    # The consumer's automatic failover (None: a failed job waits for the consumer).
+    failover: FailoverPolicy | None = Field(default_factory=FailoverPolicy)
     startup_timeout_s: float = Field(default=90.0, gt=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +23,7 @@ from matcher.api.openapi_signature_headers import document_signature_headers
 from matcher.book.clock import Clock, SystemClock
 from matcher.book.resources import ResourceCatalog
 from matcher.dashboard.chain_source import ChainView
+from matcher.routing.chain_source import ReputationSource, feed_routing
 from matcher.service import MatcherService
 from matcher.settings import MatcherSettings
 
@@ -30,6 +33,8 @@ def create_app(
     clock: Clock | None = None,
     catalog: ResourceCatalog | None = None,
     chain_view: ChainView | None = None,
+    reputation_source: ReputationSource | None = None,
+    routing_refresh_s: float = 5.0,
 ) -> FastAPI:
     service = MatcherService(settings, clock or SystemClock(), catalog)
 
@@ -37,9 +42,18 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service.restore()
         await service.start()
+        feeder = None
+        if reputation_source is not None:  # providers' reputations for routing
+            feeder = asyncio.create_task(
+                feed_routing(service, reputation_source, routing_refresh_s), name="routing-feed"
+            )
         try:
             yield
         finally:
+            if feeder is not None:
+                feeder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await feeder
             await service.stop()
 
     app = FastAPI(

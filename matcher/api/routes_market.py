@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import numpy as np
 from fastapi import APIRouter, Query
 
 from matcher.api.dependencies import Service
 from matcher.api.errors import ERROR_RESPONSES
-from matcher.api.schemas import HistoryPoint, MarketHistory, MarketList, MarketView, ResourceView
+from matcher.api.schemas import (
+    HistoryPoint,
+    MarketHistory,
+    MarketList,
+    MarketView,
+    OfferView,
+    ResourceView,
+)
 from matcher.book.market_state import PriceSample
+from matcher.book.offer import Offer
 from matcher.service import MatcherService
 
 router = APIRouter(prefix="/api/market", tags=["market"], responses=ERROR_RESPONSES)
@@ -31,7 +40,24 @@ def market_view(service: MatcherService, resource_id: str, now: float) -> Market
         available_providers=stats.available_providers,
         average_price_24h_wei=stats.average_price_24h_wei,
         volume_units=stats.volume_units,
+        offers=[
+            OfferView.of(o, service.engine) for o in cheapest_offers(service, resource_id, now)
+        ],
     )
+
+
+def cheapest_offers(
+    service: MatcherService, resource_id: str, now: float, limit: int = 20
+) -> list[Offer]:
+    """The live offers of a resource, cheapest first (for per-offer routing metadata)."""
+    book = service.engine.book.book(resource_id)
+    table = book.offers
+    prices = table.prices(book.state.smoothed_u)
+    slots = np.flatnonzero(table.live_mask(table.available(now, book.config.horizon_s)))
+    if slots.size > limit:
+        slots = slots[np.argpartition(prices[slots], limit)[:limit]]
+    slots = slots[np.lexsort((table.seq[slots], prices[slots]))]
+    return [table.offer(int(s)) for s in slots]
 
 
 @router.get("", summary="Current price, supply, demand and utilization per resource")

@@ -29,6 +29,7 @@ from matcher.errors import InvalidField, PayloadTooLarge
 from matcher.service import new_id
 from matcher.storage.store import FileRow
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI
+from protocol.reputation.routing import RoutingPreference
 
 router = APIRouter(prefix="/v1", tags=["openai-batch"], responses=ERROR_RESPONSES)
 FileId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -98,9 +99,39 @@ def _max_price(metadata: dict[str, str] | None) -> int:
     return int(text)
 
 
+ROUTING_KEYS = ("min_reputation", "reliability")
+
+
+def _routing(metadata: dict[str, str] | None) -> RoutingPreference | None:
+    """Optional metadata.min_reputation and metadata.reliability (0 to 1): route the batch
+    by reputation (docs/reputation.md); neither given: cheapest first."""
+    given: dict[str, float] = {}
+    for key in ROUTING_KEYS:
+        if metadata is None or key not in metadata:
+            continue
+        text = metadata[key]
+        try:
+            value = float(text) if len(text) <= 20 else float("nan")
+        except ValueError:
+            value = float("nan")
+        if not 0.0 <= value <= 1.0:
+            raise InvalidField(
+                f"metadata.{key} must be a number between 0 and 1, got {text!r}",
+                field=f"metadata.{key}",
+            )
+        given[key] = value
+    if not given:
+        return None
+    return RoutingPreference(
+        min_reputation=given.get("min_reputation", 0.0),
+        reliability=given.get("reliability", 0.0),
+    )
+
+
 @router.post("/batches", summary="Create a batch: a limit buy priced by metadata.max_price_wei")
 async def create_batch(body: CreateBatchRequest, service: Service, owner: KeyOwner) -> BatchObject:
     max_price = _max_price(body.metadata)
+    routing = _routing(body.metadata)
     row = service.file(body.input_file_id, owner)
     if row.purpose != "batch":
         raise InvalidField(f"file {row.id} is not a batch input file", field="input_file_id")
@@ -131,6 +162,7 @@ async def create_batch(body: CreateBatchRequest, service: Service, owner: KeyOwn
         max_price_wei=max_price,
         spec="0x" + keccak(text=spec_json).hex(),
         all_or_none=True,
+        routing=routing,
     )
     command = CreateBatch(
         batch_id=new_id("batch_"),

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
+from eth_utils.crypto import keccak
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel
 
 from matcher.api.dependencies import Service, SignedBy
 from matcher.api.errors import ERROR_RESPONSES
 from matcher.api.schemas import FillView, OrderView, PlaceOrderRequest
+from matcher.batch.batch import Batch, BatchStatus
+from matcher.batch.line_retry import MAX_BATCH_ATTEMPTS, failed_ids, merge_answers, retry_input
 from matcher.batch.output_file import RequestResult, build_result_files
-from matcher.batch.request_file import parse_request_file
+from matcher.batch.request_file import RequestFile, parse_request_file
+from matcher.book.fill import Fill
 from matcher.book.order import OrderKind
-from matcher.engine.commands import CancelOrder, CompleteBatch, PlaceOrder
-from matcher.errors import Conflict, NotOwner
-from matcher.service import new_id
+from matcher.engine.commands import CancelOrder, CompleteBatch, PlaceOrder, RetryBatchLines
+from matcher.errors import Conflict, NoOfferBelowMaxPrice, NotOwner
+from matcher.service import MatcherService, Signer, new_id
 from matcher.storage.store import FileRow
 
 router = APIRouter(prefix="/api/market", tags=["consumers"], responses=ERROR_RESPONSES)
@@ -39,6 +44,8 @@ async def place_order(body: PlaceOrderRequest, service: Service, signer: SignedB
         max_price_wei=body.max_price_wei,
         spec=body.spec,
         all_or_none=body.all_or_none,
+        exclude_providers=tuple(body.exclude_providers),
+        routing=body.routing(),
     )
     applied = await service.execute(command, signer)
     assert applied.order is not None
@@ -75,7 +82,7 @@ async def fill_input(fill_id: FillId, service: Service, signer: SignedBy) -> Res
     batch = service.engine.batches.for_order(fill.order_id)
     if batch is None:
         raise Conflict(f"fill {fill_id} is not part of a batch", field="fill_id")
-    content = await service.file_content(batch.input_file_id)
+    content = await service.file_content(batch.retry_input_file_id or batch.input_file_id)
     return Response(content, media_type="application/jsonl")
 
 
@@ -90,6 +97,75 @@ class ResultsAccepted(BaseModel):
     error_file_id: str | None
 
 
+async def _retry_failed_lines(
+    service: MatcherService,
+    batch: Batch,
+    fill: Fill,
+    signer: Signer,
+    requests: RequestFile,
+    output: bytes,
+    errors: bytes,
+) -> ResultsAccepted | None:
+    """Lines the provider failed go to another provider that can take them now, while the
+    batch's window and attempts allow (matcher/batch/line_retry.py); None: complete the
+    batch now (the failed lines in its error file)."""
+    failed = failed_ids(errors)
+    attempts = len(batch.failed_providers) + 1
+    if (
+        not failed
+        or attempts >= MAX_BATCH_ATTEMPTS
+        or service.now() >= batch.expires_at
+        or batch.status is not BatchStatus.IN_PROGRESS
+        or fill.provider.lower() != signer.address.lower()
+    ):
+        return None
+    previous = service.engine.book.order(batch.order_id)
+    content = retry_input(requests, failed)
+    retry_requests = parse_request_file(content)
+    now = int(service.now())
+    name = f"{batch.batch_id}_retry{attempts}.jsonl"
+    row = FileRow(new_id("file-"), batch.owner, "batch", name, len(content), now, content)
+    spec_json = json.dumps(
+        {
+            "endpoint": batch.endpoint,
+            "input_file_id": row.id,
+            "inputs_hash": "0x" + keccak(content).hex(),
+            "kind": "openai-batch",
+            "model": retry_requests.model,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    order = PlaceOrder(
+        order_id=new_id("ord_"),
+        owner=batch.owner,
+        resource=batch.resource,
+        kind=OrderKind.MARKET,  # another provider now, or the batch completes as it is
+        units=retry_requests.units(service.catalog.get(batch.resource).unit),
+        max_price_wei=previous.max_price_wei,
+        spec="0x" + keccak(text=spec_json).hex(),
+        all_or_none=True,
+        exclude_providers=tuple(sorted({*batch.failed_providers, signer.address.lower()})),
+        routing=previous.routing,
+    )
+    command = RetryBatchLines(
+        batch_id=batch.batch_id,
+        provider=signer.address,
+        order=order,
+        input_file_id=row.id,
+        answered=tuple(line for line in output.decode().splitlines() if line.strip()),
+    )
+    try:
+        # Unsigned: a refusal must leave the request's nonce to the CompleteBatch that
+        # follows. A replay of this request finds the batch moved on and is refused.
+        await service.execute(command, None, files=[row])
+    except NoOfferBelowMaxPrice:
+        return None  # refused, nothing changed: no other provider can take the lines now
+    return ResultsAccepted(
+        batch_id=batch.batch_id, status=batch.status.value, output_file_id=None, error_file_id=None
+    )
+
+
 @router.post("/fills/{fill_id}/result", summary="The provider returns a batch's responses")
 async def fill_result(
     fill_id: FillId, body: BatchResults, service: Service, signer: SignedBy
@@ -98,8 +174,18 @@ async def fill_result(
     batch = service.engine.batches.for_order(fill.order_id)
     if batch is None:
         raise Conflict(f"fill {fill_id} is not part of a batch", field="fill_id")
-    requests = parse_request_file(await service.file_content(batch.input_file_id))
-    output, errors, completed, failed = build_result_files(batch.batch_id, requests, body.results)
+    original = parse_request_file(await service.file_content(batch.input_file_id))
+    requests = original
+    if batch.retry_input_file_id is not None:
+        requests = parse_request_file(await service.file_content(batch.retry_input_file_id))
+    output, errors, completed, failed = build_result_files(
+        batch.batch_id, requests, body.results, provider=signer.address
+    )
+    retried = await _retry_failed_lines(service, batch, fill, signer, requests, output, errors)
+    if retried is not None:
+        return retried
+    if batch.answered:
+        output, errors, completed, failed = merge_answers(original, batch.answered, output, errors)
     now = int(service.now())
     rows = [
         FileRow(new_id("file-"), batch.owner, "batch_output", name, len(data), now, data)

@@ -10,9 +10,12 @@ from matcher.book.fill import Fill
 from matcher.book.offer import Offer
 from matcher.book.order import BuyOrder
 from matcher.book.order_book import MAX_CAPACITY_UNITS_PER_S, MAX_UNITS
+from matcher.book.resources import Resource
 from matcher.engine.engine import Engine
-from matcher.terms import Bytes32Hex, JobTerms
+from matcher.routing.table import ProviderRouting
+from matcher.terms import AddressHex, Bytes32Hex, JobTerms
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI, PricingStrategy
+from protocol.reputation.routing import RoutingPreference
 
 Wei = Annotated[int, Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)]
 Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]
@@ -49,6 +52,57 @@ class PlaceOrderRequest(_Request):
     max_price_wei: Wei
     spec: Bytes32Hex = Field(description="keccak256 of the canonical job-spec JSON")
     all_or_none: bool = False
+    exclude_providers: list[AddressHex] = Field(
+        default_factory=list,
+        max_length=64,
+        description="providers this order must not go to (block list, failed attempts)",
+    )
+    min_reputation: float | None = Field(
+        default=None, ge=0, le=1, description="only offers whose provider scores at least this"
+    )
+    reliability: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="0 = cheapest first, 1 = most reliable first (rank by effective price);"
+        " unset with min_reputation unset: cheapest first",
+    )
+    allow_provisional: bool = Field(
+        default=True, description="whether providers with little history may fill it"
+    )
+
+    def routing(self) -> RoutingPreference | None:
+        if self.min_reputation is None and self.reliability is None and self.allow_provisional:
+            return None
+        return RoutingPreference(
+            min_reputation=self.min_reputation or 0.0,
+            reliability=0.0 if self.reliability is None else self.reliability,
+            allow_provisional=self.allow_provisional,
+        )
+
+
+class OfferRouting(BaseModel):
+    """Per-offer routing metadata: the provider's reputation and its parts (chain-derived,
+    docs/reputation.md), measured accept latency, completed/failed counts, and hardware."""
+
+    reputation: ProviderRouting
+    measured_units_per_s: float = Field(description="throughput the provider benchmarked")
+    unit: str
+    device_class: str | None = Field(default=None, description="GPU class for GPU-time offers")
+    llm_model: str | None = Field(default=None, description="model for token-priced offers")
+    quantization: str | None = None
+
+    @classmethod
+    def of(cls, offer: Offer, engine: Engine, resource: Resource) -> OfferRouting:
+        tokens = "token" in resource.unit
+        gpu = resource.unit == "GPU-second"
+        return cls(
+            reputation=engine.book.routing.get(offer.owner),
+            measured_units_per_s=offer.capacity_units_per_s,
+            unit=resource.unit,
+            device_class=resource.description if gpu else None,
+            llm_model=resource.id if tokens else None,
+        )
 
 
 class OfferView(BaseModel):
@@ -62,10 +116,12 @@ class OfferView(BaseModel):
     last_heartbeat: float
     expires_at: float
     price_wei: int = Field(description="its price at the current utilization")
+    routing: OfferRouting | None = None
 
     @classmethod
     def of(cls, offer: Offer, engine: Engine) -> OfferView:
         u = engine.book.book(offer.resource).state.smoothed_u
+        resource = engine.book.catalog.get(offer.resource)
         return cls(
             offer_id=offer.offer_id,
             owner=offer.owner,
@@ -77,6 +133,7 @@ class OfferView(BaseModel):
             last_heartbeat=offer.last_heartbeat,
             expires_at=offer.last_heartbeat + engine.config.heartbeat_ttl_s,
             price_wei=offer.strategy.price_wei_at(u),
+            routing=OfferRouting.of(offer, engine, resource),
         )
 
 
@@ -138,6 +195,8 @@ class OrderView(BaseModel):
     created_at: float
     fills: list[FillView]
     batch_id: str | None = None
+    exclude_providers: list[str] = Field(default_factory=list)
+    routing: RoutingPreference | None = None
 
     @classmethod
     def of(cls, order: BuyOrder, engine: Engine) -> OrderView:
@@ -157,6 +216,8 @@ class OrderView(BaseModel):
             created_at=order.created_at,
             fills=[FillView.of(f, engine) for f in order.fills],
             batch_id=None if batch is None else batch.batch_id,
+            exclude_providers=sorted(order.excluded),
+            routing=order.routing,
         )
 
 
@@ -174,6 +235,10 @@ class MarketView(BaseModel):
     available_providers: int
     average_price_24h_wei: int | None
     volume_units: int
+    offers: list[OfferView] = Field(
+        default_factory=list,
+        description="the cheapest live offers (up to 20) with their routing metadata",
+    )
 
 
 class MarketList(BaseModel):

@@ -52,6 +52,11 @@ class Batch:
     completed_requests: int = 0
     failed_requests: int = 0
     history: list[str] = field(default_factory=list)
+    # Line retries (matcher/batch/line_retry.py): the failed requests' input file, the
+    # output lines earlier providers answered, and the providers that failed lines.
+    retry_input_file_id: str | None = None
+    answered: list[str] = field(default_factory=list)
+    failed_providers: list[str] = field(default_factory=list)
 
 
 class BatchRegistry:
@@ -96,6 +101,34 @@ class BatchRegistry:
         batch.fill_id = fill_id
         batch.provider = provider
         batch.in_progress_at = now
+
+    def retry(
+        self,
+        batch: Batch,
+        provider: str,
+        *,
+        order_id: str,
+        input_file_id: str,
+        answered: list[str],
+        now: float,
+    ) -> None:
+        """``provider`` failed some lines: wait for the retry order to fill (validating)."""
+        if batch.provider != provider:
+            raise NotOwner(f"batch {batch.batch_id} runs on {batch.provider}, not {provider}")
+        if batch.status is not BatchStatus.IN_PROGRESS:
+            raise Conflict(
+                f"batch {batch.batch_id} is {batch.status.value}; its lines cannot be retried",
+                field="batch_id",
+            )
+        batch.failed_providers.append(provider.lower())
+        batch.answered.extend(answered)
+        batch.retry_input_file_id = input_file_id
+        batch.order_id = order_id
+        batch.fill_id = None
+        batch.provider = None
+        batch.status = BatchStatus.VALIDATING
+        batch.history.append(f"{now}: lines failed by {provider} placed again")
+        self._by_order[order_id] = batch.batch_id
 
     @staticmethod
     def expire(batch: Batch, now: float) -> None:

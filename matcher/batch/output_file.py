@@ -33,12 +33,13 @@ def _request_id(batch_id: str, custom_id: str) -> str:
 
 
 def build_result_files(
-    batch_id: str, requests: RequestFile, results: list[RequestResult]
+    batch_id: str, requests: RequestFile, results: list[RequestResult], provider: str | None = None
 ) -> tuple[bytes, bytes, int, int]:
     """(output JSONL, error JSONL, completed, failed), lines in input order.
 
     Every request needs exactly one result; an error result or a status >= 400 goes
-    to the error file.
+    to the error file. Each line names the ``provider`` that answered it (an extra field
+    OpenAI clients ignore).
     """
     by_id: dict[str, RequestResult] = {}
     for index, result in enumerate(results):
@@ -72,6 +73,7 @@ def build_result_files(
                         "custom_id": request.custom_id,
                         "response": None,
                         "error": error.model_dump(),
+                        "provider": provider,
                     }
                 )
             )
@@ -84,6 +86,7 @@ def build_result_files(
                         "custom_id": request.custom_id,
                         "response": response,
                         "error": None,
+                        "provider": provider,
                     }
                 )
             )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from matcher.book.fill import Fill
+from protocol.reputation.routing import RoutingPreference
 
 
 class OrderKind(StrEnum):
@@ -36,6 +37,11 @@ class BuyOrder:
     filled_units: int = 0
     status: OrderStatus = OrderStatus.RESTING
     fills: list[Fill] = field(default_factory=list)
+    # Provider addresses (lower case) the consumer will not buy from: its block list and
+    # the providers that failed earlier attempts of the same work (failover).
+    excluded: frozenset[str] = frozenset()
+    # Minimum reputation and price/reliability preference; None: cheapest first.
+    routing: RoutingPreference | None = None
 
     @property
     def remaining(self) -> int:

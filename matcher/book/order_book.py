@@ -9,6 +9,7 @@ before it changes anything: a refused request leaves the book as it was.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from matcher.book.config import BookConfig
@@ -18,7 +19,9 @@ from matcher.book.order import BuyOrder, OrderKind, OrderStatus
 from matcher.book.resource_book import ResourceBook
 from matcher.book.resources import ResourceCatalog
 from matcher.errors import Conflict, InvalidField, NoOfferBelowMaxPrice, NotFound, NotOwner
+from matcher.routing.table import RoutingTable
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI
+from protocol.reputation.routing import RoutingPreference
 
 # uint96 budget = units * pricePerUnit must fit (docs/protocol-types.md JobTerms).
 MAX_BUDGET_WEI = 2**96 - 1
@@ -73,6 +76,9 @@ class OrderBook:
         self.catalog = catalog
         self.config = config or BookConfig()
         self._books = {r.id: ResourceBook(r.id, self.config) for r in catalog}
+        self.routing = RoutingTable()
+        for book in self._books.values():
+            book.routing = self.routing
         self._offers: dict[str, Offer] = {}
         self._orders: dict[str, BuyOrder] = {}
         # (expires_at, offer_id); stale entries (offer gone or heartbeat renewed) are
@@ -243,6 +249,8 @@ class OrderBook:
         spec: str,
         all_or_none: bool,
         now: float,
+        exclude_providers: Iterable[str] = (),
+        routing: RoutingPreference | None = None,
     ) -> tuple[BuyOrder, list[Fill]]:
         """Market: fill now from the best offers (what is left is dropped) or fail.
         Limit: fill what crosses now and rest the remainder."""
@@ -269,6 +277,8 @@ class OrderBook:
             all_or_none=all_or_none,
             created_at=now,
             seq=self._next_seq(),
+            excluded=frozenset(p.lower() for p in exclude_providers),
+            routing=routing,
         )
         own: list[Fill] = []
         book.fill(order, now, own)

@@ -11,6 +11,7 @@ from matcher.book.market_state import MarketState
 from matcher.book.offer import Offer
 from matcher.book.offer_table import OfferTable
 from matcher.book.order import BuyOrder, OrderStatus
+from matcher.routing.table import RoutingTable
 
 
 class ResourceBook:
@@ -20,6 +21,7 @@ class ResourceBook:
         self.offers = OfferTable()
         self.bids = BidQueue()
         self.state = MarketState(config)
+        self.routing: RoutingTable | None = None  # set by the OrderBook
 
     # -- prices ------------------------------------------------------------------
 
@@ -51,8 +53,15 @@ class ResourceBook:
         avail = self.offers.available(now, self.config.horizon_s)
         whole = order.remaining if order.all_or_none else None
         filled = 0
-        for slot in self.offers.candidates(prices, avail, order.max_price_wei, whole).tolist():
+        slots = self.offers.candidates(prices, avail, order.max_price_wei, whole).tolist()
+        if order.routing is not None and self.routing is not None:
+            slots = self.routing.rank_slots(
+                slots, self.offers.offer, lambda s: float(prices[s]), order.routing
+            )
+        for slot in slots:
             offer = self.offers.offer(slot)
+            if order.excluded and offer.owner.lower() in order.excluded:
+                continue
             price = offer.strategy.price_wei_at(u)
             if price > order.max_price_wei:
                 continue

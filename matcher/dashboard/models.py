@@ -59,6 +59,10 @@ class OfferLoad(_View):
     available_units: int
     utilization: float = Field(ge=0, le=1, description="share of the horizon's capacity sold")
     last_heartbeat: float
+    reputation: float | None = Field(
+        default=None, ge=0, le=1, description="the provider's score (docs/reputation.md)"
+    )
+    provisional: bool = Field(default=True, description="little history: mostly the prior")
 
 
 class ProviderStake(_View):

@@ -22,6 +22,7 @@ def offer_loads(book: ResourceBook, unit: str, now: float, *, horizon_s: float) 
         whole = offer.capacity_units_per_s * horizon_s
         free = max(0.0, float(avail[slot]))
         booked = 0.0 if free >= int(whole) else 1.0 - free / whole
+        known = None if book.routing is None else book.routing.get(offer.owner)
         load = OfferLoad(
             offer_id=offer.offer_id,
             owner=offer.owner,
@@ -32,6 +33,8 @@ def offer_loads(book: ResourceBook, unit: str, now: float, *, horizon_s: float) 
             available_units=int(free),
             utilization=min(1.0, max(0.0, booked)),
             last_heartbeat=offer.last_heartbeat,
+            reputation=None if known is None else known.score,
+            provisional=True if known is None else known.provisional,
         )
         rows.append((price, offer.seq, load))
     rows.sort(key=lambda row: (row[0], row[1]))

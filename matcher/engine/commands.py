@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from matcher.book.order import OrderKind
+from matcher.routing.table import ProviderRouting
 from protocol.pricing import PricingStrategy
+from protocol.reputation.routing import RoutingPreference
 
 
 class _Command(BaseModel):
@@ -55,6 +57,15 @@ class PlaceOrder(_Command):
     max_price_wei: int
     spec: str
     all_or_none: bool = False
+    exclude_providers: tuple[str, ...] = ()
+    routing: RoutingPreference | None = None
+
+
+class SetRouting(_Command):
+    """Providers' reputations as read from the chain: the book ranks with them."""
+
+    type: Literal["set_routing"] = "set_routing"
+    providers: tuple[ProviderRouting, ...]
 
 
 class CancelOrder(_Command):
@@ -79,6 +90,17 @@ class CreateBatch(_Command):
     completion_window_s: float
     metadata: dict[str, str]
     total_requests: int
+
+
+class RetryBatchLines(_Command):
+    """The provider failed some of a batch's lines: place them again elsewhere."""
+
+    type: Literal["retry_batch_lines"] = "retry_batch_lines"
+    batch_id: str
+    provider: str
+    order: PlaceOrder
+    input_file_id: str
+    answered: tuple[str, ...]
 
 
 class CancelBatch(_Command):
@@ -107,7 +129,9 @@ Command = Annotated[
     | Sweep
     | CreateBatch
     | CancelBatch
-    | CompleteBatch,
+    | CompleteBatch
+    | SetRouting
+    | RetryBatchLines,
     Field(discriminator="type"),
 ]
 command_adapter: TypeAdapter[Command] = TypeAdapter(Command)

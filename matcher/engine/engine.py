@@ -22,6 +22,8 @@ from matcher.engine.commands import (
     Heartbeat,
     PlaceOrder,
     RegisterOffer,
+    RetryBatchLines,
+    SetRouting,
     Sweep,
     UpdateOffer,
     WithdrawOffer,
@@ -146,6 +148,29 @@ class Engine:
                 return Applied(fills=fills, order=order)
             case CreateBatch():
                 return self._create_batch(command, now)
+            case RetryBatchLines():
+                batch = self.batches.get(command.batch_id)
+                if (
+                    batch.provider != command.provider
+                    or batch.status is not BatchStatus.IN_PROGRESS
+                ):
+                    raise Conflict(
+                        f"batch {batch.batch_id} is {batch.status.value} on {batch.provider}",
+                        field="batch_id",
+                    )
+                order, fills = self._place(command.order, now)
+                self.batches.retry(
+                    batch,
+                    command.provider,
+                    order_id=order.order_id,
+                    input_file_id=command.input_file_id,
+                    answered=list(command.answered),
+                    now=now,
+                )
+                return Applied(fills=fills, order=order, batch=batch)
+            case SetRouting():
+                book.routing.update(command.providers)
+                return Applied()
             case CancelBatch():
                 batch = self.batches.owned(command.batch_id, command.owner)
                 cancelled = Applied(batch=batch)
@@ -178,6 +203,8 @@ class Engine:
             spec=command.spec,
             all_or_none=command.all_or_none,
             now=now,
+            exclude_providers=command.exclude_providers,
+            routing=command.routing,
         )
 
     def _create_batch(self, command: CreateBatch, now: float) -> Applied:

@@ -20,6 +20,7 @@ from protocol.matcher_client.models import (
 )
 from protocol.matcher_client.signing import RequestSigner
 from protocol.pricing import CostBasedPricing, FixedPricing, UtilizationSigmoidPricing
+from protocol.reputation.routing import RoutingPreference
 from protocol.wallet import Wallet
 
 __all__ = ["MatcherClient"]
@@ -185,8 +186,13 @@ class MatcherClient:
         spec: bytes,
         kind: Literal["market", "limit"] = "limit",
         all_or_none: bool = True,
+        exclude_providers: Sequence[str] = (),
+        routing: RoutingPreference | None = None,
     ) -> OrderInfo:
-        payload = {
+        """Place a buy. ``routing``: minimum reputation and price/reliability preference
+        (the book then ranks by effective price, docs/reputation.md); its block list is
+        sent as exclusions."""
+        payload: dict[str, Any] = {
             "resource": resource,
             "kind": kind,
             "units": units,
@@ -194,6 +200,14 @@ class MatcherClient:
             "spec": "0x" + spec.hex(),
             "all_or_none": all_or_none,
         }
+        excluded = {p.lower() for p in exclude_providers}
+        if routing is not None:
+            excluded |= {p.lower() for p in routing.blocked}
+            payload["min_reputation"] = routing.min_reputation
+            payload["reliability"] = routing.reliability
+            payload["allow_provisional"] = routing.allow_provisional
+        if excluded:
+            payload["exclude_providers"] = sorted(excluded)
         data = self._json("POST", f"{_MARKET}/orders", payload, signed=True)
         return self._parse(_ORDER, data, "order")
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from protocol.pricing import PricingStrategy
+from protocol.reputation.routing import RoutingPreference
 from protocol.typed_data import JobTerms
 
 __all__ = ["FillInfo", "MarketInfo", "OfferInfo", "OracleEndpoint", "OrderInfo", "terms_from_wire"]
@@ -82,6 +83,8 @@ class OrderInfo(_Answer):
     created_at: float
     fills: list[FillInfo]
     batch_id: str | None = None
+    exclude_providers: list[str] = []
+    routing: RoutingPreference | None = None
 
 
 class MarketInfo(_Answer):

@@ -32,6 +32,7 @@ from matcher.book.clock import ManualClock
 from matcher.chain_view import ProtocolChainView
 from matcher.dashboard import STATIC_DIR
 from matcher.dashboard.vendor import missing_or_wrong
+from matcher.routing.chain_source import ChainReputationSource
 from protocol.client import Protocol
 from protocol.roles import Consumer, Provider
 from protocol.rpc import connect
@@ -221,7 +222,12 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
         clock = ManualClock(start=float(int(time.time())))
         settings = settings_for(f"sqlite:///{tmp_path / 'matcher.db'}", static_dir=STATIC_DIR)
         with (
-            LiveServer(settings, clock, chain_view=view) as server,
+            LiveServer(
+                settings,
+                clock,
+                chain_view=view,
+                reputation_source=ChainReputationSource(protocol),
+            ) as server,
             httpx.Client(base_url=server.url, timeout=10) as http,
         ):
             p1, p2, consumer = _wallet(net, 2), _wallet(net, 4), _wallet(net, 1)
@@ -289,10 +295,24 @@ def test_dashboard_renders_market_chain_and_live_updates(
     p1_stake = stake[scene.p1.address]
     # The settled job's collateral stays locked until its payout.
     assert (p1_stake.free, p1_stake.locked) == (30 * CREDIT, 10 * CREDIT)
-    expect(p1_row.locator("td").nth(5)).to_have_text(gpuc(p1_stake.free))
-    expect(p1_row.locator("td").nth(6)).to_have_text(gpuc(p1_stake.locked))
+    expect(p1_row.locator("td").nth(6)).to_have_text(gpuc(p1_stake.free))
+    expect(p1_row.locator("td").nth(7)).to_have_text(gpuc(p1_stake.locked))
     p2_row = page.locator("#providers tbody tr", has_text=short(scene.p2.address))
-    expect(p2_row.locator("td").nth(5)).to_have_text(gpuc(stake[scene.p2.address].free))
+    expect(p2_row.locator("td").nth(6)).to_have_text(gpuc(stake[scene.p2.address].free))
+
+    # Reputation from the chain (docs/reputation.md): p1 settled a job, p2 was slashed for
+    # fraud; both are new (few jobs). Sortable: best first, then worst first.
+    expect(p1_row.locator("td").nth(5)).to_have_text(re.compile(r"^0\.[6-9]\d new$"))
+    expect(p2_row.locator("td").nth(5)).to_have_text(re.compile(r"^0\.[0-4]\d new$"))
+    header = page.locator("#sort-reputation")
+    first_provider = page.locator("#providers tbody tr").first
+    header.click()
+    expect(header).to_have_attribute("data-order", "desc")
+    expect(first_provider).to_contain_text(short(scene.p1.address))
+    header.click()
+    expect(header).to_have_attribute("data-order", "asc")
+    expect(first_provider).to_contain_text(short(scene.p2.address))
+    header.click()
 
     # Jobs: every state, and what settlement moved.
     expect(page.locator("#jobs tbody tr")).to_have_count(5)
@@ -344,7 +364,7 @@ def test_dashboard_renders_market_chain_and_live_updates(
     # The payout credited the settled job: its amounts are no longer shown as owed.
     expect(settled.nth(5)).not_to_have_class(re.compile(r"\bmuted\b"), timeout=WAIT_MS)
     expect(settled.nth(5)).to_have_text(gpuc(jobs.settled_pay))
-    expect(p1_row.locator("td").nth(5)).to_have_text(gpuc(35 * CREDIT), timeout=WAIT_MS)
+    expect(p1_row.locator("td").nth(6)).to_have_text(gpuc(35 * CREDIT), timeout=WAIT_MS)
     seen_after = time.monotonic() - posted
 
     ARTIFACTS.mkdir(exist_ok=True)

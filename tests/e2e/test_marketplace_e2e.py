@@ -47,6 +47,9 @@ PLAN = MarketPlan(
     deadline_grace_s=20,
     agent_heartbeat_s=5.0,
     heartbeat_ttl_s=30.0,
+    # This file recovers a killed provider's job by hand; test_failover_e2e.py covers the
+    # opener doing it (and placing the work again) on its own.
+    failover=None,
 )
 SETTLED = {JobStatus.SETTLED, JobStatus.SLASHED, JobStatus.REFUNDED}
 

@@ -16,6 +16,7 @@ from matcher.api import create_app
 from matcher.auth.request_signature import sign_request
 from matcher.book.clock import Clock
 from matcher.dashboard.chain_source import ChainView
+from matcher.routing.chain_source import ReputationSource
 from matcher.settings import MatcherSettings
 
 CHAIN_ID = 31337
@@ -107,14 +108,24 @@ class LiveServer:
     """The app under uvicorn on a free loopback port, in a thread of this process."""
 
     def __init__(
-        self, settings: MatcherSettings, clock: Clock, chain_view: ChainView | None = None
+        self,
+        settings: MatcherSettings,
+        clock: Clock,
+        chain_view: ChainView | None = None,
+        reputation_source: ReputationSource | None = None,
     ) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(settings, clock, chain_view=chain_view),
+            create_app(
+                settings,
+                clock,
+                chain_view=chain_view,
+                reputation_source=reputation_source,
+                routing_refresh_s=0.2,
+            ),
             log_level="warning",
             access_log=False,
             lifespan="on",

@@ -125,8 +125,10 @@ def test_batch_waits_for_price_then_runs_and_returns_openai_output(live_server) 
             "custom_id": "req-2",
             "response": None,
             "error": {"code": "oom", "message": "too long"},
+            "provider": provider.address,  # which provider answered the line
         }
     ]
+    assert {o["provider"] for o in output} == {provider.address}
 
     # A second batch below the market is cancelled while it waits.
     second = client.batches.create(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from matcher_book_driver import BookDriver
 
-from matcher.book import OrderStatus
+from matcher.book import OrderKind, OrderStatus
 from matcher.errors import Conflict, InvalidField, NoOfferBelowMaxPrice, NotOwner
 
 
@@ -161,3 +161,22 @@ def test_an_unknown_resource_names_the_case_sensitive_match() -> None:
     known = next(iter(catalog)).id
     with pytest.raises(UnknownResource, match=f"case-sensitive: did you mean '{known}'"):
         catalog.get(known.upper())
+
+
+def test_order_skips_excluded_providers_and_takes_the_next_best(d: BookDriver) -> None:
+    d.offer(90, owner="0xAAaa")
+    next_best, _ = d.offer(100, owner="0xBB")
+    order, fills = d.book.place_order(
+        order_id="ord-ex",
+        owner="C",
+        resource="h100",
+        kind=OrderKind.MARKET,
+        units=10,
+        max_price_wei=100,
+        spec="0x" + "00" * 32,
+        all_or_none=True,
+        now=d.now,
+        exclude_providers=["0xaaAA"],  # any case
+    )
+    assert [(f.offer_id, f.price_per_unit_wei) for f in fills] == [(next_best, 100)]
+    assert order.excluded == frozenset({"0xaaaa"})

@@ -38,9 +38,38 @@ function utilization(fraction) {
       h("span", { class: "util-value" }, percent(fraction))));
 }
 
+// Providers sort by price (the API's order) until the Reputation header is clicked:
+// then best reputation first, and a second click reverses it.
+let reputationOrder = 0; // 0: price order, 1: best first, -1: worst first
+let lastProviders = null;
+
+function reputationCell(offer) {
+  if (offer.reputation === null || offer.reputation === undefined) {
+    return h("td", { class: "num muted" }, "—");
+  }
+  const text = offer.reputation.toFixed(2);
+  return h("td", { class: offer.provisional ? "num muted" : "num",
+                   title: offer.provisional ? "new provider: little history, mostly the prior" : "" },
+    offer.provisional ? `${text} new` : text);
+}
+
+function sortByReputation(offers) {
+  if (reputationOrder === 0) return offers;
+  const score = (o) => o.reputation ?? -1;
+  return [...offers].sort((a, b) => reputationOrder * (score(b) - score(a)));
+}
+
+const reputationHeader = document.getElementById("sort-reputation");
+reputationHeader?.addEventListener("click", () => {
+  reputationOrder = reputationOrder === 1 ? -1 : 1;
+  reputationHeader.dataset.order = reputationOrder === 1 ? "desc" : "asc";
+  if (lastProviders) renderProviders(...lastProviders);
+});
+
 export function renderProviders(offers, chain, now) {
+  lastProviders = [offers, chain, now];
   const stakes = new Map((chain.providers ?? []).map((p) => [p.address.toLowerCase(), p]));
-  const rows = offers.map((offer) => {
+  const rows = sortByReputation(offers).map((offer) => {
     const stake = stakes.get(offer.owner.toLowerCase());
     const row = h("tr", { "data-offer": offer.offer_id },
       h("td", {}, address(offer.owner)),
@@ -48,6 +77,7 @@ export function renderProviders(offers, chain, now) {
       h("td", { class: "num price" }, gpucUnit(offer.price_wei)),
       h("td", { class: "num" }, `${number(offer.capacity_units_per_s)} /s`),
       utilization(offer.utilization),
+      reputationCell(offer),
       amount(stake?.free_wei),
       amount(stake?.locked_wei),
       h("td", { class: "num muted" }, age(Math.max(0, now - offer.last_heartbeat))));
