@@ -189,6 +189,10 @@ class MatcherService:
 
     # -- reads ---------------------------------------------------------------------
 
+    @property
+    def revoked_keys(self) -> set[str]:
+        return self.engine.revoked_keys
+
     def file(self, file_id: str, owner: str | None = None) -> FileRow:
         row = self.files.get(file_id)
         if row is None or (owner is not None and row.owner.lower() != owner.lower()):

@@ -34,8 +34,12 @@ from oracles.submission import ReceiptSubmission
 from oracles.verdicts import BatchSignatureRequest, PeerSignature
 from protocol.client import parse_job_id
 from protocol.errors import ChainUnreachable, InvalidInput, ProtocolError
+from protocol.http_guard import BodyGuard, sane_recursion_limit
 
-__all__ = ["create_app"]
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+# A receipt submission or a batch-signature request is a few KB.
+MAX_BODY_BYTES = 256 * 1024
 
 # Most specific first: StaleVerdictEpoch is an InvalidPeerSignature.
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
@@ -60,7 +64,10 @@ def _status_for(exc: Exception) -> int:
 
 
 def create_app(node: OracleNode, metrics: OracleMetrics) -> FastAPI:
+    sane_recursion_limit()  # eth-account's imports raised it to 100,000
     app = FastAPI(title="GPUC oracle", docs_url=None, redoc_url=None, openapi_url=None)
+    # Bodies are bounded in size and JSON depth before any handler parses them.
+    app.add_middleware(BodyGuard, max_body_bytes=MAX_BODY_BYTES)
 
     @app.exception_handler(OracleError)
     @app.exception_handler(ProtocolError)

@@ -16,12 +16,14 @@ from matcher.api import (
     routes_orders,
 )
 from matcher.api.errors import install_error_handlers
+from matcher.api.guard import MatcherGuard, render
 from matcher.api.openapi_signature_headers import document_signature_headers
 from matcher.book.clock import Clock, SystemClock
 from matcher.book.resources import ResourceCatalog
 from matcher.dashboard.chain_source import ChainView
 from matcher.service import MatcherService
 from matcher.settings import MatcherSettings
+from protocol.http_guard import BodyGuard, sane_recursion_limit
 
 
 def create_app(
@@ -30,6 +32,9 @@ def create_app(
     catalog: ResourceCatalog | None = None,
     chain_view: ChainView | None = None,
 ) -> FastAPI:
+    # eth-account's imports raise the recursion limit to 100,000: put it back, so deep
+    # recursion raises instead of overflowing the C stack (the guard bounds JSON too).
+    sane_recursion_limit()
     service = MatcherService(settings, clock or SystemClock(), catalog)
 
     @asynccontextmanager
@@ -54,6 +59,13 @@ def create_app(
     for module in (routes_market, routes_offers, routes_orders, routes_openai, routes_dashboard):
         app.include_router(module.router)
     document_signature_headers(app)
+    guard = MatcherGuard(service)
+    app.add_middleware(
+        BodyGuard,
+        limit_for=guard.limit_for,
+        precheck=guard.precheck,
+        render=render,
+    )
     # The dashboard (a later issue) is a static site served from here.
     if settings.static_dir is not None:
         app.mount("/dashboard", StaticFiles(directory=settings.static_dir, html=True), "dashboard")

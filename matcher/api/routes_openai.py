@@ -29,6 +29,7 @@ from matcher.errors import InvalidField, PayloadTooLarge
 from matcher.service import new_id
 from matcher.storage.store import FileRow
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI
+from protocol.wire_ints import parse_ascii_uint
 
 router = APIRouter(prefix="/v1", tags=["openai-batch"], responses=ERROR_RESPONSES)
 FileId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -89,13 +90,14 @@ def _max_price(metadata: dict[str, str] | None) -> int:
     if len(metadata) > MAX_METADATA_KEYS:
         raise InvalidField(f"metadata has more than {MAX_METADATA_KEYS} keys", field="metadata")
     text = metadata[PRICE_KEY]
-    if not text.isdigit() or len(text) > 40 or not 0 < int(text) <= MAX_PRICE_PER_UNIT_WEI:
+    value = parse_ascii_uint(text)
+    if value is None or not 0 < value <= MAX_PRICE_PER_UNIT_WEI:
         raise InvalidField(
-            f"metadata.{PRICE_KEY} must be an integer between 1 and {MAX_PRICE_PER_UNIT_WEI},"
-            f" got {text!r}",
+            f"metadata.{PRICE_KEY} must be an integer in ASCII decimal between 1 and"
+            f" {MAX_PRICE_PER_UNIT_WEI}, got {text!r}",
             field=f"metadata.{PRICE_KEY}",
         )
-    return int(text)
+    return value
 
 
 @router.post("/batches", summary="Create a batch: a limit buy priced by metadata.max_price_wei")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matcher.errors import InvalidField
+from protocol.http_guard import DEFAULT_MAX_JSON_DEPTH, json_too_deep
 
 SUPPORTED_ENDPOINTS = ("/v1/chat/completions", "/v1/completions", "/v1/embeddings")
 MAX_LINES = 50_000
@@ -73,6 +74,8 @@ def parse_request_file(content: bytes) -> RequestFile:
     models: set[str] = set()
     urls: set[str] = set()
     for number, raw in enumerate(lines, start=1):
+        if json_too_deep(raw):
+            raise _bad(number, f"nests JSON deeper than {DEFAULT_MAX_JSON_DEPTH} levels")
         try:
             obj = json.loads(raw)
         except json.JSONDecodeError as exc:

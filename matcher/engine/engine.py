@@ -49,6 +49,7 @@ class Engine:
         self._fills_by_offer: dict[str, list[str]] = {}
         self._batch_expiry: list[tuple[float, str]] = []
         self.applied_count = 0
+        self.revoked_keys: set[str] = set()
 
     # -- reads ---------------------------------------------------------------------
 

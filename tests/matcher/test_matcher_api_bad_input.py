@@ -176,7 +176,7 @@ def test_batch_files_that_are_not_jsonl_or_too_large_are_refused(
         (line.replace(b"llama-3-70b", b"gpt-9"), 422, "unknown resource 'gpt-9'"),
         (b"\xff\xfe", 422, "not UTF-8"),
         (b"", 422, "no request lines"),
-        (line * 200_000, 413, "larger than"),
+        (line * 200_000, 413, "accepts at most"),
     ]
     for content, status, fragment in cases:
         r = upload(content)
