@@ -91,6 +91,14 @@ class PayloadTooLarge(MatcherError):
     http_status = 413
 
 
+class EngineFailure(MatcherError):
+    """A bug met a command: it was not applied and the book was rebuilt from the log."""
+
+    code = "internal_error"
+    http_status = 500
+    error_type = "server_error"
+
+
 class StorageUnavailable(MatcherError):
     """A commit failed: the server stops acknowledging writes until restarted."""
 

@@ -15,6 +15,7 @@ from matcher.api import (
     routes_openai,
     routes_orders,
 )
+from matcher.api.durable import DurableResponses
 from matcher.api.errors import install_error_handlers
 from matcher.api.guard import MatcherGuard, render
 from matcher.api.openapi_signature_headers import document_signature_headers
@@ -59,6 +60,7 @@ def create_app(
     for module in (routes_market, routes_offers, routes_orders, routes_openai, routes_dashboard):
         app.include_router(module.router)
     document_signature_headers(app)
+    app.add_middleware(DurableResponses, service=service)
     guard = MatcherGuard(service)
     app.add_middleware(
         BodyGuard,

@@ -9,14 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from matcher.book.fill import Fill
 from matcher.book.offer import Offer
 from matcher.book.order import BuyOrder
-from matcher.book.order_book import MAX_CAPACITY_UNITS_PER_S, MAX_UNITS
+from matcher.book.order_book import MAX_CAPACITY_UNITS_PER_S, MAX_UNITS, MIN_CAPACITY_UNITS_PER_S
 from matcher.engine.engine import Engine
 from matcher.terms import Bytes32Hex, JobTerms
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI, PricingStrategy
 
 Wei = Annotated[int, Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)]
 Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]
-Capacity = Annotated[float, Field(gt=0, le=MAX_CAPACITY_UNITS_PER_S)]
+Capacity = Annotated[float, Field(ge=MIN_CAPACITY_UNITS_PER_S, le=MAX_CAPACITY_UNITS_PER_S)]
 ResourceId = Annotated[str, Field(min_length=1, max_length=64, examples=["llama-3-70b"])]
 ObjectId = Annotated[str, Field(min_length=1, max_length=64)]
 

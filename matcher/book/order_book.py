@@ -24,6 +24,8 @@ from protocol.pricing import MAX_PRICE_PER_UNIT_WEI
 MAX_BUDGET_WEI = 2**96 - 1
 MAX_UNITS = 2**63 - 1
 MAX_CAPACITY_UNITS_PER_S = 1e12
+# Below this an offer's backlog / capacity overflows the job deadline (uint40 seconds).
+MIN_CAPACITY_UNITS_PER_S = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +58,10 @@ def _check_price(price: int, field: str) -> None:
 
 
 def _check_capacity(capacity: float, min_job_units: int) -> None:
-    if not 0 < capacity <= MAX_CAPACITY_UNITS_PER_S:
+    if not MIN_CAPACITY_UNITS_PER_S <= capacity <= MAX_CAPACITY_UNITS_PER_S:
         raise InvalidField(
-            f"capacity_units_per_s must be > 0 and <= {MAX_CAPACITY_UNITS_PER_S:g}, got {capacity}",
+            f"capacity_units_per_s must be between {MIN_CAPACITY_UNITS_PER_S:g} and"
+            f" {MAX_CAPACITY_UNITS_PER_S:g}, got {capacity}",
             field="capacity_units_per_s",
         )
     if not 0 < min_job_units <= MAX_UNITS:
