@@ -13,6 +13,7 @@ from pydantic.alias_generators import to_camel
 
 from matcher.book.config import BookConfig
 from matcher.book.fill import Fill
+from protocol.wire_ints import WireUint
 
 Bytes32Hex = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
 AddressHex = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
@@ -28,12 +29,12 @@ class JobTerms(BaseModel):
 
     consumer: AddressHex
     provider: AddressHex
-    budget: int = Field(ge=0, lt=2**96)
-    price_per_unit: int = Field(ge=0, lt=2**96)
+    budget: WireUint = Field(lt=2**96)
+    price_per_unit: WireUint = Field(lt=2**96)
     accept_deadline: int = Field(ge=0, lt=2**40)
     deadline: int = Field(ge=0, lt=2**40)
     spec: Bytes32Hex
-    salt: int = Field(ge=0, lt=2**256)
+    salt: WireUint = Field(lt=2**256)
 
     def job_id(self) -> str:
         """keccak256(abi.encode(terms)), the escrow's id for the job."""

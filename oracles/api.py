@@ -35,6 +35,7 @@ from oracles.verdicts import BatchSignatureRequest, PeerSignature
 from protocol.client import parse_job_id
 from protocol.errors import ChainUnreachable, InvalidInput, ProtocolError
 from protocol.http_guard import BodyGuard, sane_recursion_limit
+from protocol.wire_ints import js_safe
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -101,7 +102,8 @@ def create_app(node: OracleNode, metrics: OracleMetrics) -> FastAPI:
 
     @app.get("/jobs/{job_id}")
     def get_job(job_id: str) -> Any:
-        return jsonable(node.job_view(parse_job_id(job_id)))
+        # Amounts and salts exceed 2**53: decimal strings, so JavaScript reads them exactly.
+        return js_safe(jsonable(node.job_view(parse_job_id(job_id))))
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

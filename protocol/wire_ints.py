@@ -18,6 +18,7 @@ __all__ = [
     "JS_SAFE_MAX",
     "WireUint",
     "is_ascii_decimal",
+    "js_safe",
     "parse_ascii_uint",
     "uint_from_wire",
 ]
@@ -70,3 +71,16 @@ WireUint = Annotated[
         mode="validation",
     ),
 ]
+
+
+def js_safe(value: Any) -> Any:
+    """A JSON-ready value with every integer beyond 2**53 - 1 as a decimal string."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value) if abs(value) > JS_SAFE_MAX else value
+    if isinstance(value, dict):
+        return {k: js_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [js_safe(v) for v in value]
+    return value

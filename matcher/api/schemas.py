@@ -13,8 +13,9 @@ from matcher.book.order_book import MAX_CAPACITY_UNITS_PER_S, MAX_UNITS, MIN_CAP
 from matcher.engine.engine import Engine
 from matcher.terms import Bytes32Hex, JobTerms
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI, PricingStrategy
+from protocol.wire_ints import WireUint
 
-Wei = Annotated[int, Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)]
+Wei = Annotated[WireUint, Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)]
 Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]
 Capacity = Annotated[float, Field(ge=MIN_CAPACITY_UNITS_PER_S, le=MAX_CAPACITY_UNITS_PER_S)]
 ResourceId = Annotated[str, Field(min_length=1, max_length=64, examples=["llama-3-70b"])]
@@ -61,7 +62,7 @@ class OfferView(BaseModel):
     created_at: float
     last_heartbeat: float
     expires_at: float
-    price_wei: int = Field(description="its price at the current utilization")
+    price_wei: WireUint = Field(description="its price at the current utilization")
 
     @classmethod
     def of(cls, offer: Offer, engine: Engine) -> OfferView:
@@ -93,8 +94,8 @@ class FillView(BaseModel):
     provider: str
     resource: str
     units: int
-    price_per_unit_wei: int
-    cost_wei: int
+    price_per_unit_wei: WireUint
+    cost_wei: WireUint
     at: float
     done_by: float
     terms: JobTerms = Field(description="the JobTerms to open on chain (docs/protocol-types.md)")
@@ -131,7 +132,7 @@ class OrderView(BaseModel):
     units: int
     filled_units: int
     remaining_units: int
-    max_price_wei: int
+    max_price_wei: WireUint
     spec: str
     all_or_none: bool
     status: str
@@ -163,7 +164,7 @@ class OrderView(BaseModel):
 class MarketView(BaseModel):
     resource: str
     unit: str
-    price_wei: int | None = Field(description="what a one-unit market buy pays now")
+    price_wei: WireUint | None = Field(description="what a one-unit market buy pays now")
     supply_units_per_s: float
     demand_units_per_min: int
     utilization: float
@@ -172,7 +173,7 @@ class MarketView(BaseModel):
     pending_units: int
     available_nodes: int
     available_providers: int
-    average_price_24h_wei: int | None
+    average_price_24h_wei: WireUint | None
     volume_units: int
 
 
@@ -183,9 +184,9 @@ class MarketList(BaseModel):
 
 class HistoryPoint(BaseModel):
     t: float = Field(description="bucket start, unix seconds")
-    average_price_wei: int
-    min_price_wei: int
-    max_price_wei: int
+    average_price_wei: WireUint
+    min_price_wei: WireUint
+    max_price_wei: WireUint
     samples: int
 
 

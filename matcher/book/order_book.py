@@ -19,10 +19,12 @@ from matcher.book.resource_book import ResourceBook
 from matcher.book.resources import ResourceCatalog
 from matcher.errors import Conflict, InvalidField, NoOfferBelowMaxPrice, NotFound, NotOwner
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI
+from protocol.wire_ints import JS_SAFE_MAX
 
 # uint96 budget = units * pricePerUnit must fit (docs/protocol-types.md JobTerms).
 MAX_BUDGET_WEI = 2**96 - 1
-MAX_UNITS = 2**63 - 1
+# Whole units as JSON numbers: at most 2**53 - 1, which JavaScript reads exactly.
+MAX_UNITS = JS_SAFE_MAX
 MAX_CAPACITY_UNITS_PER_S = 1e12
 # Below this an offer's backlog / capacity overflows the job deadline (uint40 seconds).
 MIN_CAPACITY_UNITS_PER_S = 1e-6

@@ -80,8 +80,8 @@ def test_batch_waits_for_price_then_runs_and_returns_openai_output(live_server) 
     fills = http.get(f"/api/market/offers/{offer_id}/fills").json()
     assert [f["batch_id"] for f in fills] == [batch.id]
     fill = fills[0]
-    assert fill["price_per_unit_wei"] == 40
-    assert fill["terms"]["budget"] == fill["units"] * 40
+    assert fill["price_per_unit_wei"] == "40"  # a decimal string on the wire
+    assert fill["terms"]["budget"] == str(fill["units"] * 40)
     assert fill["terms"]["consumer"] == consumer.address
     r = send(http, time.time(), provider, "GET", f"/api/market/fills/{fill['fill_id']}/input", None)
     assert r.status_code == 200 and r.content == JSONL
