@@ -19,6 +19,7 @@ class MatcherError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.headers: dict[str, str] = {}
 
 
 class InvalidField(MatcherError):
@@ -84,6 +85,11 @@ class RateLimited(MatcherError):
     code = "rate_limited"
     http_status = 429
     error_type = "rate_limit_error"
+
+    def __init__(self, message: str, *, retry_after_s: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_s = retry_after_s
+        self.headers = {"Retry-After": str(retry_after_s)}
 
 
 class PayloadTooLarge(MatcherError):

@@ -18,6 +18,7 @@ from matcher.api import (
 from matcher.api.durable import DurableResponses
 from matcher.api.errors import install_error_handlers
 from matcher.api.guard import MatcherGuard, render
+from matcher.api.openapi_resources import document_resources
 from matcher.api.openapi_signature_headers import document_signature_headers
 from matcher.book.clock import Clock, SystemClock
 from matcher.book.resources import ResourceCatalog
@@ -60,8 +61,9 @@ def create_app(
     for module in (routes_market, routes_offers, routes_orders, routes_openai, routes_dashboard):
         app.include_router(module.router)
     document_signature_headers(app)
+    document_resources(app, service.catalog)
     app.add_middleware(DurableResponses, service=service)
-    guard = MatcherGuard(service)
+    guard = MatcherGuard(service, app.router.routes)
     app.add_middleware(
         BodyGuard,
         limit_for=guard.limit_for,

@@ -3,7 +3,10 @@ limits, and requests refused on their headers before their body is read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from starlette.routing import BaseRoute, Match
 
 from matcher.api.errors import ErrorBody, ErrorResponse
 from matcher.auth.api_key import verify_api_key
@@ -35,8 +38,13 @@ def _auth_refusal(exc: MatcherError) -> GuardRefusal:
 class MatcherGuard:
     """Limits and header checks of the matcher's routes."""
 
-    def __init__(self, service: MatcherService) -> None:
+    def __init__(self, service: MatcherService, routes: Sequence[BaseRoute] = ()) -> None:
         self.service = service
+        self.routes = routes
+
+    def _routed(self, scope: Scope) -> bool:
+        """A route takes this method and path (else the app answers 404 or 405)."""
+        return any(route.matches(scope)[0] is Match.FULL for route in self.routes)
 
     def limit_for(self, scope: Scope) -> int:
         settings = self.service.settings
@@ -49,6 +57,8 @@ class MatcherGuard:
         if scope.get("method") not in _BODY_METHODS:
             return None
         path: str = scope.get("path", "")
+        if self.routes and not self._routed(scope):
+            return None
         headers = _headers(scope)
         if path.startswith("/v1/"):
             authorization = headers.get("authorization")

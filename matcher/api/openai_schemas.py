@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,8 +34,22 @@ class FileObject(BaseModel):
         )
 
 
+def _metadata_required(schema: dict[str, Any]) -> None:
+    """The server refuses a batch without metadata.max_price_wei: say so in the schema
+    (the field stays optional in Python so the refusal names max_price_wei itself)."""
+    schema["required"] = sorted({*schema.get("required", []), "metadata"})
+    schema["properties"]["metadata"] = {
+        "type": "object",
+        "description": "must hold max_price_wei: the limit price per unit in GPUC wei",
+        "properties": {"max_price_wei": {"type": "string", "pattern": "^[0-9]{1,25}$"}},
+        "required": ["max_price_wei"],
+        "additionalProperties": {"type": "string", "maxLength": 512},
+        "maxProperties": MAX_METADATA_KEYS,
+    }
+
+
 class CreateBatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_metadata_required)
 
     input_file_id: str = Field(min_length=1, max_length=64)
     endpoint: Literal["/v1/chat/completions", "/v1/completions", "/v1/embeddings"]
@@ -55,6 +69,9 @@ class RequestCounts(BaseModel):
 
 
 class BatchObject(BaseModel):
+    # Every field is always sent (null when unset): the schema marks them all required.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     id: str
     object: Literal["batch"] = "batch"
     endpoint: str

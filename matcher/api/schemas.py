@@ -23,7 +23,14 @@ ObjectId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: `"units": true` or `"units": "5"` is refused, not coerced (uints that can
+    # pass 2**53 accept decimal strings on purpose: WireUint).
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _View(BaseModel):
+    # Every field is always sent (null when unset): the schema marks them all required.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
 
 class RegisterOfferRequest(_Request):
@@ -52,7 +59,7 @@ class PlaceOrderRequest(_Request):
     all_or_none: bool = False
 
 
-class OfferView(BaseModel):
+class OfferView(_View):
     offer_id: str
     owner: str
     resource: str
@@ -81,12 +88,12 @@ class OfferView(BaseModel):
         )
 
 
-class WithdrawnOffer(BaseModel):
+class WithdrawnOffer(_View):
     offer_id: str
     withdrawn: bool = True
 
 
-class FillView(BaseModel):
+class FillView(_View):
     fill_id: str
     order_id: str
     offer_id: str
@@ -124,7 +131,7 @@ class FillView(BaseModel):
         )
 
 
-class OrderView(BaseModel):
+class OrderView(_View):
     order_id: str
     owner: str
     resource: str
@@ -161,7 +168,7 @@ class OrderView(BaseModel):
         )
 
 
-class MarketView(BaseModel):
+class MarketView(_View):
     resource: str
     unit: str
     price_wei: WireUint | None = Field(description="what a one-unit market buy pays now")
@@ -177,12 +184,12 @@ class MarketView(BaseModel):
     volume_units: int
 
 
-class MarketList(BaseModel):
+class MarketList(_View):
     at: float
     markets: list[MarketView]
 
 
-class HistoryPoint(BaseModel):
+class HistoryPoint(_View):
     t: float = Field(description="bucket start, unix seconds")
     average_price_wei: WireUint
     min_price_wei: WireUint
@@ -190,13 +197,13 @@ class HistoryPoint(BaseModel):
     samples: int
 
 
-class MarketHistory(BaseModel):
+class MarketHistory(_View):
     resource: str
     bucket_s: int
     points: list[HistoryPoint]
 
 
-class ResourceView(BaseModel):
+class ResourceView(_View):
     id: str
     unit: str
     description: str
