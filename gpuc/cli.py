@@ -14,7 +14,17 @@ from __future__ import annotations
 
 import typer
 
-from gpuc.commands import chain, credits, job, matcher_run, oracle, provider, provider_run, wallet
+from gpuc.commands import (
+    chain,
+    credits,
+    job,
+    matcher_key,
+    matcher_run,
+    oracle,
+    provider,
+    provider_run,
+    wallet,
+)
 from gpuc.commands.demo import demo
 from gpuc.commands.deploy import deploy
 from gpuc.commands.up import up
@@ -47,6 +57,7 @@ app.add_typer(provider.app, name="provider")
 app.add_typer(job.app, name="job")
 app.add_typer(oracle.app, name="oracle")
 app.add_typer(wallet.app, name="wallet")
+matcher_run.app.add_typer(matcher_key.app, name="key")
 app.add_typer(matcher_run.app, name="matcher")
 
 

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from matcher.api import (
     routes_dashboard,
+    routes_keys,
     routes_market,
     routes_offers,
     routes_openai,
@@ -58,7 +59,14 @@ def create_app(
     # Read-only chain data for the dashboard; None: the page says no chain is connected.
     app.state.chain_view = chain_view
     install_error_handlers(app)
-    for module in (routes_market, routes_offers, routes_orders, routes_openai, routes_dashboard):
+    for module in (
+        routes_market,
+        routes_offers,
+        routes_orders,
+        routes_openai,
+        routes_dashboard,
+        routes_keys,
+    ):
         app.include_router(module.router)
     document_signature_headers(app)
     document_resources(app, service.catalog)

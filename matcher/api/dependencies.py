@@ -80,7 +80,11 @@ async def api_key_owner(
         )
     now = service.now()
     owner = verify_api_key(
-        authorization.removeprefix("Bearer ").strip(), chain_id=service.settings.chain_id, now=now
+        authorization.removeprefix("Bearer ").strip(),
+        chain_id=service.settings.chain_id,
+        now=now,
+        max_lifetime_s=service.settings.max_api_key_lifetime_s,
+        revoked=service.revoked_keys,
     )
     service.limiter.take(owner.lower(), now)
     return owner

@@ -75,6 +75,7 @@ class MatcherGuard:
                         authorization.removeprefix("Bearer ").strip(),
                         chain_id=self.service.settings.chain_id,
                         now=self.service.now(),
+                        max_lifetime_s=self.service.settings.max_api_key_lifetime_s,
                         revoked=self.service.revoked_keys,
                     )
                 except MatcherError as exc:

@@ -14,7 +14,7 @@ from collections.abc import Container
 from eth_account import Account
 from eth_utils.crypto import keccak
 
-from matcher.auth.eip712 import recover, sign, uint256
+from matcher.auth.eip712 import recover, sign, typed_digest, uint256
 from matcher.errors import AuthError, SignatureExpired
 
 API_KEY_TYPEHASH = keccak(text="ApiKey(address owner,uint64 expiry)")
@@ -25,10 +25,24 @@ def _struct_hash(owner: str, expiry: int) -> bytes:
     return keccak(API_KEY_TYPEHASH + bytes(12) + bytes.fromhex(owner[2:]) + uint256(expiry))
 
 
+def api_key_digest(owner: str, *, chain_id: int, expiry: int) -> bytes:
+    """The EIP-712 digest a wallet signs to make a key (any signer: CLI, hardware)."""
+    return typed_digest(chain_id, _struct_hash(owner, expiry))
+
+
+def api_key_from_signature(owner: str, expiry: int, signature: bytes) -> str:
+    return f"{PREFIX}_{owner}_{expiry}_0x{signature.hex()}"
+
+
 def make_api_key(private_key: str | bytes, *, chain_id: int, expiry: int) -> str:
     owner = str(Account.from_key(private_key).address)
     signature = sign(chain_id, _struct_hash(owner, expiry), private_key)
     return f"{PREFIX}_{owner}_{expiry}_{signature}"
+
+
+def api_key_expiry(key: str) -> int:
+    """The expiry written in a key already verified by `verify_api_key`."""
+    return int(key.strip().split("_")[2])
 
 
 def api_key_id(key: str) -> str:

@@ -63,6 +63,21 @@ class CancelOrder(_Command):
     owner: str
 
 
+class RegisterApiKey(_Command):
+    type: Literal["register_api_key"] = "register_api_key"
+    key_id: str
+    owner: str
+    expires_at: int
+
+
+class RevokeApiKey(_Command):
+    type: Literal["revoke_api_key"] = "revoke_api_key"
+    key_id: str
+    owner: str
+    # Set when the key was never registered: it is registered revoked.
+    expires_at: int | None = None
+
+
 class Sweep(_Command):
     """Time passed and changed the book (expired heartbeats, demand, batches)."""
 
@@ -107,7 +122,9 @@ Command = Annotated[
     | Sweep
     | CreateBatch
     | CancelBatch
-    | CompleteBatch,
+    | CompleteBatch
+    | RegisterApiKey
+    | RevokeApiKey,
     Field(discriminator="type"),
 ]
 command_adapter: TypeAdapter[Command] = TypeAdapter(Command)

@@ -21,13 +21,24 @@ from matcher.engine.commands import (
     CreateBatch,
     Heartbeat,
     PlaceOrder,
+    RegisterApiKey,
     RegisterOffer,
+    RevokeApiKey,
     Sweep,
     UpdateOffer,
     WithdrawOffer,
 )
 from matcher.errors import Conflict, InvalidField, NotFound
 from matcher.terms import JobTerms, terms_for_fill
+
+
+@dataclass(slots=True)
+class ApiKeyRecord:
+    key_id: str
+    owner: str
+    expires_at: int
+    created_at: float
+    revoked_at: float | None = None
 
 
 @dataclass(slots=True)
@@ -38,6 +49,7 @@ class Applied:
     order: BuyOrder | None = None
     offer: Offer | None = None
     batch: Batch | None = None
+    api_key: ApiKeyRecord | None = None
 
 
 class Engine:
@@ -50,6 +62,7 @@ class Engine:
         self._batch_expiry: list[tuple[float, str]] = []
         self.applied_count = 0
         self.revoked_keys: set[str] = set()
+        self.api_keys: dict[str, ApiKeyRecord] = {}
 
     # -- reads ---------------------------------------------------------------------
 
@@ -65,6 +78,9 @@ class Engine:
     def terms(self, fill: Fill) -> JobTerms:
         order = self.book.order(fill.order_id)
         return terms_for_fill(fill, order.spec, self.config)
+
+    def api_keys_of(self, owner: str) -> list[ApiKeyRecord]:
+        return [k for k in self.api_keys.values() if k.owner == owner]
 
     # -- time ----------------------------------------------------------------------
 
@@ -154,6 +170,25 @@ class Engine:
                     _, cancelled.fills = book.cancel_order(batch.order_id, batch.owner, now)
                 self.batches.cancel(batch, now)
                 return cancelled
+            case RegisterApiKey():
+                record = self.api_keys.get(command.key_id)
+                if record is None:
+                    record = ApiKeyRecord(command.key_id, command.owner, command.expires_at, now)
+                    self.api_keys[command.key_id] = record
+                elif record.owner != command.owner:  # pragma: no cover - ids are hashes
+                    raise Conflict(f"API key {command.key_id} exists", field="key")
+                return Applied(api_key=record)
+            case RevokeApiKey():
+                record = self.api_keys.get(command.key_id)
+                if record is None or record.owner != command.owner:
+                    if command.expires_at is None:
+                        raise NotFound(f"no API key {command.key_id!r} of yours", field="key_id")
+                    record = ApiKeyRecord(command.key_id, command.owner, command.expires_at, now)
+                    self.api_keys[command.key_id] = record
+                if record.revoked_at is None:
+                    record.revoked_at = now
+                    self.revoked_keys.add(record.key_id)
+                return Applied(api_key=record)
             case CompleteBatch():
                 batch = self.batches.get(command.batch_id)
                 self.batches.complete(

@@ -14,10 +14,11 @@ from protocol.matcher_client.errors import (
     MatcherRefused,
     MatcherUnreachable,
 )
-from protocol.matcher_client.models import FillInfo, MarketInfo, OfferInfo, OrderInfo
+from protocol.matcher_client.models import ApiKeyInfo, FillInfo, MarketInfo, OfferInfo, OrderInfo
 from protocol.matcher_client.signing import RequestSigner, request_digest
 
 __all__ = [
+    "ApiKeyInfo",
     "FillInfo",
     "MarketInfo",
     "MatcherClient",

@@ -11,7 +11,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from protocol.matcher_client.errors import MatcherClientError, MatcherRefused, MatcherUnreachable
-from protocol.matcher_client.models import FillInfo, MarketInfo, OfferInfo, OrderInfo
+from protocol.matcher_client.models import ApiKeyInfo, FillInfo, MarketInfo, OfferInfo, OrderInfo
 from protocol.matcher_client.signing import RequestSigner
 from protocol.pricing import CostBasedPricing, FixedPricing, UtilizationSigmoidPricing
 from protocol.wallet import Wallet
@@ -201,6 +201,26 @@ class MatcherClient:
     def fill(self, fill_id: str) -> FillInfo:
         return self._parse(_FILL, self._json("GET", f"{_MARKET}/fills/{fill_id}"), "fill")
 
+    # ------------------------------------------------------------------ API keys
+
+    def register_api_key(self, key: str) -> ApiKeyInfo:
+        """Record a key this wallet made, so `api_keys` lists it."""
+        data = self._json("POST", f"{_MARKET}/keys", {"key": key}, signed=True)
+        return self._parse(_KEY, data, "API key")
+
+    def api_keys(self) -> list[ApiKeyInfo]:
+        return self._parse(_KEYS, self._json("GET", f"{_MARKET}/keys", signed=True), "key list")
+
+    def revoke_api_key(self, *, key: str | None = None, key_id: str | None = None) -> ApiKeyInfo:
+        """Revoke by the key itself (registered or not) or by a registered key's id."""
+        if (key is None) == (key_id is None):
+            raise MatcherClientError("revoke_api_key takes the key or its id, one of the two")
+        if key is not None:
+            data = self._json("POST", f"{_MARKET}/keys/revoke", {"key": key}, signed=True)
+        else:
+            data = self._json("POST", f"{_MARKET}/keys/{key_id}/revoke", signed=True)
+        return self._parse(_KEY, data, "API key")
+
 
 _OFFER: TypeAdapter[OfferInfo] = TypeAdapter(OfferInfo)
 _ORDER: TypeAdapter[OrderInfo] = TypeAdapter(OrderInfo)
@@ -208,6 +228,8 @@ _FILL: TypeAdapter[FillInfo] = TypeAdapter(FillInfo)
 _MARKETS: TypeAdapter[list[MarketInfo]] = TypeAdapter(list[MarketInfo])
 _OFFERS: TypeAdapter[list[OfferInfo]] = TypeAdapter(list[OfferInfo])
 _FILLS: TypeAdapter[list[FillInfo]] = TypeAdapter(list[FillInfo])
+_KEY: TypeAdapter[ApiKeyInfo] = TypeAdapter(ApiKeyInfo)
+_KEYS: TypeAdapter[list[ApiKeyInfo]] = TypeAdapter(list[ApiKeyInfo])
 
 
 def _refusal(response: httpx.Response) -> MatcherRefused:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from protocol.pricing import PricingStrategy
 from protocol.typed_data import JobTerms
 
-__all__ = ["FillInfo", "MarketInfo", "OfferInfo", "OrderInfo", "terms_from_wire"]
+__all__ = ["ApiKeyInfo", "FillInfo", "MarketInfo", "OfferInfo", "OrderInfo", "terms_from_wire"]
 
 
 class _Answer(BaseModel):
@@ -98,3 +98,11 @@ class MarketInfo(_Answer):
     available_providers: int
     average_price_24h_wei: int | None
     volume_units: int
+
+
+class ApiKeyInfo(_Answer):
+    key_id: str
+    owner: str
+    expires_at: int
+    created_at: float
+    revoked_at: float | None = None
