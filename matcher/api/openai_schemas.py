@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.batch.batch import Batch
+from matcher.engine.engine import Engine
 from matcher.storage.store import FileRow
 
 MAX_METADATA_KEYS = 16
@@ -62,6 +63,18 @@ class CreateBatchRequest(BaseModel):
     )
 
 
+class BatchError(BaseModel):
+    code: str
+    message: str
+    param: str | None = None
+    line: int | None = None
+
+
+class BatchErrors(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[BatchError]
+
+
 class RequestCounts(BaseModel):
     total: int
     completed: int
@@ -75,7 +88,7 @@ class BatchObject(BaseModel):
     id: str
     object: Literal["batch"] = "batch"
     endpoint: str
-    errors: None = None
+    errors: BatchErrors | None = None
     input_file_id: str
     completion_window: str
     status: str
@@ -94,13 +107,26 @@ class BatchObject(BaseModel):
     metadata: dict[str, str] | None = None
 
     @classmethod
-    def of(cls, batch: Batch) -> BatchObject:
+    def of(cls, batch: Batch, engine: Engine) -> BatchObject:
         def t(x: float | None) -> int | None:
             return None if x is None else int(x)
+
+        metadata = dict(batch.metadata)
+        if batch.fill_id is not None:  # what was paid, and the job to find on chain
+            fill = engine.fill(batch.fill_id)
+            metadata["gpuc_price_per_unit_wei"] = str(fill.price_per_unit_wei)
+            metadata["gpuc_cost_wei"] = str(fill.cost_wei)
+            metadata["gpuc_job_ids"] = engine.terms(fill).job_id()
+        errors = (
+            BatchErrors(data=[BatchError.model_validate(e) for e in batch.errors])
+            if batch.errors
+            else None
+        )
 
         return cls(
             id=batch.batch_id,
             endpoint=batch.endpoint,
+            errors=errors,
             input_file_id=batch.input_file_id,
             completion_window=batch.completion_window,
             status=batch.status.value,
@@ -111,6 +137,7 @@ class BatchObject(BaseModel):
             expires_at=t(batch.expires_at),
             finalizing_at=t(batch.finalizing_at),
             completed_at=t(batch.completed_at),
+            failed_at=t(batch.failed_at),
             expired_at=t(batch.expired_at),
             cancelling_at=t(batch.cancelling_at),
             cancelled_at=t(batch.cancelled_at),
@@ -119,7 +146,7 @@ class BatchObject(BaseModel):
                 completed=batch.completed_requests,
                 failed=batch.failed_requests,
             ),
-            metadata=batch.metadata or None,
+            metadata=metadata or None,
         )
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from matcher.api.dependencies import Service, SignedBy
 from matcher.api.errors import ERROR_RESPONSES
 from matcher.api.schemas import FillView, OrderView, PlaceOrderRequest
+from matcher.batch.batch import BatchStatus
 from matcher.batch.output_file import RequestResult, build_result_files
 from matcher.batch.request_file import parse_request_file
 from matcher.book.order import OrderKind
@@ -75,6 +76,10 @@ async def fill_input(fill_id: FillId, service: Service, signer: SignedBy) -> Res
     batch = service.engine.batches.for_order(fill.order_id)
     if batch is None:
         raise Conflict(f"fill {fill_id} is not part of a batch", field="fill_id")
+    if batch.status in (BatchStatus.CANCELLING, BatchStatus.CANCELLED):
+        raise Conflict(
+            f"batch {batch.batch_id} is {batch.status.value}: do not run it", field="fill_id"
+        )
     content = await service.file_content(batch.input_file_id)
     return Response(content, media_type="application/jsonl")
 
@@ -98,6 +103,22 @@ async def fill_result(
     batch = service.engine.batches.for_order(fill.order_id)
     if batch is None:
         raise Conflict(f"fill {fill_id} is not part of a batch", field="fill_id")
+    if batch.status is BatchStatus.CANCELLING:  # cancelled: nothing more is delivered
+        command = CompleteBatch(
+            batch_id=batch.batch_id,
+            provider=signer.address,
+            output_file_id=None,
+            error_file_id=None,
+            completed=0,
+            failed=0,
+        )
+        await service.execute(command, signer)
+        return ResultsAccepted(
+            batch_id=batch.batch_id,
+            status=batch.status.value,
+            output_file_id=None,
+            error_file_id=None,
+        )
     requests = parse_request_file(await service.file_content(batch.input_file_id))
     output, errors, completed, failed = build_result_files(batch.batch_id, requests, body.results)
     now = int(service.now())

@@ -94,6 +94,8 @@ class CreateBatch(_Command):
     completion_window_s: float
     metadata: dict[str, str]
     total_requests: int
+    # Bad lines of the input file: the batch is created `failed` and buys nothing.
+    errors: list[dict[str, str | int | None]] = []
 
 
 class CancelBatch(_Command):

@@ -60,6 +60,7 @@ class Engine:
         self._fills: dict[str, Fill] = {}
         self._fills_by_offer: dict[str, list[str]] = {}
         self._batch_expiry: list[tuple[float, str]] = []
+        self._cancelling: list[str] = []
         self.applied_count = 0
         self.revoked_keys: set[str] = set()
         self.api_keys: dict[str, ApiKeyRecord] = {}
@@ -98,6 +99,15 @@ class Engine:
                     applied.fills.extend(more)
                 self.batches.expire(batch, now)
                 changed = True
+        if self._cancelling:
+            waiting = []
+            for batch_id in self._cancelling:
+                batch = self.batches.get(batch_id)
+                if self.batches.settle_cancel(batch, now):
+                    changed = True
+                elif batch.status is BatchStatus.CANCELLING and batch.fill_id is None:
+                    waiting.append(batch_id)
+            self._cancelling = waiting
         if not changed:
             return None
         self._record(applied, now)
@@ -166,9 +176,11 @@ class Engine:
             case CancelBatch():
                 batch = self.batches.owned(command.batch_id, command.owner)
                 cancelled = Applied(batch=batch)
-                if batch.status is BatchStatus.VALIDATING:
+                waiting = batch.status is BatchStatus.VALIDATING
+                self.batches.cancel(batch, now)  # raises (changing nothing) if too late
+                if waiting:
                     _, cancelled.fills = book.cancel_order(batch.order_id, batch.owner, now)
-                self.batches.cancel(batch, now)
+                    self._cancelling.append(batch.batch_id)
                 return cancelled
             case RegisterApiKey():
                 record = self.api_keys.get(command.key_id)
@@ -238,6 +250,12 @@ class Engine:
             created_at=now,
             expires_at=now + command.completion_window_s,
         )
+        if command.errors:  # bad lines: failed at once, nothing bought (OpenAI's errors)
+            batch.status = BatchStatus.FAILED
+            batch.failed_at = now
+            batch.errors = [dict(e) for e in command.errors]
+            self.batches.add(batch)
+            return Applied(batch=batch)
         # The batch is registered before the order so a fill at once finds it.
         order, fills = self._place(command.order, now)
         self.batches.add(batch)
