@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel
 
 from matcher.api.dependencies import Service, SignedBy
@@ -15,7 +16,7 @@ from matcher.batch.output_file import RequestResult, build_result_files
 from matcher.batch.request_file import parse_request_file
 from matcher.book.order import OrderKind
 from matcher.engine.commands import CancelOrder, CompleteBatch, PlaceOrder
-from matcher.errors import Conflict, NotOwner
+from matcher.errors import Conflict, InvalidField, NotOwner
 from matcher.service import new_id
 from matcher.storage.store import FileRow
 
@@ -24,12 +25,31 @@ OrderId = Annotated[str, Path(min_length=1, max_length=64)]
 FillId = Annotated[str, Path(min_length=1, max_length=80)]
 
 
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+
+
 @router.post("/orders", status_code=201, summary="Market or limit buy")
-async def place_order(body: PlaceOrderRequest, service: Service, signer: SignedBy) -> OrderView:
+async def place_order(
+    body: PlaceOrderRequest,
+    service: Service,
+    signer: SignedBy,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="Retry-safe: the same key (per wallet) with the same order returns"
+            " the first order (200, Idempotent-Replayed: true) instead of placing another"
+        ),
+    ] = None,
+) -> OrderView:
     """A market buy fills now from the cheapest offers up to `max_price_wei` (the rest is
     dropped) or fails with 409 `no_offer_below_max_price`. A limit buy fills what it can
     and rests until offers at or below its limit appear. Each fill carries the job terms
     to open on chain."""
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise InvalidField(
+            "Idempotency-Key must be 1 to 64 printable ASCII characters", field="Idempotency-Key"
+        )
     service.catalog.get(body.resource)
     command = PlaceOrder(
         order_id=new_id("ord_"),
@@ -40,10 +60,41 @@ async def place_order(body: PlaceOrderRequest, service: Service, signer: SignedB
         max_price_wei=body.max_price_wei,
         spec=body.spec,
         all_or_none=body.all_or_none,
+        client_key=idempotency_key,
     )
     applied = await service.execute(command, signer)
     assert applied.order is not None
+    if applied.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     return OrderView.of(applied.order, service.engine)
+
+
+@router.get("/orders", summary="Your orders (signed), newest first")
+async def my_orders(
+    service: Service,
+    signer: SignedBy,
+    status: Annotated[
+        Literal["resting", "filled", "partially_filled", "cancelled"] | None, Query()
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[OrderView]:
+    orders = [
+        o
+        for o in reversed(service.engine.orders_of(signer.address))
+        if status is None or o.status.value == status
+    ]
+    return [OrderView.of(o, service.engine) for o in orders[:limit]]
+
+
+@router.get("/fills", summary="Your fills (signed), as buyer or seller, newest first")
+async def my_fills(
+    service: Service,
+    signer: SignedBy,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[FillView]:
+    fills = list(reversed(service.engine.fills_of(signer.address)))[:limit]
+    return [FillView.of(f, service.engine) for f in fills]
 
 
 @router.get("/orders/{order_id}", summary="Order status and fills")

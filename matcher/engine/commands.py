@@ -55,6 +55,8 @@ class PlaceOrder(_Command):
     max_price_wei: int
     spec: str
     all_or_none: bool = False
+    # The client's Idempotency-Key: a retry with the same key returns the first order.
+    client_key: str | None = None
 
 
 class CancelOrder(_Command):

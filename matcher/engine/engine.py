@@ -50,6 +50,7 @@ class Applied:
     offer: Offer | None = None
     batch: Batch | None = None
     api_key: ApiKeyRecord | None = None
+    replayed: bool = False  # an Idempotency-Key retry: nothing new was done
 
 
 class Engine:
@@ -59,6 +60,9 @@ class Engine:
         self.batches = BatchRegistry()
         self._fills: dict[str, Fill] = {}
         self._fills_by_offer: dict[str, list[str]] = {}
+        self._fills_by_party: dict[str, list[str]] = {}
+        self._orders_by_owner: dict[str, list[str]] = {}
+        self._by_client_key: dict[tuple[str, str], str] = {}
         self._batch_expiry: list[tuple[float, str]] = []
         self._cancelling: list[str] = []
         self.applied_count = 0
@@ -72,6 +76,18 @@ class Engine:
             return self._fills[fill_id]
         except KeyError:
             raise NotFound(f"no fill {fill_id!r}", field="fill_id") from None
+
+    def orders_of(self, owner: str) -> list[BuyOrder]:
+        """An owner's orders, oldest first."""
+        return [self.book.order(o) for o in self._orders_by_owner.get(owner, [])]
+
+    def fills_of(self, party: str) -> list[Fill]:
+        """Fills where `party` bought or sold, oldest first."""
+        return [self._fills[f] for f in self._fills_by_party.get(party, [])]
+
+    def order_for_key(self, owner: str, client_key: str) -> BuyOrder | None:
+        order_id = self._by_client_key.get((owner, client_key))
+        return None if order_id is None else self.book.order(order_id)
 
     def fills_of_offer(self, offer_id: str) -> list[Fill]:
         return [self._fills[f] for f in self._fills_by_offer.get(offer_id, [])]
@@ -161,7 +177,14 @@ class Engine:
                 fills = book.withdraw_offer(command.offer_id, command.owner, now)
                 return Applied(fills=fills, offer=offer)
             case PlaceOrder():
+                if command.client_key is not None:
+                    earlier = self.order_for_key(command.owner, command.client_key)
+                    if earlier is not None:  # a retry: the first answer again, no new order
+                        _same_order(earlier, command)
+                        return Applied(order=earlier, replayed=True)
                 order, fills = self._place(command, now)
+                if command.client_key is not None:
+                    self._by_client_key[(command.owner, command.client_key)] = order.order_id
                 return Applied(fills=fills, order=order)
             case CancelOrder():
                 if self.batches.for_order(command.order_id) is not None:
@@ -216,7 +239,7 @@ class Engine:
         raise InvalidField(f"unknown command {command!r}", field="type")  # pragma: no cover
 
     def _place(self, command: PlaceOrder, now: float) -> tuple[BuyOrder, list[Fill]]:
-        return self.book.place_order(
+        placed = self.book.place_order(
             order_id=command.order_id,
             owner=command.owner,
             resource=command.resource,
@@ -227,6 +250,8 @@ class Engine:
             all_or_none=command.all_or_none,
             now=now,
         )
+        self._orders_by_owner.setdefault(command.owner, []).append(command.order_id)
+        return placed
 
     def _create_batch(self, command: CreateBatch, now: float) -> Applied:
         if command.order.kind is not OrderKind.LIMIT or not command.order.all_or_none:
@@ -266,6 +291,21 @@ class Engine:
         for fill in applied.fills:
             self._fills[fill.fill_id] = fill
             self._fills_by_offer.setdefault(fill.offer_id, []).append(fill.fill_id)
+            self._fills_by_party.setdefault(fill.consumer, []).append(fill.fill_id)
+            if fill.provider != fill.consumer:
+                self._fills_by_party.setdefault(fill.provider, []).append(fill.fill_id)
             batch = self.batches.for_order(fill.order_id)
             if batch is not None and batch.status is BatchStatus.VALIDATING:
                 self.batches.filled(batch, fill.fill_id, fill.provider, now)
+
+
+def _same_order(earlier: BuyOrder, command: PlaceOrder) -> None:
+    """A reused Idempotency-Key must come with the same order."""
+    theirs = (command.resource, command.kind, command.units, command.max_price_wei, command.spec)
+    ours = (earlier.resource, earlier.kind, earlier.units, earlier.max_price_wei, earlier.spec)
+    if theirs != ours or command.all_or_none != earlier.all_or_none:
+        raise Conflict(
+            f"Idempotency-Key {command.client_key!r} was used for order {earlier.order_id},"
+            " a different order; use a new key for a new order",
+            field="Idempotency-Key",
+        )

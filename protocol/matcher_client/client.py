@@ -53,10 +53,17 @@ class MatcherClient:
     # ------------------------------------------------------------------ transport
 
     def _request(
-        self, method: str, path: str, payload: Any = None, *, signed: bool = False
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        *,
+        signed: bool = False,
+        extra_headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         body = b"" if payload is None else json.dumps(payload).encode()
         headers = {"content-type": "application/json"} if payload is not None else {}
+        headers.update(extra_headers or {})
         if signed:
             if self.signer is None:
                 raise MatcherClientError(
@@ -75,8 +82,16 @@ class MatcherClient:
             raise _refusal(response)
         return response
 
-    def _json(self, method: str, path: str, payload: Any = None, *, signed: bool = False) -> Any:
-        response = self._request(method, path, payload, signed=signed)
+    def _json(
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        *,
+        signed: bool = False,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Any:
+        response = self._request(method, path, payload, signed=signed, extra_headers=extra_headers)
         try:
             return response.json()
         except ValueError:
@@ -179,17 +194,31 @@ class MatcherClient:
         spec: bytes,
         kind: Literal["market", "limit"] = "limit",
         all_or_none: bool = True,
+        idempotency_key: str | None = None,
     ) -> OrderInfo:
+        """``idempotency_key``: retrying with the same key returns the first order."""
         payload = {
             "resource": resource,
             "kind": kind,
             "units": units,
-            "max_price_wei": max_price_wei,
+            "max_price_wei": str(max_price_wei),  # a uint: a decimal string on the wire
             "spec": "0x" + spec.hex(),
             "all_or_none": all_or_none,
         }
-        data = self._json("POST", f"{_MARKET}/orders", payload, signed=True)
+        extra = None if idempotency_key is None else {"Idempotency-Key": idempotency_key}
+        data = self._json("POST", f"{_MARKET}/orders", payload, signed=True, extra_headers=extra)
         return self._parse(_ORDER, data, "order")
+
+    def my_orders(self, status: str | None = None, limit: int = 100) -> list[OrderInfo]:
+        """This wallet's orders, newest first."""
+        query = {"limit": limit} | ({} if status is None else {"status": status})
+        data = self._json("GET", f"{_MARKET}/orders?{urlencode(query)}", signed=True)
+        return self._parse(_ORDERS, data, "order list")
+
+    def my_fills(self, limit: int = 100) -> list[FillInfo]:
+        """Fills where this wallet bought or sold, newest first."""
+        data = self._json("GET", f"{_MARKET}/fills?{urlencode({'limit': limit})}", signed=True)
+        return self._parse(_FILLS, data, "fill list")
 
     def order(self, order_id: str) -> OrderInfo:
         return self._parse(_ORDER, self._json("GET", f"{_MARKET}/orders/{order_id}"), "order")
@@ -225,6 +254,7 @@ class MatcherClient:
 _OFFER: TypeAdapter[OfferInfo] = TypeAdapter(OfferInfo)
 _ORDER: TypeAdapter[OrderInfo] = TypeAdapter(OrderInfo)
 _FILL: TypeAdapter[FillInfo] = TypeAdapter(FillInfo)
+_ORDERS: TypeAdapter[list[OrderInfo]] = TypeAdapter(list[OrderInfo])
 _MARKETS: TypeAdapter[list[MarketInfo]] = TypeAdapter(list[MarketInfo])
 _OFFERS: TypeAdapter[list[OfferInfo]] = TypeAdapter(list[OfferInfo])
 _FILLS: TypeAdapter[list[FillInfo]] = TypeAdapter(list[FillInfo])
