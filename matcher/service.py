@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import pickle
 import secrets
 import time
 from collections.abc import Sequence
@@ -86,6 +87,10 @@ class MatcherService:
         self._last_write: Future[None] | None = None
         self._rebuilding: asyncio.Event | None = None
         self.generation = 0  # +1 each time the engine is rebuilt after a failure
+        # Seq of the last command handed to the writer (commit order = submit order),
+        # and the seq the newest snapshot holds.
+        self._submitted_seq = self.store.writer.last_seq
+        self._snapshot_seq = 0
 
     # -- life ----------------------------------------------------------------------
 
@@ -105,8 +110,17 @@ class MatcherService:
         log.info("replayed %d commands in %.2f s", count, time.perf_counter() - started)
 
     def _replay_log(self) -> int:
+        """Load the newest snapshot, then replay the commands logged after it."""
         count = 0
-        for logged in self.store.commands():
+        after = 0
+        snapshot = self.store.latest_snapshot()
+        if snapshot is not None:
+            # Our own storage, written by `snapshot` below: trusted like the log itself.
+            after, _at, state = snapshot
+            self.engine, last_now = pickle.loads(state)
+            self._last_now = max(self._last_now, last_now)
+            self._snapshot_seq = after
+        for logged in self.store.commands(after):
             command = command_adapter.validate_json(logged.command)
             if not isinstance(command, Sweep):
                 self.engine.advance(logged.at)
@@ -135,7 +149,28 @@ class MatcherService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
             self._sweeper = None
+        if self.store.writer.failure is None and self._submitted_seq > self._snapshot_seq:
+            with contextlib.suppress(StorageUnavailable):
+                await self.snapshot()  # the next start replays nothing
         self.store.close()
+
+    async def snapshot(self) -> None:
+        """Store the book as it is now and drop the log up to here (one transaction)."""
+        while self._rebuilding is not None:
+            await self._rebuilding.wait()
+        seq = self._submitted_seq
+        if seq <= self._snapshot_seq:
+            return
+        started = time.perf_counter()
+        state = pickle.dumps((self.engine, self._last_now), protocol=pickle.HIGHEST_PROTOCOL)
+        self._snapshot_seq = seq
+        await asyncio.wrap_future(self._submit(WriteItem(snapshot=(seq, self.now(), state))))
+        log.info(
+            "snapshot at command %d: %d bytes in %.2f s",
+            seq,
+            len(state),
+            time.perf_counter() - started,
+        )
 
     def now(self) -> float:
         """The clock, never behind what the book has already seen."""
@@ -214,6 +249,7 @@ class MatcherService:
                 gate.set()
 
     def _submit(self, item: WriteItem) -> Future[None]:
+        self._submitted_seq += len(item.commands)
         future = self.store.writer.submit(item)
         self._last_write = future
         return future
@@ -234,6 +270,8 @@ class MatcherService:
         self.files[row.id] = _metadata_only(row)
 
     async def sweep(self) -> None:
+        if self._submitted_seq - self._snapshot_seq >= self.settings.snapshot_every_commands:
+            await self.snapshot()
         now = self.now()
         self.nonces.prune(now)
         self.store.writer.prune_before = int(now)

@@ -26,5 +26,8 @@ class MatcherSettings(BaseSettings):
     # An API key is a bearer credential: it may live at most this long from now.
     max_api_key_lifetime_s: float = Field(default=31 * 86_400.0, gt=0)
     sweep_interval_s: float = Field(default=1.0, gt=0)
+    # Snapshot the book (and compact the log up to it) after this many new commands,
+    # and at a clean stop: a restart replays only what came after the last snapshot.
+    snapshot_every_commands: int = Field(default=20_000, gt=0)
     # The dashboard (a later issue) is served from here at /dashboard when set.
     static_dir: Path | None = None
