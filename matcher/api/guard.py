@@ -53,12 +53,17 @@ class MatcherGuard:
         return settings.max_body_bytes
 
     def precheck(self, scope: Scope) -> GuardRefusal | None:
-        """Refuse an unauthenticated write before its body is read."""
+        """Refuse an unauthenticated write before its body is read (a request no route
+        takes is left to the app: 404, or 405 with Allow)."""
         if scope.get("method") not in _BODY_METHODS:
             return None
+        refusal = self._refusal(scope)
+        if refusal is not None and self.routes and not self._routed(scope):
+            return None  # routes are matched only on refusal: the signed path stays fast
+        return refusal
+
+    def _refusal(self, scope: Scope) -> GuardRefusal | None:
         path: str = scope.get("path", "")
-        if self.routes and not self._routed(scope):
-            return None
         headers = _headers(scope)
         if path.startswith("/v1/"):
             authorization = headers.get("authorization")
