@@ -1,6 +1,6 @@
 // Amounts are wei (GPUC has 18 decimals, like ETH). Chain amounts arrive as decimal
-// strings and are handled as BigInt; so are matcher prices (decimal strings since
-// JSON.parse rounds integers above 2**53), and depth levels still arrive as numbers.
+// strings and are handled as BigInt; so are matcher prices (decimal strings too, since
+// JSON.parse rounds integers above 2**53).
 
 const DECIMALS = 18;
 const ONE = 10n ** BigInt(DECIMALS);
