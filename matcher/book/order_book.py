@@ -104,6 +104,14 @@ class OrderBook:
         except KeyError:
             raise NotFound(f"no order {order_id!r}", field="order_id") from None
 
+    def forget_order(self, order_id: str) -> BuyOrder | None:
+        """Drop a finished order from memory (retention); resting orders stay."""
+        order = self._orders.get(order_id)
+        if order is None or order.status is OrderStatus.RESTING:
+            return None
+        del self._orders[order_id]
+        return order
+
     def offers(self) -> list[Offer]:
         return list(self._offers.values())
 

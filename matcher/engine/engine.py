@@ -4,6 +4,7 @@ always give the same state, which is how a restart restores the market exactly."
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from dataclasses import dataclass, field
 
 from matcher.batch.batch import Batch, BatchRegistry, BatchStatus
@@ -63,6 +64,9 @@ class Engine:
         self._fills_by_party: dict[str, list[str]] = {}
         self._orders_by_owner: dict[str, list[str]] = {}
         self._by_client_key: dict[tuple[str, str], str] = {}
+        self._client_key_of: dict[str, tuple[str, str]] = {}
+        # (finished at, order id): forgotten `order_retention_s` later.
+        self._finished: deque[tuple[float, str]] = deque()
         self._batch_expiry: list[tuple[float, str]] = []
         self._cancelling: list[str] = []
         self.applied_count = 0
@@ -103,6 +107,7 @@ class Engine:
 
     def advance(self, now: float) -> Applied | None:
         """Let time act (heartbeats, demand window, batch windows); None if nothing did."""
+        self._forget_finished(now)
         changed, fills = self.book.advance(now)
         applied = Applied(fills=fills)
         while self._batch_expiry and self._batch_expiry[0][0] <= now:
@@ -185,6 +190,7 @@ class Engine:
                 order, fills = self._place(command, now)
                 if command.client_key is not None:
                     self._by_client_key[(command.owner, command.client_key)] = order.order_id
+                    self._client_key_of[order.order_id] = (command.owner, command.client_key)
                 return Applied(fills=fills, order=order)
             case CancelOrder():
                 if self.batches.for_order(command.order_id) is not None:
@@ -193,6 +199,7 @@ class Engine:
                         field="order_id",
                     )
                 order, fills = book.cancel_order(command.order_id, command.owner, now)
+                self._finished.append((now, order.order_id))
                 return Applied(fills=fills, order=order)
             case CreateBatch():
                 return self._create_batch(command, now)
@@ -251,6 +258,8 @@ class Engine:
             now=now,
         )
         self._orders_by_owner.setdefault(command.owner, []).append(command.order_id)
+        if placed[0].status is not OrderStatus.RESTING:
+            self._finished.append((now, command.order_id))
         return placed
 
     def _create_batch(self, command: CreateBatch, now: float) -> Applied:
@@ -287,6 +296,27 @@ class Engine:
         heapq.heappush(self._batch_expiry, (batch.expires_at, batch.batch_id))
         return Applied(fills=fills, order=order, batch=batch)
 
+    def _forget_finished(self, now: float) -> None:
+        """Orders finished more than the retention ago leave memory with their fills.
+        Depends only on when each finished, so a replay forgets exactly the same."""
+        horizon = now - self.config.order_retention_s
+        while self._finished and self._finished[0][0] <= horizon:
+            _, order_id = self._finished.popleft()
+            if self.batches.for_order(order_id) is not None:
+                continue  # a batch's order stays as long as the batch
+            order = self.book.forget_order(order_id)
+            if order is None:
+                continue
+            _drop(self._orders_by_owner, order.owner, order_id)
+            for fill in order.fills:
+                self._fills.pop(fill.fill_id, None)
+                _drop(self._fills_by_offer, fill.offer_id, fill.fill_id)
+                _drop(self._fills_by_party, fill.consumer, fill.fill_id)
+                _drop(self._fills_by_party, fill.provider, fill.fill_id)
+            key = self._client_key_of.pop(order_id, None)
+            if key is not None:
+                self._by_client_key.pop(key, None)
+
     def _record(self, applied: Applied, now: float) -> None:
         for fill in applied.fills:
             self._fills[fill.fill_id] = fill
@@ -297,6 +327,13 @@ class Engine:
             batch = self.batches.for_order(fill.order_id)
             if batch is not None and batch.status is BatchStatus.VALIDATING:
                 self.batches.filled(batch, fill.fill_id, fill.provider, now)
+            order = self.book.order(fill.order_id)
+            if (
+                order.status is OrderStatus.FILLED
+                and order.remaining == 0
+                and order.fills[-1] is fill
+            ):
+                self._finished.append((now, order.order_id))
 
 
 def _same_order(earlier: BuyOrder, command: PlaceOrder) -> None:
@@ -309,3 +346,15 @@ def _same_order(earlier: BuyOrder, command: PlaceOrder) -> None:
             " a different order; use a new key for a new order",
             field="Idempotency-Key",
         )
+
+
+def _drop(index: dict[str, list[str]], key: str, value: str) -> None:
+    values = index.get(key)
+    if values is None:
+        return
+    try:
+        values.remove(value)  # the oldest entries: found at the front
+    except ValueError:
+        return
+    if not values:
+        del index[key]
