@@ -56,6 +56,13 @@ def _provider_run(sub: typer.Typer) -> None:
         sub.command("run")(run)
 
 
+def _matcher_key(sub: typer.Typer) -> None:
+    from gpuc.commands import matcher_key
+
+    if not any(g.name == "key" for g in sub.registered_groups):
+        sub.add_typer(matcher_key.app, name="key")
+
+
 # name -> (loader, one-line help shown by `gpuc --help`)
 COMMANDS: dict[str, tuple[Callable[[], click.Command], str]] = {
     "up": (_function("gpuc.commands.up", "up"),
@@ -75,7 +82,8 @@ COMMANDS: dict[str, tuple[Callable[[], click.Command], str]] = {
     "oracle": (_group("gpuc.commands.oracle"),
                "Run an oracle, join or leave the committee, sign and submit verdicts."),
     "wallet": (_group("gpuc.commands.wallet"), "Create and inspect keys and keystores."),
-    "matcher": (_group("gpuc.commands.matcher_run"), "Run the matcher and its dashboard."),
+    "matcher": (_group("gpuc.commands.matcher_run", _matcher_key),
+                "Run the matcher and its dashboard; API keys for your wallet."),
 }  # fmt: skip
 
 

@@ -19,6 +19,7 @@ class MatcherError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.headers: dict[str, str] = {}
 
 
 class InvalidField(MatcherError):
@@ -85,10 +86,23 @@ class RateLimited(MatcherError):
     http_status = 429
     error_type = "rate_limit_error"
 
+    def __init__(self, message: str, *, retry_after_s: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_s = retry_after_s
+        self.headers = {"Retry-After": str(retry_after_s)}
+
 
 class PayloadTooLarge(MatcherError):
     code = "payload_too_large"
     http_status = 413
+
+
+class EngineFailure(MatcherError):
+    """A bug met a command: it was not applied and the book was rebuilt from the log."""
+
+    code = "internal_error"
+    http_status = 500
+    error_type = "server_error"
 
 
 class StorageUnavailable(MatcherError):

@@ -23,6 +23,11 @@ class MatcherSettings(BaseSettings):
     rate_limit_burst: float = Field(default=200.0, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     max_file_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # An API key is a bearer credential: it may live at most this long from now.
+    max_api_key_lifetime_s: float = Field(default=31 * 86_400.0, gt=0)
     sweep_interval_s: float = Field(default=1.0, gt=0)
+    # Snapshot the book (and compact the log up to it) after this many new commands,
+    # and at a clean stop: a restart replays only what came after the last snapshot.
+    snapshot_every_commands: int = Field(default=20_000, gt=0)
     # The dashboard (a later issue) is served from here at /dashboard when set.
     static_dir: Path | None = None

@@ -34,8 +34,13 @@ from oracles.submission import ReceiptSubmission
 from oracles.verdicts import BatchSignatureRequest, PeerSignature
 from protocol.client import parse_job_id
 from protocol.errors import ChainUnreachable, InvalidInput, ProtocolError
+from protocol.http_guard import BodyGuard, sane_recursion_limit
+from protocol.wire_ints import js_safe
 
-__all__ = ["create_app"]
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+# A receipt submission or a batch-signature request is a few KB.
+MAX_BODY_BYTES = 256 * 1024
 
 # Most specific first: StaleVerdictEpoch is an InvalidPeerSignature.
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
@@ -60,7 +65,10 @@ def _status_for(exc: Exception) -> int:
 
 
 def create_app(node: OracleNode, metrics: OracleMetrics) -> FastAPI:
+    sane_recursion_limit()  # eth-account's imports raised it to 100,000
     app = FastAPI(title="GPUC oracle", docs_url=None, redoc_url=None, openapi_url=None)
+    # Bodies are bounded in size and JSON depth before any handler parses them.
+    app.add_middleware(BodyGuard, max_body_bytes=MAX_BODY_BYTES)
 
     @app.exception_handler(OracleError)
     @app.exception_handler(ProtocolError)
@@ -94,7 +102,8 @@ def create_app(node: OracleNode, metrics: OracleMetrics) -> FastAPI:
 
     @app.get("/jobs/{job_id}")
     def get_job(job_id: str) -> Any:
-        return jsonable(node.job_view(parse_job_id(job_id)))
+        # Amounts and salts exceed 2**53: decimal strings, so JavaScript reads them exactly.
+        return js_safe(jsonable(node.job_view(parse_job_id(job_id))))
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

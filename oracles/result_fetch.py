@@ -14,6 +14,7 @@ import httpx
 from eth_utils.crypto import keccak
 
 from oracles.errors import ResultHashMismatch, ResultTooLarge, ResultUnavailable
+from protocol.wire_ints import is_ascii_decimal
 
 __all__ = ["DEFAULT_MAX_RESULT_BYTES", "DEFAULT_TIMEOUT_SECONDS", "fetch_result", "result_url"]
 
@@ -65,7 +66,7 @@ def _download(http: httpx.Client, url: str, max_bytes: int, timeout: float) -> b
             if response.status_code != 200:
                 raise ResultUnavailable(f"{url} answered HTTP {response.status_code}, not 200")
             declared = response.headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            if declared is not None and is_ascii_decimal(declared) and int(declared) > max_bytes:
                 raise ResultTooLarge(f"{url} declares {declared} bytes, the limit is {max_bytes}")
             chunks: list[bytes] = []
             received = 0

@@ -43,12 +43,14 @@ def submission_body(
         "terms": {
             "consumer": terms.consumer,
             "provider": terms.provider,
-            "budget": terms.budget,
-            "price_per_unit": terms.price_per_unit,
+            # uint96/uint256 as decimal strings: JSON numbers beyond 2**53 lose digits
+            # in JavaScript readers (the oracle accepts both forms).
+            "budget": str(terms.budget),
+            "price_per_unit": str(terms.price_per_unit),
             "accept_deadline": terms.accept_deadline,
             "deadline": terms.deadline,
             "spec": _hex(terms.spec),
-            "salt": terms.salt,
+            "salt": str(terms.salt),
         },
         "receipt": {
             "job_id": _hex(receipt.job_id),

@@ -12,13 +12,17 @@ from fastapi.staticfiles import StaticFiles
 
 from matcher.api import (
     routes_dashboard,
+    routes_keys,
     routes_market,
     routes_offers,
     routes_openai,
     routes_oracles,
     routes_orders,
 )
+from matcher.api.durable import DurableResponses
 from matcher.api.errors import install_error_handlers
+from matcher.api.guard import MatcherGuard, render
+from matcher.api.openapi_resources import document_resources
 from matcher.api.openapi_signature_headers import document_signature_headers
 from matcher.book.clock import Clock, SystemClock
 from matcher.book.resources import ResourceCatalog
@@ -26,6 +30,7 @@ from matcher.dashboard.chain_source import ChainView
 from matcher.routing.chain_source import ReputationSource, feed_routing
 from matcher.service import MatcherService
 from matcher.settings import MatcherSettings
+from protocol.http_guard import BodyGuard, sane_recursion_limit
 
 
 def create_app(
@@ -36,6 +41,9 @@ def create_app(
     reputation_source: ReputationSource | None = None,
     routing_refresh_s: float = 5.0,
 ) -> FastAPI:
+    # eth-account's imports raise the recursion limit to 100,000: put it back, so deep
+    # recursion raises instead of overflowing the C stack (the guard bounds JSON too).
+    sane_recursion_limit()
     service = MatcherService(settings, clock or SystemClock(), catalog)
 
     @asynccontextmanager
@@ -66,10 +74,26 @@ def create_app(
     # Read-only chain data for the dashboard; None: the page says no chain is connected.
     app.state.chain_view = chain_view
     install_error_handlers(app)
-    for module in (routes_market, routes_offers, routes_orders, routes_openai, routes_dashboard):
+    for module in (
+        routes_market,
+        routes_offers,
+        routes_orders,
+        routes_openai,
+        routes_dashboard,
+        routes_keys,
+    ):
         app.include_router(module.router)
     app.include_router(routes_oracles.router)
     document_signature_headers(app)
+    document_resources(app, service.catalog)
+    app.add_middleware(DurableResponses, service=service)
+    guard = MatcherGuard(service, app.router.routes)
+    app.add_middleware(
+        BodyGuard,
+        limit_for=guard.limit_for,
+        precheck=guard.precheck,
+        render=render,
+    )
     # The dashboard (a later issue) is a static site served from here.
     if settings.static_dir is not None:
         app.mount("/dashboard", StaticFiles(directory=settings.static_dir, html=True), "dashboard")

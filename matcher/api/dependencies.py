@@ -17,6 +17,7 @@ from matcher.auth.request_signature import (
 )
 from matcher.errors import AuthError, PayloadTooLarge
 from matcher.service import MatcherService, Signer
+from protocol.wire_ints import parse_ascii_uint
 
 
 async def get_service(request: Request) -> MatcherService:
@@ -30,9 +31,10 @@ Service = Annotated[MatcherService, Depends(get_service)]
 def _uint(text: str | None, header: str, bits: int) -> int:
     if text is None:
         raise AuthError(f"header {header} is missing; sign the request", field=header)
-    if not text.isdigit() or len(text) > 80 or not 0 <= int(text) < 2**bits:
-        raise AuthError(f"header {header} must be a uint{bits} in decimal", field=header)
-    return int(text)
+    value = parse_ascii_uint(text, bits=bits)
+    if value is None:
+        raise AuthError(f"header {header} must be a uint{bits} in ASCII decimal", field=header)
+    return value
 
 
 async def signed_by(request: Request) -> Signer:
@@ -78,7 +80,11 @@ async def api_key_owner(
         )
     now = service.now()
     owner = verify_api_key(
-        authorization.removeprefix("Bearer ").strip(), chain_id=service.settings.chain_id, now=now
+        authorization.removeprefix("Bearer ").strip(),
+        chain_id=service.settings.chain_id,
+        now=now,
+        max_lifetime_s=service.settings.max_api_key_lifetime_s,
+        revoked=service.revoked_keys,
     )
     service.limiter.take(owner.lower(), now)
     return owner

@@ -29,10 +29,15 @@ class ErrorResponse(BaseModel):
 
 
 def error_response(
-    status: int, code: str, message: str, param: str | None, kind: str
+    status: int,
+    code: str,
+    message: str,
+    param: str | None,
+    kind: str,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = ErrorResponse(error=ErrorBody(code=code, message=message, param=param, type=kind))
-    return JSONResponse(body.model_dump(), status_code=status)
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
 def _field_of(loc: tuple[Any, ...]) -> str:
@@ -45,7 +50,9 @@ async def _matcher_error(_request: Request, exc: Exception) -> JSONResponse:
     message = (
         f"{exc.field}: {exc.message}" if exc.field and exc.field not in exc.message else exc.message
     )
-    return error_response(exc.http_status, exc.code, message, exc.field, exc.error_type)
+    return error_response(
+        exc.http_status, exc.code, message, exc.field, exc.error_type, exc.headers or None
+    )
 
 
 def _json_problem(error: Any) -> str:
@@ -77,7 +84,10 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail), None, "invalid_request_error")
+    headers = dict(exc.headers) if exc.headers else None  # 405 names what is Allowed
+    return error_response(
+        exc.status_code, code, str(exc.detail), None, "invalid_request_error", headers
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

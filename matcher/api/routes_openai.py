@@ -26,10 +26,11 @@ from matcher.batch.request_file import parse_request_file
 from matcher.book.order import OrderKind
 from matcher.engine.commands import CancelBatch, CreateBatch, PlaceOrder
 from matcher.errors import InvalidField, PayloadTooLarge
-from matcher.service import new_id
+from matcher.service import MatcherService, new_id
 from matcher.storage.store import FileRow
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI
 from protocol.reputation.routing import RoutingPreference
+from protocol.wire_ints import parse_ascii_uint
 
 router = APIRouter(prefix="/v1", tags=["openai-batch"], responses=ERROR_RESPONSES)
 FileId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -50,8 +51,9 @@ async def upload_file(
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise PayloadTooLarge(f"the file is larger than {limit} bytes", field="file")
-    requests = parse_request_file(content)
-    service.catalog.get(requests.model, field="file")
+    requests = parse_request_file(content)  # bad lines are the batch's errors, later
+    if requests.model is not None:
+        service.catalog.get(requests.model, field="file")
     row = FileRow(
         new_id("file-"),
         owner,
@@ -90,13 +92,27 @@ def _max_price(metadata: dict[str, str] | None) -> int:
     if len(metadata) > MAX_METADATA_KEYS:
         raise InvalidField(f"metadata has more than {MAX_METADATA_KEYS} keys", field="metadata")
     text = metadata[PRICE_KEY]
-    if not text.isdigit() or len(text) > 40 or not 0 < int(text) <= MAX_PRICE_PER_UNIT_WEI:
+    value = parse_ascii_uint(text)
+    if value is None or not 0 < value <= MAX_PRICE_PER_UNIT_WEI:
         raise InvalidField(
-            f"metadata.{PRICE_KEY} must be an integer between 1 and {MAX_PRICE_PER_UNIT_WEI},"
-            f" got {text!r}",
+            f"metadata.{PRICE_KEY} must be an integer in ASCII decimal between 1 and"
+            f" {MAX_PRICE_PER_UNIT_WEI}, got {text!r}",
             field=f"metadata.{PRICE_KEY}",
         )
-    return int(text)
+    return value
+
+
+def _check_on_offer(service: MatcherService, resource_id: str) -> None:
+    """A batch for a model no provider offers would wait forever: refuse it now."""
+    book = service.engine.book
+    if book.book(resource_id).offers.count > 0:
+        return
+    offered = sorted({o.resource for o in book.offers()})
+    on_offer = ", ".join(offered) if offered else "none at the moment"
+    raise InvalidField(
+        f"no provider offers {resource_id!r}; models on offer: {on_offer}",
+        field="input_file_id",
+    )
 
 
 ROUTING_KEYS = ("min_reputation", "reliability")
@@ -137,18 +153,26 @@ async def create_batch(body: CreateBatchRequest, service: Service, owner: KeyOwn
         raise InvalidField(f"file {row.id} is not a batch input file", field="input_file_id")
     content = await service.file_content(row.id)
     requests = parse_request_file(content)
-    if requests.url != body.endpoint:
+    errors = [e.as_dict() for e in requests.errors]
+    if requests.url is not None and requests.url != body.endpoint:
         raise InvalidField(
             f"the file's requests go to {requests.url}, not {body.endpoint}", field="endpoint"
         )
-    resource = service.catalog.get(requests.model, field="input_file_id")
+    if requests.model is None:  # no good line: the batch fails with the lines' errors
+        resource = service.catalog.get(service.catalog.ids()[0])
+        model = ""
+    else:
+        resource = service.catalog.get(requests.model, field="input_file_id")
+        model = requests.model
+        if not errors:
+            _check_on_offer(service, resource.id)
     spec_json = json.dumps(
         {
             "endpoint": body.endpoint,
             "input_file_id": row.id,
             "inputs_hash": "0x" + keccak(content).hex(),
             "kind": "openai-batch",
-            "model": requests.model,
+            "model": model,
         },
         sort_keys=True,
         separators=(",", ":"),
@@ -158,7 +182,7 @@ async def create_batch(body: CreateBatchRequest, service: Service, owner: KeyOwn
         owner=owner,
         resource=resource.id,
         kind=OrderKind.LIMIT,
-        units=requests.units(resource.unit),
+        units=max(1, requests.units(resource.unit)),
         max_price_wei=max_price,
         spec="0x" + keccak(text=spec_json).hex(),
         all_or_none=True,
@@ -172,16 +196,17 @@ async def create_batch(body: CreateBatchRequest, service: Service, owner: KeyOwn
         completion_window=body.completion_window,
         completion_window_s=float(int(body.completion_window[:-1]) * 3600),
         metadata=body.metadata or {},
-        total_requests=len(requests.requests),
+        total_requests=len(requests.requests) + len(requests.errors),
+        errors=errors,
     )
     applied = await service.execute(command, None)
     assert applied.batch is not None
-    return BatchObject.of(applied.batch)
+    return BatchObject.of(applied.batch, service.engine)
 
 
 @router.get("/batches/{batch_id}", summary="A batch")
 async def get_batch(batch_id: BatchId, service: Service, owner: KeyOwner) -> BatchObject:
-    return BatchObject.of(service.engine.batches.owned(batch_id, owner))
+    return BatchObject.of(service.engine.batches.owned(batch_id, owner), service.engine)
 
 
 @router.get("/batches", summary="Your batches, newest first")
@@ -197,7 +222,7 @@ async def list_batches(
         batches = batches[ids.index(after) + 1 :] if after in ids else []
     page = batches[:limit]
     return BatchList(
-        data=[BatchObject.of(b) for b in page],
+        data=[BatchObject.of(b, service.engine) for b in page],
         first_id=page[0].batch_id if page else None,
         last_id=page[-1].batch_id if page else None,
         has_more=len(batches) > limit,
@@ -208,4 +233,4 @@ async def list_batches(
 async def cancel_batch(batch_id: BatchId, service: Service, owner: KeyOwner) -> BatchObject:
     applied = await service.execute(CancelBatch(batch_id=batch_id, owner=owner), None)
     assert applied.batch is not None
-    return BatchObject.of(applied.batch)
+    return BatchObject.of(applied.batch, service.engine)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+import re
+from typing import Annotated, Literal
 
 from eth_utils.crypto import keccak
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel
 
 from matcher.api.dependencies import Service, SignedBy
@@ -19,7 +20,7 @@ from matcher.batch.request_file import RequestFile, parse_request_file
 from matcher.book.fill import Fill
 from matcher.book.order import OrderKind
 from matcher.engine.commands import CancelOrder, CompleteBatch, PlaceOrder, RetryBatchLines
-from matcher.errors import Conflict, NoOfferBelowMaxPrice, NotOwner
+from matcher.errors import Conflict, InvalidField, NoOfferBelowMaxPrice, NotOwner
 from matcher.service import MatcherService, Signer, new_id
 from matcher.storage.store import FileRow
 
@@ -28,12 +29,31 @@ OrderId = Annotated[str, Path(min_length=1, max_length=64)]
 FillId = Annotated[str, Path(min_length=1, max_length=80)]
 
 
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+
+
 @router.post("/orders", status_code=201, summary="Market or limit buy")
-async def place_order(body: PlaceOrderRequest, service: Service, signer: SignedBy) -> OrderView:
+async def place_order(
+    body: PlaceOrderRequest,
+    service: Service,
+    signer: SignedBy,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="Retry-safe: the same key (per wallet) with the same order returns"
+            " the first order (200, Idempotent-Replayed: true) instead of placing another"
+        ),
+    ] = None,
+) -> OrderView:
     """A market buy fills now from the cheapest offers up to `max_price_wei` (the rest is
     dropped) or fails with 409 `no_offer_below_max_price`. A limit buy fills what it can
     and rests until offers at or below its limit appear. Each fill carries the job terms
     to open on chain."""
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise InvalidField(
+            "Idempotency-Key must be 1 to 64 printable ASCII characters", field="Idempotency-Key"
+        )
     service.catalog.get(body.resource)
     command = PlaceOrder(
         order_id=new_id("ord_"),
@@ -46,10 +66,41 @@ async def place_order(body: PlaceOrderRequest, service: Service, signer: SignedB
         all_or_none=body.all_or_none,
         exclude_providers=tuple(body.exclude_providers),
         routing=body.routing(),
+        client_key=idempotency_key,
     )
     applied = await service.execute(command, signer)
     assert applied.order is not None
+    if applied.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     return OrderView.of(applied.order, service.engine)
+
+
+@router.get("/orders", summary="Your orders (signed), newest first")
+async def my_orders(
+    service: Service,
+    signer: SignedBy,
+    status: Annotated[
+        Literal["resting", "filled", "partially_filled", "cancelled"] | None, Query()
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[OrderView]:
+    orders = [
+        o
+        for o in reversed(service.engine.orders_of(signer.address))
+        if status is None or o.status.value == status
+    ]
+    return [OrderView.of(o, service.engine) for o in orders[:limit]]
+
+
+@router.get("/fills", summary="Your fills (signed), as buyer or seller, newest first")
+async def my_fills(
+    service: Service,
+    signer: SignedBy,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[FillView]:
+    fills = list(reversed(service.engine.fills_of(signer.address)))[:limit]
+    return [FillView.of(f, service.engine) for f in fills]
 
 
 @router.get("/orders/{order_id}", summary="Order status and fills")
@@ -82,6 +133,10 @@ async def fill_input(fill_id: FillId, service: Service, signer: SignedBy) -> Res
     batch = service.engine.batches.for_order(fill.order_id)
     if batch is None:
         raise Conflict(f"fill {fill_id} is not part of a batch", field="fill_id")
+    if batch.status in (BatchStatus.CANCELLING, BatchStatus.CANCELLED):
+        raise Conflict(
+            f"batch {batch.batch_id} is {batch.status.value}: do not run it", field="fill_id"
+        )
     content = await service.file_content(batch.retry_input_file_id or batch.input_file_id)
     return Response(content, media_type="application/jsonl")
 
@@ -174,6 +229,22 @@ async def fill_result(
     batch = service.engine.batches.for_order(fill.order_id)
     if batch is None:
         raise Conflict(f"fill {fill_id} is not part of a batch", field="fill_id")
+    if batch.status is BatchStatus.CANCELLING:  # cancelled: nothing more is delivered
+        command = CompleteBatch(
+            batch_id=batch.batch_id,
+            provider=signer.address,
+            output_file_id=None,
+            error_file_id=None,
+            completed=0,
+            failed=0,
+        )
+        await service.execute(command, signer)
+        return ResultsAccepted(
+            batch_id=batch.batch_id,
+            status=batch.status.value,
+            output_file_id=None,
+            error_file_id=None,
+        )
     original = parse_request_file(await service.file_content(batch.input_file_id))
     requests = original
     if batch.retry_input_file_id is not None:

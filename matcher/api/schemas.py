@@ -9,23 +9,31 @@ from pydantic import BaseModel, ConfigDict, Field
 from matcher.book.fill import Fill
 from matcher.book.offer import Offer
 from matcher.book.order import BuyOrder
-from matcher.book.order_book import MAX_CAPACITY_UNITS_PER_S, MAX_UNITS
+from matcher.book.order_book import MAX_CAPACITY_UNITS_PER_S, MAX_UNITS, MIN_CAPACITY_UNITS_PER_S
 from matcher.book.resources import Resource
 from matcher.engine.engine import Engine
 from matcher.routing.table import ProviderRouting
 from matcher.terms import AddressHex, Bytes32Hex, JobTerms
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI, PricingStrategy
 from protocol.reputation.routing import RoutingPreference
+from protocol.wire_ints import WireUint
 
-Wei = Annotated[int, Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)]
+Wei = Annotated[WireUint, Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)]
 Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]
-Capacity = Annotated[float, Field(gt=0, le=MAX_CAPACITY_UNITS_PER_S)]
+Capacity = Annotated[float, Field(ge=MIN_CAPACITY_UNITS_PER_S, le=MAX_CAPACITY_UNITS_PER_S)]
 ResourceId = Annotated[str, Field(min_length=1, max_length=64, examples=["llama-3-70b"])]
 ObjectId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: `"units": true` or `"units": "5"` is refused, not coerced (uints that can
+    # pass 2**53 accept decimal strings on purpose: WireUint).
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _View(BaseModel):
+    # Every field is always sent (null when unset): the schema marks them all required.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
 
 class RegisterOfferRequest(_Request):
@@ -81,7 +89,7 @@ class PlaceOrderRequest(_Request):
         )
 
 
-class OfferRouting(BaseModel):
+class OfferRouting(_View):
     """Per-offer routing metadata: the provider's reputation and its parts (chain-derived,
     docs/reputation.md), measured accept latency, completed/failed counts, and hardware."""
 
@@ -105,7 +113,7 @@ class OfferRouting(BaseModel):
         )
 
 
-class OfferView(BaseModel):
+class OfferView(_View):
     offer_id: str
     owner: str
     resource: str
@@ -115,7 +123,7 @@ class OfferView(BaseModel):
     created_at: float
     last_heartbeat: float
     expires_at: float
-    price_wei: int = Field(description="its price at the current utilization")
+    price_wei: WireUint = Field(description="its price at the current utilization")
     routing: OfferRouting | None = None
 
     @classmethod
@@ -137,12 +145,12 @@ class OfferView(BaseModel):
         )
 
 
-class WithdrawnOffer(BaseModel):
+class WithdrawnOffer(_View):
     offer_id: str
     withdrawn: bool = True
 
 
-class FillView(BaseModel):
+class FillView(_View):
     fill_id: str
     order_id: str
     offer_id: str
@@ -150,8 +158,8 @@ class FillView(BaseModel):
     provider: str
     resource: str
     units: int
-    price_per_unit_wei: int
-    cost_wei: int
+    price_per_unit_wei: WireUint
+    cost_wei: WireUint
     at: float
     done_by: float
     terms: JobTerms = Field(description="the JobTerms to open on chain (docs/protocol-types.md)")
@@ -180,7 +188,7 @@ class FillView(BaseModel):
         )
 
 
-class OrderView(BaseModel):
+class OrderView(_View):
     order_id: str
     owner: str
     resource: str
@@ -188,7 +196,7 @@ class OrderView(BaseModel):
     units: int
     filled_units: int
     remaining_units: int
-    max_price_wei: int
+    max_price_wei: WireUint
     spec: str
     all_or_none: bool
     status: str
@@ -221,10 +229,10 @@ class OrderView(BaseModel):
         )
 
 
-class MarketView(BaseModel):
+class MarketView(_View):
     resource: str
     unit: str
-    price_wei: int | None = Field(description="what a one-unit market buy pays now")
+    price_wei: WireUint | None = Field(description="what a one-unit market buy pays now")
     supply_units_per_s: float
     demand_units_per_min: int
     utilization: float
@@ -233,7 +241,7 @@ class MarketView(BaseModel):
     pending_units: int
     available_nodes: int
     available_providers: int
-    average_price_24h_wei: int | None
+    average_price_24h_wei: WireUint | None
     volume_units: int
     offers: list[OfferView] = Field(
         default_factory=list,
@@ -241,26 +249,26 @@ class MarketView(BaseModel):
     )
 
 
-class MarketList(BaseModel):
+class MarketList(_View):
     at: float
     markets: list[MarketView]
 
 
-class HistoryPoint(BaseModel):
+class HistoryPoint(_View):
     t: float = Field(description="bucket start, unix seconds")
-    average_price_wei: int
-    min_price_wei: int
-    max_price_wei: int
+    average_price_wei: WireUint
+    min_price_wei: WireUint
+    max_price_wei: WireUint
     samples: int
 
 
-class MarketHistory(BaseModel):
+class MarketHistory(_View):
     resource: str
     bucket_s: int
     points: list[HistoryPoint]
 
 
-class ResourceView(BaseModel):
+class ResourceView(_View):
     id: str
     unit: str
     description: str

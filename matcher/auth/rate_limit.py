@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from matcher.errors import RateLimited
 
 
@@ -16,9 +18,11 @@ class RateLimiter:
         tokens = min(self.burst, tokens + (now - last) * self.rate_per_s)
         if tokens < 1.0:
             self._buckets[key] = (tokens, now)
-            wait = (1.0 - tokens) / self.rate_per_s
+            # Whole seconds, rounded up (Retry-After has no fractions): never "retry in 0".
+            wait = max(1, math.ceil((1.0 - tokens) / self.rate_per_s - 1e-9))
             raise RateLimited(
-                f"{key} is over its limit of {self.rate_per_s:g} requests/s; retry in {wait:.2f} s"
+                f"{key} is over its limit of {self.rate_per_s:g} requests/s; retry in {wait} s",
+                retry_after_s=wait,
             )
         self._buckets[key] = (tokens - 1.0, now)
         if len(self._buckets) > 100_000:

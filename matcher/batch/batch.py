@@ -1,15 +1,20 @@
 """A batch's life, OpenAI's statuses on top of a resting all-or-none limit buy.
 
 validating   the limit buy rests: the price is above the batch's limit
+failed       the input file had bad lines (listed in `errors`); nothing was bought
 in_progress  the buy filled; the provider runs the requests
 completed    the provider returned a response (or an error) for every request
-cancelling / cancelled, expired (nothing filled within the completion window)
+cancelling   cancel asked: a waiting batch's buy is withdrawn at once, and it is
+             `cancelled` on the next tick; a running one is `cancelled` when its
+             provider reports (nothing more runs or is delivered after a cancel)
+expired      nothing filled within the completion window
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from matcher.errors import Conflict, NotFound, NotOwner
 
@@ -52,6 +57,8 @@ class Batch:
     completed_requests: int = 0
     failed_requests: int = 0
     history: list[str] = field(default_factory=list)
+    failed_at: float | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
     # Line retries (matcher/batch/line_retry.py): the failed requests' input file, the
     # output lines earlier providers answered, and the providers that failed lines.
     retry_input_file_id: str | None = None
@@ -90,7 +97,8 @@ class BatchRegistry:
         if batch.batch_id in self._batches:
             raise Conflict(f"batch {batch.batch_id} already exists", field="batch_id")
         self._batches[batch.batch_id] = batch
-        self._by_order[batch.order_id] = batch.batch_id
+        if batch.status is not BatchStatus.FAILED:  # a failed batch placed no order
+            self._by_order[batch.order_id] = batch.batch_id
 
     def pending(self) -> list[Batch]:
         return [b for b in self._batches.values() if b.status is BatchStatus.VALIDATING]
@@ -131,18 +139,26 @@ class BatchRegistry:
         self._by_order[order_id] = batch.batch_id
 
     @staticmethod
+    def settle_cancel(batch: Batch, now: float) -> bool:
+        """A cancelling batch that never filled becomes cancelled (after its cancel)."""
+        if batch.status is not BatchStatus.CANCELLING or batch.fill_id is not None:
+            return False
+        if batch.cancelling_at is not None and now <= batch.cancelling_at:
+            return False
+        batch.status = BatchStatus.CANCELLED
+        batch.cancelled_at = now
+        return True
+
+    @staticmethod
     def expire(batch: Batch, now: float) -> None:
         batch.status = BatchStatus.EXPIRED
         batch.expired_at = now
 
     @staticmethod
     def cancel(batch: Batch, now: float) -> None:
-        """Resting: cancelled at once. Running: cancelling until the provider reports."""
-        if batch.status is BatchStatus.VALIDATING:
-            batch.cancelling_at = now
-            batch.cancelled_at = now
-            batch.status = BatchStatus.CANCELLED
-        elif batch.status is BatchStatus.IN_PROGRESS:
+        """Cancelling: a resting batch until the next tick, a running one until its
+        provider reports (as OpenAI: `cancelling`, then `cancelled`)."""
+        if batch.status in (BatchStatus.VALIDATING, BatchStatus.IN_PROGRESS):
             batch.cancelling_at = now
             batch.status = BatchStatus.CANCELLING
         else:
@@ -169,14 +185,15 @@ class BatchRegistry:
                 f"batch {batch.batch_id} is {batch.status.value}; results are not expected",
                 field="batch_id",
             )
+        if batch.status is BatchStatus.CANCELLING:
+            # Cancelled: what the provider sends now is not delivered.
+            batch.status = BatchStatus.CANCELLED
+            batch.cancelled_at = now
+            return
         batch.finalizing_at = now
         batch.output_file_id = output_file_id
         batch.error_file_id = error_file_id
         batch.completed_requests = completed
         batch.failed_requests = failed
-        if batch.status is BatchStatus.CANCELLING:
-            batch.status = BatchStatus.CANCELLED
-            batch.cancelled_at = now
-        else:
-            batch.status = BatchStatus.COMPLETED
-            batch.completed_at = now
+        batch.status = BatchStatus.COMPLETED
+        batch.completed_at = now

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matcher.errors import InvalidField
+from protocol.http_guard import DEFAULT_MAX_JSON_DEPTH, json_too_deep
 
 SUPPORTED_ENDPOINTS = ("/v1/chat/completions", "/v1/completions", "/v1/embeddings")
 MAX_LINES = 50_000
@@ -26,10 +27,24 @@ class BatchRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class LineError:
+    """One bad line, reported in the batch's `errors` as OpenAI does."""
+
+    line: int
+    code: str
+    message: str
+    param: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, "param": self.param, "line": self.line}
+
+
+@dataclass(frozen=True, slots=True)
 class RequestFile:
     requests: tuple[BatchRequest, ...]
-    model: str
-    url: str
+    model: str | None  # of the first good line; None when no line is good
+    url: str | None
+    errors: tuple[LineError, ...] = ()
 
     @property
     def tokens(self) -> int:
@@ -40,10 +55,6 @@ class RequestFile:
         if unit == "1k tokens":
             return max(1, math.ceil(self.tokens / 1000))
         return len(self.requests)
-
-
-def _bad(line: int, message: str) -> InvalidField:
-    return InvalidField(f"line {line}: {message}", field="file")
 
 
 def _estimate_tokens(url: str, body: dict[str, Any]) -> int:
@@ -57,8 +68,41 @@ def _estimate_tokens(url: str, body: dict[str, Any]) -> int:
     return prompt + out
 
 
+def _parse_line(number: int, raw: str) -> tuple[BatchRequest | None, LineError | None]:
+    if json_too_deep(raw):
+        message = f"line {number}: nests JSON deeper than {DEFAULT_MAX_JSON_DEPTH} levels"
+        return None, LineError(number, "invalid_json_line", message)
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        message = f"line {number}: not JSON ({exc.msg}); the file must be JSONL"
+        return None, LineError(number, "invalid_json_line", message)
+
+    def bad(message: str, param: str) -> tuple[None, LineError]:
+        return None, LineError(number, "invalid_request", f"line {number}: {message}", param)
+
+    if not isinstance(obj, dict):
+        return bad("each line must be a JSON object", "line")
+    custom_id = obj.get("custom_id")
+    if not isinstance(custom_id, str) or not custom_id:
+        return bad("custom_id must be a non-empty string", "custom_id")
+    if obj.get("method") != "POST":
+        return bad('method must be "POST"', "method")
+    url = obj.get("url")
+    if url not in SUPPORTED_ENDPOINTS:
+        return bad(f"url must be one of {', '.join(SUPPORTED_ENDPOINTS)}", "url")
+    body = obj.get("body")
+    if not isinstance(body, dict):
+        return bad("body must be a JSON object", "body")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        return bad("body.model must name the model (a resource of the market)", "body.model")
+    return BatchRequest(number, custom_id, url, body, _estimate_tokens(url, body)), None
+
+
 def parse_request_file(content: bytes) -> RequestFile:
-    """Every line a request object with a unique custom_id, one endpoint and one model."""
+    """The file's good requests and its bad lines (unique custom_id, one endpoint and one
+    model per file). Only a file that is not JSONL text at all is refused outright."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -69,38 +113,33 @@ def parse_request_file(content: bytes) -> RequestFile:
     if len(lines) > MAX_LINES:
         raise InvalidField(f"the file has {len(lines)} lines; at most {MAX_LINES}", field="file")
     requests: list[BatchRequest] = []
+    errors: list[LineError] = []
     seen: set[str] = set()
-    models: set[str] = set()
-    urls: set[str] = set()
     for number, raw in enumerate(lines, start=1):
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise _bad(number, f"not JSON ({exc.msg}); the file must be JSONL") from None
-        if not isinstance(obj, dict):
-            raise _bad(number, "each line must be a JSON object")
-        custom_id = obj.get("custom_id")
-        if not isinstance(custom_id, str) or not custom_id:
-            raise _bad(number, "custom_id must be a non-empty string")
-        if custom_id in seen:
-            raise _bad(number, f"custom_id {custom_id!r} is used twice")
-        seen.add(custom_id)
-        if obj.get("method") != "POST":
-            raise _bad(number, 'method must be "POST"')
-        url = obj.get("url")
-        if url not in SUPPORTED_ENDPOINTS:
-            raise _bad(number, f"url must be one of {', '.join(SUPPORTED_ENDPOINTS)}")
-        body = obj.get("body")
-        if not isinstance(body, dict):
-            raise _bad(number, "body must be a JSON object")
-        model = body.get("model")
-        if not isinstance(model, str) or not model:
-            raise _bad(number, "body.model must name the model (a resource of the market)")
-        models.add(model)
-        urls.add(url)
-        requests.append(BatchRequest(number, custom_id, url, body, _estimate_tokens(url, body)))
-    if len(models) > 1:
-        raise InvalidField(f"one model per batch; the file names {sorted(models)}", field="file")
-    if len(urls) > 1:
-        raise InvalidField(f"one endpoint per batch; the file uses {sorted(urls)}", field="file")
-    return RequestFile(tuple(requests), models.pop(), urls.pop())
+        request, error = _parse_line(number, raw)
+        if request is None:
+            assert error is not None
+            errors.append(error)
+            continue
+        if request.custom_id in seen:
+            message = f"line {number}: custom_id {request.custom_id!r} is used twice"
+            errors.append(LineError(number, "duplicate_custom_id", message, "custom_id"))
+            continue
+        if requests and request.body["model"] != requests[0].body["model"]:
+            message = f"line {number}: one model per batch; line {requests[0].line} names"
+            message += f" {requests[0].body['model']!r}, this one {request.body['model']!r}"
+            errors.append(LineError(number, "mismatched_model", message, "body.model"))
+            continue
+        if requests and request.url != requests[0].url:
+            message = f"line {number}: one endpoint per batch; {requests[0].url} and {request.url}"
+            errors.append(LineError(number, "mismatched_url", message, "url"))
+            continue
+        seen.add(request.custom_id)
+        requests.append(request)
+    first = requests[0] if requests else None
+    return RequestFile(
+        tuple(requests),
+        None if first is None else str(first.body["model"]),
+        None if first is None else first.url,
+        tuple(errors),
+    )

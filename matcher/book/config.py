@@ -21,3 +21,6 @@ class BookConfig(BaseModel):
     resting_scan_limit: int = Field(default=8, ge=1)
     accept_window_s: int = Field(default=300, gt=0)
     deadline_grace_s: int = Field(default=600, ge=0)
+    # A filled or cancelled order (not a batch's) and its fills leave memory this long
+    # after they finished: memory follows the live market, not all of history.
+    order_retention_s: float = Field(default=7 * 86_400.0, gt=0)

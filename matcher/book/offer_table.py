@@ -41,7 +41,6 @@ class OfferTable:
         self.backlog_t = np.zeros(n)
         self.seq = np.zeros(n, dtype=np.int64)
         self.active = np.zeros(n, dtype=np.bool_)
-        self.supply_units_per_s = 0.0
         self.count = 0
 
     # -- slots -------------------------------------------------------------------
@@ -83,7 +82,6 @@ class OfferTable:
         self.active[slot] = True
         self.count += 1
         self._write_terms(offer)
-        self.supply_units_per_s += offer.capacity_units_per_s
 
     def remove(self, offer: Offer) -> None:
         slot = offer.slot
@@ -91,9 +89,6 @@ class OfferTable:
         self._offers[slot] = None
         self._free.append(slot)
         self.count -= 1
-        self.supply_units_per_s -= float(self.capacity[slot])
-        if self.count == 0:
-            self.supply_units_per_s = 0.0  # no float dust when the book empties
         offer.slot = -1
 
     def update_terms(self, offer: Offer, now: float) -> None:
@@ -101,9 +96,7 @@ class OfferTable:
         slot = offer.slot
         self.backlog[slot] = self._backlog_now(slot, now)
         self.backlog_t[slot] = now
-        self.supply_units_per_s -= float(self.capacity[slot])
         self._write_terms(offer)
-        self.supply_units_per_s += offer.capacity_units_per_s
 
     def _write_terms(self, offer: Offer) -> None:
         slot = offer.slot
@@ -125,6 +118,15 @@ class OfferTable:
         return offer
 
     # -- capacity ----------------------------------------------------------------
+
+    @property
+    def supply_units_per_s(self) -> float:
+        """Total capacity of the live offers, summed afresh: a running float sum drifts
+        (1e-6 + 1e12 + 0.1 - 1e12 - 0.1 < 0) and a negative supply wedged the book."""
+        n = self._size
+        if self.count == 0:
+            return 0.0
+        return float(self.capacity[:n][self.active[:n]].sum())
 
     def _backlog_now(self, slot: int, now: float) -> float:
         worked = float(self.capacity[slot]) * max(0.0, now - float(self.backlog_t[slot]))

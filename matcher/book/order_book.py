@@ -22,11 +22,15 @@ from matcher.errors import Conflict, InvalidField, NoOfferBelowMaxPrice, NotFoun
 from matcher.routing.table import RoutingTable
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI
 from protocol.reputation.routing import RoutingPreference
+from protocol.wire_ints import JS_SAFE_MAX
 
 # uint96 budget = units * pricePerUnit must fit (docs/protocol-types.md JobTerms).
 MAX_BUDGET_WEI = 2**96 - 1
-MAX_UNITS = 2**63 - 1
+# Whole units as JSON numbers: at most 2**53 - 1, which JavaScript reads exactly.
+MAX_UNITS = JS_SAFE_MAX
 MAX_CAPACITY_UNITS_PER_S = 1e12
+# Below this an offer's backlog / capacity overflows the job deadline (uint40 seconds).
+MIN_CAPACITY_UNITS_PER_S = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +63,10 @@ def _check_price(price: int, field: str) -> None:
 
 
 def _check_capacity(capacity: float, min_job_units: int) -> None:
-    if not 0 < capacity <= MAX_CAPACITY_UNITS_PER_S:
+    if not MIN_CAPACITY_UNITS_PER_S <= capacity <= MAX_CAPACITY_UNITS_PER_S:
         raise InvalidField(
-            f"capacity_units_per_s must be > 0 and <= {MAX_CAPACITY_UNITS_PER_S:g}, got {capacity}",
+            f"capacity_units_per_s must be between {MIN_CAPACITY_UNITS_PER_S:g} and"
+            f" {MAX_CAPACITY_UNITS_PER_S:g}, got {capacity}",
             field="capacity_units_per_s",
         )
     if not 0 < min_job_units <= MAX_UNITS:
@@ -104,6 +109,14 @@ class OrderBook:
             return self._orders[order_id]
         except KeyError:
             raise NotFound(f"no order {order_id!r}", field="order_id") from None
+
+    def forget_order(self, order_id: str) -> BuyOrder | None:
+        """Drop a finished order from memory (retention); resting orders stay."""
+        order = self._orders.get(order_id)
+        if order is None or order.status is OrderStatus.RESTING:
+            return None
+        del self._orders[order_id]
+        return order
 
     def offers(self) -> list[Offer]:
         return list(self._offers.values())

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from protocol.wire_ints import WireUint
+
 WeiText = Annotated[
     int, Field(ge=0), PlainSerializer(lambda v: str(v), return_type=str, when_used="json")
 ]
@@ -22,7 +24,7 @@ class _View(BaseModel):
 class PriceLevel(_View):
     """Live offers selling at one price."""
 
-    price_wei: int
+    price_wei: WireUint
     offers: int
     capacity_units_per_s: float
     available_units: int = Field(description="units they can still take within the horizon")
@@ -31,7 +33,7 @@ class PriceLevel(_View):
 class BidLevel(_View):
     """Resting limit buys at one limit price."""
 
-    price_wei: int
+    price_wei: WireUint
     orders: int
     units: int = Field(description="units still wanted")
 
@@ -54,7 +56,7 @@ class OfferLoad(_View):
     owner: str
     resource: str
     unit: str
-    price_wei: int
+    price_wei: WireUint
     capacity_units_per_s: float
     available_units: int
     utilization: float = Field(ge=0, le=1, description="share of the horizon's capacity sold")

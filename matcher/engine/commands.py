@@ -59,6 +59,8 @@ class PlaceOrder(_Command):
     all_or_none: bool = False
     exclude_providers: tuple[str, ...] = ()
     routing: RoutingPreference | None = None
+    # The client's Idempotency-Key: a retry with the same key returns the first order.
+    client_key: str | None = None
 
 
 class SetRouting(_Command):
@@ -72,6 +74,21 @@ class CancelOrder(_Command):
     type: Literal["cancel_order"] = "cancel_order"
     order_id: str
     owner: str
+
+
+class RegisterApiKey(_Command):
+    type: Literal["register_api_key"] = "register_api_key"
+    key_id: str
+    owner: str
+    expires_at: int
+
+
+class RevokeApiKey(_Command):
+    type: Literal["revoke_api_key"] = "revoke_api_key"
+    key_id: str
+    owner: str
+    # Set when the key was never registered: it is registered revoked.
+    expires_at: int | None = None
 
 
 class Sweep(_Command):
@@ -90,6 +107,8 @@ class CreateBatch(_Command):
     completion_window_s: float
     metadata: dict[str, str]
     total_requests: int
+    # Bad lines of the input file: the batch is created `failed` and buys nothing.
+    errors: list[dict[str, str | int | None]] = []
 
 
 class RetryBatchLines(_Command):
@@ -131,7 +150,9 @@ Command = Annotated[
     | CancelBatch
     | CompleteBatch
     | SetRouting
-    | RetryBatchLines,
+    | RetryBatchLines
+    | RegisterApiKey
+    | RevokeApiKey,
     Field(discriminator="type"),
 ]
 command_adapter: TypeAdapter[Command] = TypeAdapter(Command)

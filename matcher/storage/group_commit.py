@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, delete, insert
 
 from matcher.errors import StorageUnavailable
-from matcher.storage.schema import commands, files, used_nonces
+from matcher.storage.schema import commands, files, snapshots, used_nonces
 
 
 @dataclass(slots=True)
@@ -24,6 +24,9 @@ class WriteItem:
     commands: list[tuple[float, str]] = field(default_factory=list)
     nonces: list[tuple[str, int, int]] = field(default_factory=list)
     files: list[dict[str, object]] = field(default_factory=list)
+    # (seq of the last command it holds, at, pickled state): stored, and the log up to
+    # that seq (and older snapshots) deleted in the same transaction.
+    snapshot: tuple[int, float, bytes] | None = None
     future: Future[None] = field(default_factory=Future)
 
 
@@ -46,6 +49,11 @@ class GroupCommitWriter:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="matcher-writer", daemon=True)
             self._thread.start()
+
+    @property
+    def last_seq(self) -> int:
+        """The seq of the last command committed."""
+        return self._seq
 
     def submit(self, item: WriteItem) -> Future[None]:
         if self.failure is not None:
@@ -86,6 +94,7 @@ class GroupCommitWriter:
         command_rows: list[dict[str, object]] = []
         nonce_rows: list[dict[str, object]] = []
         file_rows: list[dict[str, object]] = []
+        snapshot: tuple[int, float, bytes] | None = None
         seq = self._seq
         for item in group:
             for at, command in item.commands:
@@ -95,6 +104,8 @@ class GroupCommitWriter:
                 {"signer": s.lower(), "nonce": str(n), "expires_at": e} for s, n, e in item.nonces
             )
             file_rows.extend(item.files)
+            if item.snapshot is not None:
+                snapshot = item.snapshot
         try:
             with self._engine.begin() as conn:
                 if command_rows:
@@ -103,6 +114,11 @@ class GroupCommitWriter:
                     conn.execute(insert(used_nonces), nonce_rows)
                 if file_rows:
                     conn.execute(insert(files), file_rows)
+                if snapshot is not None:
+                    last, at, state = snapshot
+                    conn.execute(insert(snapshots), [{"seq": last, "at": at, "state": state}])
+                    conn.execute(delete(snapshots).where(snapshots.c.seq < last))
+                    conn.execute(delete(commands).where(commands.c.seq <= last))
                 if self.prune_before is not None:
                     conn.execute(
                         delete(used_nonces).where(used_nonces.c.expires_at <= self.prune_before)

@@ -1,4 +1,5 @@
-"""Tables. The book itself is not stored: its log is, and a restart replays it."""
+"""Tables: the command log, and snapshots of the book that let the log be compacted
+(a restart loads the newest snapshot and replays only the commands after it)."""
 
 from __future__ import annotations
 
@@ -45,4 +46,12 @@ files = Table(
     Column("bytes", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("content", LargeBinary, nullable=False),
+)
+
+snapshots = Table(
+    "matcher_snapshots",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=False),  # last command inside
+    Column("at", Double, nullable=False),
+    Column("state", LargeBinary, nullable=False),
 )

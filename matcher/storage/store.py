@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from matcher.storage.database import make_engine
 from matcher.storage.group_commit import GroupCommitWriter
-from matcher.storage.schema import commands, files, metadata, used_nonces
+from matcher.storage.schema import commands, files, metadata, snapshots, used_nonces
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +45,32 @@ class Store:
         self.writer = GroupCommitWriter(self.engine, self._last_seq(), max_group=max_group)
 
     def _last_seq(self) -> int:
+        """The last seq used: in the log, or inside the newest snapshot (the log may be
+        compacted down to nothing)."""
         with self.engine.connect() as conn:
-            return int(
-                conn.execute(select(func.coalesce(func.max(commands.c.seq), 0))).scalar_one()
-            )
+            logged = conn.execute(select(func.coalesce(func.max(commands.c.seq), 0))).scalar_one()
+            snapped = conn.execute(select(func.coalesce(func.max(snapshots.c.seq), 0))).scalar_one()
+            return max(int(logged), int(snapped))
 
-    def commands(self) -> Iterator[LoggedCommand]:
+    def latest_snapshot(self) -> tuple[int, float, bytes] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(snapshots.c.seq, snapshots.c.at, snapshots.c.state)
+                .order_by(snapshots.c.seq.desc())
+                .limit(1)
+            ).first()
+            return None if row is None else (int(row[0]), float(row[1]), bytes(row[2]))
+
+    def command_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(commands)).scalar_one())
+
+    def commands(self, after_seq: int = 0) -> Iterator[LoggedCommand]:
         with self.engine.connect() as conn:
             rows = conn.execution_options(yield_per=2000).execute(
-                select(commands.c.seq, commands.c.at, commands.c.command).order_by(commands.c.seq)
+                select(commands.c.seq, commands.c.at, commands.c.command)
+                .where(commands.c.seq > after_seq)
+                .order_by(commands.c.seq)
             )
             for seq, at, command in rows:
                 yield LoggedCommand(int(seq), float(at), str(command))

@@ -15,6 +15,7 @@ from protocol.matcher_client.errors import (
     MatcherUnreachable,
 )
 from protocol.matcher_client.models import (
+    ApiKeyInfo,
     FillInfo,
     MarketInfo,
     OfferInfo,
@@ -24,6 +25,7 @@ from protocol.matcher_client.models import (
 from protocol.matcher_client.signing import RequestSigner, request_digest
 
 __all__ = [
+    "ApiKeyInfo",
     "FillInfo",
     "MarketInfo",
     "MatcherClient",

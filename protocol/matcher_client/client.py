@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from protocol.matcher_client.errors import MatcherClientError, MatcherRefused, MatcherUnreachable
 from protocol.matcher_client.models import (
+    ApiKeyInfo,
     FillInfo,
     MarketInfo,
     OfferInfo,
@@ -60,10 +61,17 @@ class MatcherClient:
     # ------------------------------------------------------------------ transport
 
     def _request(
-        self, method: str, path: str, payload: Any = None, *, signed: bool = False
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        *,
+        signed: bool = False,
+        extra_headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         body = b"" if payload is None else json.dumps(payload).encode()
         headers = {"content-type": "application/json"} if payload is not None else {}
+        headers.update(extra_headers or {})
         if signed:
             if self.signer is None:
                 raise MatcherClientError(
@@ -82,8 +90,16 @@ class MatcherClient:
             raise _refusal(response)
         return response
 
-    def _json(self, method: str, path: str, payload: Any = None, *, signed: bool = False) -> Any:
-        response = self._request(method, path, payload, signed=signed)
+    def _json(
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        *,
+        signed: bool = False,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Any:
+        response = self._request(method, path, payload, signed=signed, extra_headers=extra_headers)
         try:
             return response.json()
         except ValueError:
@@ -188,15 +204,17 @@ class MatcherClient:
         all_or_none: bool = True,
         exclude_providers: Sequence[str] = (),
         routing: RoutingPreference | None = None,
+        idempotency_key: str | None = None,
     ) -> OrderInfo:
         """Place a buy. ``routing``: minimum reputation and price/reliability preference
         (the book then ranks by effective price, docs/reputation.md); its block list is
-        sent as exclusions."""
+        sent as exclusions. ``idempotency_key``: retrying with the same key returns the
+        first order."""
         payload: dict[str, Any] = {
             "resource": resource,
             "kind": kind,
             "units": units,
-            "max_price_wei": max_price_wei,
+            "max_price_wei": str(max_price_wei),  # a uint: a decimal string on the wire
             "spec": "0x" + spec.hex(),
             "all_or_none": all_or_none,
         }
@@ -208,8 +226,20 @@ class MatcherClient:
             payload["allow_provisional"] = routing.allow_provisional
         if excluded:
             payload["exclude_providers"] = sorted(excluded)
-        data = self._json("POST", f"{_MARKET}/orders", payload, signed=True)
+        extra = None if idempotency_key is None else {"Idempotency-Key": idempotency_key}
+        data = self._json("POST", f"{_MARKET}/orders", payload, signed=True, extra_headers=extra)
         return self._parse(_ORDER, data, "order")
+
+    def my_orders(self, status: str | None = None, limit: int = 100) -> list[OrderInfo]:
+        """This wallet's orders, newest first."""
+        query = {"limit": limit} | ({} if status is None else {"status": status})
+        data = self._json("GET", f"{_MARKET}/orders?{urlencode(query)}", signed=True)
+        return self._parse(_ORDERS, data, "order list")
+
+    def my_fills(self, limit: int = 100) -> list[FillInfo]:
+        """Fills where this wallet bought or sold, newest first."""
+        data = self._json("GET", f"{_MARKET}/fills?{urlencode({'limit': limit})}", signed=True)
+        return self._parse(_FILLS, data, "fill list")
 
     def order(self, order_id: str) -> OrderInfo:
         return self._parse(_ORDER, self._json("GET", f"{_MARKET}/orders/{order_id}"), "order")
@@ -238,14 +268,37 @@ class MatcherClient:
     def withdraw_oracle_endpoint(self) -> None:
         self._json("DELETE", "/api/oracles/me", signed=True)
 
+    # ------------------------------------------------------------------ API keys
+
+    def register_api_key(self, key: str) -> ApiKeyInfo:
+        """Record a key this wallet made, so `api_keys` lists it."""
+        data = self._json("POST", f"{_MARKET}/keys", {"key": key}, signed=True)
+        return self._parse(_KEY, data, "API key")
+
+    def api_keys(self) -> list[ApiKeyInfo]:
+        return self._parse(_KEYS, self._json("GET", f"{_MARKET}/keys", signed=True), "key list")
+
+    def revoke_api_key(self, *, key: str | None = None, key_id: str | None = None) -> ApiKeyInfo:
+        """Revoke by the key itself (registered or not) or by a registered key's id."""
+        if (key is None) == (key_id is None):
+            raise MatcherClientError("revoke_api_key takes the key or its id, one of the two")
+        if key is not None:
+            data = self._json("POST", f"{_MARKET}/keys/revoke", {"key": key}, signed=True)
+        else:
+            data = self._json("POST", f"{_MARKET}/keys/{key_id}/revoke", signed=True)
+        return self._parse(_KEY, data, "API key")
+
 
 _OFFER: TypeAdapter[OfferInfo] = TypeAdapter(OfferInfo)
 _ORDER: TypeAdapter[OrderInfo] = TypeAdapter(OrderInfo)
 _FILL: TypeAdapter[FillInfo] = TypeAdapter(FillInfo)
+_ORDERS: TypeAdapter[list[OrderInfo]] = TypeAdapter(list[OrderInfo])
 _MARKETS: TypeAdapter[list[MarketInfo]] = TypeAdapter(list[MarketInfo])
 _OFFERS: TypeAdapter[list[OfferInfo]] = TypeAdapter(list[OfferInfo])
 _FILLS: TypeAdapter[list[FillInfo]] = TypeAdapter(list[FillInfo])
 _ENDPOINTS: TypeAdapter[list[OracleEndpoint]] = TypeAdapter(list[OracleEndpoint])
+_KEY: TypeAdapter[ApiKeyInfo] = TypeAdapter(ApiKeyInfo)
+_KEYS: TypeAdapter[list[ApiKeyInfo]] = TypeAdapter(list[ApiKeyInfo])
 
 
 def _refusal(response: httpx.Response) -> MatcherRefused:

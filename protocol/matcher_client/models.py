@@ -11,7 +11,15 @@ from protocol.pricing import PricingStrategy
 from protocol.reputation.routing import RoutingPreference
 from protocol.typed_data import JobTerms
 
-__all__ = ["FillInfo", "MarketInfo", "OfferInfo", "OracleEndpoint", "OrderInfo", "terms_from_wire"]
+__all__ = [
+    "ApiKeyInfo",
+    "FillInfo",
+    "MarketInfo",
+    "OfferInfo",
+    "OracleEndpoint",
+    "OrderInfo",
+    "terms_from_wire",
+]
 
 
 class _Answer(BaseModel):
@@ -109,3 +117,11 @@ class OracleEndpoint(_Answer):
     address: str
     url: str
     updated_at: float
+
+
+class ApiKeyInfo(_Answer):
+    key_id: str
+    owner: str
+    expires_at: int
+    created_at: float
+    revoked_at: float | None = None

@@ -10,6 +10,7 @@ from protocol.pricing.curve import PriceCurve
 from protocol.pricing.errors import InvalidPricingParameters
 from protocol.pricing.limits import MAX_PRICE_PER_UNIT_WEI
 from protocol.pricing.rounding import to_wei
+from protocol.wire_ints import WireUint
 
 
 class CostBasedPricing(BaseModel):
@@ -21,8 +22,8 @@ class CostBasedPricing(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["cost_based"] = "cost_based"
-    energy_cost_wei: int = Field(ge=0, le=MAX_PRICE_PER_UNIT_WEI)
-    margin_wei: int = Field(ge=0, le=MAX_PRICE_PER_UNIT_WEI)
+    energy_cost_wei: WireUint = Field(ge=0, le=MAX_PRICE_PER_UNIT_WEI)
+    margin_wei: WireUint = Field(ge=0, le=MAX_PRICE_PER_UNIT_WEI)
     sensitivity: float = Field(default=0.5, ge=0, le=100)
     factor_min: float = Field(default=0.5, gt=0, le=100)
     factor_max: float = Field(default=2.0, gt=0, le=100)

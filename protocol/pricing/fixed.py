@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from protocol.pricing.curve import PriceCurve
 from protocol.pricing.limits import MAX_PRICE_PER_UNIT_WEI
+from protocol.wire_ints import WireUint
 
 
 class FixedPricing(BaseModel):
@@ -16,7 +17,7 @@ class FixedPricing(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["fixed"] = "fixed"
-    price_wei: int = Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)
+    price_wei: WireUint = Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)
 
     def curve(self) -> PriceCurve:
         return PriceCurve(base=float(self.price_wei))

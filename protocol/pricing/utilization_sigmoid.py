@@ -10,6 +10,7 @@ from protocol.pricing.curve import PriceCurve
 from protocol.pricing.errors import InvalidPricingParameters
 from protocol.pricing.limits import MAX_PRICE_PER_UNIT_WEI
 from protocol.pricing.rounding import to_wei
+from protocol.wire_ints import WireUint
 
 
 class UtilizationSigmoidPricing(BaseModel):
@@ -18,8 +19,8 @@ class UtilizationSigmoidPricing(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["utilization_sigmoid"] = "utilization_sigmoid"
-    p_min_wei: int = Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)
-    p_max_wei: int = Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)
+    p_min_wei: WireUint = Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)
+    p_max_wei: WireUint = Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

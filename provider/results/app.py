@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI, HTTPException, Response
 from fastapi.responses import StreamingResponse
 
+from protocol.http_guard import BodyGuard, sane_recursion_limit
 from provider.errors import InvalidResultHash, ResultCorrupt, ResultNotFound
 from provider.results.content_hash import parse_hash_ref
 from provider.results.live_logs import LiveLogs
@@ -22,7 +23,10 @@ RESULT_MEDIA_TYPE = "application/octet-stream"
 
 
 def create_result_app(store: ResultStore, logs: LiveLogs | None = None) -> FastAPI:
+    sane_recursion_limit()  # eth-account's imports raised it to 100,000
     app = FastAPI(title="GPUC provider results", docs_url=None, redoc_url=None)
+    # Only GET and HEAD are served: any body is refused past a few KB, before parsing.
+    app.add_middleware(BodyGuard, max_body_bytes=4096)
 
     @app.get("/logs/{job_ref}")
     def follow_log(job_ref: str) -> StreamingResponse:

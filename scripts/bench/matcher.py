@@ -5,9 +5,14 @@
 2. Durable order submissions per second over HTTP on loopback: signed limit orders
    against `python -m matcher` on SQLite (WAL, synchronous=FULL) or a PostgreSQL URL;
    each order counts once its 201 (after commit) arrived (target >= 2,000/s, p99 <= 50 ms).
+3. The matching workload through the SDK's MatcherClient, on SQLite and PostgreSQL in
+   the same run (--matching): standing offers, market buys that fill at once, limit
+   buys that rest and then fill when a provider lowers its price; then a cProfile of
+   the matching path against the resting path, in-process.
 
     .venv/bin/python scripts/bench/matcher.py                    # both, SQLite
     .venv/bin/python scripts/bench/matcher.py --http-only --database-url postgresql+psycopg://...
+    .venv/bin/python scripts/bench/matcher.py --matching --postgres-url postgresql+psycopg://...
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -382,6 +388,221 @@ def bench_http(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def start_matcher(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "GPUC_MATCHER_RATE_LIMIT_PER_S": "1e9",
+        "GPUC_MATCHER_RATE_LIMIT_BURST": "1e9",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "matcher", "--database-url", database_url, "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/market/resources")
+            return server, port
+        except httpx.TransportError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the matcher did not start") from None
+            time.sleep(0.1)
+
+
+def matching_worker(
+    port: int,
+    seed: int,
+    orders: int,
+    results: mp.Queue,  # type: ignore[type-arg]
+) -> None:
+    """One consumer through the SDK: alternately a market buy that fills at once and a
+    limit buy that rests below the offers (filled later when a provider reprices)."""
+    from protocol.matcher_client import MatcherClient
+    from protocol.wallet import Wallet
+
+    wallet = Wallet.from_private_key("0x" + (1000 + seed).to_bytes(32, "big").hex())
+    latencies: list[float] = []
+    ok = 0
+    spec = bytes(32)
+    cpu0 = time.process_time()
+    with MatcherClient(f"http://127.0.0.1:{port}", chain_id=31337, wallet=wallet) as client:
+        for i in range(orders):
+            market = i % 2 == 0
+            t0 = time.perf_counter()
+            order = client.place_order(
+                RESOURCE,
+                units=1 + i % 5,
+                max_price_wei=200 if market else 95,
+                spec=spec,
+                kind="market" if market else "limit",
+                all_or_none=False,
+            )
+            latencies.append(time.perf_counter() - t0)
+            ok += order.status in ("filled", "resting", "partially_filled")
+    results.put((ok, latencies, time.process_time() - cpu0))
+
+
+def repricer(port: int, offer_ids: list[str], stop: Any) -> None:
+    """A provider that dips its price under the resting bids now and then."""
+    from protocol.matcher_client import MatcherClient
+    from protocol.pricing import FixedPricing
+    from protocol.wallet import Wallet
+
+    wallet = Wallet.from_private_key("0x" + (999).to_bytes(32, "big").hex())
+    with MatcherClient(f"http://127.0.0.1:{port}", chain_id=31337, wallet=wallet) as client:
+        low = True
+        while not stop.is_set():
+            for offer_id in offer_ids[:2]:
+                price = 90 if low else 110
+                client.update_offer(offer_id, strategy=FixedPricing(price_wei=price))
+            low = not low
+            time.sleep(0.05)
+
+
+def bench_matching_on(database_url: str, label: str, orders: int, clients: int) -> None:
+    from protocol.matcher_client import MatcherClient
+    from protocol.pricing import FixedPricing
+    from protocol.wallet import Wallet
+
+    server, port = start_matcher(database_url)
+    try:
+        provider = Wallet.from_private_key("0x" + (999).to_bytes(32, "big").hex())
+        with MatcherClient(f"http://127.0.0.1:{port}", chain_id=31337, wallet=provider) as c:
+            offer_ids = [
+                c.register_offer(RESOURCE, FixedPricing(price_wei=100 + i), 1e6).offer_id
+                for i in range(20)
+            ]
+        results: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+        stop = mp.Event()
+        repricing = mp.Process(target=repricer, args=(port, offer_ids, stop))
+        workers = [
+            mp.Process(target=matching_worker, args=(port, i, orders // clients, results))
+            for i in range(clients)
+        ]
+        cpu0 = cpu_seconds(server.pid)
+        t0 = time.perf_counter()
+        repricing.start()
+        for w in workers:
+            w.start()
+        collected = [results.get(timeout=900) for _ in workers]
+        elapsed = time.perf_counter() - t0
+        stop.set()
+        repricing.join(timeout=30)
+        server_cpu = cpu_seconds(server.pid) - cpu0
+        for w in workers:
+            w.join()
+        with MatcherClient(f"http://127.0.0.1:{port}", chain_id=31337) as c:
+            market = c.market(RESOURCE)
+        acked = sum(ok for ok, _, _ in collected)
+        latencies = [x for _, lat, _ in collected for x in lat]
+        client_cpu = sum(c for _, _, c in collected)
+        print(
+            f"[matching/{label}] {acked:,} orders acknowledged in {elapsed:.2f} s:"
+            f" {acked / elapsed:,.0f} durable orders/s through MatcherClient"
+            f" ({clients} client processes, closed loop); volume {market.volume_units:,} units,"
+            f" {market.pending_requests:,} bids resting at the end"
+        )
+        print(f"[matching/{label}] latency {percentiles(latencies)}")
+        print(
+            f"[matching/{label}] server CPU {server_cpu / max(1, acked) * 1e3:.3f} ms per order"
+            f" (incl. repricing); client CPU {client_cpu / max(1, acked) * 1e3:.3f} ms per order;"
+            f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def profile_matching(orders: int) -> None:
+    """cProfile of what differs between the two paths once a request is authenticated:
+    the engine applying the order and the response view (JSON) built from it; market
+    buys that fill against limit buys that rest."""
+    import cProfile
+    import io
+    import pstats
+
+    from matcher.api.schemas import OrderView
+    from matcher.engine import Engine
+    from matcher.engine.commands import PlaceOrder, RegisterOffer
+
+    engine = Engine(ResourceCatalog())
+    now = 1_800_000_000.0
+    for i in range(20):
+        offer = RegisterOffer(
+            offer_id=f"off{i}",
+            owner="0x" + f"{i + 1:040x}",
+            resource=RESOURCE,
+            strategy=FixedPricing(price_wei=100 + i),
+            capacity_units_per_s=1e6,
+            min_job_units=1,
+        )
+        engine.apply(offer, now)
+    consumer = "0x" + "ab" * 20
+    for kind, price in (("market", 200), ("limit", 50)):
+        commands = [
+            PlaceOrder(
+                order_id=f"{kind}{i}",
+                owner=consumer,
+                resource=RESOURCE,
+                kind=OrderKind(kind),
+                units=1,
+                max_price_wei=price,
+                spec=SPEC,
+            )
+            for i in range(orders)
+        ]
+        profiler = cProfile.Profile()
+        t0 = time.process_time()
+        profiler.enable()
+        for command in commands:
+            now += 0.001
+            engine.advance(now)
+            applied = engine.apply(command, now)
+            assert applied.order is not None
+            OrderView.of(applied.order, engine).model_dump_json()
+        profiler.disable()
+        per = (time.process_time() - t0) / orders * 1e3
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(10)
+        what = "matching (market buy that fills)" if kind == "market" else "resting (limit buy)"
+        print(f"[profile] {what}: {per:.3f} ms CPU per order, engine + response view")
+        lines = [ln for ln in out.getvalue().splitlines() if ln.strip()][-11:]
+        print("\n".join("[profile]   " + ln[:150] for ln in lines))
+
+
+def bench_matching(postgres_url: str | None, orders: int, clients: int) -> None:
+    tmp = tempfile.mkdtemp(prefix="gpuc-bench-")
+    try:
+        bench_matching_on(f"sqlite:///{tmp}/matcher.db", "SQLite", orders, clients)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if postgres_url is None:
+        print("[matching/PostgreSQL] skipped: give --postgres-url (scripts/ci/postgres.sh start)")
+    else:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        server = make_url(postgres_url)
+        name = f"gpuc_bench_{os.getpid()}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = server.set(database=name).render_as_string(hide_password=False)
+            bench_matching_on(url, "PostgreSQL", orders, clients)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    profile_matching(min(orders, 1000))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -398,7 +619,16 @@ def main() -> None:
     )
     parser.add_argument("--engine-only", action="store_true")
     parser.add_argument("--http-only", action="store_true")
+    parser.add_argument(
+        "--matching", action="store_true", help="only the SDK matching workload and profile"
+    )
+    parser.add_argument("--postgres-url", default=os.environ.get("GPUC_TEST_POSTGRES_URL"))
+    parser.add_argument("--matching-orders", type=int, default=4_000)
+    parser.add_argument("--matching-clients", type=int, default=4)
     args = parser.parse_args()
+    if args.matching:
+        bench_matching(args.postgres_url, args.matching_orders, args.matching_clients)
+        return
     if not args.http_only:
         bench_engine(args.providers, args.resting, args.ops, seed=1)
     if not args.engine_only:

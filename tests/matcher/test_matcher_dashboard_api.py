@@ -41,11 +41,12 @@ def test_depth_and_providers_reflect_signed_offers_and_bids(
     )
     assert filled.json()["filled_units"] == 900
     (depth,) = client.get("/api/dashboard/book", params={"resource": "a100"}).json()
+    # Prices are decimal strings on the wire (JavaScript rounds numbers above 2**53).
     assert [(a["price_wei"], a["available_units"]) for a in depth["asks"]] == [
-        (200, 3600 - 900),
-        (300, 7200),
+        ("200", 3600 - 900),
+        ("300", 7200),
     ]
-    assert [(b["price_wei"], b["units"]) for b in depth["bids"]] == [(150, 7)]
+    assert [(b["price_wei"], b["units"]) for b in depth["bids"]] == [("150", 7)]
     every = client.get("/api/dashboard/book").json()
     assert [d["resource"] for d in every] == sorted(d["resource"] for d in every)
     providers = client.get("/api/dashboard/providers", params={"resource": "a100"}).json()

@@ -50,7 +50,7 @@ def test_market_reports_supply_demand_and_drops_silent_capacity(
         m["supply_units_per_s"],
         m["available_nodes"],
         m["available_providers"],
-    ) == (200, 3.0, 2, 2)
+    ) == ("200", 3.0, 2, 2)
     assert (m["pending_requests"], m["pending_units"], m["demand_units_per_min"]) == (1, 120, 120)
     assert m["utilization"] == 120 / 60 / 3.0
     clock.advance(45)
@@ -58,7 +58,8 @@ def test_market_reports_supply_demand_and_drops_silent_capacity(
     clock.advance(30)  # P silent for 75 s, Q for 30 s
     send(client, clock.now(), C, "POST", "/api/market/orders", order_payload("limit", 1, 1, "h100"))
     m = market(client)
-    assert (m["supply_units_per_s"], m["available_nodes"], m["price_wei"]) == (1.0, 1, 200)
+    # Prices travel as decimal strings (JavaScript rounds numbers above 2**53).
+    assert (m["supply_units_per_s"], m["available_nodes"], m["price_wei"]) == (1.0, 1, "200")
     assert client.get(f"/api/market/offers/{q['offer_id']}").status_code == 200
     offers = client.get("/api/market/offers", params={"resource": "h100"}).json()
     assert [o["owner"] for o in offers] == [Q.address]
@@ -82,12 +83,12 @@ def test_market_reports_supply_demand_and_drops_silent_capacity(
     assert too_low.status_code == 409
     assert too_low.json()["error"]["code"] == "no_offer_below_max_price"
     assert "best offer is 200 wei" in too_low.json()["error"]["message"]
-    assert fill["provider"] == Q.address and fill["terms"]["pricePerUnit"] == 200
+    assert fill["provider"] == Q.address and fill["terms"]["pricePerUnit"] == "200"
     assert client.get(f"/api/market/fills/{fill['fill_id']}").json() == fill
     history = client.get("/api/market/history", params={"resource": "h100", "bucket_s": 60}).json()
-    assert history["points"] and all(p["min_price_wei"] >= 200 for p in history["points"])
+    assert history["points"] and all(int(p["min_price_wei"]) >= 200 for p in history["points"])
     # Samples every >= 10 s on a change: 300 at the start (only P), 200 after 75 s.
-    assert market(client)["average_price_24h_wei"] == (300 + 200) // 2
+    assert market(client)["average_price_24h_wei"] == str((300 + 200) // 2)
 
 
 def test_openapi_schema_is_served_with_every_route(client: TestClient) -> None:

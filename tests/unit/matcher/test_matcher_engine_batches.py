@@ -106,7 +106,11 @@ def test_batch_cancel_is_for_its_owner_and_its_order_only_cancels_through_it() -
     with pytest.raises(NotFound):
         engine.apply(CancelBatch(batch_id="b3", owner="mallory"), T0)
     batch = engine.apply(CancelBatch(batch_id="b3", owner="C"), T0).batch
-    assert batch is not None and batch.status is BatchStatus.CANCELLED
+    # As at OpenAI: cancelling first, cancelled on the next tick; its buy is gone at once.
+    assert batch is not None and batch.status is BatchStatus.CANCELLING
+    assert engine.book.order("ord-b3").status is OrderStatus.CANCELLED
+    assert engine.advance(T0 + 1) is not None
+    assert batch.status is BatchStatus.CANCELLED and batch.cancelled_at == T0 + 1
 
 
 def test_a_batch_must_buy_all_or_none() -> None:

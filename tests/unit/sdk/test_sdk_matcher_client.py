@@ -90,3 +90,20 @@ def test_refusals_are_typed(http: TestClient) -> None:
 def test_unsigned_client_cannot_change_state(http: TestClient) -> None:
     with pytest.raises(Exception, match="must be signed"):
         _client(http, None).place_order("matmul", units=1, max_price_wei=1, spec=SPEC)
+
+
+def test_retry_with_an_idempotency_key_and_list_my_orders_and_fills(http: TestClient) -> None:
+    provider = _client(http, PROVIDER)
+    consumer = _client(http, CONSUMER)
+    provider.register_offer("matmul", FixedPricing(price_wei=10**18), 20.0)
+    first = consumer.place_order(
+        "matmul", units=2, max_price_wei=2 * 10**18, spec=SPEC, kind="market", idempotency_key="k1"
+    )
+    again = consumer.place_order(
+        "matmul", units=2, max_price_wei=2 * 10**18, spec=SPEC, kind="market", idempotency_key="k1"
+    )
+    assert again == first and first.status == "filled"
+    assert [o.order_id for o in consumer.my_orders()] == [first.order_id]
+    assert consumer.my_orders(status="resting") == []
+    assert [f.fill_id for f in provider.my_fills()] == [first.fills[0].fill_id]
+    assert first.fills[0].terms.budget == 2 * 10**18  # a string on the wire, exact here

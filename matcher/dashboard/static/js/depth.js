@@ -1,7 +1,7 @@
 // Order book depth of the selected resource: offers by price level, bids by limit.
 
 import { h, fill, fillRows, FreshTracker } from "./dom.js";
-import { gpucUnit, number, percent } from "./format.js";
+import { gpucUnit, number, percent, toBigInt } from "./format.js";
 
 const askFresh = new FreshTracker();
 const bidFresh = new FreshTracker();
@@ -14,7 +14,8 @@ function bar(value, max) {
 function renderStats(depth, market) {
   const ask = depth.asks[0]?.price_wei;
   const bid = depth.bids[0]?.price_wei;
-  const spread = ask !== undefined && bid !== undefined ? gpucUnit(Math.max(0, ask - bid)) : "—";
+  const gap = ask !== undefined && bid !== undefined ? toBigInt(ask) - toBigInt(bid) : null;
+  const spread = gap === null ? "—" : gpucUnit(gap > 0n ? gap : 0n);
   const items = [
     ["Best offer", ask === undefined ? "—" : gpucUnit(ask)],
     ["Best bid", bid === undefined ? "—" : gpucUnit(bid)],

@@ -1,5 +1,6 @@
 // Amounts are wei (GPUC has 18 decimals, like ETH). Chain amounts arrive as decimal
-// strings and are handled as BigInt; matcher prices arrive as JSON numbers.
+// strings and are handled as BigInt; so are matcher prices (decimal strings too, since
+// JSON.parse rounds integers above 2**53).
 
 const DECIMALS = 18;
 const ONE = 10n ** BigInt(DECIMALS);

@@ -1,0 +1,85 @@
+"""gpuc matcher key: API keys for the matcher's OpenAI endpoints.
+
+create  the wallet signs ApiKey(owner, expiry); the key is registered with the matcher
+        (so `list` shows it) and printed once: it is a bearer credential
+list    this wallet's registered keys
+revoke  refuse a key from now on (by the key, or by a registered key's id)
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from gpuc.context import cli_command, state
+from gpuc.errors import UsageError
+from matcher.auth.api_key import api_key_digest, api_key_from_signature
+from protocol.matcher_client import MatcherClient
+
+app = typer.Typer(help="API keys for the matcher's OpenAI Batch API (create, list, revoke).")
+
+MatcherUrl = Annotated[str, typer.Option("--matcher", help="The matcher's base URL.")]
+DEFAULT_URL = "http://127.0.0.1:8080"
+MAX_LIFETIME_S = 31 * 86_400  # the matcher's default maximum
+
+
+def _client(url: str) -> MatcherClient:
+    s = state()
+    chain_id = s.settings.chain_id or 31337
+    return MatcherClient(url, chain_id=chain_id, wallet=s.wallet())
+
+
+@app.command()
+@cli_command
+def create(
+    lifetime: Annotated[
+        int, typer.Option(min=60, help="Seconds the key stays valid (at most 31 days).")
+    ] = 7 * 86_400,
+    matcher: MatcherUrl = DEFAULT_URL,
+) -> None:
+    """Make an API key signed by the wallet, valid for --lifetime seconds."""
+    if lifetime > MAX_LIFETIME_S:
+        raise UsageError(f"--lifetime is at most {MAX_LIFETIME_S} s (31 days), got {lifetime}")
+    s = state()
+    wallet = s.wallet()
+    chain_id = s.settings.chain_id or 31337
+    expiry = int(time.time()) + lifetime
+    digest = api_key_digest(wallet.address, chain_id=chain_id, expiry=expiry)
+    key = api_key_from_signature(wallet.address, expiry, wallet.sign_digest(digest))
+    with _client(matcher) as client:
+        info = client.register_api_key(key)
+    s.output.result(
+        {"key": key, "key_id": info.key_id, "owner": info.owner, "expires_at": info.expires_at},
+        title="API key (shown once: store it like a password)",
+    )
+
+
+@app.command("list")
+@cli_command
+def list_keys(matcher: MatcherUrl = DEFAULT_URL) -> None:
+    """This wallet's registered API keys."""
+    with _client(matcher) as client:
+        keys = client.api_keys()
+    state().output.rows(
+        title="API keys",
+        columns=["key id", "expires at", "revoked at"],
+        rows=[[k.key_id, k.expires_at, k.revoked_at or "-"] for k in keys],
+        data={"keys": [k.model_dump() for k in keys]},
+    )
+
+
+@app.command()
+@cli_command
+def revoke(
+    key: Annotated[str, typer.Argument(help="The key (gpuc_...) or a registered key's id.")],
+    matcher: MatcherUrl = DEFAULT_URL,
+) -> None:
+    """Revoke an API key: the matcher refuses it from now on."""
+    with _client(matcher) as client:
+        if key.startswith("key_"):
+            info = client.revoke_api_key(key_id=key)
+        else:
+            info = client.revoke_api_key(key=key)
+    state().output.result(info.model_dump(), title="API key revoked")
