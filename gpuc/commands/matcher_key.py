@@ -20,15 +20,14 @@ from protocol.matcher_client import MatcherClient
 
 app = typer.Typer(help="API keys for the matcher's OpenAI Batch API (create, list, revoke).")
 
-MatcherUrl = Annotated[str, typer.Option("--matcher", help="The matcher's base URL.")]
-DEFAULT_URL = "http://127.0.0.1:8080"
 MAX_LIFETIME_S = 31 * 86_400  # the matcher's default maximum
 
 
-def _client(url: str) -> MatcherClient:
+def _client() -> MatcherClient:
+    """The matcher of the common --matcher flag (GPUC_MATCHER_URL), signed by the wallet."""
     s = state()
     chain_id = s.settings.chain_id or 31337
-    return MatcherClient(url, chain_id=chain_id, wallet=s.wallet())
+    return MatcherClient(s.settings.matcher_url, chain_id=chain_id, wallet=s.wallet())
 
 
 @app.command()
@@ -37,7 +36,6 @@ def create(
     lifetime: Annotated[
         int, typer.Option(min=60, help="Seconds the key stays valid (at most 31 days).")
     ] = 7 * 86_400,
-    matcher: MatcherUrl = DEFAULT_URL,
 ) -> None:
     """Make an API key signed by the wallet, valid for --lifetime seconds."""
     if lifetime > MAX_LIFETIME_S:
@@ -48,7 +46,7 @@ def create(
     expiry = int(time.time()) + lifetime
     digest = api_key_digest(wallet.address, chain_id=chain_id, expiry=expiry)
     key = api_key_from_signature(wallet.address, expiry, wallet.sign_digest(digest))
-    with _client(matcher) as client:
+    with _client() as client:
         info = client.register_api_key(key)
     s.output.result(
         {"key": key, "key_id": info.key_id, "owner": info.owner, "expires_at": info.expires_at},
@@ -58,9 +56,9 @@ def create(
 
 @app.command("list")
 @cli_command
-def list_keys(matcher: MatcherUrl = DEFAULT_URL) -> None:
+def list_keys() -> None:
     """This wallet's registered API keys."""
-    with _client(matcher) as client:
+    with _client() as client:
         keys = client.api_keys()
     state().output.rows(
         title="API keys",
@@ -74,10 +72,9 @@ def list_keys(matcher: MatcherUrl = DEFAULT_URL) -> None:
 @cli_command
 def revoke(
     key: Annotated[str, typer.Argument(help="The key (gpuc_...) or a registered key's id.")],
-    matcher: MatcherUrl = DEFAULT_URL,
 ) -> None:
     """Revoke an API key: the matcher refuses it from now on."""
-    with _client(matcher) as client:
+    with _client() as client:
         if key.startswith("key_"):
             info = client.revoke_api_key(key_id=key)
         else:
