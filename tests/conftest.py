@@ -1,0 +1,15 @@
+"""Fixtures shared by every test directory."""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol.llm.transformers_engine import TransformersEngine, load_engine
+
+
+@pytest.fixture(scope="session")
+def llm_engine() -> TransformersEngine:
+    """The real Gemma 3 270M engine, loaded once per pytest session. The first load
+    ever dequantizes the GGUF and caches float32 safetensors under ~/.cache/gpuc/llm
+    (or $GPUC_LLM_CACHE); later sessions load the cache."""
+    return load_engine()
