@@ -37,7 +37,7 @@ REQUESTS: list[LLMRequest] = [
         {
             "model": MODEL,
             "messages": [{"role": "user", "content": "Name a fruit."}],
-            "max_tokens": 6,
+            "max_tokens": 4,
         }
     ),
     CompletionRequest.model_validate(
