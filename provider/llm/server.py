@@ -32,8 +32,11 @@ from protocol.llm.engine import Engine
 from protocol.llm.errors import InvalidLLMRequest
 from protocol.llm.requests import ChatRequest, CompletionRequest, LLMRequest
 from protocol.llm.session_key import SessionCredential
+from protocol.llm.spec import LLMSessionSpec
 from protocol.llm.types import TokenStep
 from protocol.llm.wire import parse_bounded_json
+from protocol.matcher_client.models import terms_from_wire
+from provider.llm.chain_sessions import SessionAcceptor
 from provider.llm.cheat import LLMCheat, Served, apply_cheat
 from provider.llm.errors import LLMServingError
 from provider.llm.openai_shapes import answer_body, chunk_body, final_chunk_body, models_body
@@ -53,9 +56,17 @@ class LLMServer:
     """Serving logic behind the routes (no HTTP here): one engine, a session book."""
 
     def __init__(
-        self, engine: Engine, book: SessionBook, owner: str, cheat: LLMCheat | None = None
+        self,
+        engine: Engine,
+        book: SessionBook,
+        owner: str,
+        cheat: LLMCheat | None = None,
+        acceptor: SessionAcceptor | None = None,
+        price_per_token: int = 0,
     ) -> None:
+        self.price_per_token = price_per_token
         self.engine = engine
+        self.acceptor = acceptor
         self.book = book
         self.owner = owner
         self.cheat = cheat
@@ -159,6 +170,33 @@ def create_llm_app(server: LLMServer) -> FastAPI:
     @app.post("/v1/completions")
     async def completions(http: Request) -> Response:
         return await _complete(http, CompletionRequest)
+
+    @app.get("/llm/offer")
+    def offer() -> dict[str, Any]:
+        """What a gateway needs to open a session here: who, which model, what price."""
+        return {
+            "provider": server.owner,
+            "model": server.engine.model,
+            "price_per_token": str(server.price_per_token),
+            "sessions_on_chain": server.acceptor is not None,
+        }
+
+    @app.post("/llm/sessions")
+    async def open_session(http: Request) -> dict[str, Any]:
+        """A consumer that opened an ``llm`` escrow for this provider asks it to
+        accept: body ``{"terms": {...}, "spec": {...}}``."""
+        if server.acceptor is None:
+            raise InvalidLLMRequest("this provider does not accept sessions on chain")
+        document = parse_bounded_json(await http.body())
+        try:
+            terms = terms_from_wire(document["terms"])
+            spec = LLMSessionSpec.model_validate(document.get("spec"))
+        except ValidationError as exc:
+            raise InvalidLLMRequest(f"session: {exc.errors()[0]['msg']}") from None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidLLMRequest(f"session: terms are incomplete or malformed ({exc})") from None
+        session = await run_in_threadpool(server.acceptor.accept, terms, spec)
+        return {"job_id": "0x" + session.job_id.hex(), "budget_tokens": str(session.budget_tokens)}
 
     @app.get("/llm/sessions/{job}/bill")
     def latest_bill(job: str) -> dict[str, Any]:

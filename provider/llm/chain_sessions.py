@@ -1,0 +1,69 @@
+"""Sessions on chain, provider side: accept an ``llm`` escrow job whose spec names
+this provider's model and the consumer's session key, and close it with the final
+bill as the receipt (units = tokens, result hash = the chain head)."""
+
+from __future__ import annotations
+
+import threading
+
+from protocol.llm.spec import LLMSessionSpec
+from protocol.roles import Provider
+from protocol.typed_data import JobStatus, JobTerms, job_id
+from provider.llm.errors import LLMServingError
+from provider.llm.session import Session, SessionBook
+
+__all__ = ["SessionAcceptor", "SessionRefused"]
+
+
+class SessionRefused(LLMServingError):
+    status = 409
+
+
+class SessionAcceptor:
+    def __init__(
+        self, provider: Provider, book: SessionBook, model: str, min_price_per_token: int
+    ) -> None:
+        self.provider = provider
+        self.book = book
+        self.model = model
+        self.min_price = min_price_per_token
+        self._terms: dict[bytes, JobTerms] = {}
+        self._lock = threading.Lock()
+
+    def accept(self, terms: JobTerms, spec: LLMSessionSpec) -> Session:
+        """Check the job against the spec and this provider's terms, accept it on
+        chain, and start serving its session key."""
+        ident = job_id(terms)
+        if terms.provider.lower() != self.provider.address.lower():
+            raise SessionRefused(f"the job names provider {terms.provider}, not this one")
+        if spec.hash() != terms.spec:
+            raise SessionRefused("the spec does not hash to the job's spec")
+        if spec.model != self.model:
+            raise SessionRefused(f"this provider serves {self.model!r}, not {spec.model!r}")
+        if terms.price_per_unit < self.min_price:
+            raise SessionRefused(
+                f"price {terms.price_per_unit} per token is below this provider's {self.min_price}"
+            )
+        with self._lock:
+            if ident in self._terms:
+                return self.book.get(ident)
+            status = self.provider.status(terms).status
+            if status != JobStatus.OPEN:
+                raise SessionRefused(
+                    f"job 0x{ident.hex()} is {JobStatus.NAMES[status]}, not Open, on chain"
+                )
+            self.provider.accept(terms)
+            self._terms[ident] = terms
+            return self.book.open(
+                ident, bytes.fromhex(spec.session_key_hash[2:]), budget_tokens=terms.max_units
+            )
+
+    def close(self, ident: bytes) -> Session:
+        """Stop serving the session and commit its final bill on chain."""
+        session = self.book.get(ident)
+        terms = self._terms.get(ident)
+        if terms is None:
+            raise SessionRefused(f"session 0x{ident.hex()} was not accepted on chain here")
+        session.closed = True
+        self.provider.submit_receipt(terms, result_hash=session.head, units=session.total_tokens)
+        return session
