@@ -21,7 +21,7 @@ the provider under-reported its own chain (or forked it). Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
@@ -36,6 +36,7 @@ __all__ = [
     "BILL_TAG",
     "Answer",
     "BillLink",
+    "DigestSigner",
     "Exchange",
     "SignedBill",
     "answer_digest",
@@ -199,10 +200,20 @@ def bill_digest(job_id: bytes, seq: int, total_tokens: int, head: bytes) -> byte
     )
 
 
+class DigestSigner(Protocol):
+    """A wallet (protocol.wallet.Wallet) or anything else that signs 32-byte digests."""
+
+    def sign_digest(self, digest: bytes) -> bytes: ...
+
+
 def sign_bill(
-    private_key: bytes | str, job_id: bytes, seq: int, total_tokens: int, head: bytes
+    signer: bytes | str | DigestSigner, job_id: bytes, seq: int, total_tokens: int, head: bytes
 ) -> SignedBill:
-    signature = sign_digest(private_key, bill_digest(job_id, seq, total_tokens, head))
+    digest = bill_digest(job_id, seq, total_tokens, head)
+    if isinstance(signer, bytes | str):
+        signature = sign_digest(signer, digest)
+    else:
+        signature = signer.sign_digest(digest)
     return SignedBill(
         job_id=job_id, seq=seq, total_tokens=total_tokens, head=head, signature=signature
     )

@@ -15,6 +15,7 @@ from typing import Any
 from protocol.llm.bill import (
     Answer,
     BillLink,
+    DigestSigner,
     Exchange,
     SignedBill,
     answer_digest,
@@ -53,8 +54,8 @@ class Session:
 class SessionBook:
     """Every open session of this provider; thread-safe."""
 
-    def __init__(self, signing_key: bytes | str) -> None:
-        self._key = signing_key
+    def __init__(self, signer: bytes | str | DigestSigner) -> None:
+        self._key = signer
         self._sessions: dict[bytes, Session] = {}
         self._lock = threading.Lock()
 

@@ -61,9 +61,7 @@ class LoopbackServer:
                 "choose another port or 0 for a free one"
             ) from exc
         sock.listen(64)
-        config = uvicorn.Config(
-            self._app, log_level="warning", access_log=False, lifespan="off"
-        )
+        config = uvicorn.Config(self._app, log_level="warning", access_log=False, lifespan="off")
         server = uvicorn.Server(config)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="result-server", daemon=True
