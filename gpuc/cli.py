@@ -4,6 +4,8 @@
     gpuc demo [--market FILE]     a scripted session with a summary table
     gpuc chain up                 local anvil + contracts, until Ctrl-C
     gpuc deploy --rpc URL         deploy to any JSON-RPC chain
+    gpuc gateway --provider URL   OpenAI-compatible LLM gateway paying per token
+    gpuc llm serve                sell a language model per token
     gpuc credits|provider|job|oracle|wallet ...
 
 Shared flags (--rpc, --chain-id, --json, ...) go before or after the command; settings
@@ -14,7 +16,17 @@ from __future__ import annotations
 
 import typer
 
-from gpuc.commands import chain, credits, job, matcher_run, oracle, provider, provider_run, wallet
+from gpuc.commands import (
+    chain,
+    credits,
+    job,
+    llm,
+    matcher_run,
+    oracle,
+    provider,
+    provider_run,
+    wallet,
+)
 from gpuc.commands.demo import demo
 from gpuc.commands.deploy import deploy
 from gpuc.commands.up import up
@@ -48,6 +60,8 @@ app.add_typer(job.app, name="job")
 app.add_typer(oracle.app, name="oracle")
 app.add_typer(wallet.app, name="wallet")
 app.add_typer(matcher_run.app, name="matcher")
+app.add_typer(llm.app, name="llm")
+app.command("gateway")(llm.gateway)
 
 
 def main() -> None:
