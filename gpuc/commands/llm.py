@@ -4,6 +4,7 @@ an OpenAI-compatible gateway. Both bind 127.0.0.1 only."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Annotated
 
 import typer
@@ -40,6 +41,13 @@ def serve(
     cheat: Annotated[
         LLMCheat | None, typer.Option(help="Cheat (to see the oracles catch it).")
     ] = None,
+    stake: Annotated[
+        str | None,
+        typer.Option(help="Stake up to this much GPUC first (collateral for sessions)."),
+    ] = None,
+    close_idle: Annotated[
+        float, typer.Option(min=1, help="Close a session (submit its bill) after N idle s.")
+    ] = 30.0,
 ) -> None:
     """Serve /v1/chat/completions, /v1/completions and /v1/models to sessions opened on
     chain for this provider's wallet (--keystore or GPUC_PRIVATE_KEY)."""
@@ -53,7 +61,13 @@ def serve(
         embedded = load_engine(model)
         engine = perturbed_engine(embedded) if cheat is LLMCheat.PERTURBED_WEIGHTS else embedded
     book = SessionBook(wallet)
-    acceptor = SessionAcceptor(Provider(s.protocol(), wallet), book, model, price_per_token)
+    seller = Provider(s.protocol(), wallet)
+    if stake is not None:
+        status = seller.provider_status()
+        missing = parse_amount(stake) - status.free - status.locked
+        if missing > 0:
+            seller.stake(missing)
+    acceptor = SessionAcceptor(seller, book, model, price_per_token)
     server = LLMServer(
         engine,
         book,
@@ -63,9 +77,27 @@ def serve(
         price_per_token=price_per_token,
     )
     s.output.note(f"{model} on http://127.0.0.1:{port}/v1 at {price} GPUC per 1k tokens")
-    uvicorn.run(
-        create_llm_app(server), host="127.0.0.1", port=port, log_level="warning", access_log=False
-    )
+    stop = threading.Event()
+
+    def closer() -> None:
+        while not stop.wait(min(close_idle, 5.0)):
+            for session in acceptor.close_idle(close_idle):
+                s.output.note(
+                    f"closed session 0x{session.job_id.hex()}: {session.total_tokens} tokens"
+                )
+
+    thread = threading.Thread(target=closer, name="llm-session-closer", daemon=True)
+    thread.start()
+    try:
+        uvicorn.run(
+            create_llm_app(server),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+    finally:
+        stop.set()
 
 
 @cli_command

@@ -69,7 +69,12 @@ class Gateway:
         )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        try:
+            await self._client.aclose()
+        except RuntimeError:
+            # Pooled connections belong to the event loop of the server thread that
+            # used them; once that loop is closed they are gone with it.
+            pass
 
     async def refresh(self) -> list[ProviderOffer]:
         """Ask every provider for its offer, timing the round trip."""

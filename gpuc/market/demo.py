@@ -1,6 +1,8 @@
 """A scripted session against a market (ours or a running `gpuc up`), for `gpuc demo`.
 
-1. Honest jobs: matmul and embeddings market buys, opened on chain, run, judged, paid.
+1. Honest jobs: matmul and embeddings market buys, opened on chain, run, judged, paid;
+   and, when the market runs an LLM provider, a chat answer bought in real time from a
+   session escrow through the gateway (gpuc.market.llm_demo).
 2. A limit-buy batch from the official `openai` client bids below every provider; it
    waits until a cheaper provider joins (the price drops), then fills and runs.
 3. A cheating provider forges a result; the committee slashes it and the consumer gets
@@ -20,6 +22,7 @@ from openai.types import Batch
 from pydantic import BaseModel
 
 from gpuc.errors import GpucError
+from gpuc.market.llm_demo import LLMChatLine, buy_chat_answer
 from gpuc.market.local_market import LocalMarket
 from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MILLI, ProviderPlan
 from gpuc.market.waiting import wait_until
@@ -88,6 +91,7 @@ class DemoReport(BaseModel):
     cheat: CheatLine
     gas: GasLine
     elapsed_s: float
+    llm: LLMChatLine | None = None
 
 
 def _closed(market: LocalMarket, terms: JobTerms, timeout: float) -> int:
@@ -121,6 +125,7 @@ def run_demo(
     started = time.monotonic()
     first_block = int(rpc_request(market.protocol.w3, "eth_blockNumber", [], "head"), 16)
     jobs = _honest_jobs(market, matmul_jobs, embeddings_jobs, say)
+    llm = buy_chat_answer(market, say) if market.llm_urls else None
     batch, batch_terms = _limit_batch(market, say)
     cheat = _cheat(market, say)
     if batch_terms is not None:
@@ -131,7 +136,12 @@ def run_demo(
     market.stop_provider(DISCOUNT.name)
     gas = _gas(market, first_block)
     return DemoReport(
-        jobs=jobs, batch=batch, cheat=cheat, gas=gas, elapsed_s=time.monotonic() - started
+        jobs=jobs,
+        batch=batch,
+        cheat=cheat,
+        gas=gas,
+        elapsed_s=time.monotonic() - started,
+        llm=llm,
     )
 
 

@@ -56,11 +56,16 @@ DEFAULT_LLM_SAMPLE_SIZE = 4
 
 
 class Position(Protocol):
-    token_id: int
-    logprob: float
-    best_id: int
-    best_logprob: float
-    stop_logprob: float
+    @property
+    def token_id(self) -> int: ...
+    @property
+    def logprob(self) -> float: ...
+    @property
+    def best_id(self) -> int: ...
+    @property
+    def best_logprob(self) -> float: ...
+    @property
+    def stop_logprob(self) -> float: ...
 
 
 class ReferenceScorer(Protocol):

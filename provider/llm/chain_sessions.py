@@ -5,6 +5,7 @@ bill as the receipt (units = tokens, result hash = the chain head)."""
 from __future__ import annotations
 
 import threading
+import time
 
 from protocol.llm.spec import LLMSessionSpec
 from protocol.roles import Provider
@@ -57,6 +58,17 @@ class SessionAcceptor:
             return self.book.open(
                 ident, bytes.fromhex(spec.session_key_hash[2:]), budget_tokens=terms.max_units
             )
+
+    def close_idle(self, idle_s: float) -> list[Session]:
+        """Close every accepted session that served something and then nothing for
+        ``idle_s`` seconds (its consumer holds the last bill; the receipt is the same)."""
+        now = time.monotonic()
+        closed = []
+        for ident in list(self._terms):
+            session = self.book.get(ident)
+            if not session.closed and session.links and now - session.last_used >= idle_s:
+                closed.append(self.close(ident))
+        return closed
 
     def close(self, ident: bytes) -> Session:
         """Stop serving the session and commit its final bill on chain."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ class Session:
     head: bytes = b""
     latest: SignedBill | None = None
     closed: bool = False
+    last_used: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
         if not self.head:
@@ -126,4 +128,5 @@ class SessionBook:
                 self._key, session.job_id, len(session.links), session.total_tokens, session.head
             )
             session.latest = bill
+            session.last_used = time.monotonic()
             return bill
