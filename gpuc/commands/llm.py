@@ -14,10 +14,12 @@ from gpuc.context import cli_command, state
 from gpuc.gateway.gateway import Gateway, create_gateway_app
 from gpuc.gateway.sessions import ChainSessionOpener
 from gpuc.parsing import parse_amount
+from protocol.errors import ProtocolError
 from protocol.llm.engine import Engine
 from protocol.llm.transformers_engine import GEMMA_270M, load_engine
 from protocol.llm.upstream import UpstreamEngine
 from protocol.roles import Consumer, Provider
+from provider.errors import ProviderError
 from provider.llm.chain_sessions import SessionAcceptor
 from provider.llm.cheat import LLMCheat, perturbed_engine
 from provider.llm.server import LLMServer, create_llm_app
@@ -81,10 +83,15 @@ def serve(
 
     def closer() -> None:
         while not stop.wait(min(close_idle, 5.0)):
-            for session in acceptor.close_idle(close_idle):
-                s.output.note(
-                    f"closed session 0x{session.job_id.hex()}: {session.total_tokens} tokens"
-                )
+            try:
+                for session in acceptor.close_idle(close_idle):
+                    s.output.note(
+                        f"closed session 0x{session.job_id.hex()}: {session.total_tokens} tokens"
+                    )
+                for ident in acceptor.settle_closed():
+                    s.output.note(f"paid out session 0x{ident.hex()}")
+            except (ProtocolError, ProviderError) as exc:
+                s.output.note(f"session upkeep failed, retrying: {exc}")
 
     thread = threading.Thread(target=closer, name="llm-session-closer", daemon=True)
     thread.start()

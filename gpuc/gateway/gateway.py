@@ -15,6 +15,7 @@ costs the consumer nothing there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -69,12 +70,10 @@ class Gateway:
         )
 
     async def aclose(self) -> None:
-        try:
+        # Pooled connections belong to the event loop of the server thread that used
+        # them; once that loop is closed they are gone with it.
+        with contextlib.suppress(RuntimeError):
             await self._client.aclose()
-        except RuntimeError:
-            # Pooled connections belong to the event loop of the server thread that
-            # used them; once that loop is closed they are gone with it.
-            pass
 
     async def refresh(self) -> list[ProviderOffer]:
         """Ask every provider for its offer, timing the round trip."""

@@ -352,6 +352,7 @@ class LocalMarket:
             sys.executable, "-m", "gpuc.cli", "llm", "serve",
             "--port", str(port),
             "--price", llm.price_per_1k_tokens,
+            "--close-idle", str(llm.close_idle_s),
             "--stake", format_units(self.plan.provider_stake),
             "--rpc", self.rpc_url,
             "--manifest", str(self.manifest_path),

@@ -48,6 +48,8 @@ class LLMProviderPlan(BaseModel):
     account: int = Field(ge=0)
     price_per_1k_tokens: str = "1"
     cheat: str | None = None
+    # Seconds without a request before the provider closes a session with its bill.
+    close_idle_s: float = Field(default=30.0, ge=1)
 
 
 def default_providers() -> tuple[ProviderPlan, ...]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
+from protocol.errors import ContractError
 from protocol.llm.spec import LLMSessionSpec
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, JobTerms, job_id
@@ -29,6 +30,7 @@ class SessionAcceptor:
         self.model = model
         self.min_price = min_price_per_token
         self._terms: dict[bytes, JobTerms] = {}
+        self._settled: set[bytes] = set()
         self._lock = threading.Lock()
 
     def accept(self, terms: JobTerms, spec: LLMSessionSpec) -> Session:
@@ -69,6 +71,29 @@ class SessionAcceptor:
             if not session.closed and session.links and now - session.last_used >= idle_s:
                 closed.append(self.close(ident))
         return closed
+
+    def settle_closed(self) -> list[bytes]:
+        """Finalize and pay out closed sessions whose dispute window has passed
+        (the provider's pay and the consumer's unused budget become claimable).
+        A session the contract is not ready for yet is tried again next time."""
+        window = int(self.provider.contracts.escrow.read("disputeWindow"))
+        now = self.provider.protocol.now()
+        settled = []
+        for ident, terms in list(self._terms.items()):
+            if ident in self._settled or not self.book.get(ident).closed:
+                continue
+            state = self.provider.status(terms)
+            if state.status == JobStatus.DELIVERED and now > state.delivered_at + window:
+                try:
+                    self.provider.finalize(terms)
+                except ContractError:
+                    continue
+                state = self.provider.status(terms)
+            if state.status == JobStatus.SETTLED and not state.paid_out:
+                self.provider.pay_out([terms])
+                self._settled.add(ident)
+                settled.append(ident)
+        return settled
 
     def close(self, ident: bytes) -> Session:
         """Stop serving the session and commit its final bill on chain."""
