@@ -73,12 +73,12 @@ class SessionAcceptor:
         return closed
 
     def settle_closed(self) -> list[bytes]:
-        """Finalize and pay out closed sessions whose dispute window has passed
-        (the provider's pay and the consumer's unused budget become claimable).
-        A session the contract is not ready for yet is tried again next time."""
+        """Finalize closed sessions whose dispute window has passed and pay them all
+        out in one payOut (the provider's pay and each consumer's unused budget become
+        claimable). A session the contract is not ready for yet is tried again later."""
         window = int(self.provider.contracts.escrow.read("disputeWindow"))
         now = self.provider.protocol.now()
-        settled = []
+        due: dict[bytes, JobTerms] = {}
         for ident, terms in list(self._terms.items()):
             if ident in self._settled or not self.book.get(ident).closed:
                 continue
@@ -90,10 +90,11 @@ class SessionAcceptor:
                     continue
                 state = self.provider.status(terms)
             if state.status == JobStatus.SETTLED and not state.paid_out:
-                self.provider.pay_out([terms])
-                self._settled.add(ident)
-                settled.append(ident)
-        return settled
+                due[ident] = terms
+        if due:
+            self.provider.pay_out(due.values())
+            self._settled.update(due)
+        return list(due)
 
     def close(self, ident: bytes) -> Session:
         """Stop serving the session and commit its final bill on chain."""

@@ -179,33 +179,44 @@ def bench_chain(engine: TransformersEngine, opens: int) -> None:
                 f"\n== session open on anvil (offer chosen -> escrow opened -> accepted), n={opens}"
             )
             print(f"p50 {1000 * _p50(times):.1f} ms, max {1000 * max(times):.1f} ms")
-            # Gas of one whole session, spread over 1,000 requests.
+            # Gas of whole sessions, spread over 1,000 requests each; the provider pays
+            # out its closed sessions in one payOut (SessionAcceptor.settle_closed).
             consumer, provider = net.consumer, net.provider
             spec_terms = acceptor._terms[session.credential.job_id]
-            terms = consumer.new_terms(
-                provider=provider.address,
-                budget=spec_terms.budget,
-                price_per_unit=price,
-                spec=spec_terms.spec,
-            )
-            opened = consumer.open_job(terms)
-            accepted = provider.accept(terms)
-            receipt = provider.submit_receipt(terms, result_hash=b"\x11" * 32, units=900)
-            net.advance(int(net.protocol.contracts.escrow.read("disputeWindow")))
-            finalized = provider.finalize(terms)
-            paid = provider.pay_out([terms])
+            batch = 10
             steps = {
-                "open (permit)": opened.tx.gas_used,
-                "accept": accepted.tx.gas_used,
-                "submitReceipt": receipt.tx.gas_used,
-                "finalize": finalized.gas_used,
-                "payOut": paid.tx.gas_used,
+                "open (permit)": 0,
+                "accept": 0,
+                "submitReceipt": 0,
+                "finalize": 0,
+                "payOut": 0,
             }
-            total = sum(steps.values())
-            print("\n== gas of one session (paid once, however many requests)")
+            all_terms = []
+            for _ in range(batch):
+                terms = consumer.new_terms(
+                    provider=provider.address,
+                    budget=spec_terms.budget,
+                    price_per_unit=price,
+                    spec=spec_terms.spec,
+                )
+                steps["open (permit)"] += consumer.open_job(terms).tx.gas_used
+                steps["accept"] += provider.accept(terms).tx.gas_used
+                steps["submitReceipt"] += provider.submit_receipt(
+                    terms, result_hash=b"\x11" * 32, units=900
+                ).tx.gas_used
+                all_terms.append(terms)
+            net.advance(int(net.protocol.contracts.escrow.read("disputeWindow")))
+            for terms in all_terms:
+                steps["finalize"] += provider.finalize(terms).gas_used
+            steps["payOut"] += provider.pay_out(all_terms).tx.gas_used
+            total = sum(steps.values()) / batch
+            print(f"\n== gas per session ({batch} sessions, one payOut for all of them)")
             for name, gas in steps.items():
-                print(f"{name:15} {gas:8d}")
-            print(f"total {total} gas -> {total / 1000:.1f} gas per request at 1,000 requests")
+                print(f"{name:15} {gas / batch:8.0f}")
+            print(
+                f"total {total:.0f} gas per session -> {total / 1000:.1f} gas per request "
+                "at 1,000 requests"
+            )
 
 
 def bench_verification(engine: TransformersEngine, sessions: int, tokens: int) -> None:
