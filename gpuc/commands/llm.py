@@ -9,8 +9,10 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import TypeAdapter, ValidationError
 
 from gpuc.context import cli_command, state
+from gpuc.errors import UsageError
 from gpuc.gateway.gateway import Gateway, create_gateway_app
 from gpuc.gateway.sessions import ChainSessionOpener
 from gpuc.parsing import parse_amount
@@ -18,10 +20,12 @@ from protocol.errors import ProtocolError
 from protocol.llm.engine import Engine
 from protocol.llm.transformers_engine import GEMMA_270M, load_engine
 from protocol.llm.upstream import UpstreamEngine
+from protocol.pricing import PricingStrategy
 from protocol.roles import Consumer, Provider
 from provider.errors import ProviderError
 from provider.llm.chain_sessions import SessionAcceptor
 from provider.llm.cheat import LLMCheat, perturbed_engine
+from provider.llm.pricing import TokenMeter
 from provider.llm.server import LLMServer, create_llm_app
 from provider.llm.session import SessionBook
 
@@ -47,6 +51,14 @@ def serve(
         str | None,
         typer.Option(help="Stake up to this much GPUC first (collateral for sessions)."),
     ] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            help="Pricing strategy JSON over tokens (GPUC wei per token), e.g. "
+            '{"kind": "utilization_sigmoid", "p_min_wei": ..., "p_max_wei": ...}; '
+            "default: fixed at --price."
+        ),
+    ] = None,
     close_idle: Annotated[
         float, typer.Option(min=1, help="Close a session (submit its bill) after N idle s.")
     ] = 30.0,
@@ -54,8 +66,14 @@ def serve(
     """Serve /v1/chat/completions, /v1/completions and /v1/models to sessions opened on
     chain for this provider's wallet (--keystore or GPUC_PRIVATE_KEY)."""
     s = state()
-    wallet = s.wallet()
     price_per_token = max(parse_amount(price) // 1000, 1)
+    meter = None
+    if strategy is not None:
+        try:
+            meter = TokenMeter(TypeAdapter(PricingStrategy).validate_json(strategy))
+        except ValidationError as exc:
+            raise UsageError(f"--strategy: {exc.errors()[0]['msg']}") from None
+    wallet = s.wallet()
     engine: Engine
     if upstream is not None:
         engine = UpstreamEngine(upstream, model)
@@ -69,15 +87,16 @@ def serve(
         missing = parse_amount(stake) - status.free - status.locked
         if missing > 0:
             seller.stake(missing)
-    acceptor = SessionAcceptor(seller, book, model, price_per_token)
     server = LLMServer(
         engine,
         book,
         wallet.address,
         cheat=cheat,
-        acceptor=acceptor,
         price_per_token=price_per_token,
+        meter=meter,
     )
+    acceptor = SessionAcceptor(seller, book, model, lambda: server.price_per_token)
+    server.acceptor = acceptor
     s.output.note(f"{model} on http://127.0.0.1:{port}/v1 at {price} GPUC per 1k tokens")
     stop = threading.Event()
 

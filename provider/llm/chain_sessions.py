@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from protocol.errors import ContractError
 from protocol.llm.spec import LLMSessionSpec
@@ -23,12 +24,16 @@ class SessionRefused(LLMServingError):
 
 class SessionAcceptor:
     def __init__(
-        self, provider: Provider, book: SessionBook, model: str, min_price_per_token: int
+        self,
+        provider: Provider,
+        book: SessionBook,
+        model: str,
+        min_price_per_token: int | Callable[[], int],
     ) -> None:
         self.provider = provider
         self.book = book
         self.model = model
-        self.min_price = min_price_per_token
+        self._min_price = min_price_per_token
         self._terms: dict[bytes, JobTerms] = {}
         self._settled: set[bytes] = set()
         self._lock = threading.Lock()
@@ -43,9 +48,10 @@ class SessionAcceptor:
             raise SessionRefused("the spec does not hash to the job's spec")
         if spec.model != self.model:
             raise SessionRefused(f"this provider serves {self.model!r}, not {spec.model!r}")
-        if terms.price_per_unit < self.min_price:
+        floor = self._min_price() if callable(self._min_price) else self._min_price
+        if terms.price_per_unit < floor:
             raise SessionRefused(
-                f"price {terms.price_per_unit} per token is below this provider's {self.min_price}"
+                f"price {terms.price_per_unit} per token is below this provider's {floor}"
             )
         with self._lock:
             if ident in self._terms:

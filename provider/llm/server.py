@@ -40,6 +40,7 @@ from provider.llm.chain_sessions import SessionAcceptor
 from provider.llm.cheat import LLMCheat, Served, apply_cheat
 from provider.llm.errors import LLMServingError
 from provider.llm.openai_shapes import answer_body, chunk_body, final_chunk_body, models_body
+from provider.llm.pricing import TokenMeter
 from provider.llm.session import Session, SessionBook
 
 __all__ = ["LLMServer", "create_llm_app"]
@@ -63,8 +64,10 @@ class LLMServer:
         cheat: LLMCheat | None = None,
         acceptor: SessionAcceptor | None = None,
         price_per_token: int = 0,
+        meter: TokenMeter | None = None,
     ) -> None:
-        self.price_per_token = price_per_token
+        self._fixed_price = price_per_token
+        self.meter = meter
         self.engine = engine
         self.acceptor = acceptor
         self.book = book
@@ -104,11 +107,22 @@ class LLMServer:
                 self._cached = honest
         return served
 
-    def bill(self, session: Session, request: LLMRequest, served: Served) -> Any:
+    @property
+    def price_per_token(self) -> int:
+        """The offer's price now: the strategy's over measured load, else the fixed one."""
+        if self.meter is None:
+            return self._fixed_price
+        return self.meter.price_per_token(time.monotonic())
+
+    def bill(
+        self, session: Session, request: LLMRequest, served: Served, busy_s: float = 0.0
+    ) -> Any:
         ids = tuple(s.token_id for s in served.steps if s.token_id is not None)
         token_ids = ids if len(ids) == len(served.steps) else None
         bill = self.book.record(session, request.canonical(), served.answer, token_ids)
         self.tokens_served += served.answer.tokens
+        if self.meter is not None:
+            self.meter.record(time.monotonic(), served.answer.tokens, len(served.steps), busy_s)
         return bill
 
 
@@ -155,9 +169,10 @@ def create_llm_app(server: LLMServer) -> FastAPI:
             )
 
         def run_all() -> tuple[Served, Any]:
+            started = time.monotonic()
             steps = tuple(server.run(request, prompt_tokens))
             served = server.finish(request, prompt_tokens, steps)
-            return served, server.bill(session, request, served)
+            return served, server.bill(session, request, served, time.monotonic() - started)
 
         served, bill = await run_in_threadpool(run_all)
         body = answer_body(completion_id, created, request, served.answer, served.steps, bill)
@@ -254,6 +269,7 @@ def _sse(
 ) -> Iterator[bytes]:
     """Tokens as they come (honest) or the whole cheat answer replayed; the bill is
     recorded only after the last token was produced."""
+    started = time.monotonic()
     if request.endpoint == "chat":
         yield _event(chunk_body(completion_id, created, request, None))
     steps: list[TokenStep] = []
@@ -266,6 +282,6 @@ def _sse(
         served = server.finish(request, prompt_tokens, tuple(server.run(request, prompt_tokens)))
         for step in served.steps:
             yield _event(chunk_body(completion_id, created, request, step))
-    bill = server.bill(session, request, served)
+    bill = server.bill(session, request, served, time.monotonic() - started)
     yield _event(final_chunk_body(completion_id, created, request, served.answer, bill))
     yield b"data: [DONE]\n\n"
