@@ -52,7 +52,7 @@ __all__ = [
 # and a different model misses by whole nats (tests/unit/verify/test_llm_verify.py,
 # scripts/bench/llm.py).
 DEFAULT_LOGPROB_TOLERANCE = 0.25
-DEFAULT_LLM_SAMPLE_SIZE = 4
+DEFAULT_LLM_SAMPLE_SIZE = 8
 
 
 class Position(Protocol):
