@@ -5,6 +5,8 @@
     gpuc buy RESOURCE --max-price P --spec-file F    buy one job and get its result
     gpuc chain up                 local anvil + contracts, until Ctrl-C
     gpuc deploy --rpc URL         deploy to any JSON-RPC chain
+    gpuc gateway --provider URL   OpenAI-compatible LLM gateway paying per token
+    gpuc llm serve                sell a language model per token
     gpuc credits|provider|job|oracle|wallet|matcher ...
 
 Shared flags (--rpc, --chain-id, --json, ...) go before or after the command; settings
@@ -82,6 +84,9 @@ COMMANDS: dict[str, tuple[Callable[[], click.Command], str]] = {
     "oracle": (_group("gpuc.commands.oracle"),
                "Run an oracle, join or leave the committee, sign and submit verdicts."),
     "wallet": (_group("gpuc.commands.wallet"), "Create and inspect keys and keystores."),
+    "gateway": (_function("gpuc.commands.llm", "gateway"),
+                "An OpenAI-compatible LLM gateway on this machine, paying per token."),
+    "llm": (_group("gpuc.commands.llm"), "Sell a language model per token (gpuc llm serve)."),
     "matcher": (_group("gpuc.commands.matcher_run", _matcher_key),
                 "Run the matcher and its dashboard; API keys for your wallet."),
 }  # fmt: skip

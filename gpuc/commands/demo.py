@@ -10,7 +10,7 @@ import typer
 from gpuc.context import cli_command, state
 from gpuc.market.demo import DemoReport, run_demo
 from gpuc.market.local_market import LocalMarket, consumer_account
-from gpuc.market.plan import MarketPlan
+from gpuc.market.plan import LLMProviderPlan, MarketPlan
 from protocol.amounts import format_units
 from protocol.failover import FailoverPolicy
 
@@ -24,6 +24,9 @@ def demo(
     matmul_jobs: Annotated[int, typer.Option(min=1, max=20)] = 3,
     embeddings_jobs: Annotated[int, typer.Option(min=0, max=10)] = 2,
     container_jobs: Annotated[int, typer.Option(min=0, max=5)] = 1,
+    llm: Annotated[
+        bool, typer.Option(help="Also buy a chat answer from an LLM provider (own market).")
+    ] = True,
 ) -> None:
     """Run jobs of each kind, a limit-buy batch that waits for a price drop and a cheating
     provider that gets slashed; print what happened and what it cost."""
@@ -41,6 +44,7 @@ def demo(
                 agent_heartbeat_s=2.0,
                 heartbeat_ttl_s=10.0,
                 failover=FailoverPolicy(silence_s=6.0),
+                llm_providers=(LLMProviderPlan(name="gemma", account=3),) if llm else (),
             )
         )
         market.start()
@@ -121,6 +125,17 @@ def _show(report: DemoReport) -> None:
                  "slowest (s)"),
         rows=rows,
     )  # fmt: skip
+    if report.llm is not None:
+        m = report.llm
+        out.note(f"\nchat answer bought in real time: {m.question!r} -> {m.answer!r}")
+        out.rows(
+            title="LLM session (gateway -> provider, paid per token from escrow)",
+            columns=("tokens (prompt+completion)", "GPUC/1k tokens", "cost", "first token (s)",
+                     "tokens/s", "session", "on chain"),
+            rows=[(f"{m.prompt_tokens}+{m.completion_tokens}", _gpuc(m.price_per_1k_tokens_wei),
+                   _gpuc(m.cost_wei), f"{m.first_token_s:.2f}", f"{m.tokens_per_s:.1f}",
+                   m.session[:12] + "...", m.chain_status)],
+        )  # fmt: skip
     b = report.batch
     out.rows(
         title="limit-buy batch (official openai client)",

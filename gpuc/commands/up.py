@@ -11,7 +11,7 @@ import typer
 
 from gpuc.context import cli_command, state
 from gpuc.market.local_market import LocalMarket
-from gpuc.market.plan import MarketPlan
+from gpuc.market.plan import LLMProviderPlan, MarketPlan
 from protocol.amounts import format_units
 
 
@@ -23,6 +23,9 @@ def up(
     block_time: Annotated[
         int, typer.Option(min=1, help="Also mine an empty block every N s (txs mine at once).")
     ] = 1,
+    llm: Annotated[
+        bool, typer.Option(help="Also run an LLM provider serving Gemma 3 270M per token.")
+    ] = True,
 ) -> None:
     """Chain + contracts, a 2-of-3 oracle committee, the matcher with its dashboard, three
     providers (fixed, cost-based and sigmoid pricing) and a funded dev consumer whose
@@ -34,7 +37,12 @@ def up(
         stop.set()
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    market = LocalMarket(MarketPlan(dispute_window_s=dispute_window, block_time_s=block_time))
+    llm_providers = (LLMProviderPlan(name="gemma", account=3),) if llm else ()
+    market = LocalMarket(
+        MarketPlan(
+            dispute_window_s=dispute_window, block_time_s=block_time, llm_providers=llm_providers
+        )
+    )
     try:
         with out.waiting("starting chain, oracles, matcher and providers"):
             market.start()
@@ -70,6 +78,7 @@ def summary(market: LocalMarket) -> dict[str, Any]:
             name: {"address": p.address, "pid": p.child.pid, "log": str(p.child.log_path)}
             for name, p in market.providers.items()
         },
+        "llm_providers": [url for url, _ in market.llm_providers.values()],
         "pids": market.child_pids(),
     }
 
@@ -92,6 +101,11 @@ def _show(market: LocalMarket) -> None:
             (f"provider ({name})", running.address, _credits(market, running.address),
              f"staked {format_units(status.free + status.locked)} GPUC")
         )  # fmt: skip
+    for name, (url, _) in market.llm_providers.items():
+        llm_wallet = market.wallets[
+            next(p.account for p in market.plan.llm_providers if p.name == name)
+        ]
+        rows.append((f"llm provider ({name})", llm_wallet.address, "", url))
     for url, address in zip(data["oracles"], committee, strict=True):
         rows.append(("oracle", address, "", url))
     out.rows(
@@ -111,7 +125,12 @@ def _show(market: LocalMarket) -> None:
         f"  OpenAI client: base_url={data['openai_base_url']} api_key={data['consumer_api_key']}\n"
         "  (batches: metadata={'max_price_wei': ...}; the dev consumer's fills are opened"
         " on chain for you)\n"
-        "Press Ctrl-C to stop everything."
+        + "".join(
+            f"  LLM per token: gpuc gateway --provider {url}  (then base_url="
+            "http://127.0.0.1:8300/v1)\n"
+            for url in data["llm_providers"]
+        )
+        + "Press Ctrl-C to stop everything."
     )
 
 

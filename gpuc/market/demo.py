@@ -2,7 +2,9 @@
 
 1. Honest jobs: matmul, embeddings and container market buys, opened on chain, run,
    judged (a deterministic container task is re-run by the oracles), paid; a container
-   task is paid per second it ran.
+   task is paid per second it ran;
+   and, when the market runs an LLM provider, a chat answer bought in real time from a
+   session escrow through the gateway (gpuc.market.llm_demo).
 2. A limit-buy batch from the official `openai` client bids below every provider; it
    waits until a cheaper provider joins (the price drops), then fills and runs.
 3. A cheating provider forges a result; the committee slashes it and the consumer gets
@@ -24,6 +26,7 @@ from openai.types import Batch
 from pydantic import BaseModel
 
 from gpuc.errors import GpucError
+from gpuc.market.llm_demo import LLMChatLine, buy_chat_answer
 from gpuc.market.local_market import LocalMarket
 from gpuc.market.plan import (
     CONTAINER_RESOURCE,
@@ -134,6 +137,7 @@ class DemoReport(BaseModel):
     migration: MigrationLine | None  # None when the consumer runs without failover
     gas: GasLine
     elapsed_s: float
+    llm: LLMChatLine | None = None
 
 
 def _closed(market: LocalMarket, terms: JobTerms, timeout: float) -> int:
@@ -168,6 +172,7 @@ def run_demo(
     started = time.monotonic()
     first_block = int(rpc_request(market.protocol.w3, "eth_blockNumber", [], "head"), 16)
     jobs = _honest_jobs(market, matmul_jobs, embeddings_jobs, container_jobs, say)
+    llm = buy_chat_answer(market, say) if market.llm_urls else None
     batch, batch_terms = _limit_batch(market, say)
     cheat = _cheat(market, say)
     migration = _migration(market, say)
@@ -185,6 +190,7 @@ def run_demo(
         migration=migration,
         gas=gas,
         elapsed_s=time.monotonic() - started,
+        llm=llm,
     )
 
 

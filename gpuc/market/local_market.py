@@ -33,6 +33,7 @@ from gpuc.market.plan import (
     CONTAINER_RESOURCE,
     EMBEDDINGS_RESOURCE,
     MATMUL_RESOURCE,
+    LLMProviderPlan,
     MarketPlan,
     ProviderPlan,
 )
@@ -40,6 +41,7 @@ from gpuc.market.ports import listen_port
 from matcher.auth.api_key import make_api_key
 from oracles.errors import OracleError
 from oracles.local_cluster import LocalOracleCluster
+from protocol.amounts import format_units
 from protocol.client import Protocol, TxOptions
 from protocol.deploy import deploy_and_write
 from protocol.deploy_config import DeployConfig
@@ -69,6 +71,7 @@ class MarketSummary(BaseModel):
     oracle_urls: tuple[str, ...]
     dev_keys: tuple[str, ...]
     plan: MarketPlan
+    llm_urls: tuple[str, ...] = ()
 
 
 def consumer_account(summary_path: Path) -> int:
@@ -101,6 +104,8 @@ class LocalMarket:
         self.oracles: LocalOracleCluster | None = None
         self.matcher_process: ChildProcess | None = None
         self.providers: dict[str, RunningProvider] = {}
+        self.llm_providers: dict[str, tuple[str, ChildProcess]] = {}
+        self._attached_llm_urls: tuple[str, ...] = ()
         self.opener: JobOpener | None = None
         self._opener_stop = threading.Event()
         self._opener_thread: threading.Thread | None = None
@@ -144,10 +149,14 @@ class LocalMarket:
         self._start_oracles()
         self._start_matcher()
         self._publish_oracle_endpoints()
+        for llm in plan.llm_providers:
+            self._start_llm_provider(llm)
         for provider in plan.providers:
             self.start_provider(provider, wait=False)
         for running in self.providers.values():
             self._wait_provider(running)
+        for url, child in self.llm_providers.values():
+            self._wait_llm_provider(url, child)
         self._start_consumer_side(plan.open_consumer_jobs)
         self.summary_path.write_text(self.summary().model_dump_json(indent=2))
 
@@ -169,6 +178,7 @@ class LocalMarket:
         market.matcher_url = summary.matcher_url
         market.documents_url = summary.matcher_url + DOCUMENTS_PATH
         market.oracle_urls = list(summary.oracle_urls)
+        market._attached_llm_urls = summary.llm_urls
         market._use_consumer(consumer_account)
         if market.protocol.credit_balance(market.consumer.address) < market.plan.consumer_credits:
             market.consumer.buy_exact_credits(market.plan.consumer_credits)
@@ -208,6 +218,8 @@ class LocalMarket:
             self._opener_thread = None
         for running in self.providers.values():
             running.child.stop()
+        for _, llm_child in self.llm_providers.values():
+            llm_child.stop()
         if self.matcher_process is not None:
             self.matcher_process.stop()
         if self.oracles is not None:
@@ -216,6 +228,11 @@ class LocalMarket:
             self.chain.stop()
         if self._own_home:
             shutil.rmtree(self.home, ignore_errors=True)
+
+    @property
+    def llm_urls(self) -> tuple[str, ...]:
+        """URLs of the LLM providers this market runs (or the attached one ran)."""
+        return self._attached_llm_urls + tuple(url for url, _ in self.llm_providers.values())
 
     @property
     def summary_path(self) -> Path:
@@ -230,11 +247,13 @@ class LocalMarket:
             oracle_urls=tuple(self.oracle_urls),
             dev_keys=tuple(self.keys),
             plan=self.plan,
+            llm_urls=self.llm_urls,
         )
 
     def child_pids(self) -> list[int]:
         """PIDs of every process this market runs now."""
         pids = [r.child.pid for r in self.providers.values() if r.child.running]
+        pids += [child.pid for _, child in self.llm_providers.values() if child.running]
         if self.matcher_process is not None and self.matcher_process.running:
             pids.append(self.matcher_process.pid)
         if self.oracles is not None:
@@ -263,9 +282,7 @@ class LocalMarket:
         self.manifest_path = path
 
     def _fund_provider(self, provider: ProviderPlan) -> None:
-        Consumer(self.protocol, self.wallets[provider.account]).buy_exact_credits(
-            self.plan.provider_credits
-        )
+        self._fund_account(provider.account)
 
     def _start_oracles(self) -> None:
         """The committee, healthy, before anything that needs its URLs starts. A member
@@ -343,6 +360,45 @@ class LocalMarket:
                 self.matcher_url, chain_id=self.protocol.chain_id, wallet=wallet
             ) as m:
                 m.publish_oracle_endpoint(url)
+
+    def _start_llm_provider(self, llm: LLMProviderPlan) -> None:
+        """``gpuc llm serve`` for one planned LLM provider (funded and staking itself)."""
+        self._fund_account(llm.account)
+        port = listen_port()
+        home = self.home / "llm" / llm.name
+        home.mkdir(parents=True, exist_ok=True)
+        args = [
+            sys.executable, "-m", "gpuc.cli", "llm", "serve",
+            "--port", str(port),
+            "--price", llm.price_per_1k_tokens,
+            "--close-idle", str(llm.close_idle_s),
+            "--stake", format_units(self.plan.provider_stake),
+            "--rpc", self.rpc_url,
+            "--manifest", str(self.manifest_path),
+        ]  # fmt: skip
+        if llm.cheat is not None:
+            args += ["--cheat", llm.cheat]
+        child = ChildProcess(
+            f"llm provider {llm.name}",
+            args,
+            home / "llm.log",
+            env={"GPUC_PRIVATE_KEY": self.keys[llm.account]},
+            cwd=home,
+        ).start()
+        self.llm_providers[llm.name] = (f"http://127.0.0.1:{port}", child)
+
+    def _wait_llm_provider(self, url: str, child: ChildProcess) -> None:
+        def ready() -> bool:
+            try:
+                return httpx.get(f"{url}/health", timeout=1).is_success
+            except httpx.HTTPError:
+                return False
+
+        # The first start ever dequantizes the model (minutes); later ones read the cache.
+        child.wait_until("serving its model", ready, self.plan.llm_startup_timeout_s)
+
+    def _fund_account(self, account: int) -> None:
+        Consumer(self.protocol, self.wallets[account]).buy_exact_credits(self.plan.provider_credits)
 
     def provider_config(self, provider: ProviderPlan) -> dict[str, Any]:
         plan = self.plan

@@ -18,6 +18,7 @@ __all__ = [
     "CONTAINER_RESOURCE",
     "EMBEDDINGS_RESOURCE",
     "MATMUL_RESOURCE",
+    "LLMProviderPlan",
     "MarketPlan",
     "ProviderPlan",
     "default_providers",
@@ -41,6 +42,19 @@ class ProviderPlan(BaseModel):
     # Per CPU-second of a container task; None: this provider sells no container time.
     container: PricingStrategy | None = None
     cheat: bool = False
+
+
+class LLMProviderPlan(BaseModel):
+    """One ``gpuc llm serve`` process: the real model, sold per token from sessions."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9-]{1,32}$")
+    account: int = Field(ge=0)
+    price_per_1k_tokens: str = "1"
+    cheat: str | None = None
+    # Seconds without a request before the provider closes a session with its bill.
+    close_idle_s: float = Field(default=30.0, ge=1)
 
 
 def default_providers() -> tuple[ProviderPlan, ...]:
@@ -72,6 +86,9 @@ class MarketPlan(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     providers: tuple[ProviderPlan, ...] = Field(default_factory=default_providers)
+    # LLM providers (each loads the model: ~1 GB of memory; `gpuc up` runs one).
+    llm_providers: tuple[LLMProviderPlan, ...] = ()
+    llm_startup_timeout_s: float = Field(default=600.0, gt=0)
     accounts: int = Field(default=12, ge=10)
     consumer_account: int = 1
     committee: int = Field(default=3, ge=1)

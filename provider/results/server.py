@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any, Self
 
 import uvicorn
 
@@ -19,25 +20,18 @@ from provider.results.content_hash import hash_ref
 from provider.results.live_logs import LiveLogs
 from provider.results.store import ResultStore
 
-__all__ = ["LOOPBACK", "ResultServer"]
+__all__ = ["LOOPBACK", "LoopbackServer", "ResultServer"]
 
 LOOPBACK = "127.0.0.1"
 
 
-class ResultServer:
-    """``with ResultServer(store) as server: server.result_url(digest)``."""
+class LoopbackServer:
+    """Any ASGI app served by uvicorn on 127.0.0.1 in a background thread."""
 
-    def __init__(
-        self,
-        store: ResultStore,
-        port: int = 0,
-        startup_timeout: float = 10.0,
-        logs: LiveLogs | None = None,
-    ) -> None:
+    def __init__(self, app: Any, port: int = 0, startup_timeout: float = 10.0) -> None:
         if not 0 <= port <= 65535:
             raise ResultServerError(f"port {port} is out of range 0..65535")
-        self.store = store
-        self.logs = logs
+        self._app = app
         self._requested_port = port
         self._startup_timeout = startup_timeout
         self._socket: socket.socket | None = None
@@ -54,13 +48,6 @@ class ResultServer:
     def base_url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def log_url(self, job_id: bytes) -> str:
-        """Where a running container task's log can be followed."""
-        return f"{self.base_url}/logs/0x{job_id.hex()}"
-
-    def result_url(self, digest: bytes) -> str:
-        return f"{self.base_url}/results/{hash_ref(digest)}"
-
     def start(self) -> None:
         if self._thread is not None:
             raise ResultServerError("the result server is already running")
@@ -75,12 +62,7 @@ class ResultServer:
                 "choose another port or 0 for a free one"
             ) from exc
         sock.listen(64)
-        config = uvicorn.Config(
-            create_result_app(self.store, self.logs),
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
+        config = uvicorn.Config(self._app, log_level="warning", access_log=False, lifespan="off")
         server = uvicorn.Server(config)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="result-server", daemon=True
@@ -105,7 +87,7 @@ class ResultServer:
             self._socket.close()
         self._socket, self._server, self._thread = None, None, None
 
-    def __enter__(self) -> ResultServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -116,3 +98,25 @@ class ResultServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class ResultServer(LoopbackServer):
+    """``with ResultServer(store) as server: server.result_url(digest)``."""
+
+    def __init__(
+        self,
+        store: ResultStore,
+        port: int = 0,
+        startup_timeout: float = 10.0,
+        logs: LiveLogs | None = None,
+    ) -> None:
+        super().__init__(create_result_app(store, logs), port, startup_timeout)
+        self.store = store
+        self.logs = logs
+
+    def log_url(self, job_id: bytes) -> str:
+        """Where a running container task's log can be followed."""
+        return f"{self.base_url}/logs/0x{job_id.hex()}"
+
+    def result_url(self, digest: bytes) -> str:
+        return f"{self.base_url}/results/{hash_ref(digest)}"

@@ -1,0 +1,158 @@
+"""gpuc llm serve / gpuc gateway: sell a language model per token, buy it through
+an OpenAI-compatible gateway. Both bind 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import TypeAdapter, ValidationError
+
+from gpuc.context import cli_command, state
+from gpuc.errors import UsageError
+from gpuc.gateway.gateway import Gateway, create_gateway_app
+from gpuc.gateway.sessions import ChainSessionOpener
+from gpuc.parsing import parse_amount
+from protocol.errors import ProtocolError
+from protocol.llm.engine import Engine
+from protocol.llm.transformers_engine import GEMMA_270M, load_engine
+from protocol.llm.upstream import UpstreamEngine
+from protocol.pricing import PricingStrategy
+from protocol.roles import Consumer, Provider
+from provider.errors import ProviderError
+from provider.llm.chain_sessions import SessionAcceptor
+from provider.llm.cheat import LLMCheat, perturbed_engine
+from provider.llm.pricing import TokenMeter
+from provider.llm.server import LLMServer, create_llm_app
+from provider.llm.session import SessionBook
+
+app = typer.Typer(help="Serve a language model per token from on-chain sessions.")
+
+
+@app.command("serve")
+@cli_command
+def serve(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8200,
+    price: Annotated[
+        str, typer.Option(help="GPUC per 1k tokens (prompt + completion), e.g. 0.5.")
+    ] = "1",
+    model: Annotated[str, typer.Option(help="The model served.")] = GEMMA_270M,
+    upstream: Annotated[
+        str | None,
+        typer.Option(help="URL of an OpenAI-compatible server to serve through (else embedded)."),
+    ] = None,
+    cheat: Annotated[
+        LLMCheat | None, typer.Option(help="Cheat (to see the oracles catch it).")
+    ] = None,
+    stake: Annotated[
+        str | None,
+        typer.Option(help="Stake up to this much GPUC first (collateral for sessions)."),
+    ] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            help="Pricing strategy JSON over tokens (GPUC wei per token), e.g. "
+            '{"kind": "utilization_sigmoid", "p_min_wei": ..., "p_max_wei": ...}; '
+            "default: fixed at --price."
+        ),
+    ] = None,
+    close_idle: Annotated[
+        float, typer.Option(min=1, help="Close a session (submit its bill) after N idle s.")
+    ] = 30.0,
+) -> None:
+    """Serve /v1/chat/completions, /v1/completions and /v1/models to sessions opened on
+    chain for this provider's wallet (--keystore or GPUC_PRIVATE_KEY)."""
+    s = state()
+    price_per_token = max(parse_amount(price) // 1000, 1)
+    meter = None
+    if strategy is not None:
+        try:
+            meter = TokenMeter(TypeAdapter(PricingStrategy).validate_json(strategy))
+        except ValidationError as exc:
+            raise UsageError(f"--strategy: {exc.errors()[0]['msg']}") from None
+    wallet = s.wallet()
+    engine: Engine
+    if upstream is not None:
+        engine = UpstreamEngine(upstream, model)
+    else:
+        embedded = load_engine(model)
+        engine = perturbed_engine(embedded) if cheat is LLMCheat.PERTURBED_WEIGHTS else embedded
+    book = SessionBook(wallet)
+    seller = Provider(s.protocol(), wallet)
+    if stake is not None:
+        status = seller.provider_status()
+        missing = parse_amount(stake) - status.free - status.locked
+        if missing > 0:
+            seller.stake(missing)
+    server = LLMServer(
+        engine,
+        book,
+        wallet.address,
+        cheat=cheat,
+        price_per_token=price_per_token,
+        meter=meter,
+    )
+    acceptor = SessionAcceptor(seller, book, model, lambda: server.price_per_token)
+    server.acceptor = acceptor
+    s.output.note(f"{model} on http://127.0.0.1:{port}/v1 at {price} GPUC per 1k tokens")
+    stop = threading.Event()
+
+    def closer() -> None:
+        while not stop.wait(min(close_idle, 5.0)):
+            try:
+                for session in acceptor.close_idle(close_idle):
+                    s.output.note(
+                        f"closed session 0x{session.job_id.hex()}: {session.total_tokens} tokens"
+                    )
+                for ident in acceptor.settle_closed():
+                    s.output.note(f"paid out session 0x{ident.hex()}")
+            except (ProtocolError, ProviderError) as exc:
+                s.output.note(f"session upkeep failed, retrying: {exc}")
+
+    thread = threading.Thread(target=closer, name="llm-session-closer", daemon=True)
+    thread.start()
+    try:
+        uvicorn.run(
+            create_llm_app(server),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+    finally:
+        stop.set()
+
+
+@cli_command
+def gateway(
+    provider: Annotated[
+        list[str], typer.Option(help="A provider's LLM URL (repeat for failover).")
+    ],
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8300,
+    session_tokens: Annotated[
+        int, typer.Option(min=16, help="Tokens each session's escrow pays for.")
+    ] = 4096,
+    provider_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds before a provider is dropped.")
+    ] = 30,
+) -> None:
+    """An OpenAI-compatible endpoint on 127.0.0.1 that buys tokens from the best provider
+    now (price, then latency), from a session escrow opened with your wallet, and fails
+    over to the next provider. Point any OpenAI client at http://127.0.0.1:PORT/v1."""
+    s = state()
+    opener = ChainSessionOpener(Consumer(s.protocol(), s.wallet()))
+    front = Gateway(provider, opener, session_tokens=session_tokens, timeout=provider_timeout)
+    s.output.note(f"gateway on http://127.0.0.1:{port}/v1 over {len(provider)} provider(s)")
+    try:
+        uvicorn.run(
+            create_gateway_app(front),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+    finally:
+        asyncio.run(front.aclose())

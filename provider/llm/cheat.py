@@ -1,0 +1,86 @@
+"""How a dishonest LLM provider cheats (``--cheat`` on the provider), so tests and
+the benchmark can show the oracle catches each one.
+
+- ``perturbed_weights``: serves a different model: the same architecture with
+  every weight moved by Gaussian noise (cheaper to run than a real model swap,
+  and the hardest case: the text still reads fine);
+- ``truncated``: sends half of the answer, claims it stopped, bills it in full;
+- ``inflated``: honest answer, twice the completion tokens billed;
+- ``cached``: answers every request with the first answer it ever computed.
+
+Pure apart from ``perturbed_engine`` (copies and perturbs a torch model).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from enum import StrEnum
+
+from protocol.llm.bill import Answer
+from protocol.llm.transformers_engine import TransformersEngine
+from protocol.llm.types import TokenStep
+
+__all__ = ["LLMCheat", "Served", "apply_cheat", "perturbed_engine"]
+
+
+class LLMCheat(StrEnum):
+    PERTURBED_WEIGHTS = "perturbed_weights"
+    TRUNCATED = "truncated"
+    INFLATED = "inflated"
+    CACHED = "cached"
+
+
+@dataclass(frozen=True)
+class Served:
+    """What goes to the consumer and into the bill."""
+
+    steps: tuple[TokenStep, ...]
+    answer: Answer
+
+
+def apply_cheat(
+    cheat: LLMCheat | None, honest: Served, cached: Served | None, prompt_tokens: int
+) -> Served:
+    if cheat is None or cheat is LLMCheat.PERTURBED_WEIGHTS:
+        return honest
+    if cheat is LLMCheat.TRUNCATED and len(honest.steps) >= 2:
+        kept = honest.steps[: len(honest.steps) // 2]
+        return Served(
+            kept,
+            Answer(
+                text="".join(s.text for s in kept),
+                finish_reason="stop",
+                prompt_tokens=prompt_tokens,
+                completion_tokens=honest.answer.completion_tokens,
+            ),
+        )
+    if cheat is LLMCheat.INFLATED:
+        inflated = honest.answer.model_copy(
+            update={"completion_tokens": 2 * honest.answer.completion_tokens}
+        )
+        return Served(honest.steps, inflated)
+    if cheat is LLMCheat.CACHED and cached is not None:
+        return Served(
+            cached.steps,
+            cached.answer.model_copy(update={"prompt_tokens": prompt_tokens}),
+        )
+    return honest
+
+
+def perturbed_engine(
+    engine: TransformersEngine, scale: float = 0.05, seed: int = 7
+) -> TransformersEngine:
+    """A copy of ``engine`` whose every weight tensor is moved by ``scale`` times
+    its own standard deviation of Gaussian noise."""
+    import torch
+
+    model = copy.deepcopy(engine.torch_model)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.numel() < 2:
+                continue
+            noise = torch.randn(parameter.shape, generator=generator, dtype=parameter.dtype)
+            parameter.add_(noise.to(parameter.device) * parameter.std() * scale)
+    return TransformersEngine(engine.model, engine.tokenizer, model, engine.device)

@@ -1,0 +1,318 @@
+"""Benchmark the LLM market: engine vs provider vs gateway, session open on anvil,
+gas per request in a long session, and the oracle's detection rates.
+
+    .venv/bin/python scripts/bench/llm.py [--prompts 3] [--tokens 16] [--sessions 1000]
+
+1. Throughput and time to first token (TTFT) of the same greedy prompts through
+   the embedded engine, the provider's HTTP server (streamed) and the gateway in
+   front of it (streamed), interleaved in one run.
+2. Session open: best offer chosen -> escrow opened (permit) -> accepted by the
+   provider over HTTP, p50 over --opens sessions on a local anvil.
+3. Gas per request in a session of 1,000 requests: open + accept + receipt +
+   finalize + payOut, once per session, divided by 1,000.
+4. Verification: each cheat's per-request detection (real model), then
+   --sessions simulated sessions of 50 requests, 30 % of them cheated, sampled at
+   the verifier's default size; false-slash rate from honest requests; oracle CPU
+   per verified request vs the provider's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+
+from gpuc.gateway.gateway import Gateway, create_gateway_app  # noqa: E402
+from gpuc.gateway.offers import rank_offers  # noqa: E402
+from gpuc.gateway.sessions import ChainSessionOpener, OpenedSession  # noqa: E402
+from oracles.verify.llm import DEFAULT_LLM_SAMPLE_SIZE, check_exchange  # noqa: E402
+from protocol.llm.chat_format import format_chat  # noqa: E402
+from protocol.llm.session_key import (  # noqa: E402
+    SessionCredential,
+    new_session_secret,
+    session_key_hash,
+)
+from protocol.llm.transformers_engine import TransformersEngine, load_engine  # noqa: E402
+from protocol.llm.types import ChatMessage  # noqa: E402
+from protocol.testing import CREDIT, local_devnet  # noqa: E402
+from protocol.wallet import Wallet  # noqa: E402
+from provider.llm.chain_sessions import SessionAcceptor  # noqa: E402
+from provider.llm.cheat import LLMCheat, perturbed_engine  # noqa: E402
+from provider.llm.server import LLMServer, create_llm_app  # noqa: E402
+from provider.llm.session import SessionBook  # noqa: E402
+from provider.results.server import LoopbackServer  # noqa: E402
+
+MODEL = "gemma-3-270m"
+KEY = "0x" + "61" * 32
+QUESTIONS = [
+    "What is the capital of France?",
+    "Name three colors.",
+    "Why is the sky blue?",
+    "Count from one to five.",
+    "What is two plus two?",
+]
+
+
+def _p50(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _sse_ttft(
+    client: httpx.Client, url: str, body: dict[str, object], key: str
+) -> tuple[float, float, int]:
+    """(time to first content token, total time, tokens) of one streamed chat."""
+    started = time.perf_counter()
+    first = 0.0
+    tokens = 0
+    with client.stream(
+        "POST", url, json=body, headers={"Authorization": f"Bearer {key}"}
+    ) as response:
+        response.raise_for_status()
+        for line in response.iter_lines():
+            if '"content": "' in line and '"role"' not in line:
+                if not first:
+                    first = time.perf_counter() - started
+                tokens += 1
+    return first, time.perf_counter() - started, tokens
+
+
+def bench_paths(engine: TransformersEngine, prompts: int, tokens: int) -> None:
+    class Opener:
+        def __init__(self, book: SessionBook) -> None:
+            self.book = book
+
+        def open(self, offer, need):  # type: ignore[no-untyped-def]
+            secret = new_session_secret()
+            job = len(self.book.sessions()).to_bytes(32, "big")
+            self.book.open(job, session_key_hash(secret), 10**9)
+            return OpenedSession(offer, SessionCredential(job, secret), 10**9)
+
+    book = SessionBook(KEY)
+    server = LLMServer(engine, book, Wallet.from_private_key(KEY).address, price_per_token=1)
+    secret = new_session_secret()
+    job = b"\xbb" * 32
+    book.open(job, session_key_hash(secret), 10**9)
+    direct_key = SessionCredential(job, secret).api_key
+    results: dict[str, list[tuple[float, float, int]]] = {
+        "engine": [],
+        "provider": [],
+        "gateway": [],
+    }
+    with LoopbackServer(create_llm_app(server)) as running:
+        gateway = Gateway([running.base_url], Opener(book))
+        with (
+            LoopbackServer(create_gateway_app(gateway)) as front,
+            httpx.Client(timeout=300) as client,
+        ):
+            for index in range(prompts):
+                question = QUESTIONS[index % len(QUESTIONS)]
+                body = {
+                    "model": MODEL,
+                    "messages": [{"role": "user", "content": question}],
+                    "max_tokens": tokens,
+                    "stream": True,
+                }
+                prompt = format_chat([ChatMessage(role="user", content=question)])
+                started = time.perf_counter()
+                first = 0.0
+                count = 0
+                for _ in engine.stream(prompt, tokens, 0, True):
+                    if not first:
+                        first = time.perf_counter() - started
+                    count += 1
+                results["engine"].append((first, time.perf_counter() - started, count))
+                results["provider"].append(
+                    _sse_ttft(client, f"{running.base_url}/v1/chat/completions", body, direct_key)
+                )
+                results["gateway"].append(
+                    _sse_ttft(client, f"{front.base_url}/v1/chat/completions", body, "local")
+                )
+        asyncio.run(gateway.aclose())
+    print(f"\n== throughput, {prompts} chat prompts x {tokens} tokens (streamed, interleaved)")
+    print(f"{'path':10} {'tokens/s':>9} {'TTFT p50 ms':>12}")
+    rates = {}
+    for path, rows in results.items():
+        rate = sum(r[2] for r in rows) / sum(r[1] for r in rows)
+        rates[path] = rate
+        print(f"{path:10} {rate:9.2f} {1000 * _p50([r[0] for r in rows]):12.1f}")
+    ttft_gw = _p50(
+        [g[0] - p[0] for g, p in zip(results["gateway"], results["provider"], strict=True)]
+    )
+    print(
+        f"gateway overhead: TTFT p50 {1000 * ttft_gw:+.1f} ms, throughput "
+        f"{100 * (1 - rates['gateway'] / rates['provider']):+.1f} % vs the provider"
+    )
+
+
+def bench_chain(engine: TransformersEngine, opens: int) -> None:
+    price = CREDIT // 1000
+    with tempfile.TemporaryDirectory() as tmp, local_devnet(Path(tmp)) as net:
+        net.fund_and_stake(net.provider, 1000 * CREDIT)
+        net.fund(net.consumer, 1000 * CREDIT)
+        book = SessionBook(net.provider.wallet)
+        acceptor = SessionAcceptor(net.provider, book, MODEL, price)
+        server = LLMServer(
+            engine, book, net.provider.address, acceptor=acceptor, price_per_token=price
+        )
+        with LoopbackServer(create_llm_app(server)) as running:
+            gateway = Gateway([running.base_url], ChainSessionOpener(net.consumer))
+            asyncio.run(gateway.refresh())
+            times = []
+            for _ in range(opens):
+                started = time.perf_counter()
+                offer = rank_offers(gateway.offers, MODEL, {})[0]
+                session = gateway.opener.open(offer, 1000)
+                times.append(time.perf_counter() - started)
+            asyncio.run(gateway.aclose())
+            print(
+                f"\n== session open on anvil (offer chosen -> escrow opened -> accepted), n={opens}"
+            )
+            print(f"p50 {1000 * _p50(times):.1f} ms, max {1000 * max(times):.1f} ms")
+            # Gas of whole sessions, spread over 1,000 requests each; the provider pays
+            # out its closed sessions in one payOut (SessionAcceptor.settle_closed).
+            consumer, provider = net.consumer, net.provider
+            spec_terms = acceptor._terms[session.credential.job_id]
+            batch = 10
+            steps = {
+                "open (permit)": 0,
+                "accept": 0,
+                "submitReceipt": 0,
+                "finalize": 0,
+                "payOut": 0,
+            }
+            all_terms = []
+            for _ in range(batch):
+                terms = consumer.new_terms(
+                    provider=provider.address,
+                    budget=spec_terms.budget,
+                    price_per_unit=price,
+                    spec=spec_terms.spec,
+                )
+                steps["open (permit)"] += consumer.open_job(terms).tx.gas_used
+                steps["accept"] += provider.accept(terms).tx.gas_used
+                steps["submitReceipt"] += provider.submit_receipt(
+                    terms, result_hash=b"\x11" * 32, units=900
+                ).tx.gas_used
+                all_terms.append(terms)
+            net.advance(int(net.protocol.contracts.escrow.read("disputeWindow")))
+            for terms in all_terms:
+                steps["finalize"] += provider.finalize(terms).gas_used
+            steps["payOut"] += provider.pay_out(all_terms).tx.gas_used
+            total = sum(steps.values()) / batch
+            print(f"\n== gas per session ({batch} sessions, one payOut for all of them)")
+            for name, gas in steps.items():
+                print(f"{name:15} {gas / batch:8.0f}")
+            print(
+                f"total {total:.0f} gas per session -> {total / 1000:.1f} gas per request "
+                "at 1,000 requests"
+            )
+
+
+def bench_verification(engine: TransformersEngine, sessions: int, tokens: int) -> None:
+    requests = [
+        {
+            "endpoint": "chat",
+            "model": MODEL,
+            "messages": [{"role": "user", "content": q}],
+            "max_tokens": tokens,
+        }
+        for q in QUESTIONS
+    ]
+    from protocol.llm.requests import ChatRequest
+
+    parsed = [ChatRequest.model_validate(r) for r in requests]
+
+    def served(server: LLMServer) -> Iterator[tuple[object, float]]:
+        secret = new_session_secret()
+        job = new_session_secret()
+        server.book.open(job, session_key_hash(secret), 10**9)
+        credential = SessionCredential(job, secret)
+        for request in parsed:
+            started = time.process_time()
+            session, prompt_tokens = server.admit(request, credential)
+            steps = tuple(server.run(request, prompt_tokens))
+            server.bill(session, request, server.finish(request, prompt_tokens, steps))
+            yield session, time.process_time() - started
+
+    rates: dict[str, float] = {}
+    provider_cpu: list[float] = []
+    oracle_cpu: list[float] = []
+    cheaters: dict[str, LLMServer] = {
+        "honest": LLMServer(engine, SessionBook(KEY), "0x" + "0" * 40),
+        **{
+            c.value: LLMServer(engine, SessionBook(KEY), "0x" + "0" * 40, cheat=c)
+            for c in (LLMCheat.TRUNCATED, LLMCheat.INFLATED, LLMCheat.CACHED)
+        },
+        "perturbed_weights": LLMServer(
+            perturbed_engine(engine, 0.1), SessionBook(KEY), "0x" + "0" * 40
+        ),
+    }
+    for name, server in cheaters.items():
+        caught = 0
+        runs = list(served(server))
+        session = runs[-1][0]
+        for exchange, link in zip(session.exchanges, session.links, strict=True):  # type: ignore[attr-defined]
+            started = time.process_time()
+            failures = check_exchange(engine, link, exchange, 0.25)
+            if name == "honest":
+                oracle_cpu.append(time.process_time() - started)
+            caught += bool(failures)
+        if name == "honest":
+            provider_cpu += [r[1] for r in runs]
+        # The cached cheat answers its first request honestly.
+        cheated = len(session.exchanges) - (1 if name == "cached" else 0)  # type: ignore[attr-defined]
+        rates[name] = caught / max(cheated, 1) if name != "honest" else caught / len(runs)
+    print(f"\n== verification, per request on the real model ({len(parsed)} requests each)")
+    for name, rate in rates.items():
+        label = "false-fail rate" if name == "honest" else "detected"
+        print(f"{name:18} {label} {100 * rate:.0f} %")
+    print(
+        f"oracle CPU per verified request {1000 * _p50(oracle_cpu):.0f} ms vs provider's "
+        f"{1000 * _p50(provider_cpu):.0f} ms ({_p50(oracle_cpu) / _p50(provider_cpu):.2f}x)"
+    )
+    rng = np.random.default_rng(1)
+    n, fraction, sample = 50, 0.3, DEFAULT_LLM_SAMPLE_SIZE
+    print(
+        f"\n== {sessions} simulated sessions each: {n} requests, {int(fraction * 100)} % cheated, "
+        f"sample {sample} per oracle"
+    )
+    for name, rate in rates.items():
+        slashed = 0
+        for _ in range(sessions):
+            # Honest sessions: every request can false-fail at the measured rate.
+            bad = rng.random(n) < (1.0 if name == "honest" else fraction)
+            picked = rng.choice(n, size=sample, replace=False)
+            detected = rng.random(sample) < rate
+            slashed += bool(np.any(bad[picked] & detected))
+        label = "false-slash rate" if name == "honest" else "sessions slashed"
+        print(f"{name:18} {label} {100 * slashed / sessions:.1f} %")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prompts", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=16)
+    parser.add_argument("--opens", type=int, default=10)
+    parser.add_argument("--sessions", type=int, default=1000)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    engine = load_engine()
+    print(f"engine loaded in {time.perf_counter() - started:.1f} s on {engine.device}")
+    bench_paths(engine, args.prompts, args.tokens)
+    bench_chain(engine, args.opens)
+    bench_verification(engine, args.sessions, min(args.tokens, 8))
+
+
+if __name__ == "__main__":
+    main()
