@@ -126,15 +126,16 @@ def _show(report: DemoReport) -> None:
         rows=rows,
     )  # fmt: skip
     if report.llm is not None:
-        m = report.llm
-        out.note(f"\nchat answer bought in real time: {m.question!r} -> {m.answer!r}")
+        chat = report.llm
+        out.note(f"\nchat answer bought in real time: {chat.question!r} -> {chat.answer!r}")
         out.rows(
             title="LLM session (gateway -> provider, paid per token from escrow)",
             columns=("tokens (prompt+completion)", "GPUC/1k tokens", "cost", "first token (s)",
                      "tokens/s", "session", "on chain"),
-            rows=[(f"{m.prompt_tokens}+{m.completion_tokens}", _gpuc(m.price_per_1k_tokens_wei),
-                   _gpuc(m.cost_wei), f"{m.first_token_s:.2f}", f"{m.tokens_per_s:.1f}",
-                   m.session[:12] + "...", m.chain_status)],
+            rows=[(f"{chat.prompt_tokens}+{chat.completion_tokens}",
+                   _gpuc(chat.price_per_1k_tokens_wei), _gpuc(chat.cost_wei),
+                   f"{chat.first_token_s:.2f}", f"{chat.tokens_per_s:.1f}",
+                   chat.session[:12] + "...", chat.chain_status)],
         )  # fmt: skip
     b = report.batch
     out.rows(
