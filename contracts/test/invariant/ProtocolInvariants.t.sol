@@ -11,9 +11,6 @@ import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
 /// @notice design.md §3 invariants 1-5 and 7 over random sequences of the whole protocol
 /// (invariant 6 has its own staking deployment: StakingSlashInvariants.t.sol). After each run,
 /// afterInvariant warps past every timer and proves every obligation can be taken out.
-/// forge-config: default.invariant.runs = 64
-/// forge-config: default.invariant.depth = 96
-/// forge-config: default.invariant.fail-on-revert = true
 contract ProtocolInvariantsTest is Fixture {
     ProtocolHandler internal handler;
 
