@@ -105,7 +105,7 @@ contract SlashFrontRunAttackTest is AttackBase {
     /// @notice The escrow refuses a staking contract whose unbonding delay is not longer than
     /// the latest moment a slash can come (deadline + two dispute windows).
     function test_RevertWhen_UnbondingDelayDoesNotOutlastTheSlashWindow() public {
-        uint256 required = MAX_JOB_DURATION + 2 * DISPUTE_WINDOW;
+        uint256 required = MAX_JOB_DURATION + DISPUTE_WINDOW + VERDICT_WINDOW;
         ProviderStaking short = new ProviderStaking(gpuc, required, admin);
         JobEscrow.Config memory c = escrowConfig(
             IGPUCredit(address(gpuc)), IProviderStaking(address(short)), IOracleCommittee(address(committee))

@@ -77,13 +77,15 @@ contract JobEscrowOpenTest is EscrowTestBase {
     }
 
     function test_RevertWhen_UnbondingNotLongerThanSlashWindow() public {
-        // Unbonding must outlast maxJobDuration + 2 x disputeWindow, strictly.
+        // Unbonding must outlast maxJobDuration + disputeWindow + verdictWindow, strictly.
         JobEscrow.Config memory c = cfg();
-        c.maxJobDuration = UNBONDING_DELAY - 2 * DISPUTE_WINDOW;
+        c.maxJobDuration = UNBONDING_DELAY - DISPUTE_WINDOW - VERDICT_WINDOW;
         vm.expectRevert(abi.encodeWithSelector(IJobEscrow.UnbondingTooShort.selector, UNBONDING_DELAY, UNBONDING_DELAY));
         new JobEscrow(c);
         c.maxJobDuration -= 1;
-        assertEq(new JobEscrow(c).maxJobDuration(), UNBONDING_DELAY - 2 * DISPUTE_WINDOW - 1, "one second less");
+        assertEq(
+            new JobEscrow(c).maxJobDuration(), UNBONDING_DELAY - DISPUTE_WINDOW - VERDICT_WINDOW - 1, "one second less"
+        );
     }
 
     // ---------------------------------------------------------------- open

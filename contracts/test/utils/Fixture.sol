@@ -24,7 +24,7 @@ abstract contract Fixture is Test {
     uint256 internal constant DISPUTE_WINDOW = 1 hours;
     uint256 internal constant MAX_JOB_DURATION = 7 days;
     uint256 internal constant UNBONDING_DELAY = 14 days;
-    uint256 internal constant VERDICT_WINDOW = 1 hours;
+    uint256 internal constant VERDICT_WINDOW = 2 hours;
     uint256 internal constant DISPUTE_BOND_BPS = 1_000;
     uint256 internal constant COMPENSATION_CAP_BPS = 2_500;
 
