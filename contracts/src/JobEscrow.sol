@@ -149,14 +149,26 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IJobEscrow
     function openAccepted(JobTerms calldata terms, bytes calldata acceptance) external returns (bytes32 jobId) {
-        jobId = _id(terms);
-        address signer = ECDSA.recoverCalldata(_acceptanceDigest(jobId), acceptance);
-        if (signer != terms.provider) revert InvalidAcceptance(signer, terms.provider);
-        _open(terms, jobId, Status.Accepted);
-        uint256 collateral = _collateral(terms.budget);
-        emit JobAccepted(jobId, terms.provider, collateral);
+        jobId = _openAccepted(terms, acceptance);
         IERC20(address(credit)).safeTransferFrom(msg.sender, address(this), terms.budget);
-        staking.lock(terms.provider, collateral);
+        staking.lock(terms.provider, _collateral(terms.budget));
+    }
+
+    /// @inheritdoc IJobEscrow
+    function openAcceptedWithPermit(
+        JobTerms calldata terms,
+        bytes calldata acceptance,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (bytes32 jobId) {
+        jobId = _openAccepted(terms, acceptance);
+        // A front-run permit uses the nonce but leaves the allowance: go on if it is there.
+        try IERC20Permit(address(credit)).permit(msg.sender, address(this), terms.budget, permitDeadline, v, r, s) {}
+            catch {}
+        IERC20(address(credit)).safeTransferFrom(msg.sender, address(this), terms.budget);
+        staking.lock(terms.provider, _collateral(terms.budget));
     }
 
     /// @inheritdoc IJobEscrow
@@ -239,13 +251,25 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         external
         nonReentrant
     {
-        bytes32 jobId = _id(terms);
-        if (verdict.jobId != jobId) revert VerdictJobMismatch(jobId, verdict.jobId);
-        committee.verifySignatures(_verdictDigest(verdict), verdict.epoch, signatures);
-        Job storage job = jobs[jobId];
-        Status status = job.status;
-        if (!_settleable(status)) _unknownOr(jobId, status);
-        _apply(terms, jobId, job, verdict.outcome, verdict.units, verdict.resultHash);
+        _settle(terms, verdict, signatures);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function settleAndPayOut(JobTerms calldata terms, Verdict calldata verdict, bytes calldata signatures)
+        external
+        nonReentrant
+    {
+        (bytes32 jobId, Job storage job) = _settle(terms, verdict, signatures);
+        if (verdict.outcome != RELEASE) return; // a fault moved its money already
+        // What payOut does for this one job, in the same transaction.
+        (uint256 fee, uint256 burn) = _payOutOne(terms, jobId, job);
+        if (fee != 0 || burn != 0) {
+            Accrued memory a = _accrued;
+            a.fees += uint128(fee);
+            a.burns += uint128(burn);
+            _accrued = a;
+        }
+        staking.unlock(terms.provider, _collateral(terms.budget));
     }
 
     /// @inheritdoc IJobEscrow
@@ -333,13 +357,9 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
                 revert NotSettled(jobId, job.status);
             }
             if (job.paidOut) continue;
-            job.paidOut = true;
-            (uint256 net, uint256 refundAmount, uint256 fee, uint256 burn) = _split(t, job.units);
-            claimable[t.provider] += net;
-            if (refundAmount != 0) claimable[t.consumer] += refundAmount;
+            (uint256 fee, uint256 burn) = _payOutOne(t, jobId, job);
             fees += fee;
             burns += burn;
-            emit JobPaidOut(jobId, t.provider, net, refundAmount);
             if (runs == 0 || unlockFor[runs - 1] != t.provider) {
                 unlockFor[runs] = t.provider;
                 ++runs;
@@ -471,6 +491,34 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         emit JobOpened(jobId, terms.consumer, terms.provider, terms);
     }
 
+    function _settle(JobTerms calldata terms, Verdict calldata verdict, bytes calldata signatures)
+        private
+        returns (bytes32 jobId, Job storage job)
+    {
+        jobId = _id(terms);
+        if (verdict.jobId != jobId) revert VerdictJobMismatch(jobId, verdict.jobId);
+        committee.verifySignatures(_verdictDigest(verdict), verdict.epoch, signatures);
+        job = jobs[jobId];
+        Status status = job.status;
+        if (!_settleable(status)) _unknownOr(jobId, status);
+        _apply(terms, jobId, job, verdict.outcome, verdict.units, verdict.resultHash);
+    }
+
+    /// @dev Marks a Settled job paid out and credits provider and consumer; the caller accrues
+    /// the returned fee and burn and unlocks the collateral (after all state is written).
+    function _payOutOne(JobTerms calldata terms, bytes32 jobId, Job storage job)
+        private
+        returns (uint256 fee, uint256 burn)
+    {
+        job.paidOut = true;
+        uint256 net;
+        uint256 refundAmount;
+        (net, refundAmount, fee, burn) = _split(terms, job.units);
+        claimable[terms.provider] += net;
+        if (refundAmount != 0) claimable[terms.consumer] += refundAmount;
+        emit JobPaidOut(jobId, terms.provider, net, refundAmount);
+    }
+
     function _apply(
         JobTerms calldata terms,
         bytes32 jobId,
@@ -558,6 +606,16 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     function _bond(uint256 budget) private view returns (uint256) {
         return Math.mulDiv(budget, disputeBondBps, BPS, Math.Rounding.Ceil);
+    }
+
+    /// @dev Checks the provider's acceptance and records the job as Accepted; the caller then
+    /// pulls the budget and locks the collateral (state first, calls after).
+    function _openAccepted(JobTerms calldata terms, bytes calldata acceptance) private returns (bytes32 jobId) {
+        jobId = _id(terms);
+        address signer = ECDSA.recoverCalldata(_acceptanceDigest(jobId), acceptance);
+        if (signer != terms.provider) revert InvalidAcceptance(signer, terms.provider);
+        _open(terms, jobId, Status.Accepted);
+        emit JobAccepted(jobId, terms.provider, _collateral(terms.budget));
     }
 
     function _acceptanceDigest(bytes32 jobId) private view returns (bytes32) {

@@ -202,6 +202,22 @@ interface IJobEscrow {
     /// @param acceptance the provider's 65-byte signature (r, s, v) over `acceptanceDigest(jobId)`
     function openAccepted(JobTerms calldata terms, bytes calldata acceptance) external returns (bytes32 jobId);
 
+    /// @notice `openAccepted` with an ERC-2612 permit for the budget: no approval beforehand.
+    /// @param terms the job's terms, exactly as the provider signed them
+    /// @param acceptance the provider's signature over `acceptanceDigest(jobId)`
+    /// @param permitDeadline the permit's deadline
+    /// @param v the permit signature's v
+    /// @param r the permit signature's r
+    /// @param s the permit signature's s
+    function openAcceptedWithPermit(
+        JobTerms calldata terms,
+        bytes calldata acceptance,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (bytes32 jobId);
+
     /// @notice The consumer takes back the budget of a job nobody accepted yet.
     function cancel(JobTerms calldata terms) external;
 
@@ -222,6 +238,14 @@ interface IJobEscrow {
 
     /// @notice Settle one job with a verdict signed by at least k committee members.
     function settle(JobTerms calldata terms, Verdict calldata verdict, bytes calldata signatures) external;
+
+    /// @notice `settle`, and for a release also what `payOut` does for this job (credit provider
+    /// and consumer, accrue fee and burn, unlock the collateral), in one transaction: the
+    /// single-job path in one step. A later `payOut` of the job skips it.
+    /// @param terms the job's terms
+    /// @param verdict the verdict, signed by at least k members
+    /// @param signatures 65-byte signatures, ascending by signer
+    function settleAndPayOut(JobTerms calldata terms, Verdict calldata verdict, bytes calldata signatures) external;
 
     /// @notice Settle many jobs under one set of committee signatures over a VerdictBatch.
     /// Entries whose job is no longer settleable are skipped (SettlementSkipped), not reverted;

@@ -314,9 +314,11 @@ contract ProtocolInvariantsTest is Fixture {
             handler.openJob(i, 10e18 + i * 1e18, 3600 + i, i == 1 ? 2 : i);
         }
         handler.openJob(10, 20e18, 3600, 259); // mode % 5 == 4: one-transaction open, provider staked
+        handler.openJob(13, 20e18, 3600, 259);
+        handler.settle(handler.jobCount() - 1, 1 + (5 << 8), 1 << 128); // settleAndPayOut of that job
         handler.cancel(0, 1);
         // A verdict signed, then a committee change (oracle 3 joins), then submitted: it settles.
-        handler.signPending(2, 1 << 8, 0);
+        handler.signPending(handler.jobCount() - 2, 1 << 8, 0);
         handler.toggleMember(3);
         handler.submitPending(0);
         for (uint256 round = 0; round < 6; ++round) {
@@ -325,6 +327,7 @@ contract ProtocolInvariantsTest is Fixture {
             }
             handler.dispute(round, 5); // callerSeed 5: the job's consumer
             handler.settle(round + 3, 1 + (round << 8), round);
+            handler.settle(round + 4, 1 + (round << 8), (round << 128) | round); // round 1, 4: settleAndPayOut
             handler.settleBatch(round, 3, round);
             for (uint256 m = 0; round == 0 && m < 14; ++m) {
                 for (uint256 k = 0; k < 4; ++k) {
@@ -357,8 +360,9 @@ contract ProtocolInvariantsTest is Fixture {
         handler.warpToBoundary(1, 3); // which = 3: exactly an unbonding's maturity
         handler.withdrawStake(1);
 
-        string[27] memory actions = [
+        string[28] memory actions = [
             "openAccepted",
+            "settleAndPayOut",
             "settlePending",
             "buy",
             "redeem",

@@ -303,4 +303,67 @@ contract JobEscrowDisputeGameTest is EscrowTestBase {
         vm.stopPrank();
         assertEq(gpuc.balanceOf(address(escrow)), 0, "nothing moved");
     }
+
+    function test_OpenAcceptedWithPermit_NoApprovalNeeded() public {
+        (address p, uint256 key) = _signedProvider();
+        IJobEscrow.JobTerms memory t = termsFor(consumer, p, BUDGET, PRICE);
+        bytes32 jobId = keccak256(abi.encode(t));
+        bytes memory acceptance = Signatures.sign(key, escrow.acceptanceDigest(jobId));
+        SignedPermit memory permit = signPermit(gpuc, consumerKey, address(escrow), BUDGET, block.timestamp + 1 hours);
+        assertEq(gpuc.allowance(consumer, address(escrow)), 0, "no allowance beforehand");
+        vm.prank(consumer);
+        escrow.openAcceptedWithPermit(t, acceptance, permit.deadline, permit.v, permit.r, permit.s);
+        assertStatus(jobId, IJobEscrow.Status.Accepted);
+        assertEq(staking.stakeOf(p).locked, COLLATERAL, "collateral locked");
+    }
+
+    // ---------------------------------------------------------------- settle and pay out in one step
+
+    function test_SettleAndPayOut_ReleaseMovesTheMoneyAtOnce() public {
+        IJobEscrow.JobTerms memory t = stdTerms();
+        bytes32 jobId = openAndAccept(t);
+        (IJobEscrow.Verdict memory v, bytes memory sigs) = signedVerdict(jobId, 1, 60);
+        Money memory b = money();
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IJobEscrow.JobSettled(jobId, 60, PAY_60, REFUND_60, FEE_60, BURN_60, v.resultHash, false);
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IJobEscrow.JobPaidOut(jobId, provider, PAY_60, REFUND_60);
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit IProviderStaking.CollateralUnlocked(provider, COLLATERAL);
+        escrow.settleAndPayOut(t, v, sigs);
+        assertStatus(jobId, IJobEscrow.Status.Settled);
+        assertTrue(paidOutOf(jobId), "paid out");
+        assertDelta(b, money(), releaseDelta60());
+        assertEq(payOutOne(t), 0, "a later payOut skips it");
+        assertDelta(b, money(), releaseDelta60());
+    }
+
+    function test_SettleAndPayOut_FaultSlashesOnly() public {
+        IJobEscrow.JobTerms memory t = stdTerms();
+        bytes32 jobId = openAndAccept(t);
+        (IJobEscrow.Verdict memory v, bytes memory sigs) = signedVerdict(jobId, 2, 0);
+        escrow.settleAndPayOut(t, v, sigs);
+        assertStatus(jobId, IJobEscrow.Status.Slashed);
+        assertFalse(paidOutOf(jobId), "a slash is not a payout");
+        assertEq(escrow.claimable(consumer), BUDGET + COMPENSATION, "budget plus capped compensation");
+    }
+
+    function test_SettleAndPayOut_DisputedReleaseBondToProvider() public {
+        IJobEscrow.JobTerms memory t = stdTerms();
+        bytes32 jobId = deliverAndDispute(t, 60);
+        (IJobEscrow.Verdict memory v, bytes memory sigs) = signedVerdict(jobId, 1, 60);
+        escrow.settleAndPayOut(t, v, sigs);
+        assertEq(escrow.claimable(provider), PAY_60 + BOND, "pay and bond");
+        assertEq(escrow.claimable(consumer), REFUND_60, "refund only");
+        assertEq(staking.stakeOf(provider).locked, 0, "collateral unlocked");
+    }
+
+    function test_RevertWhen_SettleAndPayOutTwice() public {
+        IJobEscrow.JobTerms memory t = stdTerms();
+        bytes32 jobId = openAndAccept(t);
+        (IJobEscrow.Verdict memory v, bytes memory sigs) = signedVerdict(jobId, 1, 60);
+        escrow.settleAndPayOut(t, v, sigs);
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.WrongStatus.selector, jobId, IJobEscrow.Status.Settled));
+        escrow.settleAndPayOut(t, v, sigs);
+    }
 }

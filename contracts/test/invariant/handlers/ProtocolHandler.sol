@@ -262,11 +262,16 @@ contract ProtocolHandler is ProtocolModel {
         bytes memory sigs = _committeeSigs(escrow.verdictDigest(v), signerSeed);
         bool expectOk = _settleable(j.status) && (outcome == FAULT || units <= _maxUnits(j));
         IJobEscrow.JobTerms memory t = j.terms;
-        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.settle, (t, v, sigs)));
-        _expect("settle", ok, expectOk, ret);
+        // one time in three the single-job path in one step: settle and pay out
+        bool payNow = (signerSeed >> 128) % 3 == 1;
+        (bool ok, bytes memory ret) = payNow
+            ? address(escrow).call(abi.encodeCall(IJobEscrow.settleAndPayOut, (t, v, sigs)))
+            : address(escrow).call(abi.encodeCall(IJobEscrow.settle, (t, v, sigs)));
+        _expect(payNow ? bytes32("settleAndPayOut") : bytes32("settle"), ok, expectOk, ret);
         if (!ok) return;
         ++_safety.validSettlements;
         _modelVerdict(j, outcome, units);
+        if (payNow && outcome == RELEASE) _modelPayOut(j);
     }
 
     function settleBatch(uint256 seed, uint256 count, uint256 signerSeed) external observed {
