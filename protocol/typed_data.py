@@ -16,7 +16,7 @@ from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from protocol.errors import SignatureError
 
@@ -32,6 +32,7 @@ __all__ = [
     "Verdict",
     "VerdictBatch",
     "VerdictItem",
+    "acceptance_digest",
     "job_id",
     "permit_digest",
     "receipt_digest",
@@ -130,6 +131,17 @@ class JobTerms(_Typed):
 
     _addrs = field_validator("consumer", "provider", mode="before")(_as_address)
     _spec = field_validator("spec", mode="before")(_as_bytes32)
+
+    @model_validator(mode="after")
+    def _units_fit_uint64(self) -> JobTerms:
+        # Receipts and verdicts carry units as uint64; JobEscrow refuses terms whose budget
+        # pays for more (TooManyUnits).
+        if self.price_per_unit and self.budget // self.price_per_unit >= 2**64:
+            raise ValueError(
+                f"budget / price_per_unit = {self.budget // self.price_per_unit} units does not "
+                f"fit uint64 (at most {2**64 - 1}): raise the price per unit"
+            )
+        return self
 
     def as_tuple(self) -> tuple[Any, ...]:
         """The ABI tuple, in the Solidity struct's field order."""
@@ -232,6 +244,7 @@ _RECEIPT_TYPES = {
         {"name": "finishedAt", "type": "uint64"},
     ]
 }
+_ACCEPTANCE_TYPES = {"Acceptance": [{"name": "jobId", "type": "bytes32"}]}
 _VERDICT_TYPES = {
     "Verdict": [
         {"name": "jobId", "type": "bytes32"},
@@ -282,6 +295,12 @@ def receipt_digest(domain: Domain, receipt: Receipt) -> bytes:
         "finishedAt": receipt.finished_at,
     }
     return _digest(domain, _RECEIPT_TYPES, message)
+
+
+def acceptance_digest(domain: Domain, job: bytes) -> bytes:
+    """What a provider signs to accept the job `job` (an id) off chain: JobEscrow.openAccepted
+    opens and accepts it in one transaction with that signature."""
+    return _digest(domain, _ACCEPTANCE_TYPES, {"jobId": _as_bytes32(job)})
 
 
 def verdict_digest(domain: Domain, verdict: Verdict) -> bytes:
