@@ -251,7 +251,8 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         external
         nonReentrant
     {
-        _settle(terms, verdict, signatures);
+        (,, bool slashed) = _settle(terms, verdict, signatures);
+        if (slashed) _takeCollateral(terms.provider, _collateral(terms.budget));
     }
 
     /// @inheritdoc IJobEscrow
@@ -259,8 +260,8 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         external
         nonReentrant
     {
-        (bytes32 jobId, Job storage job) = _settle(terms, verdict, signatures);
-        if (verdict.outcome != RELEASE) return; // a fault moved its money already
+        (bytes32 jobId, Job storage job, bool slashed) = _settle(terms, verdict, signatures);
+        if (slashed) return _takeCollateral(terms.provider, _collateral(terms.budget));
         // What payOut does for this one job, in the same transaction.
         (uint256 fee, uint256 burn) = _payOutOne(terms, jobId, job);
         if (fee != 0 || burn != 0) {
@@ -288,6 +289,9 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
             keccak256(abi.encode(VERDICT_BATCH_TYPEHASH, keccak256(abi.encodePacked(itemHashes)), epoch))
         );
         committee.verifySignatures(digest, epoch, signatures);
+        // Faults are recorded in the loop and their collateral taken after it (state first).
+        uint256[] memory faults = new uint256[](n);
+        uint256 nFaults = 0;
         for (uint256 i = 0; i < n; ++i) {
             Settlement calldata s = settlements[i];
             bytes32 jobId = _id(s.terms);
@@ -300,7 +304,13 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
                 emit SettlementSkipped(jobId, status);
                 continue;
             }
-            _apply(s.terms, jobId, job, s.verdict.outcome, s.verdict.units, s.verdict.resultHash);
+            if (_apply(s.terms, jobId, job, s.verdict.outcome, s.verdict.units, s.verdict.resultHash)) {
+                faults[nFaults++] = i;
+            }
+        }
+        for (uint256 f = 0; f < nFaults; ++f) {
+            JobTerms calldata t = settlements[faults[f]].terms;
+            _takeCollateral(t.provider, _collateral(t.budget));
         }
     }
 
@@ -309,16 +319,12 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         bytes32 jobId = _id(terms);
         Job storage job = jobs[jobId];
         Status status = job.status;
-        uint256 readyAt;
-        if (status == Status.Delivered) {
-            readyAt = uint256(job.deliveredAt) + disputeWindow;
-        } else if (status == Status.Disputed) {
-            // No verdict in time: nobody proved a fault, so the receipt stands and the bond
-            // goes to the provider (the timeout does not reward the disputer).
-            readyAt = disputedAt[jobId] + verdictWindow + 1;
-        } else {
-            _unknownOr(jobId, status);
-        }
+        if (status != Status.Delivered && status != Status.Disputed) _unknownOr(jobId, status);
+        // Disputed without a verdict in time: nobody proved a fault, so the receipt stands and
+        // the bond goes to the provider (the timeout does not reward the disputer).
+        uint256 readyAt = status == Status.Delivered
+            ? uint256(job.deliveredAt) + disputeWindow
+            : disputedAt[jobId] + verdictWindow + 1;
         if (block.timestamp < readyAt) revert TooEarly(jobId, readyAt, block.timestamp);
         bytes32 resultHash = committedResult[jobId];
         delete committedResult[jobId];
@@ -335,6 +341,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         uint256 availableAt = uint256(terms.deadline) + disputeWindow + 1;
         if (block.timestamp < availableAt) revert TooEarly(jobId, availableAt, block.timestamp);
         _slash(terms, jobId, job, SlashReason.NonDelivery);
+        _takeCollateral(terms.provider, _collateral(terms.budget));
     }
 
     // ------------------------------------------------------------------ money out
@@ -493,7 +500,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     function _settle(JobTerms calldata terms, Verdict calldata verdict, bytes calldata signatures)
         private
-        returns (bytes32 jobId, Job storage job)
+        returns (bytes32 jobId, Job storage job, bool slashed)
     {
         jobId = _id(terms);
         if (verdict.jobId != jobId) revert VerdictJobMismatch(jobId, verdict.jobId);
@@ -501,7 +508,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         job = jobs[jobId];
         Status status = job.status;
         if (!_settleable(status)) _unknownOr(jobId, status);
-        _apply(terms, jobId, job, verdict.outcome, verdict.units, verdict.resultHash);
+        slashed = _apply(terms, jobId, job, verdict.outcome, verdict.units, verdict.resultHash);
     }
 
     /// @dev Marks a Settled job paid out and credits provider and consumer; the caller accrues
@@ -526,7 +533,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         uint8 outcome,
         uint64 units,
         bytes32 resultHash
-    ) private {
+    ) private returns (bool slashed) {
         Status status = job.status;
         // The bond of a dispute goes back to the consumer only if the verdict proves a fault:
         // outcome fault, or fewer units than the receipt claimed.
@@ -541,6 +548,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
             if (status != Status.Accepted) delete committedResult[jobId];
             _slash(terms, jobId, job, SlashReason.FaultVerdict);
             if (status == Status.Disputed) _releaseBond(terms, jobId, true);
+            slashed = true; // the caller takes the collateral once every state write is done
         } else {
             revert InvalidOutcome(jobId, outcome);
         }
@@ -574,8 +582,8 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         refundAmount = terms.budget - pay;
     }
 
-    /// @dev All state is written before the staking call. The slash takes exactly the locked
-    /// collateral (the job's lock is there: accept or openAccepted took it), checked on return.
+    /// @dev State only: the caller takes the collateral (`_takeCollateral`) after every state
+    /// write of the transaction. The slash is exactly the job's locked collateral.
     function _slash(JobTerms calldata terms, bytes32 jobId, Job storage job, SlashReason reason) private {
         job.status = Status.Slashed;
         uint256 slashed = _collateral(terms.budget);
@@ -593,8 +601,13 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
             _accrued = a;
         }
         emit JobSlashed(jobId, terms.provider, slashed, compensation, burnt, toTreasury, reason);
-        uint256 got = staking.slash(terms.provider, slashed, slashed);
-        if (got != slashed) revert SlashMismatch(slashed, got);
+    }
+
+    /// @dev The one external call of a slash, made last: the escrow has already accounted for
+    /// `amount`, so staking must deliver exactly that.
+    function _takeCollateral(address provider, uint256 amount) private {
+        uint256 got = staking.slash(provider, amount, amount);
+        if (got != amount) revert SlashMismatch(amount, got);
     }
 
     function _releaseBond(JobTerms calldata terms, bytes32 jobId, bool faultProven) private {

@@ -42,19 +42,19 @@ contract JobEscrowSettleTest is EscrowTestBase {
         (IJobEscrow.Verdict memory v, bytes memory sigs) = signedVerdict(jobId, 2, 0);
         Money memory b = money();
         bool disputed = statusOf(jobId) == IJobEscrow.Status.Disputed;
-        // State first (JobSlashed), then the staking call (Slashed, Transfer).
+        // State first (JobSlashed, the bond), then the one staking call (Slashed, Transfer).
         vm.expectEmit(true, true, true, true, address(escrow));
         emit IJobEscrow.JobSlashed(
             jobId, provider, COLLATERAL, COMPENSATION, SLASH_BURNT, SLASH_TREASURY, IJobEscrow.SlashReason.FaultVerdict
         );
-        vm.expectEmit(true, true, true, true, address(staking));
-        emit IProviderStaking.Slashed(provider, COLLATERAL, COLLATERAL, 0, 0, address(escrow));
-        vm.expectEmit(true, true, true, true, address(gpuc));
-        emit IERC20.Transfer(address(staking), address(escrow), COLLATERAL);
         if (disputed) {
             vm.expectEmit(true, true, true, true, address(escrow));
             emit IJobEscrow.DisputeBondReleased(jobId, consumer, BOND, true);
         }
+        vm.expectEmit(true, true, true, true, address(staking));
+        emit IProviderStaking.Slashed(provider, COLLATERAL, COLLATERAL, 0, 0, address(escrow));
+        vm.expectEmit(true, true, true, true, address(gpuc));
+        emit IERC20.Transfer(address(staking), address(escrow), COLLATERAL);
         escrow.settle(t, v, sigs);
         assertStatus(jobId, IJobEscrow.Status.Slashed);
         Delta memory d = faultDelta();
