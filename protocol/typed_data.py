@@ -16,7 +16,7 @@ from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from protocol.errors import SignatureError
 
@@ -131,17 +131,6 @@ class JobTerms(_Typed):
 
     _addrs = field_validator("consumer", "provider", mode="before")(_as_address)
     _spec = field_validator("spec", mode="before")(_as_bytes32)
-
-    @model_validator(mode="after")
-    def _units_fit_uint64(self) -> JobTerms:
-        # Receipts and verdicts carry units as uint64; JobEscrow refuses terms whose budget
-        # pays for more (TooManyUnits).
-        if self.price_per_unit and self.budget // self.price_per_unit >= 2**64:
-            raise ValueError(
-                f"budget / price_per_unit = {self.budget // self.price_per_unit} units does not "
-                f"fit uint64 (at most {2**64 - 1}): raise the price per unit"
-            )
-        return self
 
     def as_tuple(self) -> tuple[Any, ...]:
         """The ABI tuple, in the Solidity struct's field order."""

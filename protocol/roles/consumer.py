@@ -133,6 +133,13 @@ class Consumer(Role):
         """Terms with deadlines counted from the chain's current time and a random salt."""
         now = self.protocol.now()
         spec_bytes = spec_hash(spec) if isinstance(spec, dict) else spec
+        # Receipts and verdicts carry units as uint64: JobEscrow refuses (TooManyUnits) terms
+        # whose budget pays for more.
+        if price_per_unit > 0 and budget // price_per_unit >= 2**64:
+            raise InvalidInput(
+                f"job terms: budget / price_per_unit = {budget // price_per_unit} units does not "
+                f"fit uint64 (at most {2**64 - 1}): raise the price per unit"
+            )
         try:
             return JobTerms(
                 consumer=self.address,

@@ -7,7 +7,7 @@ import pytest
 from protocol.contract_errors import TooEarly, WrongStatus
 from protocol.errors import InvalidInput
 from protocol.testing import CREDIT, DevNet
-from protocol.typed_data import JobStatus, job_id
+from protocol.typed_data import JobStatus, acceptance_digest, job_id
 
 pytestmark = pytest.mark.chain
 
@@ -130,6 +130,8 @@ def test_open_accepted_is_one_transaction_and_settle_can_pay_out_at_once(
         provider=provider.address, budget=20 * CREDIT, price_per_unit=CREDIT, spec=SPEC
     )
     acceptance = provider.sign_acceptance(terms)  # off chain, with the provider's quote
+    onchain = bytes(devnet.protocol.contracts.escrow.read("acceptanceDigest", job_id(terms)))
+    assert onchain == acceptance_digest(devnet.protocol.domain, job_id(terms))
     opened = consumer.open_accepted(terms, acceptance)
     assert consumer.status(terms).status_name == "Accepted"
     assert provider.provider_status().locked == 10 * CREDIT
@@ -147,3 +149,10 @@ def test_open_accepted_is_one_transaction_and_settle_can_pay_out_at_once(
         int(devnet.protocol.contracts.escrow.read("claimable", provider.address))
         == 20 * CREDIT - 20 * CREDIT * 150 // 10_000
     )
+
+
+def test_new_terms_refuses_more_units_than_uint64(devnet: DevNet) -> None:
+    with pytest.raises(InvalidInput, match="does not fit uint64"):
+        devnet.consumer.new_terms(
+            provider=devnet.provider.address, budget=2**64, price_per_unit=1, spec=SPEC
+        )
