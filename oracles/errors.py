@@ -102,7 +102,7 @@ class InvalidPeerSignature(OracleError):
 
 
 class StaleVerdictEpoch(InvalidPeerSignature):
-    """A verdict was signed under another committee epoch than the current one."""
+    """A verdict names a committee epoch that has not begun (earlier epochs are accepted)."""
 
 
 class BatchRefused(OracleError):

@@ -291,7 +291,9 @@ class OracleNode:
         """Store a member's verdict signature; 'accepted' or 'duplicate'."""
         digest = check_peer_signature(self.domain, signed)
         current = self._current_epoch(signed.verdict.epoch)
-        if signed.verdict.epoch != current:
+        # An earlier epoch is fine (the contract accepts it while the signers are members);
+        # an epoch that has not begun is not.
+        if signed.verdict.epoch > current:
             raise StaleVerdictEpoch(
                 f"verdict signed under epoch {signed.verdict.epoch}, the committee is at "
                 f"epoch {current}: sign it again"
@@ -321,7 +323,7 @@ class OracleNode:
     def cosign_batch(self, request: BatchSignatureRequest) -> BatchSignature:
         """Sign a VerdictBatch whose every item is this oracle's own signed verdict."""
         current = self._current_epoch(request.epoch)
-        if request.epoch != current:
+        if request.epoch > current:
             raise StaleVerdictEpoch(f"batch epoch {request.epoch}, the committee is at {current}")
         for item in request.items:
             own = self.jobs.verdict(item.job_id)

@@ -23,7 +23,7 @@ from oracles.submitter import submit_at
 from oracles.txmanager import TxIntent, TxManager, TxStatus
 from oracles.verdicts import BatchSignatureRequest
 from protocol.committee_signatures import MemberSignature, combine_signatures
-from protocol.contract_errors import StaleEpoch
+from protocol.contract_errors import FutureEpoch, InsufficientSignatures, UnknownSigner
 from protocol.contracts import BoundContract
 from protocol.errors import ContractError, SignatureError
 from protocol.tx.request import TxRequest
@@ -87,10 +87,15 @@ class Settler:
                 continue
             if self._is_closed(jid):
                 continue
-            if stored.verdict.epoch != epoch:
-                self._resign(stored, epoch)
-                continue
             signatures = self._matching_signatures(stored)
+            if stored.verdict.epoch != epoch:
+                # The committee accepts a verdict of an earlier epoch while its signers are
+                # members and meet today's threshold: keep those; re-sign only the verdicts
+                # that can no longer settle as they are (peers now sign the current epoch).
+                signatures = [s for s in signatures if self.committee.is_member(s.signer)]
+                if stored.verdict.epoch > epoch or len(signatures) < threshold:
+                    self._resign(stored, epoch)
+                    continue
             if len(signatures) < threshold:
                 continue
             quorum_at = stored.quorum_at
@@ -224,7 +229,7 @@ class Settler:
             intent = self.txm.submit(key, request)
         except ContractError as exc:
             self.jobs.release_tx(key, tried=False)
-            if isinstance(exc, StaleEpoch):
+            if isinstance(exc, UnknownSigner | InsufficientSignatures | FutureEpoch):
                 self.committee.refresh(force=True)
             self._postpone(jobs, "settlement_refused", exc)
             return

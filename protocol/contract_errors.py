@@ -13,6 +13,7 @@ __all__ = [
     "AlreadyMember",
     "AmountTooSmall",
     "BpsTooHigh",
+    "BpsTooLow",
     "ECDSAInvalidSignature",
     "ECDSAInvalidSignatureLength",
     "ECDSAInvalidSignatureS",
@@ -27,10 +28,12 @@ __all__ = [
     "EmptyBatch",
     "EscrowAlreadySet",
     "FailedCall",
+    "FutureEpoch",
     "InsufficientBalance",
     "InsufficientLocked",
     "InsufficientSignatures",
     "InsufficientStake",
+    "InvalidAcceptance",
     "InvalidAccountNonce",
     "InvalidConfig",
     "InvalidDeadlines",
@@ -44,7 +47,6 @@ __all__ = [
     "InvalidThreshold",
     "JobExists",
     "NotConsumer",
-    "NotDisputer",
     "NotEscrow",
     "NotMember",
     "NotMinter",
@@ -60,13 +62,14 @@ __all__ = [
     "SafeCastOverflowedUintDowncast",
     "SafeERC20FailedOperation",
     "SignersNotAscending",
+    "SlashMismatch",
     "SlippageExceeded",
     "SpreadTooHigh",
     "StakeOverflow",
-    "StaleEpoch",
     "StringTooLong",
     "TooEarly",
     "TooLate",
+    "TooManyUnits",
     "UnbondingNotReady",
     "UnbondingTooShort",
     "UnitsExceedMax",
@@ -78,6 +81,7 @@ __all__ = [
     "ZeroAddressMember",
     "ZeroAmount",
     "ZeroUnits",
+    "ZeroWindow",
 ]
 
 
@@ -122,6 +126,21 @@ class BpsTooHigh(ContractError):
         self.bps = bps
         self.max_bps = max_bps
         super().__init__(what, bps, max_bps)
+
+
+class BpsTooLow(ContractError):
+    """A basis-point parameter below its floor."""
+
+    signature = "BpsTooLow(string,uint256,uint256)"
+    selector = bytes.fromhex("b4ba7aea")
+    abi_types = ("string", "uint256", "uint256")
+    field_names = ("what", "bps", "min_bps")
+
+    def __init__(self, what: str, bps: int, min_bps: int) -> None:
+        self.what = what
+        self.bps = bps
+        self.min_bps = min_bps
+        super().__init__(what, bps, min_bps)
 
 
 class ECDSAInvalidSignature(ContractError):
@@ -293,6 +312,20 @@ class FailedCall(ContractError):
     selector = bytes.fromhex("d6bda275")
 
 
+class FutureEpoch(ContractError):
+    """The verdict names an epoch that has not begun."""
+
+    signature = "FutureEpoch(uint64,uint64)"
+    selector = bytes.fromhex("ca363b16")
+    abi_types = ("uint64", "uint64")
+    field_names = ("given", "current")
+
+    def __init__(self, given: int, current: int) -> None:
+        self.given = given
+        self.current = current
+        super().__init__(given, current)
+
+
 class InsufficientBalance(ContractError):
     """The ETH balance of the account is not enough to perform the operation."""
 
@@ -349,6 +382,20 @@ class InsufficientStake(ContractError):
         self.free = free
         self.needed = needed
         super().__init__(provider, free, needed)
+
+
+class InvalidAcceptance(ContractError):
+    """The provider's acceptance signature does not recover to the job's provider."""
+
+    signature = "InvalidAcceptance(address,address)"
+    selector = bytes.fromhex("8e7edb99")
+    abi_types = ("address", "address")
+    field_names = ("signer", "provider")
+
+    def __init__(self, signer: str, provider: str) -> None:
+        self.signer = signer
+        self.provider = provider
+        super().__init__(signer, provider)
 
 
 class InvalidAccountNonce(ContractError):
@@ -522,19 +569,6 @@ class NotConsumer(ContractError):
         self.caller = caller
         self.consumer = consumer
         super().__init__(caller, consumer)
-
-
-class NotDisputer(ContractError):
-    """Only the consumer or a committee member may dispute."""
-
-    signature = "NotDisputer(address)"
-    selector = bytes.fromhex("c7915b00")
-    abi_types = ("address",)
-    field_names = ("caller",)
-
-    def __init__(self, caller: str) -> None:
-        self.caller = caller
-        super().__init__(caller)
 
 
 class NotEscrow(ContractError):
@@ -735,6 +769,20 @@ class SignersNotAscending(ContractError):
         super().__init__(previous, next)
 
 
+class SlashMismatch(ContractError):
+    """The staking contract slashed another amount than the locked collateral."""
+
+    signature = "SlashMismatch(uint256,uint256)"
+    selector = bytes.fromhex("c0c9cabb")
+    abi_types = ("uint256", "uint256")
+    field_names = ("expected", "slashed")
+
+    def __init__(self, expected: int, slashed: int) -> None:
+        self.expected = expected
+        self.slashed = slashed
+        super().__init__(expected, slashed)
+
+
 class SlippageExceeded(ContractError):
     """Fewer credits (or less reserve) would come out than the caller's minimum."""
 
@@ -774,20 +822,6 @@ class StakeOverflow(ContractError):
     def __init__(self, amount: int) -> None:
         self.amount = amount
         super().__init__(amount)
-
-
-class StaleEpoch(ContractError):
-    """The verdict was signed under another epoch."""
-
-    signature = "StaleEpoch(uint64,uint64)"
-    selector = bytes.fromhex("ce85c422")
-    abi_types = ("uint64", "uint64")
-    field_names = ("given", "current")
-
-    def __init__(self, given: int, current: int) -> None:
-        self.given = given
-        self.current = current
-        super().__init__(given, current)
 
 
 class StringTooLong(ContractError):
@@ -831,6 +865,20 @@ class TooLate(ContractError):
         self.limit = limit
         self.now_time = now_time
         super().__init__(job_id, limit, now_time)
+
+
+class TooManyUnits(ContractError):
+    """budget / pricePerUnit units do not fit the uint64 that receipts and verdicts carry."""
+
+    signature = "TooManyUnits(uint256,uint256)"
+    selector = bytes.fromhex("2a212751")
+    abi_types = ("uint256", "uint256")
+    field_names = ("max_units", "limit")
+
+    def __init__(self, max_units: int, limit: int) -> None:
+        self.max_units = max_units
+        self.limit = limit
+        super().__init__(max_units, limit)
 
 
 class UnbondingNotReady(ContractError):
@@ -977,10 +1025,24 @@ class ZeroUnits(ContractError):
         super().__init__(job_id)
 
 
+class ZeroWindow(ContractError):
+    """A window parameter (dispute or verdict window) of zero."""
+
+    signature = "ZeroWindow(string)"
+    selector = bytes.fromhex("d4d946e5")
+    abi_types = ("string",)
+    field_names = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(what)
+
+
 ERRORS_BY_SELECTOR: dict[bytes, type[ContractError]] = {
     AlreadyMember.selector: AlreadyMember,
     AmountTooSmall.selector: AmountTooSmall,
     BpsTooHigh.selector: BpsTooHigh,
+    BpsTooLow.selector: BpsTooLow,
     ECDSAInvalidSignature.selector: ECDSAInvalidSignature,
     ECDSAInvalidSignatureLength.selector: ECDSAInvalidSignatureLength,
     ECDSAInvalidSignatureS.selector: ECDSAInvalidSignatureS,
@@ -995,10 +1057,12 @@ ERRORS_BY_SELECTOR: dict[bytes, type[ContractError]] = {
     EmptyBatch.selector: EmptyBatch,
     EscrowAlreadySet.selector: EscrowAlreadySet,
     FailedCall.selector: FailedCall,
+    FutureEpoch.selector: FutureEpoch,
     InsufficientBalance.selector: InsufficientBalance,
     InsufficientLocked.selector: InsufficientLocked,
     InsufficientSignatures.selector: InsufficientSignatures,
     InsufficientStake.selector: InsufficientStake,
+    InvalidAcceptance.selector: InvalidAcceptance,
     InvalidAccountNonce.selector: InvalidAccountNonce,
     InvalidConfig.selector: InvalidConfig,
     InvalidDeadlines.selector: InvalidDeadlines,
@@ -1012,7 +1076,6 @@ ERRORS_BY_SELECTOR: dict[bytes, type[ContractError]] = {
     InvalidThreshold.selector: InvalidThreshold,
     JobExists.selector: JobExists,
     NotConsumer.selector: NotConsumer,
-    NotDisputer.selector: NotDisputer,
     NotEscrow.selector: NotEscrow,
     NotMember.selector: NotMember,
     NotMinter.selector: NotMinter,
@@ -1028,13 +1091,14 @@ ERRORS_BY_SELECTOR: dict[bytes, type[ContractError]] = {
     SafeCastOverflowedUintDowncast.selector: SafeCastOverflowedUintDowncast,
     SafeERC20FailedOperation.selector: SafeERC20FailedOperation,
     SignersNotAscending.selector: SignersNotAscending,
+    SlashMismatch.selector: SlashMismatch,
     SlippageExceeded.selector: SlippageExceeded,
     SpreadTooHigh.selector: SpreadTooHigh,
     StakeOverflow.selector: StakeOverflow,
-    StaleEpoch.selector: StaleEpoch,
     StringTooLong.selector: StringTooLong,
     TooEarly.selector: TooEarly,
     TooLate.selector: TooLate,
+    TooManyUnits.selector: TooManyUnits,
     UnbondingNotReady.selector: UnbondingNotReady,
     UnbondingTooShort.selector: UnbondingTooShort,
     UnitsExceedMax.selector: UnitsExceedMax,
@@ -1046,4 +1110,5 @@ ERRORS_BY_SELECTOR: dict[bytes, type[ContractError]] = {
     ZeroAddressMember.selector: ZeroAddressMember,
     ZeroAmount.selector: ZeroAmount,
     ZeroUnits.selector: ZeroUnits,
+    ZeroWindow.selector: ZeroWindow,
 }

@@ -87,6 +87,9 @@ def deploy(sender: TxSender, config: DeployConfig | None = None) -> Manifest:
         config.slash_burn_bps,
         config.dispute_window,
         config.max_job_duration,
+        config.effective_verdict_window,
+        config.dispute_bond_bps,
+        config.compensation_cap_bps,
     )
     escrow_address = deploy_contract(sender, "JobEscrow", [escrow_config])
     staking = BoundContract(w3, "ProviderStaking", staking_address)

@@ -40,6 +40,12 @@ class DeployConfig(BaseModel):
     collateral_bps: Bps = 5_000
     slash_burn_bps: Bps = 5_000
     dispute_window: int = Field(default=_HOUR, ge=0)
+    # None: as long as the dispute window. Counted from the dispute (docs/disputes.md).
+    verdict_window: int | None = Field(default=None, ge=0)
+    # The consumer's dispute bond, in bps of the budget; the provider's unless a fault is proven.
+    dispute_bond_bps: Bps = 1_000
+    # Most a fault compensates the consumer beyond its budget, in bps of the budget.
+    compensation_cap_bps: Bps = 2_500
     max_job_duration: int = Field(default=7 * _DAY, ge=0)
     unbonding_delay: int = Field(default=14 * _DAY, ge=0)
     # None: the deployer.
@@ -47,6 +53,10 @@ class DeployConfig(BaseModel):
     owner: Address | None = None
     committee_members: tuple[Address, ...] = ()
     committee_threshold: int = Field(default=1, ge=0)
+
+    @property
+    def effective_verdict_window(self) -> int:
+        return self.dispute_window if self.verdict_window is None else self.verdict_window
 
     @model_validator(mode="after")
     def _distinct_members(self) -> DeployConfig:
@@ -61,6 +71,8 @@ MAX_SPREAD_BPS = 1_000
 MAX_FEE_PLUS_BURN_BPS = 2_000
 MAX_COLLATERAL_BPS = 100_000
 MAX_SLASH_BURN_BPS = 10_000
+MAX_DISPUTE_BOND_BPS = 10_000
+MAX_COMPENSATION_CAP_BPS = 100_000
 
 
 def deploy_config_problems(config: DeployConfig, members: int) -> list[str]:
@@ -79,11 +91,29 @@ def deploy_config_problems(config: DeployConfig, members: int) -> list[str]:
         problems.append(f"collateral_bps {config.collateral_bps} is above {MAX_COLLATERAL_BPS}")
     if config.slash_burn_bps > MAX_SLASH_BURN_BPS:
         problems.append(f"slash_burn_bps {config.slash_burn_bps} is above {MAX_SLASH_BURN_BPS}")
-    required = config.max_job_duration + 2 * config.dispute_window
+    if config.dispute_window == 0:
+        problems.append(
+            "dispute_window is 0: a receipt could finalize in its own block and nobody could "
+            "dispute it; give it at least 1 s"
+        )
+    if config.verdict_window == 0:
+        problems.append("verdict_window is 0: the committee would have no time for a verdict")
+    if not 1 <= config.dispute_bond_bps <= MAX_DISPUTE_BOND_BPS:
+        problems.append(
+            f"dispute_bond_bps {config.dispute_bond_bps} is not within 1..{MAX_DISPUTE_BOND_BPS}"
+            " (a free dispute makes griefing free)"
+        )
+    if config.compensation_cap_bps > MAX_COMPENSATION_CAP_BPS:
+        problems.append(
+            f"compensation_cap_bps {config.compensation_cap_bps} is above "
+            f"{MAX_COMPENSATION_CAP_BPS}"
+        )
+    verdict_window = config.effective_verdict_window
+    required = config.max_job_duration + config.dispute_window + verdict_window
     if config.unbonding_delay <= required:
         problems.append(
             f"unbonding_delay {config.unbonding_delay} s must exceed max_job_duration + "
-            f"2 x dispute_window = {required} s: lengthen it"
+            f"dispute_window + verdict_window = {required} s: lengthen it"
         )
     if not 1 <= config.committee_threshold <= members:
         problems.append(

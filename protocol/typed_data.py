@@ -32,6 +32,7 @@ __all__ = [
     "Verdict",
     "VerdictBatch",
     "VerdictItem",
+    "acceptance_digest",
     "job_id",
     "permit_digest",
     "receipt_digest",
@@ -232,6 +233,7 @@ _RECEIPT_TYPES = {
         {"name": "finishedAt", "type": "uint64"},
     ]
 }
+_ACCEPTANCE_TYPES = {"Acceptance": [{"name": "jobId", "type": "bytes32"}]}
 _VERDICT_TYPES = {
     "Verdict": [
         {"name": "jobId", "type": "bytes32"},
@@ -282,6 +284,12 @@ def receipt_digest(domain: Domain, receipt: Receipt) -> bytes:
         "finishedAt": receipt.finished_at,
     }
     return _digest(domain, _RECEIPT_TYPES, message)
+
+
+def acceptance_digest(domain: Domain, job: bytes) -> bytes:
+    """What a provider signs to accept the job `job` (an id) off chain: JobEscrow.openAccepted
+    opens and accepts it in one transaction with that signature."""
+    return _digest(domain, _ACCEPTANCE_TYPES, {"jobId": _as_bytes32(job)})
 
 
 def verdict_digest(domain: Domain, verdict: Verdict) -> bytes:

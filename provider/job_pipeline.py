@@ -111,7 +111,11 @@ class JobPipeline:
                 collateral=accepted.collateral,
                 gas_used=accepted.tx.gas_used,
             )
-        elif status != JobStatus.ACCEPTED:
+        elif status == JobStatus.ACCEPTED:
+            # Opened with this provider's signed acceptance (JobEscrow.openAccepted): the
+            # open already locked the collateral, no accept transaction is needed.
+            self.log.event("job_accepted_at_open", job=jid, fill=fill.fill_id)
+        else:
             raise AgentError(f"job 0x{jid.hex()} is {JobStatus.NAMES[status]}, not Open")
 
     def _limits(self, terms: JobTerms) -> ResourceLimits:

@@ -109,6 +109,21 @@ contract CreditSale is ICreditSale, Ownable2Step, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ICreditSale
+    function sweepExcessReserve() external nonReentrant returns (uint256 amount) {
+        amount = excessReserve();
+        if (amount == 0) revert NothingToWithdraw();
+        emit ExcessReserveSwept(treasury, amount, reserveHeld() - amount, credit.totalSupply());
+        _pay(treasury, amount);
+    }
+
+    /// @inheritdoc ICreditSale
+    function excessReserve() public view returns (uint256) {
+        uint256 needed = Math.mulDiv(credit.totalSupply(), reservePerCredit, CREDIT_UNIT, Math.Rounding.Ceil);
+        uint256 held = reserveHeld();
+        return held > needed ? held - needed : 0;
+    }
+
+    /// @inheritdoc ICreditSale
     function quoteBuy(uint256 reserveIn) public view returns (uint256 credits, uint256 spread) {
         spread = Math.mulDiv(reserveIn, spreadBps, BPS);
         credits = Math.mulDiv(reserveIn - spread, CREDIT_UNIT, reservePerCredit);

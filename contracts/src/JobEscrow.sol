@@ -5,6 +5,7 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IGPUCredit} from "./interfaces/IGPUCredit.sol";
@@ -25,6 +26,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
     bytes32 public constant VERDICT_BATCH_TYPEHASH = keccak256(
         "VerdictBatch(VerdictItem[] items,uint64 epoch)VerdictItem(bytes32 jobId,uint8 outcome,uint64 units,bytes32 resultHash)"
     );
+    bytes32 public constant ACCEPTANCE_TYPEHASH = keccak256("Acceptance(bytes32 jobId)");
     bytes32 public constant RECEIPT_TYPEHASH =
         keccak256("Receipt(bytes32 jobId,bytes32 resultHash,uint64 units,uint64 startedAt,uint64 finishedAt)");
 
@@ -45,8 +47,17 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
     /// @notice Share of slashed stake left after compensation that is burnt; the rest goes to the treasury.
     uint256 public immutable slashBurnBps;
     /// @notice Seconds after a receipt in which it can be disputed; also the verdict grace after
-    /// the deadline and, doubled, the verdict timeout of a dispute.
+    /// the deadline before a non-delivery slash.
     uint256 public immutable disputeWindow;
+    /// @notice Seconds the committee has for a verdict, counted from the dispute (so a late
+    /// dispute does not shorten it); after it `finalize` settles the job as the receipt said.
+    uint256 public immutable verdictWindow;
+    /// @notice Dispute bond, in bps of the budget (at least 1 bps, rounded up).
+    uint256 public immutable disputeBondBps;
+    /// @notice Compensation cap on a fault, in bps of the budget: the consumer gets its budget
+    /// back plus min(slashed collateral, budget x compensationCapBps); the rest of the slash is
+    /// burnt (slashBurnBps) or goes to the treasury.
+    uint256 public immutable compensationCapBps;
     /// @notice Longest allowed time from open to deadline.
     uint256 public immutable maxJobDuration;
 
@@ -61,6 +72,8 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
     mapping(bytes32 jobId => bytes32) public committedResult;
     /// @inheritdoc IJobEscrow
     mapping(address account => uint256) public claimable;
+    /// @inheritdoc IJobEscrow
+    mapping(bytes32 jobId => uint256) public disputedAt;
     Accrued private _accrued;
 
     struct Config {
@@ -74,6 +87,9 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         uint256 slashBurnBps;
         uint256 disputeWindow;
         uint256 maxJobDuration;
+        uint256 verdictWindow;
+        uint256 disputeBondBps;
+        uint256 compensationCapBps;
     }
 
     constructor(Config memory c) EIP712("GPUC JobEscrow", "1") {
@@ -84,8 +100,14 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         if (c.feeBps + c.burnBps > MAX_FEE_BPS) revert BpsTooHigh("fee+burn", c.feeBps + c.burnBps, MAX_FEE_BPS);
         if (c.collateralBps > 10 * BPS) revert BpsTooHigh("collateral", c.collateralBps, 10 * BPS);
         if (c.slashBurnBps > BPS) revert BpsTooHigh("slashBurn", c.slashBurnBps, BPS);
-        // A slash can come up to deadline + 2 x disputeWindow; stake must not escape before.
-        uint256 required = c.maxJobDuration + 2 * c.disputeWindow;
+        if (c.disputeBondBps == 0) revert BpsTooLow("disputeBond", 0, 1);
+        if (c.disputeBondBps > BPS) revert BpsTooHigh("disputeBond", c.disputeBondBps, BPS);
+        if (c.compensationCapBps > 10 * BPS) revert BpsTooHigh("compensationCap", c.compensationCapBps, 10 * BPS);
+        // A zero dispute window lets a receipt finalize in its own block: nobody could dispute.
+        if (c.disputeWindow == 0) revert ZeroWindow("disputeWindow");
+        if (c.verdictWindow == 0) revert ZeroWindow("verdictWindow");
+        // A verdict can come up to deadline + disputeWindow + verdictWindow; stake must not escape before.
+        uint256 required = c.maxJobDuration + c.disputeWindow + c.verdictWindow;
         uint256 delay = c.staking.unbondingDelay();
         if (delay <= required) revert UnbondingTooShort(delay, required);
         credit = c.credit;
@@ -98,13 +120,17 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         slashBurnBps = c.slashBurnBps;
         disputeWindow = c.disputeWindow;
         maxJobDuration = c.maxJobDuration;
+        verdictWindow = c.verdictWindow;
+        disputeBondBps = c.disputeBondBps;
+        compensationCapBps = c.compensationCapBps;
     }
 
     // ------------------------------------------------------------------ opening
 
     /// @inheritdoc IJobEscrow
     function open(JobTerms calldata terms) external returns (bytes32 jobId) {
-        jobId = _open(terms);
+        jobId = _id(terms);
+        _open(terms, jobId, Status.Open);
         IERC20(address(credit)).safeTransferFrom(msg.sender, address(this), terms.budget);
     }
 
@@ -113,11 +139,36 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         external
         returns (bytes32 jobId)
     {
-        jobId = _open(terms);
+        jobId = _id(terms);
+        _open(terms, jobId, Status.Open);
         // A front-run permit uses the nonce but leaves the allowance: go on if it is there.
         try IERC20Permit(address(credit)).permit(msg.sender, address(this), terms.budget, permitDeadline, v, r, s) {}
             catch {}
         IERC20(address(credit)).safeTransferFrom(msg.sender, address(this), terms.budget);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function openAccepted(JobTerms calldata terms, bytes calldata acceptance) external returns (bytes32 jobId) {
+        jobId = _openAccepted(terms, acceptance);
+        IERC20(address(credit)).safeTransferFrom(msg.sender, address(this), terms.budget);
+        staking.lock(terms.provider, _collateral(terms.budget));
+    }
+
+    /// @inheritdoc IJobEscrow
+    function openAcceptedWithPermit(
+        JobTerms calldata terms,
+        bytes calldata acceptance,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (bytes32 jobId) {
+        jobId = _openAccepted(terms, acceptance);
+        // A front-run permit uses the nonce but leaves the allowance: go on if it is there.
+        try IERC20Permit(address(credit)).permit(msg.sender, address(this), terms.budget, permitDeadline, v, r, s) {}
+            catch {}
+        IERC20(address(credit)).safeTransferFrom(msg.sender, address(this), terms.budget);
+        staking.lock(terms.provider, _collateral(terms.budget));
     }
 
     /// @inheritdoc IJobEscrow
@@ -135,25 +186,13 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
     function refund(JobTerms calldata terms) external {
         bytes32 jobId = _id(terms);
         Job storage job = jobs[jobId];
-        Status status = job.status;
-        if (status == Status.Open) {
-            if (block.timestamp <= terms.acceptDeadline) {
-                revert TooEarly(jobId, uint256(terms.acceptDeadline) + 1, block.timestamp);
-            }
-            job.status = Status.Refunded;
-            claimable[terms.consumer] += terms.budget;
-            emit JobRefunded(jobId, terms.consumer, terms.budget, RefundReason.NotAccepted);
-        } else if (status == Status.Disputed) {
-            uint256 timeoutAt = uint256(job.deliveredAt) + 2 * disputeWindow;
-            if (block.timestamp <= timeoutAt) revert TooEarly(jobId, timeoutAt + 1, block.timestamp);
-            // Nobody proved a fault: the consumer is refunded and the provider's collateral freed.
-            job.status = Status.Refunded;
-            claimable[terms.consumer] += terms.budget;
-            emit JobRefunded(jobId, terms.consumer, terms.budget, RefundReason.VerdictTimeout);
-            staking.unlock(terms.provider, _collateral(terms.budget));
-        } else {
-            _unknownOr(jobId, status);
+        _expect(jobId, job.status, Status.Open);
+        if (block.timestamp <= terms.acceptDeadline) {
+            revert TooEarly(jobId, uint256(terms.acceptDeadline) + 1, block.timestamp);
         }
+        job.status = Status.Refunded;
+        claimable[terms.consumer] += terms.budget;
+        emit JobRefunded(jobId, terms.consumer, terms.budget, RefundReason.NotAccepted);
     }
 
     // ------------------------------------------------------------------ provider
@@ -191,14 +230,18 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
     /// @inheritdoc IJobEscrow
     function dispute(JobTerms calldata terms) external {
         bytes32 jobId = _id(terms);
-        if (msg.sender != terms.consumer && !committee.isMember(msg.sender)) revert NotDisputer(msg.sender);
+        // One member alone must not stop a payout: the committee acts by k-of-n verdict instead.
+        if (msg.sender != terms.consumer) revert NotConsumer(msg.sender, terms.consumer);
         Job storage job = jobs[jobId];
         _expect(jobId, job.status, Status.Delivered);
         // TooLate carries the last second still allowed, as in accept and submitReceipt.
         uint256 lastSecond = uint256(job.deliveredAt) + disputeWindow - 1;
         if (block.timestamp > lastSecond) revert TooLate(jobId, lastSecond, block.timestamp);
         job.status = Status.Disputed;
-        emit JobDisputed(jobId, msg.sender);
+        disputedAt[jobId] = block.timestamp;
+        uint256 bond = _bond(terms.budget);
+        emit JobDisputed(jobId, msg.sender, bond);
+        IERC20(address(credit)).safeTransferFrom(msg.sender, address(this), bond);
     }
 
     // ------------------------------------------------------------------ settlement
@@ -208,13 +251,26 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         external
         nonReentrant
     {
-        bytes32 jobId = _id(terms);
-        if (verdict.jobId != jobId) revert VerdictJobMismatch(jobId, verdict.jobId);
-        committee.verifySignatures(_verdictDigest(verdict), verdict.epoch, signatures);
-        Job storage job = jobs[jobId];
-        Status status = job.status;
-        if (!_settleable(status)) _unknownOr(jobId, status);
-        _apply(terms, jobId, job, verdict.outcome, verdict.units, verdict.resultHash);
+        (,, bool slashed) = _settle(terms, verdict, signatures);
+        if (slashed) _takeCollateral(terms.provider, _collateral(terms.budget));
+    }
+
+    /// @inheritdoc IJobEscrow
+    function settleAndPayOut(JobTerms calldata terms, Verdict calldata verdict, bytes calldata signatures)
+        external
+        nonReentrant
+    {
+        (bytes32 jobId, Job storage job, bool slashed) = _settle(terms, verdict, signatures);
+        if (slashed) return _takeCollateral(terms.provider, _collateral(terms.budget));
+        // What payOut does for this one job, in the same transaction.
+        (uint256 fee, uint256 burn) = _payOutOne(terms, jobId, job);
+        if (fee != 0 || burn != 0) {
+            Accrued memory a = _accrued;
+            a.fees += uint128(fee);
+            a.burns += uint128(burn);
+            _accrued = a;
+        }
+        staking.unlock(terms.provider, _collateral(terms.budget));
     }
 
     /// @inheritdoc IJobEscrow
@@ -233,6 +289,9 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
             keccak256(abi.encode(VERDICT_BATCH_TYPEHASH, keccak256(abi.encodePacked(itemHashes)), epoch))
         );
         committee.verifySignatures(digest, epoch, signatures);
+        // Faults are recorded in the loop and their collateral taken after it (state first).
+        uint256[] memory faults = new uint256[](n);
+        uint256 nFaults = 0;
         for (uint256 i = 0; i < n; ++i) {
             Settlement calldata s = settlements[i];
             bytes32 jobId = _id(s.terms);
@@ -245,7 +304,13 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
                 emit SettlementSkipped(jobId, status);
                 continue;
             }
-            _apply(s.terms, jobId, job, s.verdict.outcome, s.verdict.units, s.verdict.resultHash);
+            if (_apply(s.terms, jobId, job, s.verdict.outcome, s.verdict.units, s.verdict.resultHash)) {
+                faults[nFaults++] = i;
+            }
+        }
+        for (uint256 f = 0; f < nFaults; ++f) {
+            JobTerms calldata t = settlements[faults[f]].terms;
+            _takeCollateral(t.provider, _collateral(t.budget));
         }
     }
 
@@ -253,12 +318,19 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
     function finalize(JobTerms calldata terms) external {
         bytes32 jobId = _id(terms);
         Job storage job = jobs[jobId];
-        _expect(jobId, job.status, Status.Delivered);
-        uint256 readyAt = uint256(job.deliveredAt) + disputeWindow;
+        Status status = job.status;
+        if (status != Status.Delivered && status != Status.Disputed) _unknownOr(jobId, status);
+        // Disputed without a verdict in time: nobody proved a fault, so the receipt stands and
+        // the bond goes to the provider (the timeout does not reward the disputer).
+        uint256 readyAt = status == Status.Delivered
+            ? uint256(job.deliveredAt) + disputeWindow
+            : disputedAt[jobId] + verdictWindow + 1;
         if (block.timestamp < readyAt) revert TooEarly(jobId, readyAt, block.timestamp);
         bytes32 resultHash = committedResult[jobId];
         delete committedResult[jobId];
-        _release(terms, jobId, job, job.units, resultHash, true);
+        uint64 units = job.units;
+        _release(terms, jobId, job, units, resultHash, true);
+        if (status == Status.Disputed) _releaseBond(terms, jobId, false);
     }
 
     /// @inheritdoc IJobEscrow
@@ -269,6 +341,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         uint256 availableAt = uint256(terms.deadline) + disputeWindow + 1;
         if (block.timestamp < availableAt) revert TooEarly(jobId, availableAt, block.timestamp);
         _slash(terms, jobId, job, SlashReason.NonDelivery);
+        _takeCollateral(terms.provider, _collateral(terms.budget));
     }
 
     // ------------------------------------------------------------------ money out
@@ -291,13 +364,9 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
                 revert NotSettled(jobId, job.status);
             }
             if (job.paidOut) continue;
-            job.paidOut = true;
-            (uint256 net, uint256 refundAmount, uint256 fee, uint256 burn) = _split(t, job.units);
-            claimable[t.provider] += net;
-            if (refundAmount != 0) claimable[t.consumer] += refundAmount;
+            (uint256 fee, uint256 burn) = _payOutOne(t, jobId, job);
             fees += fee;
             burns += burn;
-            emit JobPaidOut(jobId, t.provider, net, refundAmount);
             if (runs == 0 || unlockFor[runs - 1] != t.provider) {
                 unlockFor[runs] = t.provider;
                 ++runs;
@@ -362,6 +431,21 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IJobEscrow
+    function disputeBondFor(uint256 budget) external view returns (uint256) {
+        return _bond(budget);
+    }
+
+    /// @inheritdoc IJobEscrow
+    function compensationCapFor(uint256 budget) external view returns (uint256) {
+        return budget * compensationCapBps / BPS;
+    }
+
+    /// @inheritdoc IJobEscrow
+    function acceptanceDigest(bytes32 jobId) external view returns (bytes32) {
+        return _acceptanceDigest(jobId);
+    }
+
+    /// @inheritdoc IJobEscrow
     function verdictDigest(Verdict calldata verdict) external view returns (bytes32) {
         return _verdictDigest(verdict);
     }
@@ -395,7 +479,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------ internals
 
-    function _open(JobTerms calldata terms) private returns (bytes32 jobId) {
+    function _open(JobTerms calldata terms, bytes32 jobId, Status status) private {
         if (msg.sender != terms.consumer) revert NotConsumer(msg.sender, terms.consumer);
         if (terms.provider == address(0) || terms.provider == terms.consumer) revert InvalidProvider(terms.provider);
         if (terms.pricePerUnit == 0 || terms.pricePerUnit > terms.budget) {
@@ -405,11 +489,41 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
             terms.acceptDeadline <= block.timestamp || terms.deadline < terms.acceptDeadline
                 || terms.deadline > block.timestamp + maxJobDuration
         ) revert InvalidDeadlines(terms.acceptDeadline, terms.deadline, block.timestamp, maxJobDuration);
-        jobId = keccak256(abi.encode(terms));
+        // Receipts and verdicts carry units as uint64: every unit the budget pays for must fit.
+        uint256 maxUnits = terms.budget / terms.pricePerUnit;
+        if (maxUnits > type(uint64).max) revert TooManyUnits(maxUnits, type(uint64).max);
         Job storage job = jobs[jobId];
         if (job.status != Status.None) revert JobExists(jobId);
-        job.status = Status.Open;
+        job.status = status;
         emit JobOpened(jobId, terms.consumer, terms.provider, terms);
+    }
+
+    function _settle(JobTerms calldata terms, Verdict calldata verdict, bytes calldata signatures)
+        private
+        returns (bytes32 jobId, Job storage job, bool slashed)
+    {
+        jobId = _id(terms);
+        if (verdict.jobId != jobId) revert VerdictJobMismatch(jobId, verdict.jobId);
+        committee.verifySignatures(_verdictDigest(verdict), verdict.epoch, signatures);
+        job = jobs[jobId];
+        Status status = job.status;
+        if (!_settleable(status)) _unknownOr(jobId, status);
+        slashed = _apply(terms, jobId, job, verdict.outcome, verdict.units, verdict.resultHash);
+    }
+
+    /// @dev Marks a Settled job paid out and credits provider and consumer; the caller accrues
+    /// the returned fee and burn and unlocks the collateral (after all state is written).
+    function _payOutOne(JobTerms calldata terms, bytes32 jobId, Job storage job)
+        private
+        returns (uint256 fee, uint256 burn)
+    {
+        job.paidOut = true;
+        uint256 net;
+        uint256 refundAmount;
+        (net, refundAmount, fee, burn) = _split(terms, job.units);
+        claimable[terms.provider] += net;
+        if (refundAmount != 0) claimable[terms.consumer] += refundAmount;
+        emit JobPaidOut(jobId, terms.provider, net, refundAmount);
     }
 
     function _apply(
@@ -419,15 +533,22 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         uint8 outcome,
         uint64 units,
         bytes32 resultHash
-    ) private {
+    ) private returns (bool slashed) {
+        Status status = job.status;
+        // The bond of a dispute goes back to the consumer only if the verdict proves a fault:
+        // outcome fault, or fewer units than the receipt claimed.
+        uint64 claimed = job.units;
         if (outcome == RELEASE) {
             uint256 maxUnits = terms.budget / terms.pricePerUnit;
             if (units > maxUnits) revert UnitsExceedMax(jobId, units, maxUnits);
-            if (job.status != Status.Accepted) delete committedResult[jobId];
+            if (status != Status.Accepted) delete committedResult[jobId];
             _release(terms, jobId, job, units, resultHash, false);
+            if (status == Status.Disputed) _releaseBond(terms, jobId, units < claimed);
         } else if (outcome == FAULT) {
-            if (job.status != Status.Accepted) delete committedResult[jobId];
+            if (status != Status.Accepted) delete committedResult[jobId];
             _slash(terms, jobId, job, SlashReason.FaultVerdict);
+            if (status == Status.Disputed) _releaseBond(terms, jobId, true);
+            slashed = true; // the caller takes the collateral once every state write is done
         } else {
             revert InvalidOutcome(jobId, outcome);
         }
@@ -461,12 +582,14 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         refundAmount = terms.budget - pay;
     }
 
+    /// @dev State only: the caller takes the collateral (`_takeCollateral`) after every state
+    /// write of the transaction. The slash is exactly the job's locked collateral.
     function _slash(JobTerms calldata terms, bytes32 jobId, Job storage job, SlashReason reason) private {
         job.status = Status.Slashed;
-        uint256 collateral = _collateral(terms.budget);
-        uint256 slashed = staking.slash(terms.provider, collateral, collateral);
-        // Compensation first (up to the budget again), the rest burnt or to the treasury.
-        uint256 compensation = slashed < terms.budget ? slashed : terms.budget;
+        uint256 slashed = _collateral(terms.budget);
+        // Compensation first (up to the cap), the rest burnt or to the treasury.
+        uint256 cap = uint256(terms.budget) * compensationCapBps / BPS;
+        uint256 compensation = slashed < cap ? slashed : cap;
         uint256 rest = slashed - compensation;
         uint256 burnt = rest * slashBurnBps / BPS;
         uint256 toTreasury = rest - burnt;
@@ -478,6 +601,38 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
             _accrued = a;
         }
         emit JobSlashed(jobId, terms.provider, slashed, compensation, burnt, toTreasury, reason);
+    }
+
+    /// @dev The one external call of a slash, made last: the escrow has already accounted for
+    /// `amount`, so staking must deliver exactly that.
+    function _takeCollateral(address provider, uint256 amount) private {
+        uint256 got = staking.slash(provider, amount, amount);
+        if (got != amount) revert SlashMismatch(amount, got);
+    }
+
+    function _releaseBond(JobTerms calldata terms, bytes32 jobId, bool faultProven) private {
+        uint256 bond = _bond(terms.budget);
+        address to = faultProven ? terms.consumer : terms.provider;
+        claimable[to] += bond;
+        emit DisputeBondReleased(jobId, to, bond, faultProven);
+    }
+
+    function _bond(uint256 budget) private view returns (uint256) {
+        return Math.mulDiv(budget, disputeBondBps, BPS, Math.Rounding.Ceil);
+    }
+
+    /// @dev Checks the provider's acceptance and records the job as Accepted; the caller then
+    /// pulls the budget and locks the collateral (state first, calls after).
+    function _openAccepted(JobTerms calldata terms, bytes calldata acceptance) private returns (bytes32 jobId) {
+        jobId = _id(terms);
+        address signer = ECDSA.recoverCalldata(_acceptanceDigest(jobId), acceptance);
+        if (signer != terms.provider) revert InvalidAcceptance(signer, terms.provider);
+        _open(terms, jobId, Status.Accepted);
+        emit JobAccepted(jobId, terms.provider, _collateral(terms.budget));
+    }
+
+    function _acceptanceDigest(bytes32 jobId) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(ACCEPTANCE_TYPEHASH, jobId)));
     }
 
     function _verdictDigest(Verdict calldata v) private view returns (bytes32) {

@@ -30,7 +30,9 @@ contract OracleCommittee is IOracleCommittee, Ownable2Step {
     /// @inheritdoc IOracleCommittee
     function verifySignatures(bytes32 digest, uint64 epoch_, bytes calldata signatures) external view {
         Config memory c = _config;
-        if (epoch_ != c.epoch) revert StaleEpoch(epoch_, c.epoch);
+        // A verdict signed under an earlier epoch stays valid while its signers are members and
+        // it meets today's threshold: a committee change does not void verdicts in flight.
+        if (epoch_ > c.epoch) revert FutureEpoch(epoch_, c.epoch);
         if (signatures.length % 65 != 0) revert InvalidSignatureLength(signatures.length);
         uint256 count = signatures.length / 65;
         if (count < c.threshold) revert InsufficientSignatures(count, c.threshold);
@@ -101,6 +103,8 @@ contract OracleCommittee is IOracleCommittee, Ownable2Step {
     function _setThreshold(uint256 threshold_) private {
         Config memory c = _config;
         if (threshold_ == 0 || threshold_ > c.members) revert InvalidThreshold(threshold_, c.members);
+        // Setting the same k changes nothing: no event, no new epoch.
+        if (threshold_ == c.threshold) return;
         emit ThresholdChanged(c.threshold, threshold_, c.epoch + 1);
         c.threshold = uint32(threshold_);
         c.epoch += 1;

@@ -43,6 +43,11 @@ def deploy(
     collateral_bps: BpsOpt = None,
     slash_burn_bps: BpsOpt = None,
     dispute_window: Annotated[int | None, typer.Option(min=1, help="Seconds.")] = None,
+    verdict_window: Annotated[
+        int | None, typer.Option(min=1, help="Seconds from a dispute (default: dispute window).")
+    ] = None,
+    dispute_bond_bps: BpsOpt = None,
+    compensation_cap_bps: BpsOpt = None,
     max_job_duration: Annotated[int | None, typer.Option(min=1, help="Seconds.")] = None,
     unbonding_delay: Annotated[int | None, typer.Option(min=1, help="Seconds.")] = None,
 ) -> None:
@@ -63,6 +68,9 @@ def deploy(
         "collateral_bps": collateral_bps,
         "slash_burn_bps": slash_burn_bps,
         "dispute_window": dispute_window,
+        "verdict_window": verdict_window,
+        "dispute_bond_bps": dispute_bond_bps,
+        "compensation_cap_bps": compensation_cap_bps,
         "max_job_duration": max_job_duration,
         "unbonding_delay": unbonding_delay,
     }

@@ -232,12 +232,13 @@ def cancel(job: JobArg) -> None:
 @app.command()
 @cli_command
 def refund(job: JobArg) -> None:
-    """Refund a job not accepted in time or disputed without a verdict in time."""
+    """Refund a job not accepted in time (a disputed one ends by verdict or finalize)."""
     run_job_action(job, _consumer, Consumer.refund, "refunding", "job refunded")
 
 
 @app.command()
 @cli_command
 def dispute(job: JobArg) -> None:
-    """Dispute a delivered result inside the dispute window; the committee decides."""
+    """Dispute a delivered result inside the dispute window, posting the dispute bond (10 % of
+    the budget by default): it comes back only if the committee proves a fault."""
     run_job_action(job, _consumer, Consumer.dispute, "disputing", "job disputed")

@@ -1,4 +1,6 @@
-"""gpuc oracle: what a committee member does by hand: sign, combine, settle, dispute."""
+"""gpuc oracle: what a committee member does by hand: sign, combine, settle.
+
+Members do not dispute alone: k of them settle a delivered job with a verdict instead."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ import typer
 from gpuc.batch_file import BatchFile, read_batch_file
 from gpuc.context import cli_command, state
 from gpuc.errors import GpucError, UsageError
-from gpuc.job_action import run_job_action
 from gpuc.options import JobArg, tx_fields
 from gpuc.parsing import (
     parse_address,
@@ -313,13 +314,6 @@ def settle_batch(file: BatchArg, sigs: SigsOpt) -> None:
     with out.waiting(f"settling {len(entries)} jobs"):
         result = operator.settle_batch(entries, batch.epoch, combined)
     out.result(_settlement_fields(result), title="batch settled")
-
-
-@app.command()
-@cli_command
-def dispute(job: JobArg) -> None:
-    """Dispute a delivered result (members may, inside the dispute window)."""
-    run_job_action(job, _operator, OracleOperator.dispute, "disputing", "job disputed")
 
 
 @app.command("slash-non-delivery")

@@ -18,7 +18,7 @@ from protocol.amounts import format_units
 @cli_command
 def up(
     dispute_window: Annotated[
-        int, typer.Option(min=0, help="Seconds a delivered result can be disputed.")
+        int, typer.Option(min=1, help="Seconds a delivered result can be disputed.")
     ] = 60,
     block_time: Annotated[
         int, typer.Option(min=1, help="Also mine an empty block every N s (txs mine at once).")

@@ -94,7 +94,7 @@ class MarketPlan(BaseModel):
     committee: int = Field(default=3, ge=1)
     threshold: int = Field(default=2, ge=1)
     # Contract windows (seconds). unbonding must outlast max job duration + 2 windows.
-    dispute_window_s: int = Field(default=60, ge=0)
+    dispute_window_s: int = Field(default=60, ge=1)
     max_job_duration_s: int = Field(default=86_400, gt=0)
     # Matcher: how long a matched provider has to accept, and the slack past the run time.
     accept_window_s: int = Field(default=120, gt=0)

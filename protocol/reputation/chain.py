@@ -23,9 +23,7 @@ _IDS_PER_QUERY = 200
 # IJobEscrow's enums, as the events carry them.
 SLASH_FAULT = 0
 SLASH_NON_DELIVERY = 1
-_REFUND_CANCELLED = 0
 _REFUND_NOT_ACCEPTED = 1
-_REFUND_VERDICT_TIMEOUT = 2
 
 
 class _Blocks:
@@ -116,15 +114,15 @@ def provider_history(
         )
         outcomes.append(JobOutcome(at=blocks.time(block), job_id=_hex(e["jobId"]), kind=kind))
     for block, e in _by_ids(protocol, "JobRefunded", ids, start):
-        reason = int(e["reason"])
-        if reason == _REFUND_CANCELLED:
-            continue  # the consumer changed its mind: says nothing about the provider
-        kind = (
-            OutcomeKind.NOT_ACCEPTED
-            if reason == _REFUND_NOT_ACCEPTED
-            else OutcomeKind.VERDICT_TIMEOUT
+        # A cancel says nothing about the provider. Escrow v2 has no other refund: a
+        # disputed job with no verdict in time is finalized as its receipt said (settled).
+        if int(e["reason"]) != _REFUND_NOT_ACCEPTED:
+            continue
+        outcomes.append(
+            JobOutcome(
+                at=blocks.time(block), job_id=_hex(e["jobId"]), kind=OutcomeKind.NOT_ACCEPTED
+            )
         )
-        outcomes.append(JobOutcome(at=blocks.time(block), job_id=_hex(e["jobId"]), kind=kind))
 
     status = protocol.provider_status(provider)
     return ProviderHistory(

@@ -29,7 +29,6 @@ class OutcomeKind(StrEnum):
     NOT_ACCEPTED = "not_accepted"  # JobRefunded(NotAccepted): matched, never accepted
     SLASHED_NON_DELIVERY = "slashed_non_delivery"  # JobSlashed(NonDelivery)
     SLASHED_FAULT = "slashed_fault"  # JobSlashed(FaultVerdict): the committee found fraud
-    VERDICT_TIMEOUT = "verdict_timeout"  # JobRefunded(VerdictTimeout): disputed, no verdict
 
 
 class _Sample(BaseModel):

@@ -27,7 +27,6 @@ __all__ = ["OUTCOME_VALUES", "Reputation", "ReputationParts", "ScoreConfig", "sc
 OUTCOME_VALUES: dict[OutcomeKind, tuple[float, float]] = {
     OutcomeKind.SETTLED: (1.0, 1.0),
     OutcomeKind.SETTLED_AFTER_DISPUTE: (0.75, 1.0),
-    OutcomeKind.VERDICT_TIMEOUT: (0.5, 1.0),
     OutcomeKind.NOT_ACCEPTED: (0.2, 1.0),
     OutcomeKind.SLASHED_NON_DELIVERY: (0.0, 1.0),
     OutcomeKind.SLASHED_FAULT: (0.0, 3.0),

@@ -85,6 +85,13 @@ class Role:
         claimed = self.contracts.escrow.events(mined.receipt, "Claimed")
         return int(claimed[0]["amount"]), mined
 
+    def sweep_excess_reserve(self) -> tuple[int, MinedTx]:
+        """Pay the treasury the sale's reserve above what redeeming the whole supply needs
+        (left by credits the protocol burnt). Anyone may call; NothingToWithdraw if none."""
+        mined = self.sender.send(self.contracts.sale.tx("sweepExcessReserve"))
+        swept = self.contracts.sale.events(mined.receipt, "ExcessReserveSwept")
+        return int(swept[0]["amount"]), mined
+
     def pay_out(self, jobs: Iterable[JobRef]) -> PayoutResult:
         """Credit the money of jobs settled as a release, in one payOut transaction: the
         provider's pay and the consumer's refund become claimable, the provider's collateral

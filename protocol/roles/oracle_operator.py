@@ -119,7 +119,11 @@ class OracleOperator(Role):
 
     # ------------------------------------------------------------------ submit
 
-    def settle(self, job: JobRef, verdict: Verdict, signatures: bytes) -> SettlementResult:
+    def settle(
+        self, job: JobRef, verdict: Verdict, signatures: bytes, *, pay_out: bool = False
+    ) -> SettlementResult:
+        """Settle one job with k signatures. ``pay_out``: a release is also paid out in the
+        same transaction (settleAndPayOut: no separate payOut for this job)."""
         terms = self.terms(job)
         verdict_tuple = (
             verdict.job_id,
@@ -129,7 +133,8 @@ class OracleOperator(Role):
             verdict.epoch,
         )
         escrow = self.contracts.escrow
-        mined = self.sender.send(escrow.tx("settle", terms.as_tuple(), verdict_tuple, signatures))
+        method = "settleAndPayOut" if pay_out else "settle"
+        mined = self.sender.send(escrow.tx(method, terms.as_tuple(), verdict_tuple, signatures))
         return self._result(mined)
 
     def settle_batch(
@@ -148,10 +153,6 @@ class OracleOperator(Role):
         escrow = self.contracts.escrow
         mined = self.sender.send(escrow.tx("settleBatch", settlements, epoch, signatures))
         return self._result(mined)
-
-    def dispute(self, job: JobRef) -> MinedTx:
-        """A member may dispute a delivered receipt inside the window."""
-        return self.sender.send(self.contracts.escrow.tx("dispute", self.terms(job).as_tuple()))
 
     def slash_non_delivery(self, job: JobRef) -> SettlementResult:
         escrow = self.contracts.escrow

@@ -8,9 +8,10 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from protocol.client import JobRef
+from protocol.errors import InvalidInput
 from protocol.roles.base import Role, require_non_negative
 from protocol.tx.sender import MinedTx
-from protocol.typed_data import Receipt, job_id, receipt_digest
+from protocol.typed_data import JobTerms, Receipt, acceptance_digest, job_id, receipt_digest
 from protocol.views import AwaitingPayout, ProviderStatus
 
 __all__ = ["AcceptedJob", "Provider", "SignedReceipt", "SubmittedReceipt"]
@@ -88,6 +89,14 @@ class Provider(Role):
         event = escrow.events(mined.receipt, "JobAccepted")[0]
         return AcceptedJob(job_id=job_id(terms), collateral=int(event["collateral"]), tx=mined)
 
+    def sign_acceptance(self, terms: JobTerms) -> bytes:
+        """Accept these exact terms off chain (EIP-712 Acceptance of their job id): the
+        consumer's ``open_accepted`` then opens and accepts the job in one transaction. Keep
+        the collateral staked until then. Nothing is sent."""
+        if terms.provider != self.address:
+            raise InvalidInput(f"the terms name provider {terms.provider}, not {self.address}")
+        return self.wallet.sign_digest(acceptance_digest(self.protocol.domain, job_id(terms)))
+
     def sign_receipt(
         self, job: JobRef, *, result_hash: bytes, units: int, started_at: int, finished_at: int
     ) -> SignedReceipt:
@@ -127,6 +136,7 @@ class Provider(Role):
         return SubmittedReceipt(signed=signed, tx=mined)
 
     def finalize(self, job: JobRef) -> MinedTx:
-        """Settle an undisputed delivered job after the dispute window (anyone may); its
-        money moves at ``pay_out``."""
+        """Settle a delivered job as its receipt said (anyone may): undisputed after the
+        dispute window, or disputed without a verdict after the verdict window (the bond then
+        is the provider's). Its money moves at ``pay_out``."""
         return self.sender.send(self.contracts.escrow.tx("finalize", self.terms(job).as_tuple()))

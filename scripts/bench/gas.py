@@ -10,6 +10,12 @@ provider. Verdicts are 2-of-3. A release settles the outcome only; payOut credit
 and unlocks the collateral: it is reported per job at 1, 10 and 100 jobs of one provider in
 one call (each job with its own consumer), and the lifecycle rows add up what one job costs
 from open (permit) to payOut. The one claim that pulls many jobs' pay is left out of those.
+
+One-transaction start: "openAccepted (permit)" opens and accepts with the provider's EIP-712
+acceptance signed off chain (and an ERC-2612 permit for the budget); "openAccepted (standing
+allowance)" is the same for a consumer that approved the escrow once for all its jobs (an
+unlimited allowance is not written down per job). "settleAndPayOut 2-of-3" settles a release
+and pays it out in the same transaction (the single-job path in one step).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from protocol.typed_data import Outcome, VerdictItem  # noqa: E402
 from protocol.wallet import Wallet  # noqa: E402
 
 TARGETS = {
+    "lifecycle per job, one tx start + settleAndPayOut": 170_000,
     "open (approval)": 95_000,
     "open (permit)": 120_000,
     "accept": 60_000,
@@ -76,6 +83,31 @@ class GasBench:
 
     # ---------------------------------------------------------------- jobs
 
+    def one_tx_start(self) -> None:
+        """Open and accept in one transaction, then settle and pay out in one."""
+        for label, permit in (
+            ("openAccepted (permit)", True),
+            ("openAccepted (standing allowance)", False),
+        ):
+            c = self.new_consumer(1000 * CREDIT)
+            p = self.new_provider(1000 * CREDIT)
+            if not permit:
+                c.sender.send(
+                    c.contracts.credit.tx("approve", c.contracts.escrow.address, 2**256 - 1)
+                )
+            for phase in ("first", "steady"):
+                terms = c.new_terms(
+                    provider=p.address, budget=BUDGET, price_per_unit=PRICE, spec=SPEC
+                )
+                opened = c.open_accepted(terms, p.sign_acceptance(terms), use_permit=permit)
+                self.record(label, phase, opened.tx.gas_used)
+                if permit:
+                    self.record(
+                        "settleAndPayOut 2-of-3",
+                        phase,
+                        self.settle(terms, Outcome.RELEASE, units=60, pay_out=True),
+                    )
+
     def open_accepted(self, consumer: Consumer, provider: Provider) -> JobRef:
         terms = consumer.new_terms(
             provider=provider.address, budget=BUDGET, price_per_unit=PRICE, spec=SPEC
@@ -84,11 +116,11 @@ class GasBench:
         provider.accept(terms)
         return terms
 
-    def settle(self, job: JobRef, outcome: int, units: int) -> int:
+    def settle(self, job: JobRef, outcome: int, units: int, *, pay_out: bool = False) -> int:
         op = self.oracles[0]
         verdict = op.verdict(job, outcome=outcome, units=units, result_hash=b"\x07" * 32)
         combined = op.combine_verdict(verdict, [o.sign_verdict(verdict) for o in self.oracles[:2]])
-        return op.settle(job, verdict, combined).tx.gas_used
+        return op.settle(job, verdict, combined, pay_out=pay_out).tx.gas_used
 
     # ---------------------------------------------------------------- measurements
 
@@ -214,6 +246,19 @@ LIFECYCLES = {
         "finalize (optimistic)",
         "payOut (1 job)",
     ),
+    "lifecycle per job, one tx start + settleAndPayOut": (
+        "openAccepted (permit)",
+        "settleAndPayOut 2-of-3",
+    ),
+    "lifecycle per job, one tx start (allowance) + settleAndPayOut": (
+        "openAccepted (standing allowance)",
+        "settleAndPayOut 2-of-3",
+    ),
+    "lifecycle per job, one tx start, batched @100": (
+        "openAccepted (permit)",
+        "settleBatch per job @100",
+        "payOut per job @100",
+    ),
 }
 
 
@@ -227,7 +272,7 @@ def add_lifecycles(rows: dict[str, dict[str, int]]) -> None:
 
 
 def _print_table(rows: dict[str, dict[str, int]]) -> None:
-    print(f"{'action':32s} {'first':>9s} {'steady':>9s} {'target':>9s}")
+    print(f"{'action':58s} {'first':>9s} {'steady':>9s} {'target':>9s}")
     for action, phases in rows.items():
         first = phases.get("first")
         steady = phases.get("steady")
@@ -236,7 +281,7 @@ def _print_table(rows: dict[str, dict[str, int]]) -> None:
         if target is not None and steady is not None:
             mark = "  ok" if steady <= target else "  over"
         print(
-            f"{action:32s} {first if first is not None else '-':>9} "
+            f"{action:58s} {first if first is not None else '-':>9} "
             f"{steady if steady is not None else '-':>9} "
             f"{target if target is not None else '':>9}{mark}"
         )
@@ -254,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
             bench.credits_and_stake,
             bench.warm_protocol,
             bench.job_lifecycle,
+            bench.one_tx_start,
             lambda: bench.batches(sizes),
             lambda: bench.payouts(sizes),
         ]

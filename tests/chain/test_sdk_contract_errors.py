@@ -22,7 +22,15 @@ from protocol.revert import RevertedWithoutReason, decode_revert
 from protocol.roles import Consumer
 from protocol.testing import CREDIT, DevNet
 from protocol.tx.sender import TxSender
-from protocol.typed_data import JobTerms, Permit, Verdict, job_id, permit_digest, verdict_digest
+from protocol.typed_data import (
+    JobTerms,
+    Permit,
+    Verdict,
+    acceptance_digest,
+    job_id,
+    permit_digest,
+    verdict_digest,
+)
 
 pytestmark = pytest.mark.chain
 
@@ -33,7 +41,6 @@ SPEC = b"\x5e" * 32
 # No call from outside can make these revert; why, for each:
 UNREACHABLE = {
     "InsufficientBalance": "Address.sendValue of more ETH than held: reserve always covers",
-    "ECDSAInvalidSignatureLength": "only the bytes overload reverts; permit uses (v, r, s)",
     "InvalidAccountNonce": "ERC20Permit uses unchecked nonces",
     "StringTooLong": "ShortStrings of the fixed EIP-712 names, at construction",
     "InvalidShortString": "ShortStrings of the fixed EIP-712 names, at construction",
@@ -41,6 +48,7 @@ UNREACHABLE = {
     "SafeERC20FailedOperation": "GPUC reverts instead of returning false",
     "InsufficientLocked": "the escrow never unlocks more than it locked",
     "ERC20InvalidSender": "transferFrom(0) fails on the approver check first",
+    "SlashMismatch": "ProviderStaking slashes exactly the locked collateral it is asked for",
 }
 
 
@@ -195,9 +203,23 @@ def _escrow_config(net: DevNet, **changes: Any) -> list[Any]:
         "slash_burn": 5000,
         "window": 3600,
         "max_duration": 7 * 86400,
+        "verdict_window": 3600,
+        "bond": 1000,
+        "compensation_cap": 2500,
     }
     config.update(changes)
     return [tuple(config.values())]
+
+
+def _open_accepted(net: DevNet, *, signer_index: int = 2, acceptance: bytes | None = None) -> Call:
+    net.fund(net.consumer, 10 * CREDIT)
+    terms = _terms(net)
+    if acceptance is None:
+        digest = acceptance_digest(net.protocol.domain, job_id(terms))
+        acceptance = net.wallets[signer_index].sign_digest(digest)
+    escrow = _escrow(net)
+    net.consumer.ensure_allowance(net.protocol.contracts.credit, escrow.address, terms.budget)
+    return _raw(net, 1, escrow, "openAccepted", terms.as_tuple(), acceptance)
 
 
 def _failed_call(net: DevNet) -> Call:
@@ -321,8 +343,8 @@ CASES: dict[str, Callable[[DevNet], Call]] = {
     "UnknownSigner": lambda n: _signatures(n, "stranger"),
     "SignersNotAscending": lambda n: _signatures(n, "descending"),
     "InsufficientSignatures": lambda n: _signatures(n, "ascending"),
-    "StaleEpoch": lambda n: _settle_with(
-        n, _terms(n), _verdict_tuple(_terms(n), _epoch(n) - 1), bytes(130)
+    "FutureEpoch": lambda n: _settle_with(
+        n, _terms(n), _verdict_tuple(_terms(n), _epoch(n) + 1), bytes(130)
     ),
     "InvalidThreshold": lambda n: _raw(n, 0, n.protocol.contracts.committee, "setThreshold", 0),
     "AlreadyMember": lambda n: _raw(
@@ -335,7 +357,13 @@ CASES: dict[str, Callable[[DevNet], Call]] = {
     # ---- escrow
     "NotConsumer": lambda n: _raw(n, 3, _escrow(n), "open", _terms(n).as_tuple()),
     "NotProvider": lambda n: _on_job(n, _opened(n), 4, "accept"),
-    "NotDisputer": lambda n: _raw(n, 5, _escrow(n), "dispute", _terms(n).as_tuple()),
+    "InvalidAcceptance": lambda n: _open_accepted(n, signer_index=5),
+    "ECDSAInvalidSignatureLength": lambda n: _open_accepted(n, acceptance=b"\x01" * 64),
+    "TooManyUnits": lambda n: _raw(
+        n, 1, _escrow(n), "open", (*_terms(n).as_tuple()[:2], 2**64, 1, *_terms(n).as_tuple()[4:])
+    ),
+    "ZeroWindow": lambda n: _deploy(n, "JobEscrow", _escrow_config(n, window=0)),
+    "BpsTooLow": lambda n: _deploy(n, "JobEscrow", _escrow_config(n, bond=0)),
     "InvalidPrice": lambda n: _raw(
         n, 1, _escrow(n), "open", _terms(n, price_per_unit=0).as_tuple()
     ),

@@ -128,6 +128,10 @@ def test_deploy_to_another_chain_gets_its_own_manifest(second_chain: LocalChain)
         ({"spread_bps": 1001}, "spread_bps 1001"),
         ({"committee_threshold": 2}, "committee_threshold 2 is not within 1..1"),
         ({"reserve_per_credit": 0}, "reserve_per_credit is 0"),
+        ({"dispute_window": 0}, "dispute_window is 0"),
+        ({"verdict_window": 0}, "verdict_window is 0"),
+        ({"dispute_bond_bps": 0}, "dispute_bond_bps 0 is not within 1..10000"),
+        ({"compensation_cap_bps": 100_001}, "compensation_cap_bps 100001 is above 100000"),
     ],
 )
 def test_a_bad_deploy_config_sends_nothing(

@@ -102,8 +102,11 @@ def test_fault_verdict_slashes_and_compensates_the_consumer(devnet: DevNet) -> N
     result = a.settle(terms, verdict, combined)
     assert result.slashed == (job_id(terms),)
     assert devnet.protocol.job(terms).status_name == "Slashed"
-    # Budget back plus the whole 5 GPUC collateral as compensation.
-    assert devnet.consumer.balance().claimable == 15 * CREDIT
+    # Budget back plus compensation capped at 25 % of the budget (2.5 of the 5 GPUC
+    # collateral); the rest of the collateral is burnt or goes to the treasury.
+    assert devnet.consumer.balance().claimable == 10 * CREDIT + 10 * CREDIT * 2_500 // 10_000
+    fees, burns = devnet.protocol.contracts.escrow.read("accrued")
+    assert int(fees) + int(burns) == 5 * CREDIT - 10 * CREDIT * 2_500 // 10_000
     status = devnet.provider.provider_status()
     assert (status.free, status.locked) == (5 * CREDIT, 0)
 
@@ -174,4 +177,4 @@ def test_non_delivery_is_slashed_after_deadline_and_grace(devnet: DevNet) -> Non
     devnet.advance(120 + window + 1)
     result = devnet.oracles[0].slash_non_delivery(terms)
     assert result.slashed == (job_id(terms),)
-    assert consumer.balance().claimable == 15 * CREDIT
+    assert consumer.balance().claimable == 10 * CREDIT + 10 * CREDIT * 2_500 // 10_000

@@ -56,6 +56,8 @@ class JobModel:
     delivered_at: int = 0
     units: int = 0
     paid_out: bool = False
+    disputed_at: int = 0
+    bond: int = 0  # a dispute bond the escrow holds until the dispute ends
 
     @property
     def awaiting_payout(self) -> bool:
@@ -88,6 +90,9 @@ class ProtocolMachine(RuleBasedStateMachine):
         self.collateral_bps = int(escrow.read("collateralBps"))
         self.slash_burn_bps = int(escrow.read("slashBurnBps"))
         self.window = int(escrow.read("disputeWindow"))
+        self.verdict_window = int(escrow.read("verdictWindow"))
+        self.bond_bps = int(escrow.read("disputeBondBps"))
+        self.cap_bps = int(escrow.read("compensationCapBps"))
         self.delay = int(net.protocol.contracts.staking.read("unbondingDelay"))
         self.consumers = [net.consumer, net.consumer2]
         self.providers = [net.provider, net.provider2]
@@ -130,8 +135,16 @@ class ProtocolMachine(RuleBasedStateMachine):
         assert succeed is not False, f"model expected one of {allowed}, the call succeeded"
         return True
 
+    def end_dispute(self, job: JobModel, fault_proven: bool) -> None:
+        """A dispute's bond: back to the consumer on a proven fault, else the provider's."""
+        if job.bond:
+            to = job.terms.consumer if fault_proven else job.terms.provider
+            self.claimable[to] += job.bond
+            job.bond = 0
+
     def release(self, job: JobModel, units: int) -> None:
         """Settlement records the outcome; the money waits for payOut."""
+        self.end_dispute(job, units < job.units)
         job.status, job.units = JobStatus.SETTLED, units
 
     def pay(self, job: JobModel) -> None:
@@ -151,7 +164,8 @@ class ProtocolMachine(RuleBasedStateMachine):
         t = job.terms
         slashed = self.collateral(t.budget)  # the whole collateral is locked: all of it goes
         self.stakes[t.provider].locked -= slashed
-        compensation = min(slashed, t.budget)
+        compensation = min(slashed, t.budget * self.cap_bps // BPS)
+        self.end_dispute(job, True)
         rest = slashed - compensation
         burnt = rest * self.slash_burn_bps // BPS
         self.claimable[t.consumer] += t.budget + compensation
@@ -352,11 +366,16 @@ class ProtocolMachine(RuleBasedStateMachine):
         if job.status != JobStatus.DELIVERED:
             self.attempt(lambda: consumer.dispute(terms), self._wrong(job), False)
             return
+        bond = -(-terms.budget * self.bond_bps // BPS)
+        self.net.fund(consumer, bond)  # the bond, on top of what the consumer holds
         closes = job.delivered_at + self.window
         now = self.now()
         predicted = None if abs(now - closes) < MARGIN else now < closes
         if self.attempt(lambda: consumer.dispute(terms), (ce.TooLate,), predicted):
             job.status = JobStatus.DISPUTED
+            job.bond = bond
+            escrow = self.net.protocol.contracts.escrow
+            job.disputed_at = int(escrow.read("disputedAt", job_id(terms)))
 
     @precondition(lambda self: bool(self.model))
     @rule(pick=PICK)
@@ -364,23 +383,15 @@ class ProtocolMachine(RuleBasedStateMachine):
         terms = self.pick(pick)
         job = self.model[job_id(terms)]
         consumer = self._consumer(terms)
-        if job.status == JobStatus.OPEN:
-            opens_at = terms.accept_deadline
-        elif job.status == JobStatus.DISPUTED:
-            opens_at = job.delivered_at + 2 * self.window
-        else:
+        if job.status != JobStatus.OPEN:  # a dispute ends by verdict or finalize, never a refund
             self.attempt(lambda: consumer.refund(terms), self._wrong(job), False)
             return
+        opens_at = terms.accept_deadline
         now = self.now()
         predicted = None if abs(now - opens_at) < MARGIN else now > opens_at
-        was = job.status
         if self.attempt(lambda: consumer.refund(terms), (ce.TooEarly,), predicted):
             job.status = JobStatus.REFUNDED
             self.claimable[terms.consumer] += terms.budget
-            if was == JobStatus.DISPUTED:
-                stake = self.stakes[terms.provider]
-                stake.locked -= self.collateral(terms.budget)
-                stake.free += self.collateral(terms.budget)
 
     @precondition(lambda self: bool(self.model))
     @rule(pick=PICK)
@@ -388,10 +399,13 @@ class ProtocolMachine(RuleBasedStateMachine):
         terms = self.pick(pick)
         job = self.model[job_id(terms)]
         provider = self._provider(terms)
-        if job.status != JobStatus.DELIVERED:
+        if job.status == JobStatus.DELIVERED:
+            ready = job.delivered_at + self.window
+        elif job.status == JobStatus.DISPUTED:  # no verdict in the verdict window: receipt stands
+            ready = job.disputed_at + self.verdict_window + 1
+        else:
             self.attempt(lambda: provider.finalize(terms), self._wrong(job), False)
             return
-        ready = job.delivered_at + self.window
         now = self.now()
         predicted = None if abs(now - ready) < MARGIN else now >= ready
         if self.attempt(lambda: provider.finalize(terms), (ce.TooEarly,), predicted):
@@ -440,8 +454,8 @@ class ProtocolMachine(RuleBasedStateMachine):
             self.finalize(pick)
         elif job.status == JobStatus.DELIVERED and ending == "dispute-timeout":
             self.dispute(pick)
-            self.net.advance(2 * self.window + 1)
-            self.refund(pick)
+            self.net.advance(self.verdict_window + 1)
+            self.finalize(pick)
         if job.status in SETTLEABLE and ending == "release":
             self.settle_release(pick, 1)
         elif job.status in SETTLEABLE and ending == "fault":
@@ -502,6 +516,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         fees, burns = escrow.read("accrued")
         assert (int(fees), int(burns)) == (self.fees, self.burns)
         held = sum(j.terms.budget for j in self.model.values() if j.holds_budget)
+        held += sum(j.bond for j in self.model.values())
         owed = sum(self.claimable.values())
         assert p.credit_balance(escrow.address) == held + owed + self.fees + self.burns
 

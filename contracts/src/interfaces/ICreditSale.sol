@@ -31,6 +31,8 @@ interface ICreditSale {
     event SpreadChanged(uint256 oldSpreadBps, uint256 newSpreadBps);
     /// @notice Accrued spread was paid to the treasury.
     event SpreadWithdrawn(address indexed treasury, uint256 amount);
+    /// @notice Reserve above supply x rate (left by credits burnt outside redemption) went to the treasury.
+    event ExcessReserveSwept(address indexed treasury, uint256 amount, uint256 reserveLeft, uint256 supply);
 
     /// @notice Buy credits with `reserveIn` of the reserve asset (send it as msg.value for ETH,
     /// approve it for an ERC-20). Reverts if fewer than `minCredits` would be minted.
@@ -50,6 +52,14 @@ interface ICreditSale {
 
     /// @notice Pay the accrued spread to the treasury. Anyone may call; only the treasury is paid.
     function withdrawSpread() external returns (uint256 amount);
+
+    /// @notice Pay the treasury the reserve above what redeeming the whole supply needs
+    /// (ceil(totalSupply x reservePerCredit / 1e18)). Credits burnt by the protocol leave their
+    /// reserve behind; this is where it goes. Anyone may call.
+    function sweepExcessReserve() external returns (uint256 amount);
+
+    /// @notice Reserve above what redeeming the whole supply needs (what `sweepExcessReserve` pays).
+    function excessReserve() external view returns (uint256);
 
     /// @notice The reserve asset; address(0) means ETH.
     function reserveAsset() external view returns (address);

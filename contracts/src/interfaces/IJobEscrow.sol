@@ -5,6 +5,10 @@ pragma solidity ^0.8.28;
 /// @notice Holds a consumer's budget for one job and settles it exactly once: pay the provider
 /// on a k-of-n release verdict (or optimistically after an undisputed window), or refund the
 /// consumer and slash the provider on a fault verdict or non-delivery. Payments are pulled.
+/// Disputes are the consumer's and cost a bond (see docs/disputes.md): the bond goes to the
+/// provider unless the verdict proves a fault (fault, or fewer units than the receipt claimed),
+/// and a dispute that gets no verdict within `verdictWindow` of the dispute settles as the
+/// receipt said (`finalize`), so a late or dishonest dispute never pays the disputer.
 /// @dev Terms are not stored: a job is one slot (status, delivery time, units, paid-out flag);
 /// every call passes the terms and the escrow checks keccak256(abi.encode(terms)) against the id.
 /// A release is split in two: settlement only records the outcome (one slot write, so the
@@ -82,16 +86,23 @@ interface IJobEscrow {
 
     enum RefundReason {
         Cancelled,
-        NotAccepted,
-        VerdictTimeout
+        NotAccepted
     }
 
     /// @notice The caller is not the job's consumer.
     error NotConsumer(address caller, address consumer);
     /// @notice The caller is not the job's provider.
     error NotProvider(address caller, address provider);
-    /// @notice Only the consumer or a committee member may dispute.
-    error NotDisputer(address caller);
+    /// @notice The provider's acceptance signature does not recover to the job's provider.
+    error InvalidAcceptance(address signer, address provider);
+    /// @notice budget / pricePerUnit units do not fit the uint64 that receipts and verdicts carry.
+    error TooManyUnits(uint256 maxUnits, uint256 limit);
+    /// @notice A window parameter (dispute or verdict window) of zero.
+    error ZeroWindow(string what);
+    /// @notice A basis-point parameter below its floor.
+    error BpsTooLow(string what, uint256 bps, uint256 minBps);
+    /// @notice The staking contract slashed another amount than the locked collateral.
+    error SlashMismatch(uint256 expected, uint256 slashed);
     /// @notice Budget zero, or price zero or above the budget (not even one unit).
     error InvalidPrice(uint256 pricePerUnit, uint256 budget);
     /// @notice Deadlines must satisfy now < acceptDeadline <= deadline <= now + maxJobDuration.
@@ -135,8 +146,11 @@ interface IJobEscrow {
     event JobAccepted(bytes32 indexed jobId, address indexed provider, uint256 collateral);
     /// @notice The provider committed to a result on chain; the dispute window started.
     event ReceiptSubmitted(bytes32 indexed jobId, bytes32 resultHash, uint256 units);
-    /// @notice `by` disputed the receipt; only a verdict (or its timeout) settles the job now.
-    event JobDisputed(bytes32 indexed jobId, address indexed by);
+    /// @notice `by` (the consumer) disputed the receipt and posted `bond`; a verdict settles the
+    /// job now, or, after the verdict window, `finalize` settles it as the receipt said.
+    event JobDisputed(bytes32 indexed jobId, address indexed by, uint256 bond);
+    /// @notice A dispute bond went to `to`: the consumer when a fault was proven, else the provider.
+    event DisputeBondReleased(bytes32 indexed jobId, address indexed to, uint256 amount, bool faultProven);
     /// @notice The job was settled as a release of `units`: `payOut` will credit the provider
     /// `providerPay` and the consumer `consumerRefund`, and accrue `fee` and `burn`.
     event JobSettled(
@@ -181,11 +195,33 @@ interface IJobEscrow {
         external
         returns (bytes32 jobId);
 
+    /// @notice Open and accept in one transaction: `acceptance` is the provider's EIP-712
+    /// signature over Acceptance(jobId) (see `acceptanceDigest`), given off chain with its quote.
+    /// Caller is the consumer, who approved `terms.budget` beforehand; the collateral is locked.
+    /// @param terms the job's terms, exactly as the provider signed them (their hash is the job id)
+    /// @param acceptance the provider's 65-byte signature (r, s, v) over `acceptanceDigest(jobId)`
+    function openAccepted(JobTerms calldata terms, bytes calldata acceptance) external returns (bytes32 jobId);
+
+    /// @notice `openAccepted` with an ERC-2612 permit for the budget: no approval beforehand.
+    /// @param terms the job's terms, exactly as the provider signed them
+    /// @param acceptance the provider's signature over `acceptanceDigest(jobId)`
+    /// @param permitDeadline the permit's deadline
+    /// @param v the permit signature's v
+    /// @param r the permit signature's r
+    /// @param s the permit signature's s
+    function openAcceptedWithPermit(
+        JobTerms calldata terms,
+        bytes calldata acceptance,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (bytes32 jobId);
+
     /// @notice The consumer takes back the budget of a job nobody accepted yet.
     function cancel(JobTerms calldata terms) external;
 
-    /// @notice Refund the consumer of a job that was not accepted in time, or whose dispute got no
-    /// verdict within the verdict timeout (provider collateral is then unlocked). Anyone may call.
+    /// @notice Refund the consumer of a job that was not accepted in time. Anyone may call.
     function refund(JobTerms calldata terms) external;
 
     /// @notice The named provider accepts before `acceptDeadline`; its collateral is locked.
@@ -194,18 +230,31 @@ interface IJobEscrow {
     /// @notice The provider commits to a result on chain, starting the dispute window (optimistic path).
     function submitReceipt(JobTerms calldata terms, bytes32 resultHash, uint64 units) external;
 
-    /// @notice The consumer or a committee member disputes a receipt inside the dispute window.
+    /// @notice The consumer disputes a receipt inside the dispute window, posting the dispute
+    /// bond (`disputeBondFor(budget)`, approved beforehand). Committee members do not dispute
+    /// alone: k of them settle a delivered job with a verdict directly.
+    /// @param terms the job's terms
     function dispute(JobTerms calldata terms) external;
 
     /// @notice Settle one job with a verdict signed by at least k committee members.
     function settle(JobTerms calldata terms, Verdict calldata verdict, bytes calldata signatures) external;
+
+    /// @notice `settle`, and for a release also what `payOut` does for this job (credit provider
+    /// and consumer, accrue fee and burn, unlock the collateral), in one transaction: the
+    /// single-job path in one step. A later `payOut` of the job skips it.
+    /// @param terms the job's terms
+    /// @param verdict the verdict, signed by at least k members
+    /// @param signatures 65-byte signatures, ascending by signer
+    function settleAndPayOut(JobTerms calldata terms, Verdict calldata verdict, bytes calldata signatures) external;
 
     /// @notice Settle many jobs under one set of committee signatures over a VerdictBatch.
     /// Entries whose job is no longer settleable are skipped (SettlementSkipped), not reverted;
     /// an entry for a job that was never opened reverts with UnknownJob.
     function settleBatch(Settlement[] calldata settlements, uint64 epoch, bytes calldata signatures) external;
 
-    /// @notice Pay an undisputed delivered job after the dispute window. Anyone may call.
+    /// @notice Settle a delivered job as its receipt said: undisputed after the dispute window, or
+    /// disputed without a verdict within the verdict window of the dispute (the bond then goes to
+    /// the provider). Anyone may call.
     function finalize(JobTerms calldata terms) external;
 
     /// @notice Slash a provider that accepted but delivered nothing by `deadline` plus the
@@ -230,6 +279,9 @@ interface IJobEscrow {
     /// @notice A job's slot.
     function jobs(bytes32 jobId) external view returns (Status status, uint40 deliveredAt, uint64 units, bool paidOut);
 
+    /// @notice When the job was disputed (zero if it never was); the verdict window counts from it.
+    function disputedAt(bytes32 jobId) external view returns (uint256);
+
     /// @notice The result hash committed on chain by `submitReceipt` (zero otherwise).
     function committedResult(bytes32 jobId) external view returns (bytes32);
 
@@ -241,6 +293,16 @@ interface IJobEscrow {
 
     /// @notice The id of `terms`.
     function jobIdOf(JobTerms calldata terms) external pure returns (bytes32);
+
+    /// @notice Dispute bond for a budget: ceil(budget * disputeBondBps / 10_000).
+    function disputeBondFor(uint256 budget) external view returns (uint256);
+
+    /// @notice Most a consumer is compensated on a fault: budget * compensationCapBps / 10_000
+    /// (and never more than the slashed collateral).
+    function compensationCapFor(uint256 budget) external view returns (uint256);
+
+    /// @notice EIP-712 digest a provider signs to accept the job `jobId` (for `openAccepted`).
+    function acceptanceDigest(bytes32 jobId) external view returns (bytes32);
 
     /// @notice Collateral locked for a budget: ceil(budget * collateralBps / 10_000).
     function collateralFor(uint256 budget) external view returns (uint256);

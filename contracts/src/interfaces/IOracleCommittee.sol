@@ -2,8 +2,11 @@
 pragma solidity ^0.8.28;
 
 /// @title Oracle committee: k of n verdict signers
-/// @notice Every change bumps `epoch`; a verdict names the epoch it was signed under and only
-/// the current epoch is accepted, so changes take effect for verdicts signed after them.
+/// @notice Every change bumps `epoch`; a verdict names the epoch it was signed under. A verdict
+/// of any epoch up to the current one is accepted if its signers are members now and meet the
+/// threshold now: a change takes effect at once (removed signers stop counting, a higher k needs
+/// more signatures) without voiding verdicts whose signers remain. Setting the same threshold
+/// is a no-op.
 interface IOracleCommittee {
     /// @notice The signatures are not a whole number of 65-byte signatures.
     error InvalidSignatureLength(uint256 length);
@@ -15,8 +18,8 @@ interface IOracleCommittee {
     error SignersNotAscending(address previous, address next);
     /// @notice Fewer signatures than the threshold.
     error InsufficientSignatures(uint256 given, uint256 threshold);
-    /// @notice The verdict was signed under another epoch.
-    error StaleEpoch(uint64 given, uint64 current);
+    /// @notice The verdict names an epoch that has not begun.
+    error FutureEpoch(uint64 given, uint64 current);
     /// @notice Threshold out of range 1..members.
     error InvalidThreshold(uint256 threshold, uint256 members);
     /// @notice The address is a member already.
@@ -34,7 +37,10 @@ interface IOracleCommittee {
     event ThresholdChanged(uint256 oldThreshold, uint256 newThreshold, uint64 epoch);
 
     /// @notice Revert unless `signatures` holds at least `threshold` valid signatures over
-    /// `digest` by distinct current members (ascending by address) and `epoch` is current.
+    /// `digest` by distinct current members (ascending by address) and `epoch` is not in the future.
+    /// @param digest the EIP-712 digest signed
+    /// @param epoch the epoch the signers named (at most the current one)
+    /// @param signatures 65-byte signatures (r, s, v), ascending by signer
     function verifySignatures(bytes32 digest, uint64 epoch, bytes calldata signatures) external view;
 
     /// @notice Add a member. Owner only.

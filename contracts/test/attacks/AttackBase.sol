@@ -30,7 +30,10 @@ abstract contract AttackBase is Fixture {
             collateralBps: COLLATERAL_BPS,
             slashBurnBps: SLASH_BURN_BPS,
             disputeWindow: DISPUTE_WINDOW,
-            maxJobDuration: MAX_JOB_DURATION
+            maxJobDuration: MAX_JOB_DURATION,
+            verdictWindow: VERDICT_WINDOW,
+            disputeBondBps: DISPUTE_BOND_BPS,
+            compensationCapBps: COMPENSATION_CAP_BPS
         });
     }
 

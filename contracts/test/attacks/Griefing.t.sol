@@ -75,7 +75,7 @@ contract GriefingAttackTest is AttackBase {
         escrow.refund(t);
         vm.stopPrank();
 
-        // an accepted job cannot be refunded at all; a disputed one only after the verdict timeout
+        // an accepted job cannot be refunded at all, nor a disputed one (its timeout finalizes)
         vm.prank(provider);
         escrow.accept(t);
         vm.prank(stranger);
@@ -83,17 +83,20 @@ contract GriefingAttackTest is AttackBase {
         escrow.refund(t);
         vm.prank(provider);
         escrow.submitReceipt(t, keccak256("r"), 10);
-        uint256 deliveredAt = block.timestamp;
-        vm.prank(consumer);
+        uint256 disputedAt = block.timestamp;
+        vm.startPrank(consumer);
+        gpuc.approve(address(escrow), escrow.disputeBondFor(t.budget));
         escrow.dispute(t);
-        vm.warp(deliveredAt + 2 * DISPUTE_WINDOW);
-        vm.prank(stranger);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IJobEscrow.TooEarly.selector, jobId, deliveredAt + 2 * DISPUTE_WINDOW + 1, block.timestamp
-            )
-        );
+        vm.stopPrank();
+        vm.warp(disputedAt + VERDICT_WINDOW);
+        vm.startPrank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.WrongStatus.selector, jobId, IJobEscrow.Status.Disputed));
         escrow.refund(t);
+        vm.expectRevert(
+            abi.encodeWithSelector(IJobEscrow.TooEarly.selector, jobId, disputedAt + VERDICT_WINDOW + 1, block.timestamp)
+        );
+        escrow.finalize(t);
+        vm.stopPrank();
         assertEq(uint256(_status(jobId)), uint256(IJobEscrow.Status.Disputed), "still disputed");
     }
 
@@ -111,7 +114,7 @@ contract GriefingAttackTest is AttackBase {
         vm.prank(provider);
         escrow.submitReceipt(t, keccak256("r"), 10);
         vm.startPrank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.NotDisputer.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.NotConsumer.selector, stranger, consumer));
         escrow.dispute(t);
         vm.expectRevert(
             abi.encodeWithSelector(

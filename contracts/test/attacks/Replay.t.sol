@@ -147,16 +147,25 @@ contract ReplayAttackTest is AttackBase {
         assertEq(uint256(_status(escrow, job2)), uint256(IJobEscrow.Status.Accepted), "job 2 untouched");
     }
 
-    function test_RevertWhen_VerdictSignedBeforeACommitteeChange() public {
+    function test_NoOpCommitteeChange_KeepsVerdictsInFlight() public {
+        // Issue 14 (3): the owner alone can no longer push disputed jobs into timeout by
+        // re-setting the same threshold.
         IJobEscrow.Verdict memory v = releaseVerdict(jobId, 60);
         bytes memory sigs = twoSigs(escrow.verdictDigest(v));
         vm.prank(admin);
-        committee.setThreshold(2); // same k, but any change starts a new epoch
-        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.StaleEpoch.selector, v.epoch, v.epoch + 1));
+        committee.setThreshold(2); // same k: a no-op, no new epoch
+        assertEq(committee.epoch(), v.epoch, "no new epoch");
         escrow.settle(t, v, sigs);
-        // re-signed under the new epoch, it settles
+        assertEq(uint256(_status(escrow, jobId)), uint256(IJobEscrow.Status.Settled), "settled as signed");
+    }
+
+    function test_RevertWhen_FutureEpochNamed() public {
+        // A verdict cannot name an epoch that has not begun (it would outlive the next change's intent).
+        IJobEscrow.Verdict memory v = releaseVerdict(jobId, 60);
         v.epoch += 1;
-        escrow.settle(t, v, twoSigs(escrow.verdictDigest(v)));
+        bytes memory sigs = twoSigs(escrow.verdictDigest(v));
+        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.FutureEpoch.selector, v.epoch, v.epoch - 1));
+        escrow.settle(t, v, sigs);
     }
 
     /// @notice Receipts are checked off-chain, but their digest binds chain and contract too.

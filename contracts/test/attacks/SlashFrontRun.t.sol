@@ -48,7 +48,10 @@ contract SlashFrontRunAttackTest is AttackBase {
         assertEq(s.locked, 0, "collateral released");
         assertEq(s.free, 0, "nothing free");
         assertEq(s.unbonding, 50e18, "only the never-locked stake leaves");
-        assertEq(escrow.claimable(consumer), t.budget + collateral, "consumer gets budget + the whole collateral");
+        // The whole collateral was taken: the capped part compensates the consumer, the rest is accrued.
+        assertEq(escrow.claimable(consumer), t.budget + escrow.compensationCapFor(t.budget), "budget + capped compensation");
+        (uint128 fees, uint128 burns) = escrow.accrued();
+        assertEq(uint256(fees) + burns, collateral - escrow.compensationCapFor(t.budget), "rest of the collateral accrued");
     }
 
     function test_UnbondingBeforeNonDeliveryKeepsNoCollateral() public {
@@ -59,7 +62,9 @@ contract SlashFrontRunAttackTest is AttackBase {
         vm.warp(uint256(t.deadline) + DISPUTE_WINDOW + 1);
         vm.prank(stranger);
         escrow.slashNonDelivery(t);
-        assertEq(escrow.claimable(consumer), t.budget + 50e18, "the whole collateral compensates the consumer");
+        assertEq(escrow.claimable(consumer), t.budget + 25e18, "the capped compensation reaches the consumer");
+        (uint128 fees, uint128 burns) = escrow.accrued();
+        assertEq(uint256(fees) + burns, 25e18, "and the rest of the whole collateral is accrued");
         assertEq(staking.stakeOf(provider).unbonding, 50e18, "the unlocked stake is still unbonding");
     }
 
@@ -100,7 +105,7 @@ contract SlashFrontRunAttackTest is AttackBase {
     /// @notice The escrow refuses a staking contract whose unbonding delay is not longer than
     /// the latest moment a slash can come (deadline + two dispute windows).
     function test_RevertWhen_UnbondingDelayDoesNotOutlastTheSlashWindow() public {
-        uint256 required = MAX_JOB_DURATION + 2 * DISPUTE_WINDOW;
+        uint256 required = MAX_JOB_DURATION + DISPUTE_WINDOW + VERDICT_WINDOW;
         ProviderStaking short = new ProviderStaking(gpuc, required, admin);
         JobEscrow.Config memory c = escrowConfig(
             IGPUCredit(address(gpuc)), IProviderStaking(address(short)), IOracleCommittee(address(committee))

@@ -11,9 +11,6 @@ import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
 /// @notice design.md §3 invariants 1-5 and 7 over random sequences of the whole protocol
 /// (invariant 6 has its own staking deployment: StakingSlashInvariants.t.sol). After each run,
 /// afterInvariant warps past every timer and proves every obligation can be taken out.
-/// forge-config: default.invariant.runs = 64
-/// forge-config: default.invariant.depth = 96
-/// forge-config: default.invariant.fail-on-revert = true
 contract ProtocolInvariantsTest is Fixture {
     ProtocolHandler internal handler;
 
@@ -41,7 +38,7 @@ contract ProtocolInvariantsTest is Fixture {
             })
         );
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](38);
+        bytes4[] memory selectors = new bytes4[](41);
         selectors[0] = handler.buyCredits.selector;
         selectors[1] = handler.redeemCredits.selector;
         selectors[2] = handler.transferCredits.selector;
@@ -81,6 +78,9 @@ contract ProtocolInvariantsTest is Fixture {
         selectors[35] = handler.progress.selector;
         selectors[36] = handler.payOut.selector;
         selectors[37] = handler.payOut.selector;
+        selectors[38] = handler.signPending.selector;
+        selectors[39] = handler.submitPending.selector;
+        selectors[40] = handler.submitPending.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -113,6 +113,7 @@ contract ProtocolInvariantsTest is Fixture {
     function invariant_2_escrowHoldsExactlyWhatItOwes() public view {
         uint256 live = 0;
         uint256 awaiting = 0;
+        uint256 bonds = 0;
         uint256 n = handler.jobCount();
         for (uint256 i = 0; i < n; ++i) {
             ProtocolModel.GhostJob memory g = handler.job(i);
@@ -122,10 +123,13 @@ contract ProtocolInvariantsTest is Fixture {
             assertEq(uint256(units), uint256(g.units), "2: job units == model");
             assertEq(paidOut, g.paidOut, "2: job paidOut == model");
             assertEq(escrow.committedResult(g.id), g.committed, "2: committed result == model");
+            assertEq(escrow.disputedAt(g.id), uint256(g.disputedAt), "2: job disputedAt == model");
             if (
                 st == IJobEscrow.Status.Open || st == IJobEscrow.Status.Accepted || st == IJobEscrow.Status.Delivered
                     || st == IJobEscrow.Status.Disputed
             ) live += g.terms.budget;
+            // a disputed job's bond waits in the escrow until a verdict or the timeout
+            if (st == IJobEscrow.Status.Disputed) bonds += escrow.disputeBondFor(g.terms.budget);
             if (st == IJobEscrow.Status.Settled && !paidOut) awaiting += g.terms.budget;
         }
         uint256 owed = 0;
@@ -141,10 +145,11 @@ contract ProtocolInvariantsTest is Fixture {
         assertEq(burns, l.accruedBurns, "2: accrued burns == model");
         assertEq(awaiting, l.awaitingPayout, "2: budgets of settled jobs awaiting payout == model");
         assertEq(live + awaiting, l.locked, "2: live + awaiting budgets == model");
+        assertEq(bonds, l.bondsHeld, "2: bonds of disputed jobs == model");
         assertEq(
             gpuc.balanceOf(address(escrow)),
-            live + awaiting + owed + fees + burns,
-            "2: escrow balance == live + awaiting payout + claimable + accrued"
+            live + awaiting + bonds + owed + fees + burns,
+            "2: escrow balance == live + awaiting payout + bonds + claimable + accrued"
         );
     }
 
@@ -160,7 +165,7 @@ contract ProtocolInvariantsTest is Fixture {
         assertEq(l.slashedIn, l.compensation + l.slashToTreasury + l.slashBurnt, "3: slashed stake fully assigned");
         assertEq(
             gpuc.balanceOf(address(escrow)),
-            l.deposited + l.slashedIn - l.claimed - l.feesCollected - l.burnsDone,
+            l.deposited + l.slashedIn + l.bondsIn - l.claimed - l.feesCollected - l.burnsDone,
             "3: escrow balance == inflows - outflows"
         );
         uint256 staked;
@@ -263,6 +268,36 @@ contract ProtocolInvariantsTest is Fixture {
         }
     }
 
+    // ---------------------------------------------------------------- 8. dispute bonds (issue 14)
+
+    /// @notice Every bond posted is held (its job still Disputed), or went to the provider (no
+    /// fault proven: verdict confirmed the receipt, or the verdict window passed), or back to
+    /// the consumer (fault or fewer units proven) -- never both, never lost, never minted.
+    function invariant_8_disputeBondsAreConserved() public view {
+        ProtocolModel.EscrowLedger memory l = handler.escrowLedger();
+        assertEq(l.bondsIn, l.bondsHeld + l.bondsToProvider + l.bondsToConsumer, "8: bonds in == held + paid out");
+        ProtocolModel.SafetyLedger memory s = handler.safetyLedger();
+        uint256 n = handler.jobCount();
+        uint256 open = 0;
+        for (uint256 i = 0; i < n; ++i) {
+            ProtocolModel.GhostJob memory g = handler.job(i);
+            if (g.bondOpen) {
+                ++open;
+                assertEq(uint256(g.status), uint256(IJobEscrow.Status.Disputed), "8: an open bond belongs to a disputed job");
+            }
+        }
+        assertEq(l.bondsHeld, _sumOpenBonds(), "8: bonds held == sum over open disputes");
+        assertLe(s.disputesUpheld + s.disputesRejected + open, n, "8: at most one dispute per job");
+    }
+
+    function _sumOpenBonds() internal view returns (uint256 sum) {
+        uint256 n = handler.jobCount();
+        for (uint256 i = 0; i < n; ++i) {
+            ProtocolModel.GhostJob memory g = handler.job(i);
+            if (g.bondOpen) sum += escrow.disputeBondFor(g.terms.budget);
+        }
+    }
+
     // ---------------------------------------------------------------- the handler is not vacuous
 
     /// @notice A fixed walk through the handler reaches every action's success path and every
@@ -278,13 +313,21 @@ contract ProtocolInvariantsTest is Fixture {
         for (uint256 i = 0; i < 8; ++i) {
             handler.openJob(i, 10e18 + i * 1e18, 3600 + i, i == 1 ? 2 : i);
         }
+        handler.openJob(10, 20e18, 3600, 259); // mode % 5 == 4: one-transaction open, provider staked
+        handler.openJob(13, 20e18, 3600, 259);
+        handler.settle(handler.jobCount() - 1, 1 + (5 << 8), 1 << 128); // settleAndPayOut of that job
         handler.cancel(0, 1);
+        // A verdict signed, then a committee change (oracle 3 joins), then submitted: it settles.
+        handler.signPending(handler.jobCount() - 2, 1 << 8, 0);
+        handler.toggleMember(3);
+        handler.submitPending(0);
         for (uint256 round = 0; round < 6; ++round) {
             for (uint256 i = 0; i < 8; ++i) {
                 handler.progress(i, round * 131 + i * 7 + 1);
             }
             handler.dispute(round, 5); // callerSeed 5: the job's consumer
             handler.settle(round + 3, 1 + (round << 8), round);
+            handler.settle(round + 4, 1 + (round << 8), (round << 128) | round); // round 1, 4: settleAndPayOut
             handler.settleBatch(round, 3, round);
             for (uint256 m = 0; round == 0 && m < 14; ++m) {
                 for (uint256 k = 0; k < 4; ++k) {
@@ -292,6 +335,12 @@ contract ProtocolInvariantsTest is Fixture {
                 }
             }
             handler.warp((round + 1) * 30 minutes << 8); // secs % 4 == 0: up to three days
+        }
+        // One job walked through a dispute the committee never answers: accept, deliver, dispute
+        // (seed 8 is even), then past the verdict window finalize pays by the receipt.
+        handler.openJob(11, 20e18, 3600, 2);
+        for (uint256 k = 0; k < 4; ++k) {
+            handler.progress(handler.jobCount() - 1, 8);
         }
         handler.openJob(9, 5e18, 60, 2);
         handler.warp(uint256(2 days) << 8); // secs % 4 == 0: days, past the accept deadline
@@ -311,7 +360,10 @@ contract ProtocolInvariantsTest is Fixture {
         handler.warpToBoundary(1, 3); // which = 3: exactly an unbonding's maturity
         handler.withdrawStake(1);
 
-        string[25] memory actions = [
+        string[28] memory actions = [
+            "openAccepted",
+            "settleAndPayOut",
+            "settlePending",
             "buy",
             "redeem",
             "transfer",
@@ -353,7 +405,11 @@ contract ProtocolInvariantsTest is Fixture {
         assertGt(s.payOutSkipped, 0, "payOut never skipped a paid or repeated job");
         assertGt(s.payOutUnknown, 0, "payOut never refused a never-opened job");
         assertGt(s.payOutNotSettled, 0, "payOut never refused a job that is not Settled");
+        assertGt(s.verdictsAcrossChanges, 0, "no verdict settled across a committee change");
         afterInvariant();
+        s = handler.safetyLedger();
+        assertGt(s.disputesRejected, 0, "no dispute bond went to the provider");
+        assertGt(s.disputeTimeouts, 0, "no dispute timed out");
     }
 
     // ---------------------------------------------------------------- 5. liveness
@@ -369,5 +425,6 @@ contract ProtocolInvariantsTest is Fixture {
         invariant_5_noWithdrawalBeforeItsDelay();
         invariant_6_escrowSlashesArePositiveAndBounded();
         invariant_7_onlyKDistinctMembersSettle();
+        invariant_8_disputeBondsAreConserved();
     }
 }

@@ -11,9 +11,6 @@ import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
 /// collateral): a slash never exceeds the stake it may reach, reaches unbonding stake, and is
 /// > 0 whenever there is stake and something is asked. Staking-side conservation (3) and the
 /// withdrawal delay (5) are checked here too.
-/// forge-config: default.invariant.runs = 64
-/// forge-config: default.invariant.depth = 96
-/// forge-config: default.invariant.fail-on-revert = true
 contract StakingSlashInvariantsTest is Fixture {
     SlashHandler internal handler;
     IProviderStaking internal slashStaking;

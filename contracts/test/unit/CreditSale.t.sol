@@ -349,4 +349,62 @@ contract CreditSaleTest is Fixture {
         if (sale.spreadAccrued() != 0) sale.withdrawSpread();
         assertEq(sale.spreadAccrued(), 0, "spread paid");
     }
+
+    // ---------------------------------------------------------------- excess reserve (issue 14, 5)
+
+    /// @notice Credits burnt outside redemption (the escrow's protocol burns) leave their reserve
+    /// behind; the treasury sweeps exactly the excess and every remaining credit stays redeemable.
+    function test_SweepExcessReserve_AfterBurn_ReserveStillCoversSupply() public {
+        uint256 credits = buyAs(buyer, 1 ether);
+        vm.prank(buyer);
+        gpuc.burn(credits / 4);
+        uint256 supply = gpuc.totalSupply();
+        uint256 needed = (supply * RATE + 1e18 - 1) / 1e18;
+        uint256 excess = sale.reserveHeld() - needed;
+        assertGt(excess, 0, "the burn left reserve behind");
+        assertEq(sale.excessReserve(), excess, "view");
+        uint256 treasuryBefore = treasury.balance;
+        vm.expectEmit(true, true, true, true, address(sale));
+        emit ICreditSale.ExcessReserveSwept(treasury, excess, needed, supply);
+        vm.prank(stranger); // anyone may trigger it; the treasury is paid
+        assertEq(sale.sweepExcessReserve(), excess, "swept");
+        assertEq(treasury.balance, treasuryBefore + excess, "to the treasury");
+        assertEq(sale.reserveHeld(), needed, "exactly what the supply needs is left");
+        assertBacked();
+        // Nothing more to sweep, and the whole supply still redeems.
+        vm.expectRevert(ICreditSale.NothingToWithdraw.selector);
+        sale.sweepExcessReserve();
+        uint256 rest = gpuc.balanceOf(buyer);
+        vm.prank(buyer);
+        sale.redeem(rest, 0);
+        assertEq(gpuc.totalSupply(), 0, "all redeemed");
+        assertLe(sale.reserveHeld(), 1, "at most a rounding wei left");
+    }
+
+    function test_SweepExcessReserve_LeavesSpreadAlone() public {
+        buyAs(buyer, 1 ether);
+        uint256 spread = sale.spreadAccrued();
+        assertGt(spread, 0, "spread accrued");
+        // No burn: only rounding dust (below one credit's worth) can be excess.
+        assertLe(sale.excessReserve(), 1, "no real excess without a burn");
+        vm.prank(buyer);
+        gpuc.burn(1e18);
+        sale.sweepExcessReserve();
+        assertEq(sale.spreadAccrued(), spread, "spread untouched");
+        sale.withdrawSpread();
+        assertBacked();
+    }
+
+    function testFuzz_SweepExcessReserve_NeverUnderBacks(uint256 reserveIn, uint256 burnt) public {
+        reserveIn = bound(reserveIn, 1e15, 50 ether);
+        uint256 credits = buyAs(buyer, reserveIn);
+        burnt = bound(burnt, 0, credits);
+        if (burnt != 0) {
+            vm.prank(buyer);
+            gpuc.burn(burnt);
+        }
+        if (sale.excessReserve() != 0) sale.sweepExcessReserve();
+        assertBacked();
+        assertEq(sale.excessReserve(), 0, "nothing left to sweep");
+    }
 }

@@ -18,6 +18,13 @@ abstract contract EscrowTestBase is Fixture, PermitSigning {
     uint256 internal constant PRICE = 1e18;
     /// @dev ceil(100e18 * 5_000 / 10_000), written out so a change in the formula shows.
     uint256 internal constant COLLATERAL = 50e18;
+    /// @dev ceil(100e18 * 1_000 / 10_000): the dispute bond of the standard job.
+    uint256 internal constant BOND = 10e18;
+    /// @dev 100e18 * 2_500 / 10_000: the most a fault compensates the standard job's consumer.
+    uint256 internal constant COMPENSATION = 25e18;
+    /// @dev The standard job's slash beyond the cap (50 - 25), half burnt, half to the treasury.
+    uint256 internal constant SLASH_BURNT = 12.5e18;
+    uint256 internal constant SLASH_TREASURY = 12.5e18;
     uint256 internal constant CONSUMER_FUNDS = 1_000e18;
     uint256 internal constant PROVIDER_STAKE = 1_000e18;
     /// @dev The standard job released at 60 units: pay 60, fee 0.6, burn 0.3, provider 59.1, refund 40.
@@ -83,7 +90,10 @@ abstract contract EscrowTestBase is Fixture, PermitSigning {
             collateralBps: collateralBps,
             slashBurnBps: SLASH_BURN_BPS,
             disputeWindow: DISPUTE_WINDOW,
-            maxJobDuration: MAX_JOB_DURATION
+            maxJobDuration: MAX_JOB_DURATION,
+            verdictWindow: VERDICT_WINDOW,
+            disputeBondBps: DISPUTE_BOND_BPS,
+            compensationCapBps: COMPENSATION_CAP_BPS
         });
     }
 
@@ -246,8 +256,15 @@ abstract contract EscrowTestBase is Fixture, PermitSigning {
 
     function deliverAndDispute(IJobEscrow.JobTerms memory t, uint64 units) internal returns (bytes32 jobId) {
         jobId = deliver(t, units);
-        vm.prank(t.consumer);
+        disputeAsConsumer(t);
+    }
+
+    /// @dev The consumer approves the bond and disputes.
+    function disputeAsConsumer(IJobEscrow.JobTerms memory t) internal {
+        vm.startPrank(t.consumer);
+        gpuc.approve(address(escrow), escrow.disputeBondFor(t.budget));
         escrow.dispute(t);
+        vm.stopPrank();
     }
 
     /// @dev A 2-of-3 signed single-job verdict under the current epoch.

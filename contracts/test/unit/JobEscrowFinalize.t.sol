@@ -56,12 +56,14 @@ contract JobEscrowFinalizeTest is EscrowTestBase {
         assertDelta(b, money(), d);
     }
 
-    function test_RevertWhen_FinalizeDisputedJob() public {
+    function test_RevertWhen_FinalizeDisputedJobInsideVerdictWindow() public {
         IJobEscrow.JobTerms memory t = stdTerms();
         bytes32 jobId = deliverAndDispute(t, 60);
-        vm.warp(block.timestamp + 10 * DISPUTE_WINDOW);
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.WrongStatus.selector, jobId, IJobEscrow.Status.Disputed));
+        uint256 last = block.timestamp + VERDICT_WINDOW;
+        vm.warp(last);
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.TooEarly.selector, jobId, last + 1, last));
         escrow.finalize(t);
+        assertStatus(jobId, IJobEscrow.Status.Disputed);
     }
 
     function test_RevertWhen_FinalizeWithoutReceipt() public {
@@ -133,22 +135,26 @@ contract JobEscrowFinalizeTest is EscrowTestBase {
         bytes32 jobId = openAndAccept(t);
         vm.warp(uint256(t.deadline) + DISPUTE_WINDOW + 1);
         Money memory b = money();
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IJobEscrow.JobSlashed(
+            jobId, provider, COLLATERAL, COMPENSATION, SLASH_BURNT, SLASH_TREASURY, IJobEscrow.SlashReason.NonDelivery
+        );
         vm.expectEmit(true, true, true, true, address(staking));
         emit IProviderStaking.Slashed(provider, COLLATERAL, COLLATERAL, 0, 0, address(escrow));
-        vm.expectEmit(true, true, true, true, address(escrow));
-        emit IJobEscrow.JobSlashed(jobId, provider, COLLATERAL, COLLATERAL, 0, 0, IJobEscrow.SlashReason.NonDelivery);
         vm.prank(stranger); // anyone may call it
         escrow.slashNonDelivery(t);
         assertStatus(jobId, IJobEscrow.Status.Slashed);
         Delta memory d;
-        d.consumerClaim = toInt(BUDGET + COLLATERAL);
+        d.consumerClaim = toInt(BUDGET + COMPENSATION);
         d.escrowBal = toInt(COLLATERAL);
         d.stakingBal = -toInt(COLLATERAL);
         d.locked = -toInt(COLLATERAL);
+        d.fees = toInt(SLASH_TREASURY);
+        d.burns = toInt(SLASH_BURNT);
         assertDelta(b, money(), d);
         drain();
         assertEq(gpuc.balanceOf(address(escrow)), 0, "escrow empty");
-        assertEq(gpuc.balanceOf(consumer), b.consumerBal + BUDGET + COLLATERAL, "budget plus compensation");
+        assertEq(gpuc.balanceOf(consumer), b.consumerBal + BUDGET + COMPENSATION, "budget plus capped compensation");
     }
 
     function test_NonDeliverySlash_SurvivesProviderUnbonding() public {
@@ -161,7 +167,7 @@ contract JobEscrowFinalizeTest is EscrowTestBase {
         vm.warp(uint256(t.deadline) + DISPUTE_WINDOW + 1);
         escrow.slashNonDelivery(t);
         assertStatus(jobId, IJobEscrow.Status.Slashed);
-        assertEq(escrow.claimable(consumer), BUDGET + COLLATERAL, "compensated in full");
+        assertEq(escrow.claimable(consumer), BUDGET + COMPENSATION, "compensated up to the cap");
         assertEq(staking.stakeOf(provider).unbonding, free, "unbonding stake was not needed");
     }
 
@@ -202,14 +208,16 @@ contract JobEscrowFinalizeTest is EscrowTestBase {
     }
 }
 
-/// @notice Slashes where the collateral exceeds the budget (150 %): the consumer is compensated up
-/// to the budget again and the rest is split between burn and treasury by slashBurnBps (50 %).
+/// @notice Slashes where the collateral exceeds the budget (150 %) and the compensation cap is the
+/// budget (10_000 bps): the consumer is compensated up to the budget again and the rest is split between burn and treasury by slashBurnBps (50 %).
 contract JobEscrowSlashSplitTest is EscrowTestBase {
     uint256 internal constant BIG_COLLATERAL_BPS = 15_000;
 
     function redeploy() internal override {
         staking = new ProviderStaking(gpuc, UNBONDING_DELAY, admin);
-        escrow = new JobEscrow(escrowConfig(BIG_COLLATERAL_BPS));
+        JobEscrow.Config memory c = escrowConfig(BIG_COLLATERAL_BPS);
+        c.compensationCapBps = 10_000; // compensation up to the budget again
+        escrow = new JobEscrow(c);
         vm.prank(admin);
         staking.setEscrow(address(escrow));
     }
@@ -258,7 +266,7 @@ contract JobEscrowSlashSplitTest is EscrowTestBase {
 
     function testFuzz_Slash_SplitsExactly(uint96 budget) public {
         budget = uint96(bound(budget, 1, 600e18)); // collateral stays within the 1,000 staked
-        IJobEscrow.JobTerms memory t = terms(budget, 1);
+        IJobEscrow.JobTerms memory t = terms(budget, uint256(budget) / type(uint64).max + 1);
         bytes32 jobId = openAndAccept(t);
         Money memory b = money();
         settleFault(t, jobId);

@@ -363,15 +363,6 @@ contract JobEscrowPayOutTest is EscrowTestBase {
         expectNotSettled(t, jobId, IJobEscrow.Status.Refunded);
     }
 
-    function test_RevertWhen_PayOutNotSettled_RefundedVerdictTimeout() public {
-        // The refund already unlocked the collateral; a payOut would unlock it twice.
-        IJobEscrow.JobTerms memory t = stdTerms();
-        bytes32 jobId = deliverAndDispute(t, 60);
-        vm.warp(block.timestamp + 2 * DISPUTE_WINDOW + 1);
-        escrow.refund(t);
-        expectNotSettled(t, jobId, IJobEscrow.Status.Refunded);
-    }
-
     // ---------------------------------------------------------------- fuzz: the ledger balances
 
     uint8 internal constant SETTLE = 0;
@@ -518,6 +509,7 @@ contract JobEscrowPayOutTest is EscrowTestBase {
             bool released = p <= FINALIZE;
             bool held = (released && !j.paid) || p == ACCEPTED || p == DISPUTED || p == OPEN;
             if (held) owed += j.terms.budget;
+            if (p == DISPUTED) owed += escrow.disputeBondFor(j.terms.budget); // the bond waits with it
             uint256 k = partyOf(parties, j.terms.provider);
             if (held && p != OPEN) locked[k] += collateralOf(j.terms.budget);
             if (released && j.paid) {
@@ -529,8 +521,17 @@ contract JobEscrowPayOutTest is EscrowTestBase {
                 accruedModel[0] += fee;
                 accruedModel[1] += burn;
             }
-            // A fault slashes collateral <= budget: all of it compensates the consumer.
-            if (p == FAULT) credited[0] += uint256(j.terms.budget) + collateralOf(j.terms.budget);
+            // A fault slashes the collateral: up to the cap compensates the consumer, the rest is
+            // split between burn and treasury.
+            if (p == FAULT) {
+                uint256 collateral = collateralOf(j.terms.budget);
+                uint256 cap = uint256(j.terms.budget) * COMPENSATION_CAP_BPS / 10_000;
+                uint256 compensation = collateral < cap ? collateral : cap;
+                uint256 burnt = (collateral - compensation) * SLASH_BURN_BPS / 10_000;
+                credited[0] += uint256(j.terms.budget) + compensation;
+                accruedModel[0] += collateral - compensation - burnt;
+                accruedModel[1] += burnt;
+            }
             if (p == CANCELLED) credited[0] += j.terms.budget;
             assertEq(paidOutOf(j.id), released && j.paid, "paid-out flag");
             if (released) {

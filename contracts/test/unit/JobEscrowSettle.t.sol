@@ -10,12 +10,15 @@ import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
 /// @notice JobEscrow: settle and settleBatch (k-of-n verdicts), and the EIP-712 digests they sign.
 /// Standard job: budget 100 GPUC, 1 GPUC per unit, fee 1 %, burn 0.5 %, collateral 50 GPUC.
 contract JobEscrowSettleTest is EscrowTestBase {
-    /// @dev Collateral 50 < budget 100: all of it compensates the consumer, nothing burnt or to treasury.
+    /// @dev Collateral 50, compensation capped at 25 (2_500 bps of the budget): the other 25 is
+    /// half burnt, half the treasury's.
     function faultDelta() internal pure returns (Delta memory d) {
-        d.consumerClaim = toInt(BUDGET + COLLATERAL);
+        d.consumerClaim = toInt(BUDGET + COMPENSATION);
         d.escrowBal = toInt(COLLATERAL);
         d.stakingBal = -toInt(COLLATERAL);
         d.locked = -toInt(COLLATERAL);
+        d.fees = toInt(SLASH_TREASURY);
+        d.burns = toInt(SLASH_BURNT);
     }
 
     /// @dev Settlement records the release and moves nothing; payOut then moves releaseDelta60.
@@ -38,15 +41,25 @@ contract JobEscrowSettleTest is EscrowTestBase {
     function settleAndCheckFault(IJobEscrow.JobTerms memory t, bytes32 jobId) internal {
         (IJobEscrow.Verdict memory v, bytes memory sigs) = signedVerdict(jobId, 2, 0);
         Money memory b = money();
+        bool disputed = statusOf(jobId) == IJobEscrow.Status.Disputed;
+        // State first (JobSlashed, the bond), then the one staking call (Slashed, Transfer).
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IJobEscrow.JobSlashed(
+            jobId, provider, COLLATERAL, COMPENSATION, SLASH_BURNT, SLASH_TREASURY, IJobEscrow.SlashReason.FaultVerdict
+        );
+        if (disputed) {
+            vm.expectEmit(true, true, true, true, address(escrow));
+            emit IJobEscrow.DisputeBondReleased(jobId, consumer, BOND, true);
+        }
         vm.expectEmit(true, true, true, true, address(staking));
         emit IProviderStaking.Slashed(provider, COLLATERAL, COLLATERAL, 0, 0, address(escrow));
         vm.expectEmit(true, true, true, true, address(gpuc));
         emit IERC20.Transfer(address(staking), address(escrow), COLLATERAL);
-        vm.expectEmit(true, true, true, true, address(escrow));
-        emit IJobEscrow.JobSlashed(jobId, provider, COLLATERAL, COLLATERAL, 0, 0, IJobEscrow.SlashReason.FaultVerdict);
         escrow.settle(t, v, sigs);
         assertStatus(jobId, IJobEscrow.Status.Slashed);
-        assertDelta(b, money(), faultDelta());
+        Delta memory d = faultDelta();
+        if (disputed) d.consumerClaim += toInt(BOND); // a proven fault returns the bond
+        assertDelta(b, money(), d);
         assertEq(escrow.committedResult(jobId), bytes32(0), "commitment cleared");
     }
 
@@ -63,9 +76,35 @@ contract JobEscrowSettleTest is EscrowTestBase {
         settleAndCheckRelease60(t, deliver(t, 80));
     }
 
-    function test_Settle_ReleaseFromDisputed() public {
+    function test_Settle_ReleaseFromDisputed_BondToProvider() public {
+        // The verdict confirms the receipt's 60 units: no fault proven, the bond is the provider's.
         IJobEscrow.JobTerms memory t = stdTerms();
-        settleAndCheckRelease60(t, deliverAndDispute(t, 60));
+        bytes32 jobId = deliverAndDispute(t, 60);
+        (IJobEscrow.Verdict memory v, bytes memory sigs) = signedVerdict(jobId, 1, 60);
+        Money memory b = money();
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IJobEscrow.JobSettled(jobId, 60, PAY_60, REFUND_60, FEE_60, BURN_60, v.resultHash, false);
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IJobEscrow.DisputeBondReleased(jobId, provider, BOND, false);
+        escrow.settle(t, v, sigs);
+        Delta memory d;
+        d.providerClaim = toInt(BOND);
+        assertDelta(b, money(), d);
+        payOutAndCheckRelease60(t, jobId, provider);
+    }
+
+    function test_Settle_ReleaseFromDisputed_FewerUnitsReturnsBond() public {
+        // The provider claimed 80, the committee found 60: an overclaim is a proven fault.
+        IJobEscrow.JobTerms memory t = stdTerms();
+        bytes32 jobId = deliverAndDispute(t, 80);
+        (IJobEscrow.Verdict memory v, bytes memory sigs) = signedVerdict(jobId, 1, 60);
+        Money memory b = money();
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IJobEscrow.DisputeBondReleased(jobId, consumer, BOND, true);
+        escrow.settle(t, v, sigs);
+        Delta memory d;
+        d.consumerClaim = toInt(BOND);
+        assertDelta(b, money(), d);
     }
 
     function test_Settle_ReleaseThenEveryonePaidExactly() public {
@@ -141,8 +180,10 @@ contract JobEscrowSettleTest is EscrowTestBase {
         settleAndCheckFault(t, jobId);
         drain();
         Delta memory d;
-        d.consumerBal = toInt(BUDGET + COLLATERAL);
-        d.escrowBal = -toInt(BUDGET);
+        d.consumerBal = toInt(BUDGET + COMPENSATION + BOND);
+        d.treasuryBal = toInt(SLASH_TREASURY);
+        d.supply = -toInt(SLASH_BURNT);
+        d.escrowBal = -toInt(BUDGET + BOND);
         d.stakingBal = -toInt(COLLATERAL);
         d.locked = -toInt(COLLATERAL);
         assertDelta(b, money(), d);
@@ -184,13 +225,13 @@ contract JobEscrowSettleTest is EscrowTestBase {
         escrow.settle(t, v, one);
     }
 
-    function test_RevertWhen_VerdictEpochStale() public {
+    function test_RevertWhen_VerdictBelowRaisedThreshold() public {
         IJobEscrow.JobTerms memory t = stdTerms();
         bytes32 jobId = openAndAccept(t);
         (IJobEscrow.Verdict memory v, bytes memory sigs) = signedVerdict(jobId, 1, 60);
         vm.prank(admin);
         committee.setThreshold(3);
-        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.StaleEpoch.selector, v.epoch, v.epoch + 1));
+        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.InsufficientSignatures.selector, 2, 3));
         escrow.settle(t, v, sigs);
         assertStatus(jobId, IJobEscrow.Status.Accepted);
     }
@@ -265,7 +306,7 @@ contract JobEscrowSettleTest is EscrowTestBase {
 
     function testFuzz_Settle_ReleaseSplitsBudgetExactly(uint96 budget, uint96 price, uint64 units) public {
         budget = uint96(bound(budget, 1, CONSUMER_FUNDS));
-        price = uint96(bound(price, 1, budget));
+        price = uint96(bound(price, uint256(budget) / type(uint64).max + 1, budget));
         units = uint64(bound(units, 0, budget / price));
         IJobEscrow.JobTerms memory t = terms(budget, price);
         bytes32 jobId = openAndAccept(t);
@@ -320,16 +361,23 @@ contract JobEscrowSettleTest is EscrowTestBase {
         vm.expectEmit(true, true, true, true, address(escrow));
         emit IJobEscrow.JobSettled(a, 60, PAY_60, REFUND_60, FEE_60, BURN_60, resultOf(a), false);
         vm.expectEmit(true, true, true, true, address(escrow));
-        emit IJobEscrow.JobSlashed(f, provider, COLLATERAL, COLLATERAL, 0, 0, IJobEscrow.SlashReason.FaultVerdict);
+        emit IJobEscrow.JobSlashed(
+            f, provider, COLLATERAL, COMPENSATION, SLASH_BURNT, SLASH_TREASURY, IJobEscrow.SlashReason.FaultVerdict
+        );
         vm.expectEmit(true, true, true, true, address(escrow));
         emit IJobEscrow.JobSettled(c, 60, PAY_60, REFUND_60, FEE_60, BURN_60, resultOf(c), false);
+        vm.expectEmit(true, true, true, true, address(escrow));
+        emit IJobEscrow.DisputeBondReleased(c, provider, BOND, false);
         escrow.settleBatch(s, epoch, sigs);
 
         assertStatus(a, IJobEscrow.Status.Settled);
         assertStatus(f, IJobEscrow.Status.Slashed);
         assertStatus(c, IJobEscrow.Status.Settled);
-        // Only the fault moved money at settlement; the two releases wait for payOut.
-        assertDelta(b, money(), faultDelta());
+        // Only the fault (and the disputed job's bond) moved money at settlement; the two
+        // releases wait for payOut.
+        Delta memory fd = faultDelta();
+        fd.providerClaim = toInt(BOND);
+        assertDelta(b, money(), fd);
         Money memory mid = money();
 
         IJobEscrow.JobTerms[] memory both = new IJobEscrow.JobTerms[](2);
@@ -444,7 +492,7 @@ contract JobEscrowSettleTest is EscrowTestBase {
         assertStatus(a, IJobEscrow.Status.Accepted);
     }
 
-    function test_RevertWhen_BatchEpochStale() public {
+    function test_BatchSignedBeforeCommitteeChange_SettlesWhileSignersRemain() public {
         IJobEscrow.Settlement[] memory s = new IJobEscrow.Settlement[](1);
         s[0].terms = stdTerms();
         bytes32 a = openAndAccept(s[0].terms);
@@ -452,9 +500,23 @@ contract JobEscrowSettleTest is EscrowTestBase {
         uint64 epoch = committee.epoch();
         bytes memory sigs = signBatch(s, epoch);
         vm.prank(admin);
-        committee.removeMember(oracles[2]);
-        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.StaleEpoch.selector, epoch, epoch + 1));
+        committee.removeMember(oracles[2]); // signers 0 and 1 remain
         escrow.settleBatch(s, epoch, sigs);
+        assertStatus(a, IJobEscrow.Status.Settled);
+    }
+
+    function test_RevertWhen_BatchSignerRemovedAfterSigning() public {
+        IJobEscrow.Settlement[] memory s = new IJobEscrow.Settlement[](1);
+        s[0].terms = stdTerms();
+        bytes32 a = openAndAccept(s[0].terms);
+        s[0].verdict = item(a, 1, 60);
+        uint64 epoch = committee.epoch();
+        bytes memory sigs = signBatch(s, epoch);
+        vm.prank(admin);
+        committee.removeMember(oracles[1]);
+        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.UnknownSigner.selector, oracles[1]));
+        escrow.settleBatch(s, epoch, sigs);
+        assertStatus(a, IJobEscrow.Status.Accepted);
     }
 
     function test_RevertWhen_BatchItemTampered() public {

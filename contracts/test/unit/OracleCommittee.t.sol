@@ -238,22 +238,51 @@ contract OracleCommitteeTest is Fixture {
         committee.verifySignatures(DIGEST, DEPLOY_EPOCH, signSorted(DIGEST, all3()));
     }
 
-    function test_RevertWhen_EpochStale() public {
+    function test_RevertWhen_EpochInFuture() public {
         bytes memory sigs = signSorted(DIGEST, idx(0, 1));
-        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.StaleEpoch.selector, 3, DEPLOY_EPOCH));
+        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.FutureEpoch.selector, DEPLOY_EPOCH + 1, DEPLOY_EPOCH));
+        committee.verifySignatures(DIGEST, DEPLOY_EPOCH + 1, sigs);
+        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.FutureEpoch.selector, type(uint64).max, DEPLOY_EPOCH));
+        committee.verifySignatures(DIGEST, type(uint64).max, sigs);
+        // An earlier epoch is fine while its signers are members and meet today's threshold.
         committee.verifySignatures(DIGEST, 3, sigs);
-        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.StaleEpoch.selector, 5, DEPLOY_EPOCH));
-        committee.verifySignatures(DIGEST, 5, sigs);
     }
 
-    function test_RevertWhen_SignedBeforeCommitteeChange() public {
+    function test_Verify_SignedBeforeCommitteeChanges_WhileSignersRemain() public {
+        // Issue 14 (3): a change no longer voids the verdicts being collected.
         bytes memory sigs = signSorted(DIGEST, idx(0, 1));
         vm.prank(admin);
         committee.addMember(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.StaleEpoch.selector, DEPLOY_EPOCH, DEPLOY_EPOCH + 1));
         committee.verifySignatures(DIGEST, DEPLOY_EPOCH, sigs);
-        // Re-signed under the new epoch (the digest of a real verdict names it) it counts again.
-        committee.verifySignatures(DIGEST, DEPLOY_EPOCH + 1, sigs);
+        vm.prank(admin);
+        committee.removeMember(oracles[2]);
+        committee.verifySignatures(DIGEST, DEPLOY_EPOCH, sigs);
+        assertEq(committee.epoch(), DEPLOY_EPOCH + 2, "two real changes, two epochs");
+    }
+
+    function test_RevertWhen_SignerRemovedAfterSigning() public {
+        bytes memory sigs = signSorted(DIGEST, idx(0, 1));
+        vm.prank(admin);
+        committee.removeMember(oracles[1]);
+        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.UnknownSigner.selector, oracles[1]));
+        committee.verifySignatures(DIGEST, DEPLOY_EPOCH, sigs);
+    }
+
+    function test_RevertWhen_ThresholdRaisedAfterSigning() public {
+        bytes memory sigs = signSorted(DIGEST, idx(0, 1));
+        vm.prank(admin);
+        committee.setThreshold(3);
+        vm.expectRevert(abi.encodeWithSelector(IOracleCommittee.InsufficientSignatures.selector, 2, 3));
+        committee.verifySignatures(DIGEST, DEPLOY_EPOCH, sigs);
+    }
+
+    function test_SetThreshold_SameValueIsANoOp() public {
+        vm.recordLogs();
+        vm.prank(admin);
+        committee.setThreshold(2);
+        assertEq(vm.getRecordedLogs().length, 0, "no event");
+        assertEq(committee.epoch(), DEPLOY_EPOCH, "no new epoch");
+        assertEq(committee.threshold(), 2, "threshold kept");
     }
 
     function test_RevertWhen_SignatureLengthNotMultipleOf65() public {

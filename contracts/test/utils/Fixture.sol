@@ -24,6 +24,9 @@ abstract contract Fixture is Test {
     uint256 internal constant DISPUTE_WINDOW = 1 hours;
     uint256 internal constant MAX_JOB_DURATION = 7 days;
     uint256 internal constant UNBONDING_DELAY = 14 days;
+    uint256 internal constant VERDICT_WINDOW = 2 hours;
+    uint256 internal constant DISPUTE_BOND_BPS = 1_000;
+    uint256 internal constant COMPENSATION_CAP_BPS = 2_500;
 
     CreditSale internal sale;
     GPUCredit internal gpuc;
@@ -73,7 +76,10 @@ abstract contract Fixture is Test {
                 collateralBps: COLLATERAL_BPS,
                 slashBurnBps: SLASH_BURN_BPS,
                 disputeWindow: DISPUTE_WINDOW,
-                maxJobDuration: MAX_JOB_DURATION
+                maxJobDuration: MAX_JOB_DURATION,
+                verdictWindow: VERDICT_WINDOW,
+                disputeBondBps: DISPUTE_BOND_BPS,
+                compensationCapBps: COMPENSATION_CAP_BPS
             })
         );
         vm.prank(admin);

@@ -25,6 +25,16 @@ contract ProtocolHandler is ProtocolModel {
     uint256 internal constant NEVER_OPENED = type(uint256).max;
     uint256 internal constant LEFT_OUT = type(uint256).max - 1;
 
+    /// @notice A verdict members signed and kept, to be submitted after later committee changes.
+    struct PendingVerdict {
+        uint256 jobIndex;
+        IJobEscrow.Verdict verdict;
+        uint256[] keys; // the signers, ascending by address
+    }
+
+    uint256 internal constant MAX_PENDING = 6;
+    PendingVerdict[] internal _pendingVerdicts;
+
     constructor(Deployment memory d) ProtocolModel(d) {}
 
     modifier observed() {
@@ -108,6 +118,7 @@ contract ProtocolHandler is ProtocolModel {
         bytes32 id = escrow.jobIdOf(t);
         bool ok;
         bytes memory ret;
+        if (mode % 5 == 4) return _openAccepted(t, id, mode);
         if (mode % 3 == 0) {
             (ok, ret) = _openWithPermit(t, mode % 2 == 0);
         } else {
@@ -118,6 +129,23 @@ contract ProtocolHandler is ProtocolModel {
         }
         _expect("open", ok, true, ret);
         if (ok) _modelOpen(t, id);
+    }
+
+    /// @dev Open and accept in one transaction with the provider's EIP-712 acceptance; mostly
+    /// the provider has the collateral staked, sometimes not (must fail, nothing moves).
+    function _openAccepted(IJobEscrow.JobTerms memory t, bytes32 id, uint256 mode) internal {
+        uint256 collateral = _collateral(t.budget);
+        StakeModel.Account storage s = _stakes[t.provider];
+        if ((mode >> 8) % 8 != 0 && s.free < collateral) _stake(t.provider, collateral - s.free);
+        bytes memory acceptance = Signatures.sign(_keyOf[t.provider], escrow.acceptanceDigest(id));
+        vm.startPrank(t.consumer);
+        gpuc.approve(address(escrow), t.budget);
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.openAccepted, (t, acceptance)));
+        vm.stopPrank();
+        _expect("openAccepted", ok, s.free >= collateral, ret);
+        if (!ok) return;
+        _modelOpen(t, id);
+        _modelAccept(_jobs[_jobs.length - 1]);
     }
 
     function cancel(uint256 jobSeed, uint256 callerSeed) external observed {
@@ -197,8 +225,9 @@ contract ProtocolHandler is ProtocolModel {
             if (seed % 4 != 0) {
                 return _settle(j, seed % 3 == 0 ? FAULT : RELEASE, bound(seed >> 8, 0, _maxUnits(j)), seed);
             }
-            _warpTo(uint256(j.deliveredAt) + 2 * w + 1);
-            _refund(j, _anyActor(seed));
+            // the committee stays silent: after the verdict window the receipt stands
+            _warpTo(uint256(j.disputedAt) + escrow.verdictWindow() + 1);
+            _finalize(j, _anyActor(seed));
         }
     }
 
@@ -206,14 +235,20 @@ contract ProtocolHandler is ProtocolModel {
         if (t > block.timestamp) vm.warp(t);
     }
 
+    /// @dev Only the consumer disputes, with a bond (which it holds and approves first); a
+    /// committee member alone, the provider or a stranger must fail.
     function _dispute(GhostJob storage j, address caller) internal {
         IJobEscrow.JobTerms memory t = j.terms;
-        bool expectOk = (caller == t.consumer || ghostMember[caller]) && j.status == IJobEscrow.Status.Delivered
+        bool expectOk = caller == t.consumer && j.status == IJobEscrow.Status.Delivered
             && block.timestamp < uint256(j.deliveredAt) + escrow.disputeWindow();
-        vm.prank(caller);
+        uint256 bond = _bond(t.budget);
+        _ensureCredits(caller, bond);
+        vm.startPrank(caller);
+        gpuc.approve(address(escrow), bond);
         (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.dispute, (t)));
+        vm.stopPrank();
         _expect("dispute", ok, expectOk, ret);
-        if (ok) j.status = IJobEscrow.Status.Disputed;
+        if (ok) _modelDispute(j);
     }
 
     function _settle(GhostJob storage j, uint8 outcome, uint256 units, uint256 signerSeed) internal {
@@ -227,11 +262,16 @@ contract ProtocolHandler is ProtocolModel {
         bytes memory sigs = _committeeSigs(escrow.verdictDigest(v), signerSeed);
         bool expectOk = _settleable(j.status) && (outcome == FAULT || units <= _maxUnits(j));
         IJobEscrow.JobTerms memory t = j.terms;
-        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.settle, (t, v, sigs)));
-        _expect("settle", ok, expectOk, ret);
+        // one time in three the single-job path in one step: settle and pay out
+        bool payNow = (signerSeed >> 128) % 3 == 1;
+        (bool ok, bytes memory ret) = payNow
+            ? address(escrow).call(abi.encodeCall(IJobEscrow.settleAndPayOut, (t, v, sigs)))
+            : address(escrow).call(abi.encodeCall(IJobEscrow.settle, (t, v, sigs)));
+        _expect(payNow ? bytes32("settleAndPayOut") : bytes32("settle"), ok, expectOk, ret);
         if (!ok) return;
         ++_safety.validSettlements;
         _modelVerdict(j, outcome, units);
+        if (payNow && outcome == RELEASE) _modelPayOut(j);
     }
 
     function settleBatch(uint256 seed, uint256 count, uint256 signerSeed) external observed {
@@ -403,7 +443,7 @@ contract ProtocolHandler is ProtocolModel {
         vm.prank(admin);
         (bool ok, bytes memory ret) = address(committee).call(abi.encodeCall(IOracleCommittee.setThreshold, (k)));
         _expect("setThreshold", ok, k >= 1 && k <= ghostMemberCount, ret);
-        if (!ok) return;
+        if (!ok || k == ghostThreshold) return; // the same k is a no-op: no new epoch
         ghostThreshold = k;
         ++ghostEpoch;
     }
@@ -427,6 +467,78 @@ contract ProtocolHandler is ProtocolModel {
             ++ghostMemberCount;
         }
         ++ghostEpoch;
+    }
+
+    // ================================================================== verdicts across committee changes
+
+    /// @notice Between k and n current members sign a verdict under the current epoch and keep
+    /// it; `submitPending` sends it later, after whatever committee changes came in between.
+    function signPending(uint256 jobSeed, uint256 outcomeSeed, uint256 signerSeed) external observed {
+        if (_jobs.length == 0 || _pendingVerdicts.length >= MAX_PENDING) return;
+        uint256 idx = _pickIndex(jobSeed, _isSettleable);
+        GhostJob storage j = _jobs[idx];
+        PendingVerdict storage p = _pendingVerdicts.push();
+        p.jobIndex = idx;
+        p.verdict = IJobEscrow.Verdict({
+            jobId: j.id,
+            outcome: outcomeSeed % 3 == 0 ? FAULT : RELEASE,
+            units: uint64(bound(outcomeSeed >> 8, 0, _maxUnits(j))),
+            resultHash: keccak256(abi.encode("pending result", j.id, outcomeSeed)),
+            epoch: ghostEpoch
+        });
+        uint256 count = bound(signerSeed >> 64, ghostThreshold, ghostMemberCount);
+        uint256[] memory keys = Signatures.sortByAddress(_memberKeys(signerSeed, count));
+        for (uint256 i = 0; i < keys.length; ++i) {
+            p.keys.push(keys[i]);
+        }
+    }
+
+    /// @notice A kept verdict settles exactly when its signers are all members now, they meet
+    /// today's threshold and the job is still settleable -- whatever epoch it names.
+    function submitPending(uint256 seed) external observed {
+        uint256 n = _pendingVerdicts.length;
+        if (n == 0) return;
+        uint256 i = seed % n;
+        PendingVerdict storage p = _pendingVerdicts[i];
+        GhostJob storage j = _jobs[p.jobIndex];
+        IJobEscrow.Verdict memory v = p.verdict;
+        uint256[] memory keys = p.keys;
+        bool signersRemain = keys.length >= ghostThreshold;
+        for (uint256 k = 0; k < keys.length; ++k) {
+            if (!ghostMember[vm.addr(keys[k])]) signersRemain = false;
+        }
+        bool expectOk = signersRemain && _settleable(j.status) && (v.outcome == FAULT || v.units <= _maxUnits(j));
+        bool changed = v.epoch < ghostEpoch;
+        bool wasSettleable = _settleable(j.status);
+        // signed deterministically (RFC 6979): the same bytes the members produced at signing
+        bytes memory sigs = Signatures.signAll(keys, escrow.verdictDigest(v));
+        _dropPending(i);
+        IJobEscrow.JobTerms memory t = j.terms;
+        (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.settle, (t, v, sigs)));
+        _expect("settlePending", ok, expectOk, ret);
+        if (!ok) {
+            if (changed && wasSettleable) ++_safety.verdictsRefusedAfterChange;
+            return;
+        }
+        if (changed) ++_safety.verdictsAcrossChanges;
+        ++_safety.validSettlements;
+        _modelVerdict(j, v.outcome, v.units);
+    }
+
+    function _dropPending(uint256 i) internal {
+        uint256 last = _pendingVerdicts.length - 1;
+        if (i != last) {
+            PendingVerdict storage to = _pendingVerdicts[i];
+            PendingVerdict storage from = _pendingVerdicts[last];
+            to.jobIndex = from.jobIndex;
+            to.verdict = from.verdict;
+            delete to.keys;
+            for (uint256 k = 0; k < from.keys.length; ++k) {
+                to.keys.push(from.keys[k]);
+            }
+        }
+        delete _pendingVerdicts[last].keys;
+        _pendingVerdicts.pop();
     }
 
     // ================================================================== forged verdicts (invariant 7)
@@ -463,7 +575,8 @@ contract ProtocolHandler is ProtocolModel {
         } else if (mode == 2) {
             sigs = _withUnknown(digest, seed);
         } else if (mode == 3) {
-            v.epoch = seed % 2 == 0 ? ghostEpoch + 1 : ghostEpoch - 1;
+            // an epoch that has not begun (earlier epochs are valid while their signers remain)
+            v.epoch = seed % 2 == 0 ? ghostEpoch + 1 : type(uint64).max;
             sigs = _committeeSigs(escrow.verdictDigest(v), seed);
         } else if (mode == 4) {
             sigs = _descending(digest, seed);
@@ -580,16 +693,18 @@ contract ProtocolHandler is ProtocolModel {
         } else if (_jobs.length > 0) {
             GhostJob storage j = _jobs[seed % _jobs.length];
             uint256 w = escrow.disputeWindow();
-            uint256[7] memory edges = [
+            uint256 vw = escrow.verdictWindow();
+            uint256[8] memory edges = [
                 uint256(j.terms.acceptDeadline),
                 uint256(j.terms.acceptDeadline) + 1,
                 uint256(j.terms.deadline),
                 uint256(j.terms.deadline) + w + 1,
                 uint256(j.deliveredAt) + w - 1,
                 uint256(j.deliveredAt) + w,
-                uint256(j.deliveredAt) + 2 * w + 1
+                uint256(j.disputedAt) + vw,
+                uint256(j.disputedAt) + vw + 1
             ];
-            target = edges[(which / 3) % 7];
+            target = edges[(which / 3) % 8];
         }
         if (target > block.timestamp) vm.warp(target);
     }
@@ -608,16 +723,18 @@ contract ProtocolHandler is ProtocolModel {
             if (j.status == IJobEscrow.Status.Open) need = uint256(j.terms.acceptDeadline) + 1;
             else if (j.status == IJobEscrow.Status.Accepted) need = uint256(j.terms.deadline) + w + 1;
             else if (j.status == IJobEscrow.Status.Delivered) need = uint256(j.deliveredAt) + w;
-            else if (j.status == IJobEscrow.Status.Disputed) need = uint256(j.deliveredAt) + 2 * w + 1;
+            else if (j.status == IJobEscrow.Status.Disputed) need = uint256(j.disputedAt) + escrow.verdictWindow() + 1;
             if (need > until) until = need;
         }
         vm.warp(until);
         address closer = _strangers[0];
         for (uint256 i = 0; i < _jobs.length; ++i) {
             GhostJob storage j = _jobs[i];
-            if (j.status == IJobEscrow.Status.Open || j.status == IJobEscrow.Status.Disputed) _refund(j, closer);
+            if (j.status == IJobEscrow.Status.Open) _refund(j, closer);
             else if (j.status == IJobEscrow.Status.Accepted) _slashNonDelivery(j, closer);
-            else if (j.status == IJobEscrow.Status.Delivered) _finalize(j, closer);
+            else if (j.status == IJobEscrow.Status.Delivered || j.status == IJobEscrow.Status.Disputed) {
+                _finalize(j, closer);
+            }
             vm.assertTrue(_terminal(j.status), "drain: a job did not reach a terminal status");
         }
         _observe();
@@ -627,6 +744,7 @@ contract ProtocolHandler is ProtocolModel {
         for (uint256 i = 0; i < _accounts.length; ++i) {
             if (ghostClaimable[_accounts[i]] > 0) _claim(_accounts[i]);
         }
+        vm.assertEq(_ledger.bondsHeld, 0, "drain: a dispute bond was left unresolved");
         vm.assertEq(gpuc.balanceOf(address(escrow)), 0, "drain: escrow still holds credits");
         _unbondAndWithdrawAll(staking, gpuc, _actors, _stakes);
         if (_credit.spreadIn > _credit.spreadOut) this.withdrawSpread();
@@ -732,13 +850,12 @@ contract ProtocolHandler is ProtocolModel {
 
     function _refund(GhostJob storage j, address caller) internal {
         IJobEscrow.JobTerms memory t = j.terms;
+        // only a job nobody accepted in time: a disputed one ends by verdict or finalize
         bool open = j.status == IJobEscrow.Status.Open && block.timestamp > t.acceptDeadline;
-        bool timedOut = j.status == IJobEscrow.Status.Disputed
-            && block.timestamp > uint256(j.deliveredAt) + 2 * escrow.disputeWindow();
         vm.prank(caller);
         (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.refund, (t)));
-        _expect("refund", ok, open || timedOut, ret);
-        if (ok) _modelRefund(j, timedOut);
+        _expect("refund", ok, open, ret);
+        if (ok) _modelRefund(j, false);
     }
 
     function _accept(GhostJob storage j, address caller) internal {
@@ -767,14 +884,24 @@ contract ProtocolHandler is ProtocolModel {
         j.committed = resultHash;
     }
 
+    /// @dev Undisputed after the dispute window, or disputed without a verdict after the verdict
+    /// window (counted from the dispute): the receipt stands, a bond goes to the provider.
     function _finalize(GhostJob storage j, address caller) internal {
         IJobEscrow.JobTerms memory t = j.terms;
-        bool expectOk = j.status == IJobEscrow.Status.Delivered
-            && block.timestamp >= uint256(j.deliveredAt) + escrow.disputeWindow();
+        bool timedOut = j.status == IJobEscrow.Status.Disputed
+            && block.timestamp > uint256(j.disputedAt) + escrow.verdictWindow();
+        bool expectOk = timedOut
+            || (j.status == IJobEscrow.Status.Delivered
+                && block.timestamp >= uint256(j.deliveredAt) + escrow.disputeWindow());
         vm.prank(caller);
         (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.finalize, (t)));
         _expect("finalize", ok, expectOk, ret);
-        if (ok) _modelRelease(j, j.units);
+        if (!ok) return;
+        _modelRelease(j, j.units);
+        if (timedOut) {
+            ++_safety.disputeTimeouts;
+            _modelBond(j, false);
+        }
     }
 
     function _slashNonDelivery(GhostJob storage j, address caller) internal {
@@ -857,10 +984,7 @@ contract ProtocolHandler is ProtocolModel {
     }
 
     function _isRefundable(GhostJob storage j) internal view returns (bool) {
-        if (j.status == IJobEscrow.Status.Open) return block.timestamp > j.terms.acceptDeadline;
-        return
-            j.status == IJobEscrow.Status.Disputed
-                && block.timestamp > uint256(j.deliveredAt) + 2 * escrow.disputeWindow();
+        return j.status == IJobEscrow.Status.Open && block.timestamp > j.terms.acceptDeadline;
     }
 
     function _isDeliverable(GhostJob storage j) internal view returns (bool) {
@@ -873,6 +997,9 @@ contract ProtocolHandler is ProtocolModel {
     }
 
     function _isFinalizable(GhostJob storage j) internal view returns (bool) {
+        if (j.status == IJobEscrow.Status.Disputed) {
+            return block.timestamp > uint256(j.disputedAt) + escrow.verdictWindow();
+        }
         return
             j.status == IJobEscrow.Status.Delivered
                 && block.timestamp >= uint256(j.deliveredAt) + escrow.disputeWindow();

@@ -39,6 +39,8 @@ abstract contract ProtocolModel is StakerActions {
         uint8 terminalEntries;
         bool paidOut; // a Settled job's money was moved by payOut (one-way)
         bool lastSeenPaidOut;
+        uint40 disputedAt; // when the consumer disputed (its bond is in the escrow until resolved)
+        bool bondOpen;
     }
 
     /// @notice Escrow side of conservation: deposited = locked + released + refunded + fees + burnt;
@@ -61,6 +63,11 @@ abstract contract ProtocolModel is StakerActions {
         uint256 burnsDone;
         uint256 accruedFees;
         uint256 accruedBurns;
+        // dispute bonds: in = held + to the provider (no fault proven) + back to the consumer
+        uint256 bondsIn;
+        uint256 bondsHeld;
+        uint256 bondsToProvider;
+        uint256 bondsToConsumer;
     }
 
     struct CreditLedger {
@@ -90,6 +97,13 @@ abstract contract ProtocolModel is StakerActions {
         uint256 payOutNotSettled;
         // a paidOut flag that was reset or set on a job that is not Settled
         uint256 paidOutViolations;
+        // dispute outcomes: bonds won by the provider, returned on a fault, timeouts
+        uint256 disputesUpheld;
+        uint256 disputesRejected;
+        uint256 disputeTimeouts;
+        // verdicts signed before a committee change and settled after it (signers still members)
+        uint256 verdictsAcrossChanges;
+        uint256 verdictsRefusedAfterChange;
     }
 
     uint256 internal constant BPS = 10_000;
@@ -201,7 +215,8 @@ abstract contract ProtocolModel is StakerActions {
     /// @notice design.md §2's lifecycle, plus a verdict on an Accepted job (the oracles judge a
     /// receipt they got off-chain; JobEscrow.settle allows it).
     function _allowed(IJobEscrow.Status from, IJobEscrow.Status to) internal pure returns (bool) {
-        if (from == IJobEscrow.Status.None) return to == IJobEscrow.Status.Open;
+        // openAccepted opens and accepts in one transaction
+        if (from == IJobEscrow.Status.None) return to == IJobEscrow.Status.Open || to == IJobEscrow.Status.Accepted;
         if (from == IJobEscrow.Status.Open) {
             return to == IJobEscrow.Status.Accepted || to == IJobEscrow.Status.Refunded;
         }
@@ -214,8 +229,8 @@ abstract contract ProtocolModel is StakerActions {
                 to == IJobEscrow.Status.Disputed || to == IJobEscrow.Status.Settled || to == IJobEscrow.Status.Slashed;
         }
         if (from == IJobEscrow.Status.Disputed) {
-            return
-                to == IJobEscrow.Status.Settled || to == IJobEscrow.Status.Slashed || to == IJobEscrow.Status.Refunded;
+            // a dispute ends by verdict or, after the verdict window, as the receipt said: never a refund
+            return to == IJobEscrow.Status.Settled || to == IJobEscrow.Status.Slashed;
         }
         return false; // terminal states never move
     }
@@ -236,6 +251,37 @@ abstract contract ProtocolModel is StakerActions {
         j.status = IJobEscrow.Status.Open;
         _ledger.deposited += t.budget;
         _ledger.locked += t.budget;
+    }
+
+    function _bond(uint256 budget) internal view returns (uint256) {
+        return (budget * escrow.disputeBondBps() + BPS - 1) / BPS;
+    }
+
+    function _modelDispute(GhostJob storage j) internal {
+        j.status = IJobEscrow.Status.Disputed;
+        j.disputedAt = uint40(block.timestamp);
+        j.bondOpen = true;
+        uint256 bond = _bond(j.terms.budget);
+        _ledger.bondsIn += bond;
+        _ledger.bondsHeld += bond;
+    }
+
+    /// @notice The bond of a resolved dispute: back to the consumer if a fault was proven (fault
+    /// verdict, or fewer units than the receipt claimed), else the provider's.
+    function _modelBond(GhostJob storage j, bool faultProven) internal {
+        if (!j.bondOpen) return;
+        j.bondOpen = false;
+        uint256 bond = _bond(j.terms.budget);
+        _ledger.bondsHeld -= bond;
+        if (faultProven) {
+            ghostClaimable[j.terms.consumer] += bond;
+            _ledger.bondsToConsumer += bond;
+            ++_safety.disputesUpheld;
+        } else {
+            ghostClaimable[j.terms.provider] += bond;
+            _ledger.bondsToProvider += bond;
+            ++_safety.disputesRejected;
+        }
     }
 
     function _modelAccept(GhostJob storage j) internal {
@@ -282,7 +328,8 @@ abstract contract ProtocolModel is StakerActions {
     }
 
     /// @notice Slashed: the consumer gets the whole budget back plus compensation from the
-    /// provider's collateral; the rest of the slash is burnt or goes to the treasury.
+    /// provider's collateral, up to budget x compensationCapBps; the rest of the slash is burnt
+    /// or goes to the treasury.
     function _modelSlash(GhostJob storage j) internal {
         j.status = IJobEscrow.Status.Slashed;
         j.committed = bytes32(0);
@@ -292,7 +339,8 @@ abstract contract ProtocolModel is StakerActions {
         uint256 slashed = s.slash(collateral, collateral).total;
         if (slashed > stakeBefore) ++_safety.slashesOverStake;
         if (slashed == 0 && collateral != 0) ++_safety.zeroSlashes;
-        uint256 compensation = slashed < j.terms.budget ? slashed : j.terms.budget;
+        uint256 cap = uint256(j.terms.budget) * escrow.compensationCapBps() / BPS;
+        uint256 compensation = slashed < cap ? slashed : cap;
         uint256 rest = slashed - compensation;
         uint256 burnt = rest * escrow.slashBurnBps() / BPS;
         ghostClaimable[j.terms.consumer] += uint256(j.terms.budget) + compensation;
@@ -307,8 +355,10 @@ abstract contract ProtocolModel is StakerActions {
     }
 
     function _modelVerdict(GhostJob storage j, uint8 outcome, uint256 units) internal {
+        uint256 claimed = j.units;
         if (outcome == 1) _modelRelease(j, units);
         else _modelSlash(j);
+        _modelBond(j, outcome != 1 || units < claimed);
     }
 
     /// @notice After every action: each job's on-chain status may only have moved along an
