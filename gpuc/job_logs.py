@@ -62,7 +62,9 @@ def stream_live_log(
     try:
         with http.stream("GET", url, timeout=timeout) as response:
             if response.status_code == 404:
-                return LiveAnswer(False, reason=f"{provider_url} runs no container job 0x{job_id.hex()}")
+                return LiveAnswer(
+                    False, reason=f"{provider_url} runs no container job 0x{job_id.hex()}"
+                )
             if response.status_code != 200:
                 response.read()
                 raise GpucError(

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path, Query, Request
 from matcher.api.dependencies import Service
 from matcher.api.errors import ERROR_RESPONSES
 from matcher.dashboard.chain_source import ChainView
-from matcher.dashboard.depth import book_depth
 from matcher.dashboard.container_view import container_result_view
+from matcher.dashboard.depth import book_depth
 from matcher.dashboard.document_source import DocumentSource
 from matcher.dashboard.errors import ContainerResultUnavailable
 from matcher.dashboard.models import (
@@ -104,5 +104,7 @@ async def get_container_result(
     # The store may read a disk: keep that off the event loop.
     data = await asyncio.to_thread(source.read, digest)
     if data is None:
-        raise ContainerResultUnavailable(f"the document store holds no result {result_hash.lower()}")
+        raise ContainerResultUnavailable(
+            f"the document store holds no result {result_hash.lower()}"
+        )
     return container_result_view(digest, data)

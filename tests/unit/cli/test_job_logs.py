@@ -48,7 +48,10 @@ def test_follow_prints_the_log_as_it_is_written_until_the_job_ends(tmp_path: Pat
 
     seen: list[tuple[float, bytes]] = []
     logs = LiveLogs(work_root, poll_seconds=0.05)
-    with ResultServer(ResultStore(tmp_path / "results"), logs=logs) as server, httpx.Client() as http:
+    with (
+        ResultServer(ResultStore(tmp_path / "results"), logs=logs) as server,
+        httpx.Client() as http,
+    ):
         started = time.monotonic()
         threading.Thread(target=task, daemon=True).start()
         answer = stream_live_log(
@@ -74,9 +77,14 @@ def test_without_follow_it_prints_what_is_there_and_returns(tmp_path: Path) -> N
     log.write_bytes(b"loading data\n")  # the job keeps running: its workdir stays
     got: list[bytes] = []
     logs = LiveLogs(work_root, poll_seconds=0.05)
-    with ResultServer(ResultStore(tmp_path / "results"), logs=logs) as server, httpx.Client() as http:
+    with (
+        ResultServer(ResultStore(tmp_path / "results"), logs=logs) as server,
+        httpx.Client() as http,
+    ):
         started = time.monotonic()
-        answer = stream_live_log(http, server.base_url, JOB, got.append, follow=False, idle_seconds=0.5)
+        answer = stream_live_log(
+            http, server.base_url, JOB, got.append, follow=False, idle_seconds=0.5
+        )
         assert answer.served and b"".join(got) == b"loading data\n"
         assert time.monotonic() - started < 4
         shutil.rmtree(workdir)  # ends the server's follower too
@@ -85,7 +93,10 @@ def test_without_follow_it_prints_what_is_there_and_returns(tmp_path: Path) -> N
 def test_a_delivered_job_s_log_comes_from_its_result_archive(tmp_path: Path) -> None:
     log = b"epoch 0 loss 1.0\nepoch 1 loss 0.5\n"
     archive = pack_result(
-        {"weights.bin": b"\x00" * 8}, log, ContainerMetrics(wall_seconds=2.0), exit_code=0,
+        {"weights.bin": b"\x00" * 8},
+        log,
+        ContainerMetrics(wall_seconds=2.0),
+        exit_code=0,
         engine="podman",
     )
     spec = b'{"kind":"matmul"}'
@@ -102,3 +113,23 @@ def test_a_delivered_job_s_log_comes_from_its_result_archive(tmp_path: Path) -> 
             archive_log(http, docs.base_url, keccak(spec))
         with pytest.raises(GpucError, match="not available"):
             archive_log(http, docs.base_url, keccak(b"never stored"))
+
+
+def test_the_gpuc_job_logs_command_prints_the_live_log(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from gpuc.cli import app
+
+    work_root = tmp_path / "work"
+    workdir, log = _running_log(work_root)
+    log.write_bytes(b"step 1\nstep 2\n")
+    threading.Timer(0.5, shutil.rmtree, args=(workdir,)).start()  # the job ends
+    logs = LiveLogs(work_root, poll_seconds=0.05)
+    with ResultServer(ResultStore(tmp_path / "results"), logs=logs) as server:
+        job = "0x" + JOB.hex()
+        args = ["job", "logs", job, "--provider-url", server.base_url, "--follow", "--json"]
+        ran = CliRunner().invoke(app, args)
+        assert ran.exit_code == 0, ran.output
+        assert json.loads(ran.stdout) == {"job": job, "source": "live", "log": "step 1\nstep 2\n"}
