@@ -80,7 +80,7 @@ COMMANDS: dict[str, tuple[Callable[[], click.Command], str]] = {
     "provider": (_group("gpuc.commands.provider", _provider_run),
                  "Run the provider agent, stake, accept, deliver, get paid."),
     "job": (_group("gpuc.commands.job"),
-            "Open jobs and follow them: status, result, cancel, refund, dispute."),
+            "Open jobs and follow them: status, result, logs, cancel, refund, dispute."),
     "oracle": (_group("gpuc.commands.oracle"),
                "Run an oracle, join or leave the committee, sign and submit verdicts."),
     "wallet": (_group("gpuc.commands.wallet"), "Create and inspect keys and keystores."),

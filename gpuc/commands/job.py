@@ -1,4 +1,4 @@
-"""gpuc job: open, status, result, cancel, refund, dispute (the consumer's side of a job)."""
+"""gpuc job: open, status, result, logs, cancel, refund, dispute (the consumer's side of a job)."""
 
 from __future__ import annotations
 
@@ -187,6 +187,86 @@ def result(
             "file": None if output is None else str(output),
         },
         title="job result (hash checked)",
+    )
+
+
+@app.command()
+@cli_command
+def logs(
+    job: JobArg,
+    provider_url: Annotated[
+        str | None,
+        typer.Option(
+            "--provider-url",
+            help="The provider's result server (GET /logs/0x<job> while the job runs).",
+        ),
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option("-f", "--follow", help="Keep printing until the job ends.")
+    ] = False,
+) -> None:
+    """A container job's stdout and stderr: live from the provider while it runs, else the
+    signed log inside its result archive (document store, --matcher / GPUC_MATCHER_URL),
+    with the archive's hash and the log's sha256 checked."""
+    import sys
+
+    import httpx
+
+    from gpuc.job_logs import archive_log, stream_live_log
+    from protocol.documents import DOCUMENTS_PATH
+    from protocol.job_history import job_history
+
+    s = state()
+    out = s.output
+    job_id = parse_job(job)
+    chunks: list[bytes] = []
+
+    def write(chunk: bytes) -> None:
+        if out.json_mode:
+            chunks.append(chunk)
+        else:
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+
+    with httpx.Client(timeout=30.0) as http:
+        why_not_live = "no --provider-url given"
+        if provider_url is not None:
+            live = stream_live_log(http, provider_url, job_id, write, follow=follow)
+            if live.served:
+                if out.json_mode:
+                    text = b"".join(chunks).decode("utf-8", errors="replace")
+                    out.result({"job": job_id, "source": "live", "log": text}, title="job log")
+                return
+            why_not_live = live.reason
+        protocol = s.protocol()
+        protocol.terms(job_id)  # UnknownJob if no JobOpened log names it
+        digest = job_history(protocol, job_id).result_hash
+        if digest is None:
+            status = protocol.job(job_id).status_name
+            raise GpucError(
+                f"no log for job 0x{job_id.hex()}: {why_not_live}, and it has no result yet "
+                f"(it is {status}); give the provider's --provider-url while it runs"
+            )
+        found = archive_log(http, s.settings.matcher_url.rstrip("/") + DOCUMENTS_PATH, digest)
+    if out.json_mode:
+        out.result(
+            {
+                "job": job_id,
+                "source": "archive",
+                "result_hash": digest,
+                "log_sha256": found.manifest.log_hash,
+                "exit_code": found.manifest.exit_code,
+                "from": found.url,
+                "log": found.log.decode("utf-8", errors="replace"),
+            },
+            title="job log",
+        )
+        return
+    write(found.log)
+    print(
+        f"(the signed log in result 0x{digest.hex()}: archive and log sha256 "
+        f"{found.manifest.log_hash} checked; exit code {found.manifest.exit_code})",
+        file=sys.stderr,
     )
 
 

@@ -27,6 +27,7 @@ from matcher.api.openapi_signature_headers import document_signature_headers
 from matcher.book.clock import Clock, SystemClock
 from matcher.book.resources import ResourceCatalog
 from matcher.dashboard.chain_source import ChainView
+from matcher.dashboard.document_source import DocumentSource
 from matcher.routing.chain_source import ReputationSource, feed_routing
 from matcher.service import MatcherService
 from matcher.settings import MatcherSettings
@@ -39,6 +40,7 @@ def create_app(
     catalog: ResourceCatalog | None = None,
     chain_view: ChainView | None = None,
     reputation_source: ReputationSource | None = None,
+    documents: DocumentSource | None = None,
     routing_refresh_s: float = 5.0,
 ) -> FastAPI:
     # eth-account's imports raise the recursion limit to 100,000: put it back, so deep
@@ -73,6 +75,8 @@ def create_app(
     app.state.service = service
     # Read-only chain data for the dashboard; None: the page says no chain is connected.
     app.state.chain_view = chain_view
+    # Result archives by hash, for a container job's resource use; None: the page says so.
+    app.state.documents = documents
     install_error_handlers(app)
     for module in (
         routes_market,

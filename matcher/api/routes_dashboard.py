@@ -5,13 +5,22 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from matcher.api.dependencies import Service
 from matcher.api.errors import ERROR_RESPONSES
 from matcher.dashboard.chain_source import ChainView
+from matcher.dashboard.container_view import container_result_view
 from matcher.dashboard.depth import book_depth
-from matcher.dashboard.models import NO_CHAIN, BookDepth, ChainSnapshot, OfferLoad
+from matcher.dashboard.document_source import DocumentSource
+from matcher.dashboard.errors import ContainerResultUnavailable
+from matcher.dashboard.models import (
+    NO_CHAIN,
+    BookDepth,
+    ChainSnapshot,
+    ContainerResultView,
+    OfferLoad,
+)
 from matcher.dashboard.offer_load import offer_loads
 from matcher.service import MatcherService
 
@@ -73,3 +82,29 @@ async def get_chain(request: Request, service: Service) -> ChainSnapshot:
             break
     # The view talks to a node: keep that off the event loop.
     return await asyncio.to_thread(view.snapshot, providers, list(wallets))
+
+
+@router.get(
+    "/container-results/{result_hash}",
+    summary="A container job's resource use, from its result archive in the document store",
+    description=(
+        "`result_hash` is a job's result hash (the chain view's `result_hash`): 0x and 64 hex "
+        "digits. The archive is re-hashed and its manifest checked against the log and outputs "
+        "it holds. 404: no such archive (or no document store); 422: not a container result."
+    ),
+)
+async def get_container_result(
+    request: Request,
+    result_hash: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$")],
+) -> ContainerResultView:
+    source: DocumentSource | None = request.app.state.documents
+    if source is None:
+        raise ContainerResultUnavailable("no document store is connected to this matcher")
+    digest = bytes.fromhex(result_hash[2:])
+    # The store may read a disk: keep that off the event loop.
+    data = await asyncio.to_thread(source.read, digest)
+    if data is None:
+        raise ContainerResultUnavailable(
+            f"the document store holds no result {result_hash.lower()}"
+        )
+    return container_result_view(digest, data)

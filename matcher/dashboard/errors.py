@@ -23,3 +23,19 @@ class VendorError(DashboardError):
     """The page's vendored assets are missing, or not the pinned build."""
 
     code = "dashboard_vendor_error"
+
+
+class ContainerResultUnavailable(DashboardError):
+    """No result archive under that hash, or no document store is connected."""
+
+    code = "container_result_unavailable"
+    http_status = 404
+    error_type = "invalid_request_error"
+
+
+class NotAContainerResult(DashboardError):
+    """The stored result is not a well-formed container result archive."""
+
+    code = "not_a_container_result"
+    http_status = 422
+    error_type = "invalid_request_error"

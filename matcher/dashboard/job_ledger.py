@@ -53,6 +53,7 @@ class _Job:
     slashed: int = 0
     paid_out: bool = False
     updated_block: int = 0
+    result_hash: str | None = None
 
     def move(self, status: JobStatusName, block: int) -> bool:
         if _RANK[status] <= _RANK[self.status]:
@@ -100,6 +101,7 @@ class JobLedger:
         elif event == "ReceiptSubmitted":
             if job.move("Delivered", block):
                 job.units = int(args["units"])
+                job.result_hash = _hex(args["resultHash"])
         elif event == "JobDisputed":
             job.move("Disputed", block)
         elif event == "JobSettled" and job.move("Settled", block):
@@ -154,6 +156,7 @@ class JobLedger:
                 paid_out=j.paid_out,
                 opened_block=j.opened_block,
                 updated_block=j.updated_block,
+                result_hash=j.result_hash,
             )
             for j in jobs
         ]

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from protocol.compute.container_result import ContainerManifest
 from protocol.wire_ints import WireUint
 
 WeiText = Annotated[
@@ -106,6 +107,10 @@ class JobRow(_View):
     )
     opened_block: int
     updated_block: int
+    result_hash: str | None = Field(
+        default=None,
+        description="keccak256 of the delivered result (0x hex), once a receipt names it",
+    )
 
 
 ChainStatus = Literal["connected", "unreachable", "none"]
@@ -128,3 +133,17 @@ NO_CHAIN = ChainSnapshot(
     status="none",
     message="no chain connected: start the matcher with a chain view to see stakes and jobs",
 )
+
+
+LOG_TAIL_BYTES = 4096
+
+
+class ContainerResultView(_View):
+    """A container job's result archive as the document store holds it: its checked
+    manifest (exit code, resource use, log and output hashes) and the log's tail."""
+
+    result_hash: str = Field(description="keccak256 of the archive, 0x hex")
+    archive_bytes: int
+    manifest: ContainerManifest
+    log_bytes: int
+    log_tail: str = Field(description=f"the log's last {LOG_TAIL_BYTES} bytes, UTF-8 (lossy)")

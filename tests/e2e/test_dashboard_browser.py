@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from eth_utils.crypto import keccak
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 # The matcher API tests' signing helpers and live server (tests/matcher is no package).
@@ -29,11 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "matcher"))
 from matcher_api_helpers import LiveServer, Wallet, send, settings_for
 
 from matcher.book.clock import ManualClock
+from matcher.book.resources import ResourceCatalog
 from matcher.chain_view import ProtocolChainView
 from matcher.dashboard import STATIC_DIR
 from matcher.dashboard.vendor import missing_or_wrong
 from matcher.routing.chain_source import ChainReputationSource
 from protocol.client import Protocol
+from protocol.compute.container_result import ContainerMetrics, pack_result
 from protocol.roles import Consumer, Provider
 from protocol.rpc import connect
 from protocol.testing import CREDIT, DevNet, local_devnet
@@ -56,6 +59,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 RESOURCE = "llama-3-70b"
 MILLI = CREDIT // 1000  # 0.001 GPUC
 SPEC = {"kind": "matmul", "n": 128}
+# The settled job's result: a container archive the page shows the resource use of.
+ARCHIVE = pack_result(
+    {"model.bin": b"\x00" * 16},
+    b"epoch 0\nepoch 1 done\n",
+    ContainerMetrics(wall_seconds=5.25, cpu_seconds=4.5, memory_peak_bytes=3 << 20),
+    exit_code=0,
+    engine="podman",
+)
 WAIT_MS = 10_000  # longest wait for a poll (every 2 s) to show a change
 
 
@@ -137,7 +148,7 @@ def make_jobs(net: DevNet) -> Jobs:
 
     settled = _open(c1, p1)
     p1.accept(settled)
-    p1.submit_receipt(settled, result_hash=b"\x99" * 32, units=6)
+    p1.submit_receipt(settled, result_hash=keccak(ARCHIVE), units=6)
     result = _verdict(net, settled, Outcome.RELEASE, units=6)
     escrow = net.protocol.contracts.escrow
     pay = int(escrow.events(result.tx.receipt, "JobSettled")[0]["providerPay"])
@@ -154,6 +165,16 @@ def make_jobs(net: DevNet) -> Jobs:
     p1.accept(accepted)
     opened = _open(c2, p1)
     return Jobs(settled, slashed, refunded, accepted, opened, pay)
+
+
+@dataclass
+class _Documents:
+    """The matcher's document store, as the dashboard reads it (in memory here)."""
+
+    held: dict[bytes, bytes]
+
+    def read(self, digest: bytes) -> bytes | None:
+        return self.held.get(digest)
 
 
 @dataclass
@@ -227,6 +248,7 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
                 clock,
                 chain_view=view,
                 reputation_source=ChainReputationSource(protocol),
+                documents=_Documents({keccak(ARCHIVE): ARCHIVE}),
             ) as server,
             httpx.Client(base_url=server.url, timeout=10) as http,
         ):
@@ -267,7 +289,8 @@ def test_dashboard_renders_market_chain_and_live_updates(
     card = page.locator(f'#markets [data-resource="{RESOURCE}"]')
     expect(card).to_have_attribute("aria-pressed", "true")
     expect(card.locator(".market-price")).to_have_text(f"{gpuc(2 * MILLI)} GPUC")
-    expect(page.locator("#markets .market")).to_have_count(6)
+    # One card per catalog resource (the container resources made it 8, not 6).
+    expect(page.locator("#markets .market")).to_have_count(len(ResourceCatalog().ids()))
 
     # Depth: two offer levels cheapest first, the resting bid, the fill taken off P1.
     asks = page.locator("#asks tbody tr")
@@ -335,6 +358,18 @@ def test_dashboard_renders_market_chain_and_live_updates(
     expect(slashed.nth(6)).to_have_text("15")  # budget plus the collateral as compensation
     expect(slashed.nth(7)).to_have_text("5")
     expect(job_row(page, jobs.refunded).locator("td").nth(6)).to_have_text("10")
+
+    # A delivered container job's resource use, from its result archive.
+    job_row(page, jobs.settled).get_by_role("button", name="usage").click()
+    usage = page.locator("#usage-panel")
+    expect(usage).to_be_visible()
+    expect(usage).to_contain_text("Wall time5.25 s", timeout=WAIT_MS)
+    expect(usage).to_contain_text("CPU time4.5 s")
+    expect(usage).to_contain_text("Memory peak3 MiB")
+    expect(usage).to_contain_text("Exit code0")
+    expect(usage).to_contain_text("model.bin")
+    expect(usage.locator(".log-tail")).to_have_text("epoch 0\nepoch 1 done\n")
+    expect(job_row(page, jobs.refunded).locator("button")).to_have_count(0)  # no result
 
     # Wallets: balances and claimable credit as the chain has them.
     consumer = net.protocol.balances(scene.consumer.address)

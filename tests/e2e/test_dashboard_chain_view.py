@@ -91,6 +91,8 @@ def test_a_released_job_shows_what_it_owes_until_paid_out(net: DevNet) -> None:
         6 * CREDIT,
         False,
     )
+    # The receipt's result hash: the dashboard fetches the result archive by it.
+    assert job.result_hash == "0x" + "01" * 32
     wallets = {w.address: w for w in snap.wallets}
     assert (wallets[p].claimable_wei, wallets[c].claimable_wei) == (0, 0)
     assert snap.providers[0].locked_wei == 5 * CREDIT

@@ -16,6 +16,7 @@ from matcher.api import create_app
 from matcher.auth.request_signature import sign_request
 from matcher.book.clock import Clock
 from matcher.dashboard.chain_source import ChainView
+from matcher.dashboard.document_source import DocumentSource
 from matcher.routing.chain_source import ReputationSource
 from matcher.settings import MatcherSettings
 
@@ -113,6 +114,7 @@ class LiveServer:
         clock: Clock,
         chain_view: ChainView | None = None,
         reputation_source: ReputationSource | None = None,
+        documents: DocumentSource | None = None,
     ) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind(("127.0.0.1", 0))
@@ -124,6 +126,7 @@ class LiveServer:
                 clock,
                 chain_view=chain_view,
                 reputation_source=reputation_source,
+                documents=documents,
                 routing_refresh_s=0.2,
             ),
             log_level="warning",

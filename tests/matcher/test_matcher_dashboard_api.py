@@ -63,6 +63,13 @@ def test_without_a_chain_view_the_chain_endpoint_says_so(client: TestClient) -> 
     assert (chain["jobs"], chain["wallets"], chain["providers"]) == ([], [], [])
 
 
+def test_without_a_document_store_container_results_are_unavailable(client: TestClient) -> None:
+    r = client.get("/api/dashboard/container-results/0x" + "ab" * 32)
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "container_result_unavailable")
+    assert "no document store" in r.json()["error"]["message"]
+    assert client.get("/api/dashboard/container-results/0x1234").status_code == 422
+
+
 def test_unknown_resource_and_bad_levels_are_refused(client: TestClient) -> None:
     r = client.get("/api/dashboard/book", params={"resource": "tpu"})
     assert (r.status_code, r.json()["error"]["code"]) == (422, "unknown_resource")

@@ -31,7 +31,8 @@ def test_a_settled_job_records_pay_and_refund() -> None:
     ledger = JobLedger()
     ledger.apply("JobOpened", opened(1), 10)
     ledger.apply("JobAccepted", {"jobId": jid(1)}, 11)
-    ledger.apply("ReceiptSubmitted", {"jobId": jid(1), "units": 7}, 12)
+    receipt = {"jobId": jid(1), "units": 7, "resultHash": b"\xab" * 32}
+    ledger.apply("ReceiptSubmitted", receipt, 12)
     settled = {"jobId": jid(1), "units": 6, "providerPay": 591 * CREDIT // 100}
     ledger.apply("JobSettled", {**settled, "consumerRefund": 4 * CREDIT}, 13)
     (row,) = ledger.rows()
@@ -44,6 +45,8 @@ def test_a_settled_job_records_pay_and_refund() -> None:
     )
     assert (row.opened_block, row.updated_block, row.consumer, row.provider) == (10, 13, C, P)
     assert row.paid_out is False  # owed, not credited yet
+    # The dashboard fetches the result archive by this hash (container jobs' resource use).
+    assert row.result_hash == "0x" + "ab" * 32
 
 
 def test_payout_marks_a_settled_job_credited_once_and_only_a_settled_one() -> None:

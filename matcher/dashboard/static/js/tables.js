@@ -2,6 +2,7 @@
 // without one those cells say so instead of showing zeros.
 
 import { h, fillRows, FreshTracker } from "./dom.js";
+import { showUsage } from "./usage.js";
 import { age, gpuc, gpucUnit, number, percent, shortAddress, shortId } from "./format.js";
 
 const providerFresh = new FreshTracker();
@@ -105,7 +106,11 @@ export function renderJobs(chain) {
       amount(job.budget_wei),
       owed(job, job.paid_wei),
       owed(job, job.returned_wei),
-      amount(job.slashed_wei, { zeroDash: true })),
+      amount(job.slashed_wei, { zeroDash: true }),
+      h("td", {}, job.result_hash
+        ? h("button", { class: "linkish", type: "button", title: "resource use of a container job",
+                        onclick: () => showUsage(job) }, "usage")
+        : h("span", { class: "muted" }, "—"))),
     job,
   ]);
   jobFresh.mark(rows, (j) => `${j.job_id}:${j.status}:${j.paid_out}`);
