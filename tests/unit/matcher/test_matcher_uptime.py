@@ -101,10 +101,10 @@ def test_memory_and_reads_are_bounded_to_the_window() -> None:
         if t % H < H - 600:
             ledger.alive(P, "o1", t, t + TTL)
         t += 50
-    now = t
+    now = t + 100
     samples = ledger.samples(P, now)
-    assert len(samples) == 30 * 24 + 1  # 30 days of whole hours, plus the current one
-    assert samples[0].at == (now // H - 30 * 24 + 1) * H
+    assert len(samples) == 30 * 24  # 30 days of buckets: 719 whole hours and the current one
+    assert samples[0].at == (now // H - 30 * 24 + 2) * H and samples[-1].period_s == 100
     assert len(ledger._providers[P].buckets) <= 30 * 24
     assert all(0.8 < s.uptime < 0.85 for s in samples[1:-1])  # (3000 + 60) / 3600 = 0.85
 
@@ -151,8 +151,12 @@ def _story() -> list[tuple[float, object]]:
     t = T0 + 5
     while t < T0 + 3 * H:
         t += 45
-        if not T0 + H <= t < T0 + H + 900:  # P misses heartbeats for a quarter hour
+        if t < T0 + H:
             cmds.append((t, Heartbeat(offer_id="p1", owner=P)))
+        elif T0 + H + 600 <= t < T0 + H + 900:  # silent 10 min: p1 left the book
+            cmds.append((t, Heartbeat(offer_id="p1", owner=P)))  # so these are refused
+        elif t >= T0 + H + 900:  # and P comes back with a new offer
+            cmds.append((t, Heartbeat(offer_id="p2", owner=P)))
         if t < T0 + 2 * H:
             cmds.append((t + 1, Heartbeat(offer_id="q1", owner=Q)))
     cmds.append((T0 + H + 905, _offer("p2", P)))
@@ -205,6 +209,7 @@ def test_uptime_samples_move_the_score_off_the_prior() -> None:
     ledger.alive(P, "o1", T0, T0 + TTL)
     now = T0 + 2 * H
     history = ProviderHistory(provider=P, uptime=tuple(ledger.samples(P, now)))
-    assert score(history, now).parts.uptime < 0.2
+    # Two hours as two observations against the prior's two: (1 + 60/3600 + 0) / 4.
+    assert score(history, now).parts.uptime == pytest.approx((1 + TTL / H) / 4, abs=1e-3)
     full = ProviderHistory(provider=P, uptime=(UptimeSample(at=now, uptime=1.0, period_s=H),) * 5)
     assert score(full, now).parts.uptime > 0.8
