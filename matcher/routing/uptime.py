@@ -112,7 +112,9 @@ class UptimeLedger:
                 continue
             covered = p.buckets.get(index, 0.0) + max(0.0, min(hi, run_end) - max(lo, p.start))
             found.append(
-                UptimeSample(at=hi, uptime=min(1.0, max(0.0, covered / (hi - lo))), period_s=hi - lo)
+                UptimeSample(
+                    at=hi, uptime=min(1.0, max(0.0, covered / (hi - lo))), period_s=hi - lo
+                )
             )
         return found
 

@@ -32,8 +32,13 @@ def uptime_source(providers: Sequence[str], uptime: Uptime) -> list[ProviderRout
     ]
 
 
-def _heartbeat_for(client: TestClient, clock: ManualClock, offers: dict[Wallet, str],
-                   seconds: float, patchy_from: float) -> None:
+def _heartbeat_for(
+    client: TestClient,
+    clock: ManualClock,
+    offers: dict[Wallet, str],
+    seconds: float,
+    patchy_from: float,
+) -> None:
     """Every 30 s for `seconds`: STEADY always heartbeats, PATCHY only until `patchy_from`
     (then its offer leaves the book when the heartbeat TTL runs out)."""
     elapsed = 0.0
@@ -73,8 +78,14 @@ def test_uptime_endpoint_feed_and_replay(tmp_path: Path) -> None:
     with TestClient(app) as client:
         offers = {}
         for wallet in (STEADY, PATCHY):
-            created = send(client, clock.now(), wallet, "POST", "/api/market/offers",
-                           offer_payload("h100", price=100, capacity=10))
+            created = send(
+                client,
+                clock.now(),
+                wallet,
+                "POST",
+                "/api/market/offers",
+                offer_payload("h100", price=100, capacity=10),
+            )
             assert created.status_code == 201, created.text
             offers[wallet] = created.json()["offer_id"]
         _heartbeat_for(client, clock, offers, H, patchy_from=900)

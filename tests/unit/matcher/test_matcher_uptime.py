@@ -165,8 +165,9 @@ def _story() -> list[tuple[float, object]]:
     return sorted(cmds, key=lambda c: c[0])
 
 
-def _run(commands: list[tuple[float, object]], engine: Engine | None = None,
-         extra_sweeps: bool = False) -> Engine:
+def _run(
+    commands: list[tuple[float, object]], engine: Engine | None = None, extra_sweeps: bool = False
+) -> Engine:
     engine = engine or Engine(ResourceCatalog())
     for at, command in commands:
         if extra_sweeps:  # the live service observes time more often than it logs
