@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from matcher.api.dependencies import Service
 from matcher.api.errors import ERROR_RESPONSES
@@ -15,6 +15,7 @@ from matcher.api.schemas import (
     MarketList,
     MarketView,
     OfferView,
+    ProviderUptime,
     ResourceView,
 )
 from matcher.book.market_state import PriceSample
@@ -111,3 +112,22 @@ async def get_history(
     book = service.engine.book.book(resource)
     samples = [s for s in book.state.samples if s.at >= since]
     return MarketHistory(resource=resource, bucket_s=bucket_s, points=bucketize(samples, bucket_s))
+
+
+@router.get(
+    "/providers/{address}/uptime",
+    summary="A provider's heartbeat uptime: seconds covered by a live offer, per hour",
+)
+async def get_provider_uptime(
+    service: Service,
+    address: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")],
+) -> ProviderUptime:
+    now = service.now()
+    ledger = service.engine.uptime
+    return ProviderUptime(
+        provider=address.lower(),
+        at=now,
+        bucket_s=ledger.bucket_s,
+        window_s=ledger.keep_s,
+        samples=ledger.samples(address, now),
+    )

@@ -15,6 +15,7 @@ from matcher.engine.engine import Engine
 from matcher.routing.table import ProviderRouting
 from matcher.terms import AddressHex, Bytes32Hex, JobTerms
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI, PricingStrategy
+from protocol.reputation import UptimeSample
 from protocol.reputation.routing import RoutingPreference
 from protocol.wire_ints import WireUint
 
@@ -272,3 +273,16 @@ class ResourceView(_View):
     id: str
     unit: str
     description: str
+
+
+class ProviderUptime(_View):
+    """A provider's heartbeat-observed availability: one sample per bucket (the uptime
+    input of the reputation score, docs/reputation.md)."""
+
+    provider: str
+    at: float = Field(description="the matcher's time of this reading (unix seconds)")
+    bucket_s: float
+    window_s: float
+    samples: list[UptimeSample] = Field(
+        description="oldest first; the last is the current bucket, up to `at`"
+    )

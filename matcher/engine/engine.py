@@ -32,6 +32,7 @@ from matcher.engine.commands import (
     WithdrawOffer,
 )
 from matcher.errors import Conflict, InvalidField, NotFound
+from matcher.routing.uptime import UptimeLedger
 from matcher.terms import JobTerms, terms_for_fill
 
 
@@ -74,6 +75,13 @@ class Engine:
         self.applied_count = 0
         self.revoked_keys: set[str] = set()
         self.api_keys: dict[str, ApiKeyRecord] = {}
+        # Heartbeat-observed availability per provider (GET .../providers/{a}/uptime).
+        self.uptime = UptimeLedger()
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """A snapshot taken before uptime was recorded loads with an empty ledger."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("uptime", UptimeLedger())
 
     # -- reads ---------------------------------------------------------------------
 
@@ -110,6 +118,7 @@ class Engine:
     def advance(self, now: float) -> Applied | None:
         """Let time act (heartbeats, demand window, batch windows); None if nothing did."""
         self._forget_finished(now)
+        self.uptime.prune(now)
         changed, fills = self.book.advance(now)
         applied = Applied(fills=fills)
         while self._batch_expiry and self._batch_expiry[0][0] <= now:
@@ -165,6 +174,7 @@ class Engine:
                     min_job_units=command.min_job_units,
                     now=now,
                 )
+                self._alive(command.owner, command.offer_id, now)
                 return Applied(fills=fills, offer=book.offer(command.offer_id))
             case UpdateOffer():
                 fills = book.update_offer(
@@ -175,13 +185,16 @@ class Engine:
                     min_job_units=command.min_job_units,
                     now=now,
                 )
+                self._alive(command.owner, command.offer_id, now)
                 return Applied(fills=fills, offer=book.offer(command.offer_id))
             case Heartbeat():
                 fills = book.heartbeat(command.offer_id, command.owner, now)
+                self._alive(command.owner, command.offer_id, now)
                 return Applied(fills=fills, offer=book.offer(command.offer_id))
             case WithdrawOffer():
                 offer = book.offer(command.offer_id)
                 fills = book.withdraw_offer(command.offer_id, command.owner, now)
+                self.uptime.gone(command.owner, command.offer_id, now)
                 return Applied(fills=fills, offer=offer)
             case PlaceOrder():
                 if command.client_key is not None:
@@ -269,6 +282,9 @@ class Engine:
                 )
                 return Applied(batch=batch)
         raise InvalidField(f"unknown command {command!r}", field="type")  # pragma: no cover
+
+    def _alive(self, owner: str, offer_id: str, now: float) -> None:
+        self.uptime.alive(owner, offer_id, now, now + self.config.heartbeat_ttl_s)
 
     def _place(self, command: PlaceOrder, now: float) -> tuple[BuyOrder, list[Fill]]:
         placed = self.book.place_order(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.reputation import OutcomeKind, score
+from matcher.routing.chain_source import ChainReputationSource
+from protocol.reputation import OutcomeKind, ProviderHistory, UptimeSample, score
 from protocol.reputation.chain import provider_history
 from protocol.testing import CREDIT, DevNet
 
@@ -72,3 +73,19 @@ def test_fresh_keys_start_at_the_prior_only_when_staked(devnet: DevNet) -> None:
     devnet.fund_and_stake(fresh, 10 * CREDIT)
     staked = score(provider_history(devnet.protocol, fresh.address), devnet.protocol.now())
     assert staked.score == pytest.approx(0.5) and staked.provisional
+
+
+def test_the_routing_feed_scores_the_matchers_uptime_samples(devnet: DevNet) -> None:
+    """matcher.routing.chain_source: escrow history plus the uptime samples it is handed
+    (GET /api/market/providers/{address}/uptime); none leaves the uptime part at the prior."""
+    fresh = devnet.provider2
+    devnet.fund_and_stake(fresh, 10 * CREDIT)
+    now = devnet.protocol.now()
+    down = tuple(UptimeSample(at=now - 3600 * i, uptime=0.1, period_s=3600) for i in range(6))
+    source = ChainReputationSource(devnet.protocol)
+    (without,) = source([fresh.address], {})
+    (with_uptime,) = source([fresh.address], {fresh.address: down})
+    assert without.uptime == 0.5
+    expected = score(ProviderHistory(provider=fresh.address, uptime=down), now).parts.uptime
+    assert with_uptime.uptime == round(expected, 3) and with_uptime.uptime < 0.4
+    assert with_uptime.score < without.score

@@ -25,6 +25,7 @@ from matcher.api import create_app
 from matcher.auth.api_key import make_api_key
 from matcher.book.clock import ManualClock
 from matcher.routing import ProviderRouting, newcomer
+from matcher.routing.chain_source import Uptime
 from protocol.matcher_client import MatcherClient
 from protocol.reputation import RoutingPreference
 from protocol.wallet import Wallet as SdkWallet
@@ -47,7 +48,8 @@ def _known(address: str, fail: float) -> ProviderRouting:
     )
 
 
-def source(providers: Sequence[str]) -> list[ProviderRouting]:
+def source(providers: Sequence[str], uptime: Uptime) -> list[ProviderRouting]:
+    del uptime  # fixed reputations here; tests/matcher/test_matcher_uptime_api.py feeds it
     table = {FLAKY.address.lower(): 0.4, SOLID.address.lower(): 0.02}
     return [_known(p, table[p.lower()]) for p in providers if p.lower() in table]
 
