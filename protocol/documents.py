@@ -18,6 +18,7 @@ from protocol.errors import ProtocolError
 
 __all__ = [
     "DOCUMENTS_PATH",
+    "MAX_DOCUMENT_BYTES",
     "DocumentError",
     "document_ref",
     "fetch_document",
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 DOCUMENTS_PATH = "/documents"
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # what the store next to the matcher takes
 MAX_FETCH_BYTES = 64 * 1024 * 1024
 
 

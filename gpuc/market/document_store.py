@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 
+from protocol.documents import MAX_DOCUMENT_BYTES
+from protocol.wire_ints import parse_ascii_uint
 from provider.errors import InvalidResultHash, ResultNotFound, ResultStoreError
 from provider.results.content_hash import hash_ref, parse_hash_ref, result_hash
 from provider.results.store import ResultStore
 
 __all__ = ["MAX_DOCUMENT_BYTES", "create_document_app", "document_router"]
 
-MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 _REF_DOC = "0x followed by the 64 hex digits of the keccak256 of the document's exact bytes"
 
@@ -37,7 +38,7 @@ def document_router(store: ResultStore, max_bytes: int = MAX_DOCUMENT_BYTES) -> 
 
     async def bounded_body(request: Request) -> bytes:
         declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        if declared is not None and (parse_ascii_uint(declared) or 0) > max_bytes:
             raise HTTPException(413, f"a document is at most {max_bytes} bytes, got {declared}")
         body = bytearray()
         async for chunk in request.stream():

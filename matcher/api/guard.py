@@ -13,6 +13,7 @@ from matcher.auth.api_key import verify_api_key
 from matcher.auth.request_signature import HEADER_SIGNATURE, HEADER_SIGNER
 from matcher.errors import MatcherError
 from matcher.service import MatcherService
+from protocol.documents import DOCUMENTS_PATH, MAX_DOCUMENT_BYTES
 from protocol.http_guard import GuardRefusal, Scope
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -50,6 +51,8 @@ class MatcherGuard:
         settings = self.service.settings
         if scope.get("path") == FILES_PATH:
             return settings.max_file_bytes + 64 * 1024  # the file and its multipart framing
+        if str(scope.get("path", "")).startswith(DOCUMENTS_PATH + "/"):
+            return MAX_DOCUMENT_BYTES  # job documents and results (the host mounts the store)
         return settings.max_body_bytes
 
     def precheck(self, scope: Scope) -> GuardRefusal | None:

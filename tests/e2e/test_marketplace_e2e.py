@@ -316,8 +316,10 @@ def test_gpuc_up_starts_and_stops_cleanly(tmp_path: Path) -> None:
         assert line, process.stderr.read() if process.stderr else ""
         summary = json.loads(line)
         children = _descendants(process.pid)
-        # anvil, 3 oracles, the matcher, 3 providers: all children of gpuc up.
-        assert set(summary["pids"]) <= set(children) and len(summary["pids"]) == 8
+        # anvil, 3 oracles, the matcher, 3 providers and the LLM provider: all children
+        # of gpuc up.
+        assert set(summary["pids"]) <= set(children) and len(summary["pids"]) == 9
+        assert len(summary["llm_providers"]) == 1
         market = openai.OpenAI(base_url=summary["openai_base_url"], api_key="x", max_retries=0)
         assert market.base_url.host == "127.0.0.1"
         temp_dirs = {Path(p["log"]).parents[2] for p in summary["providers"].values()}
