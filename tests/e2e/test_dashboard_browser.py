@@ -355,7 +355,8 @@ def test_dashboard_renders_market_chain_and_live_updates(
         expect(owed).to_have_class(re.compile(r"\bmuted\b"))
         expect(owed).to_have_attribute("title", re.compile("not paid out yet"))
     slashed = job_row(page, jobs.slashed).locator("td")
-    expect(slashed.nth(6)).to_have_text("15")  # budget plus the collateral as compensation
+    # budget plus compensation from the collateral, capped at 25 % of the budget (escrow v2)
+    expect(slashed.nth(6)).to_have_text("12.5")
     expect(slashed.nth(7)).to_have_text("5")
     expect(job_row(page, jobs.refunded).locator("td").nth(6)).to_have_text("10")
 
