@@ -8,13 +8,18 @@ from protocol.tx.sender import TxSender
 
 
 def test_the_message_names_the_transaction_in_flight() -> None:
-    assert _interrupted() == "interrupted: no transaction was waiting to be mined"
-    tx = "0x" + "ab" * 32
-    TxSender._in_flight.add(tx)
+    # The set is process-wide: earlier tests in this process may have broadcast without
+    # waiting, so start from an empty one and put theirs back after.
+    earlier = set(TxSender._in_flight)
+    TxSender._in_flight.clear()
     try:
+        assert _interrupted() == "interrupted: no transaction was waiting to be mined"
+        tx = "0x" + "ab" * 32
+        TxSender._in_flight.add(tx)
         message = _interrupted()
     finally:
-        TxSender._in_flight.discard(tx)
+        TxSender._in_flight.clear()
+        TxSender._in_flight.update(earlier)
     assert tx in message and "may still be mined" in message
 
 
