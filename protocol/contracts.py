@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
@@ -97,7 +98,7 @@ class BoundContract:
         return [d for _, d in self.logs_with_blocks(event, topics=topics, from_block=from_block)]
 
     def logs_of(
-        self, events: list[str], *, topic1: str, from_block: int = 0
+        self, events: Sequence[str], *, topic1: str, from_block: int = 0
     ) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
         """(event, decoded fields, raw log) of every log of ``events`` whose first indexed
         argument is ``topic1``, in chain order (one eth_getLogs)."""

@@ -11,20 +11,9 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 
 from protocol.client import JobRef, Protocol, parse_job_id
 from protocol.rpc import rpc_request
-from protocol.typed_data import JobTerms, job_id
+from protocol.typed_data import JOB_EVENTS, JobTerms, job_id
 
 __all__ = ["JOB_EVENTS", "JobEvent", "JobHistory", "job_history"]
-
-JOB_EVENTS = [
-    "JobOpened",
-    "JobAccepted",
-    "ReceiptSubmitted",
-    "JobDisputed",
-    "JobSettled",
-    "JobSlashed",
-    "JobRefunded",
-    "JobPaidOut",
-]
 
 
 class JobEvent(BaseModel):

@@ -23,6 +23,7 @@ from protocol.errors import SignatureError
 __all__ = [
     "DOMAIN_NAME",
     "DOMAIN_VERSION",
+    "JOB_EVENTS",
     "Domain",
     "JobStatus",
     "JobTerms",
@@ -71,6 +72,19 @@ class JobStatus:
     REFUNDED = 7
 
     NAMES = ("None", "Open", "Accepted", "Delivered", "Disputed", "Settled", "Slashed", "Refunded")
+
+
+# The escrow's events about one job, in lifecycle order (each carries the job id first).
+JOB_EVENTS = (
+    "JobOpened",
+    "JobAccepted",
+    "ReceiptSubmitted",
+    "JobDisputed",
+    "JobSettled",
+    "JobSlashed",
+    "JobRefunded",
+    "JobPaidOut",
+)
 
 
 class Outcome:

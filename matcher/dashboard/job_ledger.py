@@ -15,17 +15,9 @@ from typing import Any
 
 from matcher.dashboard.errors import InvalidDashboardSetting
 from matcher.dashboard.models import JobRow, JobStatusName
+from protocol.typed_data import JOB_EVENTS
 
-ESCROW_EVENTS = (
-    "JobOpened",
-    "JobAccepted",
-    "ReceiptSubmitted",
-    "JobDisputed",
-    "JobSettled",
-    "JobSlashed",
-    "JobRefunded",
-    "JobPaidOut",
-)
+ESCROW_EVENTS = JOB_EVENTS  # the events the ledger folds, in lifecycle order
 
 _RANK: dict[JobStatusName, int] = {
     "Open": 1,
