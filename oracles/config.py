@@ -31,7 +31,7 @@ from pydantic_settings import (
 
 from oracles.errors import OracleConfigError
 from oracles.result_fetch import DEFAULT_MAX_RESULT_BYTES, DEFAULT_TIMEOUT_SECONDS
-from oracles.wire import Address, HttpUrl
+from protocol.wire.fields import Address, HttpUrl
 
 __all__ = ["ENV_PREFIX", "OracleConfig", "PeerConfig", "load_oracle_config"]
 

@@ -12,12 +12,12 @@ from pydantic import BaseModel, ConfigDict
 
 from oracles.audit import jsonable
 from oracles.errors import InvalidSubmission
-from oracles.wire import HttpUrl, Signature65
 from protocol.compute.errors import InvalidJobSpec
 from protocol.compute.specs import ContainerSpec, EmbeddingsSpec, parse_spec
 from protocol.errors import SignatureError
 from protocol.job_spec import spec_hash
 from protocol.typed_data import Domain, JobTerms, Receipt, job_id, receipt_digest, recover_signer
+from protocol.wire.fields import HttpUrl, Signature65
 
 __all__ = ["ReceiptSubmission", "check_submission"]
 

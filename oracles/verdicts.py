@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oracles.errors import InvalidPeerSignature
 from oracles.verify.report import VerificationReport
-from oracles.wire import Address, Signature65
 from protocol.errors import SignatureError
 from protocol.typed_data import (
     Domain,
@@ -22,6 +21,7 @@ from protocol.typed_data import (
     recover_signer,
     verdict_digest,
 )
+from protocol.wire.fields import Address, Signature65
 
 __all__ = [
     "BatchSignature",

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import httpx
 
 from protocol.client import Protocol
-from protocol.matcher_client import MatcherClient, MatcherClientError, OracleEndpoint
+from protocol.matcher_client import MatcherClient, MatcherClientError, OracleEndpointView
 
 __all__ = ["committee_members", "listed_endpoints", "member_endpoints", "merged_oracle_urls"]
 
@@ -34,7 +34,7 @@ def committee_members(protocol: Protocol) -> list[str]:
     return [m for m in members if bool(committee.read("isMember", m))]
 
 
-def listed_endpoints(http: httpx.Client, matcher_url: str) -> list[OracleEndpoint]:
+def listed_endpoints(http: httpx.Client, matcher_url: str) -> list[OracleEndpointView]:
     """The matcher's list as published (unchecked: see member_endpoints)."""
     client = MatcherClient(matcher_url, chain_id=0, http=http)
     return client.oracle_endpoints()

@@ -14,16 +14,19 @@ from typing import Annotated, Any
 from eth_abi.abi import encode as abi_encode
 from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_typed_data
-from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
 
 from protocol.errors import SignatureError
+from protocol.wire.fields import Address, Bytes32, as_address, as_bytes32
+from protocol.wire_ints import WireUint
 
 __all__ = [
     "DOMAIN_NAME",
     "DOMAIN_VERSION",
     "JOB_EVENTS",
+    "TERMS_ABI",
     "Domain",
     "JobStatus",
     "JobTerms",
@@ -94,22 +97,6 @@ class Outcome:
     FAULT = 2
 
 
-def _as_bytes32(value: Any) -> bytes:
-    if isinstance(value, str):
-        text = value[2:] if value.startswith(("0x", "0X")) else value
-        value = bytes.fromhex(text)
-    if not isinstance(value, bytes | bytearray) or len(value) != 32:
-        raise ValueError("must be 32 bytes (0x followed by 64 hex digits)")
-    return bytes(value)
-
-
-def _as_address(value: Any) -> str:
-    try:
-        return to_checksum_address(value)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"not an address: {value!r}") from exc
-
-
 class _Typed(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -120,7 +107,7 @@ class Domain(_Typed):
     chain_id: int = Field(gt=0)
     verifying_contract: str
 
-    _addr = field_validator("verifying_contract", mode="before")(_as_address)
+    _addr = field_validator("verifying_contract", mode="before")(as_address)
 
     def as_eip712(self) -> dict[str, Any]:
         return {
@@ -131,20 +118,31 @@ class Domain(_Typed):
         }
 
 
-class JobTerms(_Typed):
-    """A job's terms; its id is keccak256(abi.encode(terms))."""
+class JobTerms(BaseModel):
+    """`struct JobTerms` field for field; its id is keccak256(abi.encode(terms)).
 
-    consumer: str
-    provider: str
-    budget: Uint96
-    price_per_unit: Uint96
+    The JSON form (what the matcher hands out, the oracle takes, the chain's JobOpened
+    carries): the Solidity field names (camelCase), checksummed addresses, the uint96 and
+    uint256 amounts as decimal strings, ``spec`` as 0x hex. Input also takes the Python
+    names, and numbers or decimal strings for every integer.
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
+    )
+
+    consumer: Address
+    provider: Address
+    budget: Annotated[WireUint, Field(lt=2**96)]
+    price_per_unit: Annotated[WireUint, Field(lt=2**96)]
     accept_deadline: Uint40
     deadline: Uint40
-    spec: bytes
-    salt: Uint256
-
-    _addrs = field_validator("consumer", "provider", mode="before")(_as_address)
-    _spec = field_validator("spec", mode="before")(_as_bytes32)
+    spec: Bytes32
+    salt: Annotated[WireUint, Field(lt=2**256)]
 
     def as_tuple(self) -> tuple[Any, ...]:
         """The ABI tuple, in the Solidity struct's field order."""
@@ -159,17 +157,42 @@ class JobTerms(_Typed):
             self.salt,
         )
 
+    def abi_encoded(self) -> bytes:
+        """abi.encode(terms). The struct is static (eight 32-byte words), so it is encoded
+        by hand: eth_abi cost ~0.8 ms per fill, most of the matcher's matching CPU
+        (scripts/bench/matcher.py --matching); tests check it against eth_abi."""
+        return b"".join(
+            (
+                bytes(12) + bytes.fromhex(self.consumer[2:]),
+                bytes(12) + bytes.fromhex(self.provider[2:]),
+                self.budget.to_bytes(32, "big"),
+                self.price_per_unit.to_bytes(32, "big"),
+                self.accept_deadline.to_bytes(32, "big"),
+                self.deadline.to_bytes(32, "big"),
+                self.spec,
+                self.salt.to_bytes(32, "big"),
+            )
+        )
+
+    def abi_encoded_by_eth_abi(self) -> bytes:
+        """The reference encoding (eth_abi), for tests."""
+        return abi_encode([TERMS_ABI], [self.as_tuple()])
+
+    def job_id_hex(self) -> str:
+        """job_id(terms) as 0x hex."""
+        return "0x" + job_id(self).hex()
+
     @property
     def max_units(self) -> int:
         return self.budget // self.price_per_unit if self.price_per_unit else 0
 
 
-_TERMS_ABI = "(address,address,uint96,uint96,uint40,uint40,bytes32,uint256)"
+TERMS_ABI = "(address,address,uint96,uint96,uint40,uint40,bytes32,uint256)"
 
 
 def job_id(terms: JobTerms) -> bytes:
     """keccak256(abi.encode(terms)), as JobEscrow computes it."""
-    return keccak(abi_encode([_TERMS_ABI], [terms.as_tuple()]))
+    return keccak(terms.abi_encoded())
 
 
 class Receipt(_Typed):
@@ -181,7 +204,7 @@ class Receipt(_Typed):
     started_at: Uint64
     finished_at: Uint64
 
-    _b32 = field_validator("job_id", "result_hash", mode="before")(_as_bytes32)
+    _b32 = field_validator("job_id", "result_hash", mode="before")(as_bytes32)
 
 
 class VerdictItem(_Typed):
@@ -192,7 +215,7 @@ class VerdictItem(_Typed):
     units: Uint64
     result_hash: bytes
 
-    _b32 = field_validator("job_id", "result_hash", mode="before")(_as_bytes32)
+    _b32 = field_validator("job_id", "result_hash", mode="before")(as_bytes32)
 
 
 class Verdict(VerdictItem):
@@ -225,7 +248,7 @@ class Permit(_Typed):
     nonce: Uint256
     deadline: Uint256
 
-    _addrs = field_validator("owner", "spender", mode="before")(_as_address)
+    _addrs = field_validator("owner", "spender", mode="before")(as_address)
 
 
 _PERMIT_TYPES = {
@@ -303,7 +326,7 @@ def receipt_digest(domain: Domain, receipt: Receipt) -> bytes:
 def acceptance_digest(domain: Domain, job: bytes) -> bytes:
     """What a provider signs to accept the job `job` (an id) off chain: JobEscrow.openAccepted
     opens and accepts it in one transaction with that signature."""
-    return _digest(domain, _ACCEPTANCE_TYPES, {"jobId": _as_bytes32(job)})
+    return _digest(domain, _ACCEPTANCE_TYPES, {"jobId": as_bytes32(job)})
 
 
 def verdict_digest(domain: Domain, verdict: Verdict) -> bytes:
@@ -322,7 +345,7 @@ def permit_digest(chain_id: int, credit: str, permit: Permit) -> bytes:
         "name": CREDIT_DOMAIN_NAME,
         "version": CREDIT_DOMAIN_VERSION,
         "chainId": chain_id,
-        "verifyingContract": _as_address(credit),
+        "verifyingContract": as_address(credit),
     }
     message = {
         "owner": permit.owner,

@@ -29,7 +29,7 @@ import httpx
 
 from protocol.client import Protocol, TxOptions
 from protocol.containers.engine import find_engine
-from protocol.matcher_client import FillInfo, MatcherClient
+from protocol.matcher_client import FillView, MatcherClient
 from protocol.oracle_endpoints import member_endpoints, merged_oracle_urls
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, job_id
@@ -70,7 +70,7 @@ class ProviderAgent:
         self.config_path = config_path
         self.log = log or AgentLog()
         self.device = device
-        self._awaiting: dict[bytes, tuple[OfferConfig, FillInfo]] = {}
+        self._awaiting: dict[bytes, tuple[OfferConfig, FillView]] = {}
         self._running: dict[bytes, Future[Delivered | None]] = {}
         self._next_reprice = 0.0
         self._started = False

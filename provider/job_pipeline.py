@@ -23,7 +23,7 @@ import numpy as np
 
 from protocol.client import Protocol
 from protocol.compute.container_result import unpack_result
-from protocol.matcher_client import FillInfo, MatcherClient
+from protocol.matcher_client import FillView, MatcherClient
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, JobTerms, job_id
 from provider.agent_config import AgentConfig, OfferConfig
@@ -86,7 +86,7 @@ class JobPipeline:
         self.log = log
         self.clock = clock
 
-    def run(self, offer: OfferConfig, fill: FillInfo) -> Delivered | None:
+    def run(self, offer: OfferConfig, fill: FillView) -> Delivered | None:
         jid = job_id(fill.terms)
         try:
             if fill.batch_id is not None:
@@ -100,7 +100,7 @@ class JobPipeline:
 
     # ------------------------------------------------------------------ shared steps
 
-    def _accept(self, terms: JobTerms, jid: bytes, fill: FillInfo) -> None:
+    def _accept(self, terms: JobTerms, jid: bytes, fill: FillView) -> None:
         status = self.protocol.job(jid).status
         if status == JobStatus.OPEN:
             accepted = self.role.accept(terms)
@@ -130,7 +130,7 @@ class JobPipeline:
             container_pids=self.config.container_pids,
         )
 
-    def _execute(self, fill: FillInfo, request: JobRequest, terms: JobTerms) -> Succeeded:
+    def _execute(self, fill: FillView, request: JobRequest, terms: JobTerms) -> Succeeded:
         # A container task's log can be followed live while it runs (provider.results).
         follow = (
             {"log_url": self.server.log_url(request.job_id)} if request.kind == "container" else {}
@@ -154,7 +154,7 @@ class JobPipeline:
 
     # ------------------------------------------------------------------ oracle-judged kinds
 
-    def _run_judged(self, offer: OfferConfig, fill: FillInfo, jid: bytes) -> Delivered:
+    def _run_judged(self, offer: OfferConfig, fill: FillView, jid: bytes) -> Delivered:
         terms = fill.terms
         documents = self.fetcher.job(terms.spec)  # before accepting: never accept the unrunnable
         if documents.spec.kind != offer.kind:
@@ -227,7 +227,7 @@ class JobPipeline:
 
     # ------------------------------------------------------------------ OpenAI batches
 
-    def _run_batch(self, fill: FillInfo, jid: bytes) -> Delivered:
+    def _run_batch(self, fill: FillView, jid: bytes) -> Delivered:
         terms = fill.terms
         requests = parse_batch(self.matcher.fill_input(fill.fill_id))
         self._accept(terms, jid, fill)

@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import Callable, Mapping
 
-from protocol.matcher_client import FillInfo, MatcherClient, MatcherRefused
+from protocol.matcher_client import FillView, MatcherClient, MatcherRefused
 from protocol.pricing import CostBasedPricing, FixedPricing, UtilizationSigmoidPricing
 from provider.agent_config import OfferConfig
 from provider.agent_log import AgentLog
@@ -95,7 +95,7 @@ class MarketPresence:
                 price_wei=offer.price_wei,
             )
 
-    def new_fills(self) -> list[tuple[OfferConfig, FillInfo]]:
+    def new_fills(self) -> list[tuple[OfferConfig, FillView]]:
         found = []
         for offer_id, config in list(self._offer_kind.items()):
             for fill in self.client.offer_fills(offer_id):

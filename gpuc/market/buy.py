@@ -31,7 +31,7 @@ from gpuc.market.job_opener import JobOpener
 from protocol.amounts import format_units
 from protocol.documents import DocumentError, fetch_document
 from protocol.job_history import JobHistory, job_history
-from protocol.matcher_client import FillInfo, MatcherClient, OrderInfo
+from protocol.matcher_client import FillView, MatcherClient, OrderView
 from protocol.roles import Consumer
 from protocol.typed_data import JobStatus, JobTerms, job_id
 
@@ -164,8 +164,8 @@ def fetch_result(http: httpx.Client, sources: list[str], result_hash: bytes) -> 
 
 
 def _first_fill(
-    matcher: MatcherClient, order: OrderInfo, timeout: float, step: Step, poll_s: float
-) -> FillInfo:
+    matcher: MatcherClient, order: OrderView, timeout: float, step: Step, poll_s: float
+) -> FillView:
     deadline = time.monotonic() + timeout
     said = 0.0
     while not order.fills:
@@ -197,7 +197,7 @@ def _first_fill(
     return order.fills[0]
 
 
-def _open(consumer: Consumer, opener: JobOpener, fill: FillInfo, step: Step) -> bool:
+def _open(consumer: Consumer, opener: JobOpener, fill: FillView, step: Step) -> bool:
     """Open the fill's job; False when another opener of this wallet did it first."""
     opener.poll()
     if fill.fill_id in opener.opened:
@@ -242,8 +242,8 @@ def _follow(consumer: Consumer, terms: JobTerms, timeout: float, step: Step, pol
 
 
 def _outcome(
-    order: OrderInfo,
-    fill: FillInfo,
+    order: OrderView,
+    fill: FillView,
     status: int,
     history: JobHistory,
     opened_here: bool,

@@ -13,7 +13,7 @@ from protocol.compute.specs import parse_spec
 from protocol.compute.units import spec_units
 from protocol.documents import publish_document
 from protocol.job_spec import canonical_spec, spec_hash
-from protocol.matcher_client import MatcherClient, OrderInfo
+from protocol.matcher_client import MatcherClient, OrderView
 from protocol.reputation.routing import RoutingPreference
 
 __all__ = ["JobSubmitter", "recover_job"]
@@ -46,7 +46,7 @@ class JobSubmitter:
         inputs: bytes | None = None,
         kind: Literal["market", "limit"] = "limit",
         routing: RoutingPreference | None = None,
-    ) -> OrderInfo:
+    ) -> OrderView:
         """Publish the job's documents and order it (one provider takes all of it);
         ``routing`` asks for a minimum reputation or a price/reliability preference."""
         parsed = parse_spec(spec)

@@ -40,7 +40,7 @@ from protocol.compute.container_spec import parse_container_spec
 from protocol.compute.embedding_inputs import encode_inputs, inputs_hash, synthetic_texts
 from protocol.containers.engine import require_engine
 from protocol.containers.image import ensure_python_image
-from protocol.matcher_client import FillInfo
+from protocol.matcher_client import FillView
 from protocol.pricing import FixedPricing
 from protocol.rpc import rpc_request
 from protocol.typed_data import JobStatus, JobTerms, job_id
@@ -313,7 +313,7 @@ def _limit_batch(
     )
 
 
-def _batch_fill(market: LocalMarket, batch_id: str) -> FillInfo | None:
+def _batch_fill(market: LocalMarket, batch_id: str) -> FillView | None:
     """The fill of ``batch_id``: from our opener, else from the offers' fills."""
     assert market.opener is not None
     for opened in market.opener.opened.values():

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from protocol.errors import ProtocolError
 from protocol.failover import FailoverAction, FailoverPolicy, decide, reclaim_action
-from protocol.matcher_client import FillInfo, MatcherClient, MatcherClientError
+from protocol.matcher_client import FillView, MatcherClient, MatcherClientError
 from protocol.reputation.routing import RoutingPreference
 from protocol.roles import Consumer
 from protocol.tx.sender import MinedTx
@@ -41,7 +41,7 @@ _ACCEPT_MARGIN_S = 2  # do not open a job the provider can hardly accept any mor
 
 @dataclass(frozen=True, slots=True)
 class OpenedFill:
-    fill: FillInfo
+    fill: FillView
     job_id: bytes
     opened_at: float  # unix seconds when the open transaction was mined
     gas_used: int
@@ -158,10 +158,10 @@ class JobOpener:
             work_id = self._work_of_order.get(order_id)
             return None if work_id is None else self.works[work_id]
 
-    def _fills(self) -> list[FillInfo]:
+    def _fills(self) -> list[FillView]:
         with self._lock:
             orders = list(self._orders)
-        found: dict[str, FillInfo] = {}
+        found: dict[str, FillView] = {}
         for order_id in orders:
             order = self.matcher.order(order_id)
             for fill in order.fills:
@@ -314,7 +314,7 @@ class JobOpener:
                         {"work": work.work_id, "job": "0x" + job_id(terms).hex(), "status": status},
                     )
 
-    def _place_again(self, fill: FillInfo, why: str) -> None:
+    def _place_again(self, fill: FillView, why: str) -> None:
         """Place ``fill``'s work again without its provider, if attempts are left."""
         work = self.work_of(fill.order_id)
         policy = self.failover
@@ -356,7 +356,7 @@ class JobOpener:
             },
         )
 
-    def _problem(self, fill: FillInfo) -> str | None:
+    def _problem(self, fill: FillView) -> str | None:
         terms: JobTerms = fill.terms
         if terms.consumer != self.consumer.address:
             return f"the terms name consumer {terms.consumer}, not {self.consumer.address}"

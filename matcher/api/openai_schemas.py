@@ -116,7 +116,7 @@ class BatchObject(BaseModel):
             fill = engine.fill(batch.fill_id)
             metadata["gpuc_price_per_unit_wei"] = str(fill.price_per_unit_wei)
             metadata["gpuc_cost_wei"] = str(fill.cost_wei)
-            metadata["gpuc_job_ids"] = engine.terms(fill).job_id()
+            metadata["gpuc_job_ids"] = engine.terms(fill).job_id_hex()
         errors = (
             BatchErrors(data=[BatchError.model_validate(e) for e in batch.errors])
             if batch.errors

@@ -18,6 +18,7 @@ from matcher.engine.commands import RegisterApiKey, RevokeApiKey
 from matcher.engine.engine import ApiKeyRecord
 from matcher.errors import NotOwner
 from matcher.service import MatcherService, Signer
+from protocol.wire.matcher import ApiKeyView
 
 router = APIRouter(prefix="/api/market/keys", tags=["api-keys"], responses=ERROR_RESPONSES)
 KeyId = Annotated[str, Path(pattern=r"^key_[0-9a-f]{32}$")]
@@ -29,24 +30,14 @@ class ApiKeyRequest(BaseModel):
     key: str = Field(min_length=1, max_length=256, description="gpuc_<owner>_<expiry>_<sig>")
 
 
-class ApiKeyView(BaseModel):
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
-
-    key_id: str
-    owner: str
-    expires_at: int
-    created_at: float
-    revoked_at: float | None = None
-
-    @classmethod
-    def of(cls, record: ApiKeyRecord) -> ApiKeyView:
-        return cls(
-            key_id=record.key_id,
-            owner=record.owner,
-            expires_at=record.expires_at,
-            created_at=record.created_at,
-            revoked_at=record.revoked_at,
-        )
+def api_key_view(record: ApiKeyRecord) -> ApiKeyView:
+    return ApiKeyView(
+        key_id=record.key_id,
+        owner=record.owner,
+        expires_at=record.expires_at,
+        created_at=record.created_at,
+        revoked_at=record.revoked_at,
+    )
 
 
 def _own_key(key: str, service: MatcherService, signer: Signer) -> tuple[str, int]:
@@ -67,12 +58,12 @@ async def register_key(body: ApiKeyRequest, service: Service, signer: SignedBy) 
     command = RegisterApiKey(key_id=key_id, owner=signer.address, expires_at=expiry)
     applied = await service.execute(command, signer)
     assert applied.api_key is not None
-    return ApiKeyView.of(applied.api_key)
+    return api_key_view(applied.api_key)
 
 
 @router.get("", summary="Your registered API keys")
 async def list_keys(service: Service, signer: SignedBy) -> list[ApiKeyView]:
-    return [ApiKeyView.of(k) for k in service.engine.api_keys_of(signer.address)]
+    return [api_key_view(k) for k in service.engine.api_keys_of(signer.address)]
 
 
 @router.post("/revoke", summary="Revoke an API key (registered or not) by the key itself")
@@ -81,11 +72,11 @@ async def revoke_key(body: ApiKeyRequest, service: Service, signer: SignedBy) ->
     command = RevokeApiKey(key_id=key_id, owner=signer.address, expires_at=expiry)
     applied = await service.execute(command, signer)
     assert applied.api_key is not None
-    return ApiKeyView.of(applied.api_key)
+    return api_key_view(applied.api_key)
 
 
 @router.post("/{key_id}/revoke", summary="Revoke a registered API key by its id")
 async def revoke_key_id(key_id: KeyId, service: Service, signer: SignedBy) -> ApiKeyView:
     applied = await service.execute(RevokeApiKey(key_id=key_id, owner=signer.address), signer)
     assert applied.api_key is not None
-    return ApiKeyView.of(applied.api_key)
+    return api_key_view(applied.api_key)

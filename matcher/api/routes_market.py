@@ -9,18 +9,18 @@ from fastapi import APIRouter, Path, Query
 
 from matcher.api.dependencies import Service
 from matcher.api.errors import ERROR_RESPONSES
-from matcher.api.schemas import (
+from matcher.api.schemas import offer_view
+from matcher.book.market_state import PriceSample
+from matcher.book.offer import Offer
+from matcher.service import MatcherService
+from protocol.wire.matcher import (
     HistoryPoint,
     MarketHistory,
     MarketList,
     MarketView,
-    OfferView,
     ProviderUptime,
     ResourceView,
 )
-from matcher.book.market_state import PriceSample
-from matcher.book.offer import Offer
-from matcher.service import MatcherService
 
 router = APIRouter(prefix="/api/market", tags=["market"], responses=ERROR_RESPONSES)
 
@@ -41,9 +41,7 @@ def market_view(service: MatcherService, resource_id: str, now: float) -> Market
         available_providers=stats.available_providers,
         average_price_24h_wei=stats.average_price_24h_wei,
         volume_units=stats.volume_units,
-        offers=[
-            OfferView.of(o, service.engine) for o in cheapest_offers(service, resource_id, now)
-        ],
+        offers=[offer_view(o, service.engine) for o in cheapest_offers(service, resource_id, now)],
     )
 
 

@@ -8,7 +8,10 @@ from fastapi import APIRouter, Path, Query
 
 from matcher.api.dependencies import Service, SignedBy
 from matcher.api.errors import ERROR_RESPONSES
-from matcher.api.schemas import (
+from matcher.api.schemas import fill_view, offer_view
+from matcher.engine.commands import Heartbeat, RegisterOffer, UpdateOffer, WithdrawOffer
+from matcher.service import MatcherService, Signer, new_id
+from protocol.wire.matcher import (
     FillView,
     OfferView,
     RegisterOfferRequest,
@@ -16,8 +19,6 @@ from matcher.api.schemas import (
     WithdrawnOffer,
     WithdrawOfferRequest,
 )
-from matcher.engine.commands import Heartbeat, RegisterOffer, UpdateOffer, WithdrawOffer
-from matcher.service import MatcherService, Signer, new_id
 
 router = APIRouter(prefix="/api/market", tags=["providers"], responses=ERROR_RESPONSES)
 OfferId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -47,7 +48,7 @@ async def _register(
     )
     applied = await service.execute(command, signer)
     assert applied.offer is not None
-    return OfferView.of(applied.offer, service.engine)
+    return offer_view(applied.offer, service.engine)
 
 
 @router.get("/offers", summary="Standing offers")
@@ -65,12 +66,12 @@ async def list_offers(
         if (resource is None or o.resource == resource)
         and (owner is None or o.owner.lower() == owner.lower())
     ]
-    return [OfferView.of(o, service.engine) for o in offers[:limit]]
+    return [offer_view(o, service.engine) for o in offers[:limit]]
 
 
 @router.get("/offers/{offer_id}", summary="One offer")
 async def get_offer(offer_id: OfferId, service: Service) -> OfferView:
-    return OfferView.of(service.engine.book.offer(offer_id), service.engine)
+    return offer_view(service.engine.book.offer(offer_id), service.engine)
 
 
 @router.patch("/offers/{offer_id}", summary="Change price strategy, capacity or min job size")
@@ -85,13 +86,13 @@ async def update_offer(
         min_job_units=body.min_job_units,
     )
     await service.execute(command, signer)
-    return OfferView.of(service.engine.book.offer(offer_id), service.engine)
+    return offer_view(service.engine.book.offer(offer_id), service.engine)
 
 
 @router.post("/offers/{offer_id}/heartbeat", summary="Keep an offer in the book (every < 60 s)")
 async def heartbeat(offer_id: OfferId, service: Service, signer: SignedBy) -> OfferView:
     await service.execute(Heartbeat(offer_id=offer_id, owner=signer.address), signer)
-    return OfferView.of(service.engine.book.offer(offer_id), service.engine)
+    return offer_view(service.engine.book.offer(offer_id), service.engine)
 
 
 @router.delete("/offers/{offer_id}", summary="Withdraw an offer")
@@ -110,4 +111,4 @@ async def withdraw(
 
 @router.get("/offers/{offer_id}/fills", summary="Jobs matched to an offer")
 async def offer_fills(offer_id: OfferId, service: Service) -> list[FillView]:
-    return [FillView.of(f, service.engine) for f in service.engine.fills_of_offer(offer_id)]
+    return [fill_view(f, service.engine) for f in service.engine.fills_of_offer(offer_id)]

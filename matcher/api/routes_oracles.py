@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from matcher.api.dependencies import Service, SignedBy
 from matcher.api.errors import ERROR_RESPONSES
 from matcher.service import MatcherService
+from protocol.wire.matcher import OracleEndpoints, OracleEndpointView
 
 router = APIRouter(prefix="/api/oracles", tags=["oracles"], responses=ERROR_RESPONSES)
 
@@ -41,16 +42,6 @@ class PublishEndpoint(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: Annotated[str, Field(min_length=8, max_length=200, pattern=r"^https?://[^\s]+$")]
-
-
-class OracleEndpointView(BaseModel):
-    address: str
-    url: str
-    updated_at: float
-
-
-class OracleEndpoints(BaseModel):
-    oracles: list[OracleEndpointView]
 
 
 def _engine(service: MatcherService) -> Engine:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from matcher.api.dependencies import Service, SignedBy
 from matcher.api.errors import ERROR_RESPONSES
-from matcher.api.schemas import FillView, OrderView, PlaceOrderRequest
+from matcher.api.schemas import fill_view, order_view
 from matcher.batch.batch import Batch, BatchStatus
 from matcher.batch.line_retry import MAX_BATCH_ATTEMPTS, failed_ids, merge_answers, retry_input
 from matcher.batch.output_file import RequestResult, build_result_files
@@ -23,6 +23,7 @@ from matcher.engine.commands import CancelOrder, CompleteBatch, PlaceOrder, Retr
 from matcher.errors import Conflict, InvalidField, NoOfferBelowMaxPrice, NotOwner
 from matcher.service import MatcherService, Signer, new_id
 from matcher.storage.store import FileRow
+from protocol.wire.matcher import FillView, OrderView, PlaceOrderRequest
 
 router = APIRouter(prefix="/api/market", tags=["consumers"], responses=ERROR_RESPONSES)
 OrderId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -73,7 +74,7 @@ async def place_order(
     if applied.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    return OrderView.of(applied.order, service.engine)
+    return order_view(applied.order, service.engine)
 
 
 @router.get("/orders", summary="Your orders (signed), newest first")
@@ -90,7 +91,7 @@ async def my_orders(
         for o in reversed(service.engine.orders_of(signer.address))
         if status is None or o.status.value == status
     ]
-    return [OrderView.of(o, service.engine) for o in orders[:limit]]
+    return [order_view(o, service.engine) for o in orders[:limit]]
 
 
 @router.get("/fills", summary="Your fills (signed), as buyer or seller, newest first")
@@ -100,24 +101,24 @@ async def my_fills(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[FillView]:
     fills = list(reversed(service.engine.fills_of(signer.address)))[:limit]
-    return [FillView.of(f, service.engine) for f in fills]
+    return [fill_view(f, service.engine) for f in fills]
 
 
 @router.get("/orders/{order_id}", summary="Order status and fills")
 async def get_order(order_id: OrderId, service: Service) -> OrderView:
-    return OrderView.of(service.engine.book.order(order_id), service.engine)
+    return order_view(service.engine.book.order(order_id), service.engine)
 
 
 @router.post("/orders/{order_id}/cancel", summary="Cancel a resting limit buy")
 async def cancel_order(order_id: OrderId, service: Service, signer: SignedBy) -> OrderView:
     applied = await service.execute(CancelOrder(order_id=order_id, owner=signer.address), signer)
     assert applied.order is not None
-    return OrderView.of(applied.order, service.engine)
+    return order_view(applied.order, service.engine)
 
 
 @router.get("/fills/{fill_id}", summary="A fill and the job terms to open on chain")
 async def get_fill(fill_id: FillId, service: Service) -> FillView:
-    return FillView.of(service.engine.fill(fill_id), service.engine)
+    return fill_view(service.engine.fill(fill_id), service.engine)
 
 
 @router.get(

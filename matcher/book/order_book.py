@@ -22,15 +22,10 @@ from matcher.errors import Conflict, InvalidField, NoOfferBelowMaxPrice, NotFoun
 from matcher.routing.table import RoutingTable
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI
 from protocol.reputation.routing import RoutingPreference
-from protocol.wire_ints import JS_SAFE_MAX
+from protocol.wire.matcher import MAX_CAPACITY_UNITS_PER_S, MAX_UNITS, MIN_CAPACITY_UNITS_PER_S
 
 # uint96 budget = units * pricePerUnit must fit (docs/protocol-types.md JobTerms).
 MAX_BUDGET_WEI = 2**96 - 1
-# Whole units as JSON numbers: at most 2**53 - 1, which JavaScript reads exactly.
-MAX_UNITS = JS_SAFE_MAX
-MAX_CAPACITY_UNITS_PER_S = 1e12
-# Below this an offer's backlog / capacity overflows the job deadline (uint40 seconds).
-MIN_CAPACITY_UNITS_PER_S = 1e-6
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,8 @@ from matcher.engine.commands import (
 )
 from matcher.errors import Conflict, InvalidField, NotFound
 from matcher.routing.uptime import UptimeLedger
-from matcher.terms import JobTerms, terms_for_fill
+from matcher.terms import terms_for_fill
+from protocol.typed_data import JobTerms
 
 
 @dataclass(slots=True)

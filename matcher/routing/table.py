@@ -10,52 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from protocol.reputation import Candidate, Reputation, RoutingPreference, rank
+from protocol.reputation import Candidate, RoutingPreference, rank
 from protocol.reputation.score import ScoreConfig
+from protocol.wire.matcher import ProviderRouting
 
 if TYPE_CHECKING:  # the book imports this module
     from matcher.book.offer import Offer
 
 __all__ = ["ProviderRouting", "RoutingTable", "newcomer"]
-
-
-class ProviderRouting(BaseModel):
-    """What routing knows about one provider address (lower case)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    provider: str = Field(min_length=1, max_length=66)  # the offers' owner, lower case
-    score: float = Field(ge=0, le=1)
-    failure_probability: float = Field(ge=0, le=1)
-    provisional: bool
-    reliability: float = Field(ge=0, le=1)
-    uptime: float = Field(ge=0, le=1)
-    latency: float = Field(ge=0, le=1)
-    timeliness: float = Field(ge=0, le=1)
-    jobs: int = Field(ge=0)
-    completed: int = Field(ge=0)
-    failed: int = Field(ge=0)
-    accept_latency_s: float | None = Field(default=None, ge=0)  # mean measured on chain
-
-    @classmethod
-    def of(cls, reputation: Reputation, accept_latency_s: float | None) -> ProviderRouting:
-        parts = reputation.parts
-        return cls(
-            provider=reputation.provider.lower(),
-            score=reputation.score,
-            failure_probability=reputation.failure_probability,
-            provisional=reputation.provisional,
-            reliability=parts.reliability,
-            uptime=parts.uptime,
-            latency=parts.latency,
-            timeliness=parts.timeliness,
-            jobs=reputation.jobs,
-            completed=reputation.completed,
-            failed=reputation.failed,
-            accept_latency_s=accept_latency_s,
-        )
 
 
 def newcomer(provider: str) -> ProviderRouting:

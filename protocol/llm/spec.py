@@ -31,18 +31,5 @@ class LLMSessionSpec(BaseModel):
 
 def session_open_body(terms: JobTerms, spec: LLMSessionSpec) -> dict[str, Any]:
     """What a consumer POSTs to the provider's ``/llm/sessions`` after opening the
-    escrow: the terms in the matcher's wire form (camelCase, amounts as decimal
-    strings; protocol.matcher_client.terms_from_wire reads them) and the spec."""
-    return {
-        "terms": {
-            "consumer": terms.consumer,
-            "provider": terms.provider,
-            "budget": str(terms.budget),
-            "pricePerUnit": str(terms.price_per_unit),
-            "acceptDeadline": str(terms.accept_deadline),
-            "deadline": str(terms.deadline),
-            "spec": "0x" + terms.spec.hex(),
-            "salt": str(terms.salt),
-        },
-        "spec": spec.as_json(),
-    }
+    escrow: the terms in their JSON form (protocol.typed_data.JobTerms) and the spec."""
+    return {"terms": terms.model_dump(mode="json"), "spec": spec.as_json()}

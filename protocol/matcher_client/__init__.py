@@ -5,7 +5,8 @@
     order = client.place_order("matmul", units=1, max_price_wei=2 * 10**16, spec=spec_hash)
 
 Used by the provider agent and by consumer-side code (gpuc). Only httpx, eth-account and
-pydantic: the SDK never imports the matcher package itself.
+pydantic: the SDK never imports the matcher package itself. Its answers are the
+matcher's own response classes (protocol.wire.matcher), re-exported here.
 """
 
 from protocol.matcher_client.client import MatcherClient
@@ -14,27 +15,27 @@ from protocol.matcher_client.errors import (
     MatcherRefused,
     MatcherUnreachable,
 )
-from protocol.matcher_client.models import (
-    ApiKeyInfo,
-    FillInfo,
-    MarketInfo,
-    OfferInfo,
-    OracleEndpoint,
-    OrderInfo,
-)
 from protocol.matcher_client.signing import RequestSigner, request_digest
+from protocol.wire.matcher import (
+    ApiKeyView,
+    FillView,
+    MarketView,
+    OfferView,
+    OracleEndpointView,
+    OrderView,
+)
 
 __all__ = [
-    "ApiKeyInfo",
-    "FillInfo",
-    "MarketInfo",
+    "ApiKeyView",
+    "FillView",
+    "MarketView",
     "MatcherClient",
     "MatcherClientError",
     "MatcherRefused",
     "MatcherUnreachable",
-    "OfferInfo",
-    "OracleEndpoint",
-    "OrderInfo",
+    "OfferView",
+    "OracleEndpointView",
+    "OrderView",
     "RequestSigner",
     "request_digest",
 ]

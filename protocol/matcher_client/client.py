@@ -11,18 +11,18 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from protocol.matcher_client.errors import MatcherClientError, MatcherRefused, MatcherUnreachable
-from protocol.matcher_client.models import (
-    ApiKeyInfo,
-    FillInfo,
-    MarketInfo,
-    OfferInfo,
-    OracleEndpoint,
-    OrderInfo,
-)
 from protocol.matcher_client.signing import RequestSigner
 from protocol.pricing import CostBasedPricing, FixedPricing, UtilizationSigmoidPricing
 from protocol.reputation.routing import RoutingPreference
 from protocol.wallet import Wallet
+from protocol.wire.matcher import (
+    ApiKeyView,
+    FillView,
+    MarketView,
+    OfferView,
+    OracleEndpointView,
+    OrderView,
+)
 
 __all__ = ["MatcherClient"]
 
@@ -118,19 +118,19 @@ class MatcherClient:
 
     # ------------------------------------------------------------------ market data
 
-    def markets(self, resource: str | None = None) -> list[MarketInfo]:
+    def markets(self, resource: str | None = None) -> list[MarketView]:
         query = "" if resource is None else "?" + urlencode({"resource": resource})
         data = self._json("GET", f"{_MARKET}{query}")
         return self._parse(_MARKETS, data.get("markets", []), "market list")
 
-    def market(self, resource: str) -> MarketInfo:
+    def market(self, resource: str) -> MarketView:
         return self.markets(resource)[0]
 
     # ------------------------------------------------------------------ providers
 
     def register_offer(
         self, resource: str, strategy: Strategy, capacity_units_per_s: float, min_job_units: int = 1
-    ) -> OfferInfo:
+    ) -> OfferView:
         payload = {
             "resource": resource,
             "strategy": strategy.model_dump(mode="json"),
@@ -146,7 +146,7 @@ class MatcherClient:
         *,
         strategy: Strategy | None = None,
         capacity_units_per_s: float | None = None,
-    ) -> OfferInfo:
+    ) -> OfferView:
         payload: dict[str, Any] = {}
         if strategy is not None:
             payload["strategy"] = strategy.model_dump(mode="json")
@@ -155,19 +155,19 @@ class MatcherClient:
         data = self._json("PATCH", f"{_MARKET}/offers/{offer_id}", payload, signed=True)
         return self._parse(_OFFER, data, "offer")
 
-    def heartbeat(self, offer_id: str) -> OfferInfo:
+    def heartbeat(self, offer_id: str) -> OfferView:
         data = self._json("POST", f"{_MARKET}/offers/{offer_id}/heartbeat", signed=True)
         return self._parse(_OFFER, data, "offer")
 
     def withdraw_offer(self, offer_id: str) -> None:
         self._request("DELETE", f"{_MARKET}/offers/{offer_id}", signed=True)
 
-    def offer(self, offer_id: str) -> OfferInfo:
+    def offer(self, offer_id: str) -> OfferView:
         return self._parse(_OFFER, self._json("GET", f"{_MARKET}/offers/{offer_id}"), "offer")
 
     def offers(
         self, *, resource: str | None = None, owner: str | None = None, limit: int = 1000
-    ) -> list[OfferInfo]:
+    ) -> list[OfferView]:
         params: dict[str, Any] = {"limit": limit}
         if resource is not None:
             params["resource"] = resource
@@ -176,7 +176,7 @@ class MatcherClient:
         data = self._json("GET", f"{_MARKET}/offers?{urlencode(params)}")
         return self._parse(_OFFERS, data, "offer list")
 
-    def offer_fills(self, offer_id: str) -> list[FillInfo]:
+    def offer_fills(self, offer_id: str) -> list[FillView]:
         data = self._json("GET", f"{_MARKET}/offers/{offer_id}/fills")
         return self._parse(_FILLS, data, "fill list")
 
@@ -205,7 +205,7 @@ class MatcherClient:
         exclude_providers: Sequence[str] = (),
         routing: RoutingPreference | None = None,
         idempotency_key: str | None = None,
-    ) -> OrderInfo:
+    ) -> OrderView:
         """Place a buy. ``routing``: minimum reputation and price/reliability preference
         (the book then ranks by effective price, docs/reputation.md); its block list is
         sent as exclusions. ``idempotency_key``: retrying with the same key returns the
@@ -230,55 +230,55 @@ class MatcherClient:
         data = self._json("POST", f"{_MARKET}/orders", payload, signed=True, extra_headers=extra)
         return self._parse(_ORDER, data, "order")
 
-    def my_orders(self, status: str | None = None, limit: int = 100) -> list[OrderInfo]:
+    def my_orders(self, status: str | None = None, limit: int = 100) -> list[OrderView]:
         """This wallet's orders, newest first."""
         query = {"limit": limit} | ({} if status is None else {"status": status})
         data = self._json("GET", f"{_MARKET}/orders?{urlencode(query)}", signed=True)
         return self._parse(_ORDERS, data, "order list")
 
-    def my_fills(self, limit: int = 100) -> list[FillInfo]:
+    def my_fills(self, limit: int = 100) -> list[FillView]:
         """Fills where this wallet bought or sold, newest first."""
         data = self._json("GET", f"{_MARKET}/fills?{urlencode({'limit': limit})}", signed=True)
         return self._parse(_FILLS, data, "fill list")
 
-    def order(self, order_id: str) -> OrderInfo:
+    def order(self, order_id: str) -> OrderView:
         return self._parse(_ORDER, self._json("GET", f"{_MARKET}/orders/{order_id}"), "order")
 
-    def cancel_order(self, order_id: str) -> OrderInfo:
+    def cancel_order(self, order_id: str) -> OrderView:
         data = self._json("POST", f"{_MARKET}/orders/{order_id}/cancel", signed=True)
         return self._parse(_ORDER, data, "order")
 
-    def fill(self, fill_id: str) -> FillInfo:
+    def fill(self, fill_id: str) -> FillView:
         return self._parse(_FILL, self._json("GET", f"{_MARKET}/fills/{fill_id}"), "fill")
 
     # ------------------------------------------------------------------ oracle endpoints
 
-    def oracle_endpoints(self) -> list[OracleEndpoint]:
+    def oracle_endpoints(self) -> list[OracleEndpointView]:
         """Published member endpoints (check membership on chain: the matcher does not)."""
         data = self._json("GET", "/api/oracles")
         return self._parse(
             _ENDPOINTS, data.get("oracles") if isinstance(data, dict) else None, "oracle list"
         )
 
-    def publish_oracle_endpoint(self, url: str) -> OracleEndpoint:
+    def publish_oracle_endpoint(self, url: str) -> OracleEndpointView:
         """Publish where this wallet's oracle listens (signed by the wallet)."""
         data = self._json("PUT", "/api/oracles/me", {"url": url}, signed=True)
-        return self._parse(TypeAdapter(OracleEndpoint), data, "oracle endpoint")
+        return self._parse(TypeAdapter(OracleEndpointView), data, "oracle endpoint")
 
     def withdraw_oracle_endpoint(self) -> None:
         self._json("DELETE", "/api/oracles/me", signed=True)
 
     # ------------------------------------------------------------------ API keys
 
-    def register_api_key(self, key: str) -> ApiKeyInfo:
+    def register_api_key(self, key: str) -> ApiKeyView:
         """Record a key this wallet made, so `api_keys` lists it."""
         data = self._json("POST", f"{_MARKET}/keys", {"key": key}, signed=True)
         return self._parse(_KEY, data, "API key")
 
-    def api_keys(self) -> list[ApiKeyInfo]:
+    def api_keys(self) -> list[ApiKeyView]:
         return self._parse(_KEYS, self._json("GET", f"{_MARKET}/keys", signed=True), "key list")
 
-    def revoke_api_key(self, *, key: str | None = None, key_id: str | None = None) -> ApiKeyInfo:
+    def revoke_api_key(self, *, key: str | None = None, key_id: str | None = None) -> ApiKeyView:
         """Revoke by the key itself (registered or not) or by a registered key's id."""
         if (key is None) == (key_id is None):
             raise MatcherClientError("revoke_api_key takes the key or its id, one of the two")
@@ -289,16 +289,16 @@ class MatcherClient:
         return self._parse(_KEY, data, "API key")
 
 
-_OFFER: TypeAdapter[OfferInfo] = TypeAdapter(OfferInfo)
-_ORDER: TypeAdapter[OrderInfo] = TypeAdapter(OrderInfo)
-_FILL: TypeAdapter[FillInfo] = TypeAdapter(FillInfo)
-_ORDERS: TypeAdapter[list[OrderInfo]] = TypeAdapter(list[OrderInfo])
-_MARKETS: TypeAdapter[list[MarketInfo]] = TypeAdapter(list[MarketInfo])
-_OFFERS: TypeAdapter[list[OfferInfo]] = TypeAdapter(list[OfferInfo])
-_FILLS: TypeAdapter[list[FillInfo]] = TypeAdapter(list[FillInfo])
-_ENDPOINTS: TypeAdapter[list[OracleEndpoint]] = TypeAdapter(list[OracleEndpoint])
-_KEY: TypeAdapter[ApiKeyInfo] = TypeAdapter(ApiKeyInfo)
-_KEYS: TypeAdapter[list[ApiKeyInfo]] = TypeAdapter(list[ApiKeyInfo])
+_OFFER: TypeAdapter[OfferView] = TypeAdapter(OfferView)
+_ORDER: TypeAdapter[OrderView] = TypeAdapter(OrderView)
+_FILL: TypeAdapter[FillView] = TypeAdapter(FillView)
+_ORDERS: TypeAdapter[list[OrderView]] = TypeAdapter(list[OrderView])
+_MARKETS: TypeAdapter[list[MarketView]] = TypeAdapter(list[MarketView])
+_OFFERS: TypeAdapter[list[OfferView]] = TypeAdapter(list[OfferView])
+_FILLS: TypeAdapter[list[FillView]] = TypeAdapter(list[FillView])
+_ENDPOINTS: TypeAdapter[list[OracleEndpointView]] = TypeAdapter(list[OracleEndpointView])
+_KEY: TypeAdapter[ApiKeyView] = TypeAdapter(ApiKeyView)
+_KEYS: TypeAdapter[list[ApiKeyView]] = TypeAdapter(list[ApiKeyView])
 
 
 def _refusal(response: httpx.Response) -> MatcherRefused:

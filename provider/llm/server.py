@@ -35,7 +35,7 @@ from protocol.llm.session_key import SessionCredential
 from protocol.llm.spec import LLMSessionSpec
 from protocol.llm.types import TokenStep
 from protocol.llm.wire import parse_bounded_json
-from protocol.matcher_client.models import terms_from_wire
+from protocol.typed_data import JobTerms
 from provider.llm.chain_sessions import SessionAcceptor
 from provider.llm.cheat import LLMCheat, Served, apply_cheat
 from provider.llm.errors import LLMServingError
@@ -204,7 +204,7 @@ def create_llm_app(server: LLMServer) -> FastAPI:
             raise InvalidLLMRequest("this provider does not accept sessions on chain")
         document = parse_bounded_json(await http.body())
         try:
-            terms = terms_from_wire(document["terms"])
+            terms = JobTerms.model_validate(document["terms"])
             spec = LLMSessionSpec.model_validate(document.get("spec"))
         except ValidationError as exc:
             raise InvalidLLMRequest(f"session: {exc.errors()[0]['msg']}") from None

@@ -527,7 +527,7 @@ def profile_matching(orders: int) -> None:
     import io
     import pstats
 
-    from matcher.api.schemas import OrderView
+    from matcher.api.schemas import order_view
     from matcher.engine import Engine
     from matcher.engine.commands import PlaceOrder, RegisterOffer
 
@@ -565,7 +565,7 @@ def profile_matching(orders: int) -> None:
             engine.advance(now)
             applied = engine.apply(command, now)
             assert applied.order is not None
-            OrderView.of(applied.order, engine).model_dump_json()
+            order_view(applied.order, engine).model_dump_json()
         profiler.disable()
         per = (time.process_time() - t0) / orders * 1e3
         out = io.StringIO()
