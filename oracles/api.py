@@ -30,11 +30,11 @@ from oracles.errors import (
 )
 from oracles.metrics import OracleMetrics
 from oracles.node import OracleNode
-from oracles.submission import ReceiptSubmission
 from oracles.verdicts import BatchSignatureRequest, PeerSignature
 from protocol.client import parse_job_id
 from protocol.errors import ChainUnreachable, InvalidInput, ProtocolError
 from protocol.http_guard import BodyGuard, sane_recursion_limit
+from protocol.wire.oracle import ReceiptSubmission, SubmissionAccepted
 from protocol.wire_ints import js_safe
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
@@ -86,9 +86,9 @@ def create_app(node: OracleNode, metrics: OracleMetrics) -> FastAPI:
         return JSONResponse({"error": "InvalidRequest", "detail": problems[:10]}, status_code=422)
 
     @app.post("/receipts", status_code=202)
-    def post_receipt(submission: ReceiptSubmission) -> dict[str, Any]:
+    def post_receipt(submission: ReceiptSubmission) -> SubmissionAccepted:
         status = node.accept_submission(submission)
-        return {"job_id": "0x" + submission.job_id.hex(), "status": status}
+        return SubmissionAccepted(job_id="0x" + submission.job_id.hex(), status=status)
 
     @app.post("/signatures", status_code=202)
     def post_signature(signed: PeerSignature) -> dict[str, Any]:

@@ -58,6 +58,7 @@ from oracles.watcher import ChainEvent, Watcher, WatchStore, WatchUpdate
 from protocol.client import Protocol
 from protocol.errors import ProtocolError
 from protocol.typed_data import (
+    CLOSED_STATUSES,
     JobStatus,
     Verdict,
     VerdictBatch,
@@ -68,7 +69,6 @@ from protocol.wallet import Wallet
 
 __all__ = ["OracleNode"]
 
-_CLOSED = (JobStatus.SETTLED, JobStatus.SLASHED, JobStatus.REFUNDED)
 _SECRET_KEY = "verifier_secret"
 
 
@@ -155,7 +155,7 @@ class OracleNode:
             metrics=metrics,
             clock=clock,
             is_closed=self._closed,
-            still_open=lambda jid: self.protocol.job(jid).status not in _CLOSED,
+            still_open=lambda jid: self.protocol.job(jid).status not in CLOSED_STATUSES,
             resign=self._resign,
         )
         self._wake = threading.Event()
@@ -256,9 +256,9 @@ class OracleNode:
             raise JobNotOnChain(
                 f"the escrow at {self.escrow.address} has no job 0x{jid.hex()}: open it first"
             )
-        if status in _CLOSED:
+        if status in CLOSED_STATUSES:
             raise JobAlreadyClosed(
-                f"job 0x{jid.hex()} is {JobStatus.NAMES[status]} already: nothing to judge"
+                f"job 0x{jid.hex()} is {JobStatus(status).label} already: nothing to judge"
             )
         existing = self.jobs.submission(jid)
         if existing is not None:
@@ -281,7 +281,7 @@ class OracleNode:
             finished_at=submission.receipt.finished_at,
             result_url=submission.result_url,
             committed_on_chain=submission.committed_on_chain,
-            chain_status=JobStatus.NAMES[status],
+            chain_status=JobStatus(status).label,
             replaced=existing is not None,
         )
         self.wake()

@@ -1,49 +1,20 @@
-"""What a provider (or anyone holding it) posts to POST /receipts, and the checks
-that need no chain: the spec is the one the terms commit to, the receipt is for
+"""The checks of a POST /receipts body (protocol.wire.oracle.ReceiptSubmission) that
+need no chain: the spec is the one the terms commit to, the receipt is for
 these terms and signed by their provider, and some verifier knows the kind."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from oracles.audit import jsonable
 from oracles.errors import InvalidSubmission
 from protocol.compute.errors import InvalidJobSpec
 from protocol.compute.specs import ContainerSpec, EmbeddingsSpec, parse_spec
 from protocol.errors import SignatureError
 from protocol.job_spec import spec_hash
-from protocol.typed_data import Domain, JobTerms, Receipt, job_id, receipt_digest, recover_signer
-from protocol.wire.fields import HttpUrl, Signature65
+from protocol.typed_data import Domain, job_id, receipt_digest, recover_signer
+from protocol.wire.oracle import ReceiptSubmission
 
 __all__ = ["ReceiptSubmission", "check_submission"]
-
-
-class ReceiptSubmission(BaseModel):
-    """A finished job's evidence: terms, the provider's signed EIP-712 receipt, where
-    the result is, and the spec document. ``committed_on_chain``: the provider also
-    called submitReceipt; judge the result once that commitment is confirmed, and
-    on a release let the dispute window finalize it (no committee transaction)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    terms: JobTerms
-    receipt: Receipt
-    signature: Signature65
-    result_url: HttpUrl
-    spec: dict[str, Any]
-    inputs_url: HttpUrl | None = None
-    committed_on_chain: bool = False
-
-    @property
-    def job_id(self) -> bytes:
-        return self.receipt.job_id
-
-    def to_json(self) -> str:
-        return json.dumps(jsonable(self), sort_keys=True)
 
 
 def check_submission(submission: ReceiptSubmission, domain: Domain, kinds: Collection[str]) -> None:

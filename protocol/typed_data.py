@@ -9,6 +9,7 @@ those first (design.md §3, item 7).
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Annotated, Any
 
 from eth_abi.abi import encode as abi_encode
@@ -23,9 +24,12 @@ from protocol.wire.fields import Address, Bytes32, as_address, as_bytes32
 from protocol.wire_ints import WireUint
 
 __all__ = [
+    "CLOSED_STATUSES",
+    "CLOSING_EVENTS",
     "DOMAIN_NAME",
     "DOMAIN_VERSION",
     "JOB_EVENTS",
+    "OUTCOME_EVENTS",
     "TERMS_ABI",
     "Domain",
     "JobStatus",
@@ -62,7 +66,7 @@ Uint96 = Annotated[int, Field(ge=0, lt=2**96)]
 Uint256 = Annotated[int, Field(ge=0, lt=2**256)]
 
 
-class JobStatus:
+class JobStatus(IntEnum):
     """Job status codes, as the escrow stores them (uint8)."""
 
     NONE = 0
@@ -74,8 +78,19 @@ class JobStatus:
     SLASHED = 6
     REFUNDED = 7
 
-    NAMES = ("None", "Open", "Accepted", "Delivered", "Disputed", "Settled", "Slashed", "Refunded")
+    @property
+    def label(self) -> str:
+        """The Solidity enum's name ("Open", "Settled", ...)."""
+        return self.name.capitalize()
 
+    @property
+    def closed(self) -> bool:
+        """Whether the job can never change its outcome again."""
+        return self in CLOSED_STATUSES
+
+
+# A job in one of these has its outcome for good (payOut may still move its money).
+CLOSED_STATUSES = frozenset({JobStatus.SETTLED, JobStatus.SLASHED, JobStatus.REFUNDED})
 
 # The escrow's events about one job, in lifecycle order (each carries the job id first).
 JOB_EVENTS = (
@@ -88,9 +103,13 @@ JOB_EVENTS = (
     "JobRefunded",
     "JobPaidOut",
 )
+# The events up to the outcome (JobPaidOut, after them, only moves the money).
+OUTCOME_EVENTS = JOB_EVENTS[:-1]
+# After one of these the job is closed (CLOSED_STATUSES).
+CLOSING_EVENTS = ("JobSettled", "JobSlashed", "JobRefunded")
 
 
-class Outcome:
+class Outcome(IntEnum):
     """Verdict outcomes (uint8)."""
 
     RELEASE = 1
@@ -198,24 +217,20 @@ def job_id(terms: JobTerms) -> bytes:
 class Receipt(_Typed):
     """What the provider signs when it finishes a job."""
 
-    job_id: bytes
-    result_hash: bytes
+    job_id: Bytes32
+    result_hash: Bytes32
     units: Uint64
     started_at: Uint64
     finished_at: Uint64
-
-    _b32 = field_validator("job_id", "result_hash", mode="before")(as_bytes32)
 
 
 class VerdictItem(_Typed):
     """One job's outcome inside a verdict."""
 
-    job_id: bytes
+    job_id: Bytes32
     outcome: int = Field(ge=1, le=2)
     units: Uint64
-    result_hash: bytes
-
-    _b32 = field_validator("job_id", "result_hash", mode="before")(as_bytes32)
+    result_hash: Bytes32
 
 
 class Verdict(VerdictItem):

@@ -25,7 +25,7 @@ class JobState(_View):
 
     @property
     def status_name(self) -> str:
-        return JobStatus.NAMES[self.status]
+        return JobStatus(self.status).label
 
     @property
     def exists(self) -> bool:

@@ -232,7 +232,7 @@ class ProviderAgent:
             elif status != JobStatus.NONE or now > fill.terms.accept_deadline:
                 del self._awaiting[jid]
                 self.log.event(
-                    "fill_dropped", job=jid, fill=fill.fill_id, status=JobStatus.NAMES[status]
+                    "fill_dropped", job=jid, fill=fill.fill_id, status=JobStatus(status).label
                 )
 
     def _collect_finished(self) -> None:

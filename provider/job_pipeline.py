@@ -26,6 +26,7 @@ from protocol.compute.container_result import unpack_result
 from protocol.matcher_client import FillView, MatcherClient
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, JobTerms, job_id
+from protocol.wire.oracle import OracleAnswer, ReceiptSubmission, post_receipt
 from provider.agent_config import AgentConfig, OfferConfig
 from provider.agent_log import AgentLog
 from provider.cheat.forger import forge
@@ -36,7 +37,6 @@ from provider.execution.job import JobRequest
 from provider.execution.limits import ResourceLimits
 from provider.execution.outcome import AnyOutcome, Succeeded
 from provider.openai_batch import batch_spec, embedding_responses, parse_batch, results_bytes
-from provider.oracle_receipts import OracleAnswer, post_receipt, submission_body
 from provider.receipts import receipt_for
 from provider.results.server import ResultServer
 from provider.results.store import ResultStore
@@ -116,7 +116,7 @@ class JobPipeline:
             # open already locked the collateral, no accept transaction is needed.
             self.log.event("job_accepted_at_open", job=jid, fill=fill.fill_id)
         else:
-            raise AgentError(f"job 0x{jid.hex()} is {JobStatus.NAMES[status]}, not Open")
+            raise AgentError(f"job 0x{jid.hex()} is {JobStatus(status).label}, not Open")
 
     def _limits(self, terms: JobTerms) -> ResourceLimits:
         left = terms.deadline - self.protocol.now() - _DEADLINE_MARGIN_S
@@ -179,16 +179,16 @@ class JobPipeline:
             started_at=receipt.started_at,
             finished_at=receipt.finished_at,
         )
-        body = submission_body(
-            terms,
-            signed.receipt,
-            signed.signature,
-            self.server.result_url(digest),
-            documents.document,
-            documents.inputs_url,
+        submission = ReceiptSubmission(
+            terms=terms,
+            receipt=signed.receipt,
+            signature=signed.signature,
+            result_url=self.server.result_url(digest),
+            spec=documents.document,
+            inputs_url=documents.inputs_url,
             committed_on_chain=False,
         )
-        answers = self._post_to_oracles(body)
+        answers = self._post_to_oracles(submission)
         taken = sum(1 for a in answers if a.status is not None and a.status < 300)
         self.log.event(
             "receipt_posted",
@@ -212,12 +212,12 @@ class JobPipeline:
         if where is None:
             self.log.event("result_not_published", job=jid, sources=list(self.fetcher.sources))
 
-    def _post_to_oracles(self, body: dict[str, object]) -> list[OracleAnswer]:
+    def _post_to_oracles(self, submission: ReceiptSubmission) -> list[OracleAnswer]:
         deadline = time.monotonic() + _ORACLE_RETRY_S
         pending = list(self.config.oracle_urls)
         final: dict[str, OracleAnswer] = {}
         while True:
-            for answer in post_receipt(pending, body, self.http):
+            for answer in post_receipt(pending, submission, self.http):
                 final[answer.url] = answer
             # No answer or a server-side error: that oracle may be restarting; try again.
             pending = [u for u, a in final.items() if a.status is None or a.status >= 500]

@@ -7,13 +7,11 @@ from __future__ import annotations
 from protocol.client import Protocol
 from protocol.errors import ProtocolError
 from protocol.roles import Provider
-from protocol.typed_data import JobStatus
+from protocol.typed_data import CLOSED_STATUSES, JobStatus
 from provider.agent_log import AgentLog
 from provider.job_pipeline import Delivered
 
 __all__ = ["SettlementWatcher"]
-
-_CLOSED = (JobStatus.SETTLED, JobStatus.SLASHED, JobStatus.REFUNDED)
 
 
 class SettlementWatcher:
@@ -44,10 +42,10 @@ class SettlementWatcher:
                     except ProtocolError as exc:
                         self.log.event("finalize_failed", job=jid, detail=str(exc))
                 continue
-            if state.status not in _CLOSED:
+            if state.status not in CLOSED_STATUSES:
                 continue
             del self.pending[jid]
-            name = JobStatus.NAMES[state.status].lower()
+            name = JobStatus(state.status).label.lower()
             self.log.event(f"job_{name}", job=jid, fill=job.fill_id, units=state.units)
             if state.status == JobStatus.SETTLED and not state.paid_out:
                 settled.append(job)

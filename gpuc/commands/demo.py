@@ -79,7 +79,7 @@ def _say_open_jobs(market: LocalMarket) -> None:
         if status in (JobStatus.OPEN, JobStatus.ACCEPTED):
             jid = "0x" + opened.job_id.hex()
             errors.print(
-                f"job {jid} is left {JobStatus.NAMES[status]}: its budget comes back after "
+                f"job {jid} is left {JobStatus(status).label}: its budget comes back after "
                 f"its deadline (gpuc job status {jid}; gpuc job refund {jid} if never "
                 f"accepted, else gpuc oracle slash-non-delivery {jid} after the deadline "
                 "and the dispute window)",

@@ -33,11 +33,10 @@ from protocol.documents import DocumentError, fetch_document
 from protocol.job_history import JobHistory, job_history
 from protocol.matcher_client import FillView, MatcherClient, OrderView
 from protocol.roles import Consumer
-from protocol.typed_data import JobStatus, JobTerms, job_id
+from protocol.typed_data import CLOSED_STATUSES, JobStatus, JobTerms, job_id
 
 __all__ = ["BuyFailed", "BuyOutcome", "buy", "fetch_result", "waiting_for"]
 
-_CLOSED = (JobStatus.SETTLED, JobStatus.SLASHED, JobStatus.REFUNDED)
 Step = Callable[[str, dict[str, Any]], None]
 
 
@@ -221,11 +220,11 @@ def _follow(consumer: Consumer, terms: JobTerms, timeout: float, step: Step, pol
             last = status
             fields = (
                 {}
-                if status in _CLOSED
+                if status in CLOSED_STATUSES
                 else {"waiting for": waiting_for(status, terms, protocol.now(), window)}
             )
-            step(JobStatus.NAMES[status], fields)
-        if status in _CLOSED:
+            step(JobStatus(status).label, fields)
+        if status in CLOSED_STATUSES:
             return status
         recovered = recover_job(consumer, terms)
         if recovered is not None:
@@ -234,7 +233,7 @@ def _follow(consumer: Consumer, terms: JobTerms, timeout: float, step: Step, pol
         if time.monotonic() > deadline:
             jid = "0x" + job_id(terms).hex()
             raise BuyFailed(
-                f"job {jid} is still {JobStatus.NAMES[status]} after {timeout:g} s, waiting "
+                f"job {jid} is still {JobStatus(status).label} after {timeout:g} s, waiting "
                 f"for {waiting_for(status, terms, protocol.now(), window)}; follow it with "
                 f"`gpuc job status {jid}`"
             )
@@ -273,7 +272,7 @@ def _outcome(
         units=fill.units,
         price_per_unit_wei=terms.price_per_unit,
         budget_wei=terms.budget,
-        status=JobStatus.NAMES[status],
+        status=JobStatus(status).label,
         result_hash=history.result_hash,
         opened_here=opened_here,
         seconds=round(seconds, 1),

@@ -43,11 +43,10 @@ from protocol.containers.image import ensure_python_image
 from protocol.matcher_client import FillView
 from protocol.pricing import FixedPricing
 from protocol.rpc import rpc_request
-from protocol.typed_data import JobStatus, JobTerms, job_id
+from protocol.typed_data import CLOSED_STATUSES, JobStatus, JobTerms, job_id
 
 __all__ = ["DemoReport", "run_demo"]
 
-_CLOSED = (JobStatus.SETTLED, JobStatus.SLASHED, JobStatus.REFUNDED)
 CHEATER = ProviderPlan(
     name="cheater",
     account=6,
@@ -143,7 +142,7 @@ class DemoReport(BaseModel):
 def _closed(market: LocalMarket, terms: JobTerms, timeout: float) -> int:
     def done() -> int | None:
         status = market.protocol.job(terms).status
-        return status if status in _CLOSED else None
+        return status if status in CLOSED_STATUSES else None
 
     return int(wait_until(f"job 0x{job_id(terms).hex()[:12]} to close", done, timeout))
 
@@ -180,7 +179,7 @@ def run_demo(
         window = int(market.protocol.contracts.escrow.read("disputeWindow"))
         say(f"waiting up to {window} s (the dispute window) for the batch job's payout")
         status = _closed(market, batch_terms, window + 30)
-        batch = batch.model_copy(update={"chain_status": JobStatus.NAMES[status]})
+        batch = batch.model_copy(update={"chain_status": JobStatus(status).label})
     market.stop_provider(DISCOUNT.name)
     gas = _gas(market, first_block)
     return DemoReport(
@@ -243,7 +242,7 @@ def _honest_jobs(
                 units=int(settled.get("units", order.fills[0].units)),
                 price_per_unit_wei=terms.price_per_unit,
                 paid_to_provider_wei=int(settled.get("providerPay", 0)),
-                status=JobStatus.NAMES[status],
+                status=JobStatus(status).label,
                 seconds=round(time.monotonic() - placed, 1),
             )
         )
@@ -297,7 +296,7 @@ def _limit_batch(
     terms = fill.terms if fill is not None else None
     status = JobStatus.NONE if terms is None else market.protocol.job(terms).status
     opened = status != JobStatus.NONE
-    chain = JobStatus.NAMES[status] if opened else "not opened"
+    chain = JobStatus(status).label if opened else "not opened"
     say(f"batch {done.status} after waiting {waited:.1f} s for the price")
     return (
         BatchLine(
@@ -339,14 +338,14 @@ def _cheat(market: LocalMarket, say: Callable[[str], None]) -> CheatLine:
         status = _closed(market, terms, 120)
         slashed = _event(market, "JobSlashed", terms)
         credited = market.protocol.claimable(market.consumer.address) - before
-        say(f"the forged result was caught: job {JobStatus.NAMES[status]}")
+        say(f"the forged result was caught: job {JobStatus(status).label}")
         return CheatLine(
             provider=running.address,
             budget_wei=terms.budget,
             slashed_wei=int(slashed.get("slashed", 0)),
             compensation_wei=int(slashed.get("compensation", 0)),
             consumer_credited_wei=credited,
-            status=JobStatus.NAMES[status],
+            status=JobStatus(status).label,
         )
     finally:
         market.stop_provider(CHEATER.name)
@@ -391,11 +390,11 @@ def _migration(market: LocalMarket, say: Callable[[str], None]) -> MigrationLine
     settled = _event(market, "JobSettled", second.fill.terms)
     return MigrationLine(
         killed_provider=names.get(running.address, running.address),
-        first_job_status=JobStatus.NAMES[market.protocol.job(first).status],
+        first_job_status=JobStatus(market.protocol.job(first).status).label,
         moved_to=names.get(second.fill.provider, second.fill.provider),
         running_elsewhere_after_s=round(moved, 1),
         attempts=work.attempts,
-        status=JobStatus.NAMES[status],
+        status=JobStatus(status).label,
         paid_to_provider_wei=int(settled.get("providerPay", 0)),
     )
 

@@ -13,20 +13,14 @@ from eth_utils.abi import collapse_if_tuple, event_abi_to_log_topic
 from eth_utils.address import to_checksum_address
 from pydantic import BaseModel, ConfigDict
 
+from protocol.typed_data import CLOSING_EVENTS, OUTCOME_EVENTS
+
 __all__ = ["JOB_EVENTS", "TERMINAL_EVENTS", "ChainEvent", "EventDecoder"]
 
-# The escrow events that concern a job's life (all carry an indexed jobId).
-JOB_EVENTS = (
-    "JobOpened",
-    "JobAccepted",
-    "ReceiptSubmitted",
-    "JobDisputed",
-    "JobSettled",
-    "JobSlashed",
-    "JobRefunded",
-)
-# After one of these the job can never be settled again.
-TERMINAL_EVENTS = ("JobSettled", "JobSlashed", "JobRefunded")
+# The escrow events that concern a job's judging (all carry an indexed jobId), and those
+# after which the job can never be settled again: protocol.typed_data names them.
+JOB_EVENTS = OUTCOME_EVENTS
+TERMINAL_EVENTS = CLOSING_EVENTS
 
 
 class ChainEvent(BaseModel):

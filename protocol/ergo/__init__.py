@@ -29,7 +29,7 @@ from protocol.ergo.offline_ledger import OfflineLedger
 from protocol.ergo.signer import sign_plan
 from protocol.ergo.token_issue import fund_outputs, issue_token, issued_token_id
 from protocol.ergo.tx_plan import TxPlan, assemble, p2pk_tree
-from protocol.ergo.verdict import ErgoVerdict, VerdictOutcome
+from protocol.ergo.verdict import ErgoVerdict
 from protocol.ergo.verdict_tx import publish_verdict, verdict_box_candidate
 
 __all__ = [
@@ -52,7 +52,6 @@ __all__ = [
     "SpendRejectedError",
     "TxBuildError",
     "TxPlan",
-    "VerdictOutcome",
     "assemble",
     "bank_box_candidate",
     "blake2b256",

@@ -20,15 +20,16 @@ from protocol.ergo.offline_ledger import OfflineLedger
 from protocol.ergo.signer import sign_plan
 from protocol.ergo.token_issue import fund_outputs, issue_token, issued_token_id
 from protocol.ergo.tx_plan import MIN_BOX_VALUE, TxPlan, p2pk_tree
-from protocol.ergo.verdict import ErgoVerdict, VerdictOutcome
+from protocol.ergo.verdict import ErgoVerdict
 from protocol.ergo.verdict_tx import verdict_box_candidate
+from protocol.typed_data import Outcome
 
 __all__ = ["GENESIS_VERDICT", "OfflineDeployment", "deploy_offline", "public_key_hex"]
 
 GPUC_DECIMALS = 6
 GENESIS_VERDICT = ErgoVerdict(
     job_id="0x" + "00" * 32,
-    outcome=VerdictOutcome.RELEASE,
+    outcome=Outcome.RELEASE,
     units=0,
     result_hash="0x" + "00" * 32,
     epoch=0,

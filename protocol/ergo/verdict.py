@@ -7,20 +7,14 @@ R7 resultHash (Coll[Byte]) and R8 epoch (Long).
 
 from __future__ import annotations
 
-from enum import IntEnum
-
 from ergo_lib_python.chain import Constant, NonMandatoryRegisterId, NonMandatoryRegisters
 from pydantic import BaseModel, ConfigDict, Field
 
 from protocol.ergo.register_codec import read_bytes, read_int, read_long
 from protocol.ergo.types import ErgoLong, Hash32Hex
+from protocol.typed_data import Outcome
 
-__all__ = ["ErgoVerdict", "VerdictOutcome"]
-
-
-class VerdictOutcome(IntEnum):
-    RELEASE = 1
-    FAULT = 2
+__all__ = ["ErgoVerdict"]
 
 
 class ErgoVerdict(BaseModel):
@@ -29,7 +23,7 @@ class ErgoVerdict(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
     job_id: Hash32Hex = Field(alias="jobId")
-    outcome: VerdictOutcome
+    outcome: Outcome
     units: ErgoLong
     result_hash: Hash32Hex = Field(alias="resultHash")
     epoch: ErgoLong
@@ -47,7 +41,7 @@ class ErgoVerdict(BaseModel):
     def from_registers(cls, registers: NonMandatoryRegisters) -> ErgoVerdict:
         return cls(
             job_id="0x" + read_bytes(registers, NonMandatoryRegisterId.R4).hex(),
-            outcome=VerdictOutcome(read_int(registers, NonMandatoryRegisterId.R5)),
+            outcome=Outcome(read_int(registers, NonMandatoryRegisterId.R5)),
             units=read_long(registers, NonMandatoryRegisterId.R6),
             result_hash="0x" + read_bytes(registers, NonMandatoryRegisterId.R7).hex(),
             epoch=read_long(registers, NonMandatoryRegisterId.R8),

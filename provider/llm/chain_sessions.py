@@ -59,7 +59,7 @@ class SessionAcceptor:
             status = self.provider.status(terms).status
             if status != JobStatus.OPEN:
                 raise SessionRefused(
-                    f"job 0x{ident.hex()} is {JobStatus.NAMES[status]}, not Open, on chain"
+                    f"job 0x{ident.hex()} is {JobStatus(status).label}, not Open, on chain"
                 )
             self.provider.accept(terms)
             self._terms[ident] = terms

@@ -30,8 +30,9 @@ from protocol.ergo.offline_deployment import deploy_offline, public_key_hex
 from protocol.ergo.offline_ledger import OfflineLedger
 from protocol.ergo.signer import sign_plan
 from protocol.ergo.tx_plan import TxPlan, p2pk_tree
-from protocol.ergo.verdict import ErgoVerdict, VerdictOutcome
+from protocol.ergo.verdict import ErgoVerdict
 from protocol.ergo.verdict_tx import publish_verdict
+from protocol.typed_data import Outcome
 
 
 def _ms(samples: list[float]) -> str:
@@ -186,7 +187,7 @@ def main() -> None:
         [provider],
     )[0]
     verdict = ErgoVerdict(
-        job_id=job, outcome=VerdictOutcome.FAULT, units=40, result_hash="0x" + "cd" * 32, epoch=1
+        job_id=job, outcome=Outcome.FAULT, units=40, result_hash="0x" + "cd" * 32, epoch=1
     )
     home_d = p2pk_tree(public_key_hex(deployer))
     publish = publish_verdict(
@@ -199,7 +200,7 @@ def main() -> None:
     )
     verdict_box = run(publish, [*oracles[:2], deployer])[0]
     release_verdict = ErgoVerdict(
-        job_id=job, outcome=VerdictOutcome.RELEASE, units=40, result_hash="0x" + "cd" * 32, epoch=1
+        job_id=job, outcome=Outcome.RELEASE, units=40, result_hash="0x" + "cd" * 32, epoch=1
     )
     release_box = run(
         publish_verdict(

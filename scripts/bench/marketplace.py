@@ -143,7 +143,7 @@ def throughput(market: LocalMarket, jobs: int, seconds: float, in_flight: int) -
             status = market.protocol.job(opened.job_id).status
             if status in CLOSED:
                 del pending[fill_id]
-                closed[JobStatus.NAMES[status]] += 1
+                closed[JobStatus(status).label] += 1
                 done_times.append(time.monotonic() - placed)
         if (submitted >= jobs or out_of_time) and not pending and not waiting_open:
             break

@@ -547,7 +547,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         for jid, job in self.model.items():
             state = self.net.protocol.job(jid)
             status = state.status
-            assert status == job.status, JobStatus.NAMES[status]
+            assert status == job.status, JobStatus(status).label
             assert state.paid_out == job.paid_out
             assert state.paid_out or jid not in self.seen_paid, "a payout was undone"
             if state.paid_out:

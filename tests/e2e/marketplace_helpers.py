@@ -30,7 +30,7 @@ def wait_status(market: LocalMarket, terms: JobTerms, wanted: set[int], timeout:
         status = market.protocol.job(terms).status
         return status if status in wanted else None
 
-    names = "/".join(JobStatus.NAMES[s] for s in sorted(wanted))
+    names = "/".join(JobStatus(s).label for s in sorted(wanted))
     return wait_until(f"job 0x{job_id(terms).hex()[:12]} to be {names}", reached, timeout)
 
 

@@ -25,8 +25,9 @@ from protocol.ergo.offline_ledger import OfflineLedger
 from protocol.ergo.register_codec import registers_of
 from protocol.ergo.signer import sign_plan
 from protocol.ergo.tx_plan import TxPlan, p2pk_tree
-from protocol.ergo.verdict import ErgoVerdict, VerdictOutcome
+from protocol.ergo.verdict import ErgoVerdict
 from protocol.ergo.verdict_tx import publish_verdict
+from protocol.typed_data import Outcome
 
 RATE = 1_000  # nanoERG per GPUC unit
 SUPPLY = 10**15
@@ -191,7 +192,7 @@ class World:
         return self.accept(plan, [provider])[0]
 
     def verdict(
-        self, outcome: VerdictOutcome, units: int = 40, job: str = JOB, epoch: int = 1
+        self, outcome: Outcome, units: int = 40, job: str = JOB, epoch: int = 1
     ) -> ErgoVerdict:
         return ErgoVerdict(
             job_id=job, outcome=outcome, units=units, result_hash=RESULT, epoch=epoch

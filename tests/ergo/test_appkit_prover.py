@@ -10,7 +10,7 @@ from protocol.ergo.appkit_prover import AppkitProver
 from protocol.ergo.errors import SpendRejectedError
 from protocol.ergo.escrow_terms import EscrowTerms
 from protocol.ergo.escrow_tx import refund_escrow, slash_for_fault
-from protocol.ergo.verdict import VerdictOutcome
+from protocol.typed_data import Outcome
 
 pytestmark = pytest.mark.ergo
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.ergo
 def test_appkit_proves_a_slash_that_validate_tx_accepts(world: World) -> None:
     escrow = world.open_job()
     collateral = world.lock()
-    verdict = world.publish(world.verdict(VerdictOutcome.FAULT))
+    verdict = world.publish(world.verdict(Outcome.FAULT))
     plan = slash_for_fault(world.contracts, escrow, collateral, verdict, height=world.ledger.height)
     tip = world.ledger.tip
     tx = AppkitProver(tip).sign(plan)

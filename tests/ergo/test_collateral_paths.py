@@ -19,7 +19,7 @@ from protocol.ergo.escrow_tx import slash_for_fault
 from protocol.ergo.register_codec import registers_of
 from protocol.ergo.token_issue import fund_outputs
 from protocol.ergo.tx_plan import token_amount
-from protocol.ergo.verdict import VerdictOutcome
+from protocol.typed_data import Outcome
 
 pytestmark = pytest.mark.ergo
 
@@ -58,7 +58,7 @@ def _fault_setup(
 ) -> tuple[ErgoBox, ErgoBox, ErgoBox]:
     escrow = world.open_job(budget=1_000)
     collateral = world.lock(stake=stake, slash_amount=slash_amount)
-    verdict = world.publish(world.verdict(VerdictOutcome.FAULT))
+    verdict = world.publish(world.verdict(Outcome.FAULT))
     return escrow, collateral, verdict
 
 
@@ -94,7 +94,7 @@ def test_slash_without_verdict_data_input_is_rejected(world: World) -> None:
 def test_slash_on_release_verdict_is_rejected(world: World) -> None:
     escrow = world.open_job()
     collateral = world.lock()
-    verdict = world.publish(world.verdict(VerdictOutcome.RELEASE))
+    verdict = world.publish(world.verdict(Outcome.RELEASE))
     world.reject(
         slash_for_fault(world.contracts, escrow, collateral, verdict, height=world.ledger.height)
     )
@@ -103,7 +103,7 @@ def test_slash_on_release_verdict_is_rejected(world: World) -> None:
 def test_slash_with_verdict_for_another_job_is_rejected(world: World) -> None:
     escrow = world.open_job()
     collateral = world.lock()
-    verdict = world.publish(world.verdict(VerdictOutcome.FAULT, job="0x" + "11" * 32))
+    verdict = world.publish(world.verdict(Outcome.FAULT, job="0x" + "11" * 32))
     world.reject(
         slash_for_fault(world.contracts, escrow, collateral, verdict, height=world.ledger.height)
     )
@@ -124,7 +124,7 @@ def test_slash_with_counterfeit_verdict_box_is_rejected(world: World) -> None:
                     script=Parties.tree(forger),
                     creation_height=world.ledger.height,
                     tokens=[Token(TokenId(fake_id), 1)],
-                    registers=world.verdict(VerdictOutcome.FAULT).registers(),
+                    registers=world.verdict(Outcome.FAULT).registers(),
                 )
             ],
             height=world.ledger.height,
@@ -204,7 +204,7 @@ def test_slash_whose_remainder_changes_registers_is_rejected(
 def test_slash_of_another_providers_collateral_is_rejected(world: World) -> None:
     escrow = world.open_job(provider_key=Parties.pk(world.parties.stranger))
     collateral = world.lock()  # the provider's, not the stranger's named in the escrow
-    verdict = world.publish(world.verdict(VerdictOutcome.FAULT))
+    verdict = world.publish(world.verdict(Outcome.FAULT))
     world.reject(
         slash_for_fault(world.contracts, escrow, collateral, verdict, height=world.ledger.height)
     )

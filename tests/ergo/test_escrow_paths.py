@@ -10,7 +10,7 @@ from protocol.ergo.errors import TxBuildError
 from protocol.ergo.escrow_terms import EscrowTerms
 from protocol.ergo.escrow_tx import refund_escrow, release_escrow
 from protocol.ergo.tx_plan import assemble, token_amount
-from protocol.ergo.verdict import VerdictOutcome
+from protocol.typed_data import Outcome
 
 pytestmark = pytest.mark.ergo
 
@@ -21,7 +21,7 @@ def _gpuc(world: World, tokens: list[Token]) -> int:
 
 def test_release_pays_units_times_price_and_returns_the_rest(world: World) -> None:
     escrow = world.open_job(budget=1_000)
-    verdict = world.publish(world.verdict(VerdictOutcome.RELEASE, units=40))
+    verdict = world.publish(world.verdict(Outcome.RELEASE, units=40))
     plan = release_escrow(world.contracts, escrow, verdict, height=world.ledger.height)
     provider, consumer, _fee = world.accept(plan)
     assert provider.ergo_tree == Parties.tree(world.parties.provider)
@@ -32,7 +32,7 @@ def test_release_pays_units_times_price_and_returns_the_rest(world: World) -> No
 
 def test_release_of_the_whole_budget_leaves_the_consumer_no_gpuc(world: World) -> None:
     escrow = world.open_job(budget=1_000)
-    verdict = world.publish(world.verdict(VerdictOutcome.RELEASE, units=100))
+    verdict = world.publish(world.verdict(Outcome.RELEASE, units=100))
     provider, consumer, _fee = world.accept(
         release_escrow(world.contracts, escrow, verdict, height=world.ledger.height)
     )
@@ -43,7 +43,7 @@ def test_release_of_the_whole_budget_leaves_the_consumer_no_gpuc(world: World) -
 @pytest.mark.parametrize("paid_units", [39, 41])
 def test_release_with_wrong_units_is_rejected(world: World, paid_units: int) -> None:
     escrow = world.open_job(budget=1_000)
-    verdict = world.publish(world.verdict(VerdictOutcome.RELEASE, units=40))
+    verdict = world.publish(world.verdict(Outcome.RELEASE, units=40))
     plan = release_escrow(world.contracts, escrow, verdict, height=world.ledger.height)
     gpuc = TokenId(world.contracts.params.gpuc_id)
     provider, consumer = plan.unsigned.output_candidates[:2]
@@ -64,20 +64,20 @@ def test_release_with_wrong_units_is_rejected(world: World, paid_units: int) -> 
 
 def test_release_beyond_the_budget_is_refused_before_signing(world: World) -> None:
     escrow = world.open_job(budget=1_000)
-    verdict = world.publish(world.verdict(VerdictOutcome.RELEASE, units=101))
+    verdict = world.publish(world.verdict(Outcome.RELEASE, units=101))
     with pytest.raises(TxBuildError, match="budget is 1000"):
         release_escrow(world.contracts, escrow, verdict, height=world.ledger.height)
 
 
 def test_release_on_a_fault_verdict_is_rejected(world: World) -> None:
     escrow = world.open_job()
-    verdict = world.publish(world.verdict(VerdictOutcome.FAULT, units=40))
+    verdict = world.publish(world.verdict(Outcome.FAULT, units=40))
     world.reject(release_escrow(world.contracts, escrow, verdict, height=world.ledger.height))
 
 
 def test_release_on_another_jobs_verdict_is_rejected(world: World) -> None:
     escrow = world.open_job()
-    verdict = world.publish(world.verdict(VerdictOutcome.RELEASE, job="0x" + "22" * 32))
+    verdict = world.publish(world.verdict(Outcome.RELEASE, job="0x" + "22" * 32))
     world.reject(release_escrow(world.contracts, escrow, verdict, height=world.ledger.height))
 
 

@@ -13,7 +13,8 @@ from protocol.ergo.collateral_terms import CollateralTerms
 from protocol.ergo.errors import TxBuildError
 from protocol.ergo.escrow_terms import EscrowTerms
 from protocol.ergo.tx_plan import p2pk_tree
-from protocol.ergo.verdict import ErgoVerdict, VerdictOutcome
+from protocol.ergo.verdict import ErgoVerdict
+from protocol.typed_data import Outcome
 
 pytestmark = pytest.mark.ergo
 
@@ -36,7 +37,7 @@ def _box_with(registers: dict) -> ErgoBox:  # type: ignore[type-arg]
 
 def test_evm_verdict_fields_map_to_registers_and_back() -> None:
     verdict = ErgoVerdict.model_validate(EVM_VERDICT)
-    assert verdict.outcome is VerdictOutcome.FAULT
+    assert verdict.outcome is Outcome.FAULT
     box = _box_with(verdict.registers())
     assert ErgoVerdict.from_registers(box.additional_registers) == verdict
 

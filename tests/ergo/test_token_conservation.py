@@ -12,7 +12,7 @@ from ergo_wasm_validator import tx_json, validate_cases, validation_case
 from protocol.ergo.escrow_tx import release_escrow
 from protocol.ergo.signer import sign_plan
 from protocol.ergo.tx_plan import FEE, FEE_TREE_HEX, TxPlan
-from protocol.ergo.verdict import VerdictOutcome
+from protocol.typed_data import Outcome
 
 pytestmark = pytest.mark.ergo
 
@@ -52,7 +52,7 @@ def test_inventing_gpuc_is_rejected_by_validate_tx(world: World) -> None:
 
 def test_every_settlement_conserves_gpuc(world: World) -> None:
     escrow = world.open_job(budget=1_000)
-    verdict = world.publish(world.verdict(VerdictOutcome.RELEASE, units=40))
+    verdict = world.publish(world.verdict(Outcome.RELEASE, units=40))
     world.accept(release_escrow(world.contracts, escrow, verdict, height=world.ledger.height))
     gpuc_id = world.contracts.params.gpuc_id
     total = sum(

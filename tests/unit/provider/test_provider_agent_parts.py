@@ -11,17 +11,17 @@ import numpy as np
 import pytest
 from eth_utils.crypto import keccak
 
-from oracles.submission import ReceiptSubmission, check_submission
+from oracles.submission import check_submission
 from protocol.compute.embedding_inputs import decode_inputs, encode_inputs, inputs_hash
 from protocol.compute.specs import EmbeddingsSpec
 from protocol.job_spec import canonical_spec, spec_hash
 from protocol.typed_data import Domain, JobTerms, Receipt, job_id, receipt_digest
 from protocol.wallet import Wallet
+from protocol.wire.oracle import ReceiptSubmission
 from provider.agent_config import load_agent_config
 from provider.documents import DocumentFetcher
 from provider.errors import AgentConfigError, DocumentUnavailable, JobRefused
 from provider.openai_batch import batch_spec, embedding_responses, parse_batch, results_bytes
-from provider.oracle_receipts import submission_body
 
 PROVIDER = Wallet.from_private_key("0x" + "33" * 32)
 DOMAIN = Domain(chain_id=31337, verifying_contract="0x" + "ab" * 20)
@@ -41,14 +41,22 @@ def _terms() -> JobTerms:
     )
 
 
-def test_submission_body_is_what_the_oracles_accept() -> None:
+def test_the_submission_the_provider_posts_is_what_the_oracles_accept() -> None:
     terms = _terms()
     receipt = Receipt(
         job_id=job_id(terms), result_hash=keccak(b"r"), units=1, started_at=5, finished_at=6
     )
     signature = PROVIDER.sign_digest(receipt_digest(DOMAIN, receipt))
-    body = submission_body(terms, receipt, signature, "http://127.0.0.1:1/r", SPEC, None, False)
-    parsed = ReceiptSubmission.model_validate(json.loads(json.dumps(body)))
+    sent = ReceiptSubmission(
+        terms=terms,
+        receipt=receipt,
+        signature=signature,
+        result_url="http://127.0.0.1:1/r",
+        spec=SPEC,
+    )
+    body = json.dumps(sent.model_dump(mode="json"))  # what post_receipt sends
+    assert json.loads(body)["terms"]["budget"] == str(10**18)  # big integers as strings
+    parsed = ReceiptSubmission.model_validate(json.loads(body))
     assert parsed.terms == terms and parsed.receipt == receipt and parsed.signature == signature
     check_submission(parsed, DOMAIN, {"matmul", "embeddings"})  # raises on any mismatch
 
