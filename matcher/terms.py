@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 
-from matcher.auth.eip712 import keccak
 from matcher.book.config import BookConfig
 from matcher.book.fill import Fill
+from protocol.signatures import keccak
 from protocol.typed_data import JobTerms
 
 

@@ -1,10 +1,9 @@
 """EIP-712 types of the protocol, built in one place.
 
 Mirrors the typehashes in contracts/src/interfaces/IJobEscrow.sol and
-docs/protocol-types.md. Signatures are accepted exactly as OpenZeppelin's ECDSA
-accepts them: 65 bytes, v in {27, 28}, s in the lower half of the curve order.
-eth-account alone would also take high-s and v in {0, 1}, so recovery checks
-those first (design.md §3, item 7).
+docs/protocol-types.md. The signature rules (65 bytes, v in {27, 28}, r < n, low s:
+what OpenZeppelin's ECDSA accepts) are protocol.signatures; its sign_digest and
+recover_signer are importable from here too.
 """
 
 from __future__ import annotations
@@ -13,13 +12,10 @@ from enum import IntEnum
 from typing import Annotated, Any
 
 from eth_abi.abi import encode as abi_encode
-from eth_account import Account
-from eth_account.messages import _hash_eip191_message, encode_typed_data
-from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-from protocol.errors import SignatureError
+from protocol.signatures import eip712_digest, keccak, recover_signer, sign_digest
 from protocol.wire.fields import Address, Bytes32, as_address, as_bytes32
 from protocol.wire_ints import WireUint
 
@@ -55,10 +51,6 @@ DOMAIN_VERSION = "1"
 # GPUCredit's ERC-2612 domain (ERC20Permit("GPU Credit"), version "1").
 CREDIT_DOMAIN_NAME = "GPU Credit"
 CREDIT_DOMAIN_VERSION = "1"
-
-# secp256k1 group order; OpenZeppelin rejects s > N/2.
-_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-_HALF_N = _SECP256K1_N // 2
 
 Uint40 = Annotated[int, Field(ge=0, lt=2**40)]
 Uint64 = Annotated[int, Field(ge=0, lt=2**64)]
@@ -314,8 +306,7 @@ def _digest(
     domain: Domain | dict[str, Any], types: dict[str, Any], message: dict[str, Any]
 ) -> bytes:
     domain_data = domain.as_eip712() if isinstance(domain, Domain) else domain
-    signable = encode_typed_data(domain_data=domain_data, message_types=types, message_data=message)
-    return _hash_eip191_message(signable)
+    return eip712_digest(domain_data, types, message)
 
 
 def _item_message(item: VerdictItem) -> dict[str, Any]:
@@ -370,31 +361,3 @@ def permit_digest(chain_id: int, credit: str, permit: Permit) -> bytes:
         "deadline": permit.deadline,
     }
     return _digest(domain, _PERMIT_TYPES, message)
-
-
-def sign_digest(private_key: bytes | str, digest: bytes) -> bytes:
-    """65-byte (r, s, v) signature with v in {27, 28} and low s."""
-    signed = Account.unsafe_sign_hash(digest, private_key)
-    return bytes(signed.signature)
-
-
-def recover_signer(digest: bytes, signature: bytes) -> str:
-    """The checksummed signer of ``digest``; raises SignatureError on anything
-    OpenZeppelin's ECDSA.recover would reject."""
-    if len(digest) != 32:
-        raise SignatureError(f"digest must be 32 bytes, got {len(digest)}")
-    if len(signature) != 65:
-        raise SignatureError(f"signature must be 65 bytes (r, s, v), got {len(signature)}")
-    r = int.from_bytes(signature[0:32], "big")
-    s = int.from_bytes(signature[32:64], "big")
-    v = signature[64]
-    if v not in (27, 28):
-        raise SignatureError(f"signature v must be 27 or 28, got {v}")
-    if s > _HALF_N:
-        raise SignatureError("signature s is in the upper half of the curve order (malleable)")
-    if r == 0 or s == 0:
-        raise SignatureError("signature r and s must be non-zero")
-    try:
-        return str(Account._recover_hash(digest, signature=signature))
-    except Exception as exc:  # eth-keys raises several types for bad curve points
-        raise SignatureError(f"signature does not recover to a key: {exc}") from exc

@@ -9,16 +9,32 @@ from dataclasses import dataclass
 
 from eth_account import Account
 
-from matcher.auth.eip712 import keccak, recover, sign, typed_digest, uint256
+from matcher.auth.eip712 import recover, sign, typed_digest, uint256
 from matcher.errors import AuthError
+from protocol.matcher_client.signing import (
+    HEADER_EXPIRY,
+    HEADER_NONCE,
+    HEADER_SIGNATURE,
+    HEADER_SIGNER,
+)
+from protocol.signatures import keccak
+
+__all__ = [
+    "HEADER_EXPIRY",
+    "HEADER_NONCE",
+    "HEADER_SIGNATURE",
+    "HEADER_SIGNER",
+    "REQUEST_TYPEHASH",
+    "SignedRequest",
+    "recover_request_signer",
+    "request_digest",
+    "request_struct_hash",
+    "sign_request",
+]
 
 REQUEST_TYPEHASH = keccak(
     text="Request(string method,string path,bytes32 bodyHash,uint256 nonce,uint64 expiry)"
 )
-HEADER_SIGNER = "X-GPUC-Signer"
-HEADER_NONCE = "X-GPUC-Nonce"
-HEADER_EXPIRY = "X-GPUC-Expiry"
-HEADER_SIGNATURE = "X-GPUC-Signature"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from eth_utils.crypto import keccak
-
-from protocol.typed_data import _digest
+from protocol.signatures import eip712_digest, keccak
 from protocol.wallet import Wallet
 
 __all__ = [
@@ -24,10 +22,12 @@ __all__ = [
     "HEADER_SIGNATURE",
     "HEADER_SIGNER",
     "MATCHER_DOMAIN_NAME",
+    "MATCHER_DOMAIN_VERSION",
     "RequestSigner",
     "request_digest",
 ]
 
+# The matcher's EIP-712 domain and signature headers: the server (matcher.auth) uses these.
 MATCHER_DOMAIN_NAME = "GPUC Matcher"
 MATCHER_DOMAIN_VERSION = "1"
 HEADER_SIGNER = "X-GPUC-Signer"
@@ -58,7 +58,7 @@ def request_digest(
         "nonce": nonce,
         "expiry": expiry,
     }
-    return _digest(domain, _REQUEST_TYPES, message)
+    return eip712_digest(domain, _REQUEST_TYPES, message)
 
 
 class RequestSigner:

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from matcher_api_helpers import CHAIN_ID, Wallet, body_of, offer_payload, order_payload, send
 
-from matcher.auth.eip712 import SECP256K1_N
 from matcher.book.clock import ManualClock
+from protocol.signatures import SECP256K1_N
 
 PROVIDER, CONSUMER, MALLORY = Wallet(11), Wallet(12), Wallet(13)
 
