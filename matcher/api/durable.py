@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from matcher.api.errors import http_status_of
 from matcher.api.guard import render
 from matcher.errors import MatcherError, StorageUnavailable
 from matcher.service import MatcherService
@@ -52,12 +53,13 @@ class DurableResponses:
 
 
 async def _error(send: Send, exc: MatcherError) -> None:
-    refusal = GuardRefusal(exc.http_status, exc.code, exc.message, exc.field)
+    status, _ = http_status_of(exc)
+    refusal = GuardRefusal(status, exc.code, exc.message, exc.field)
     body = json.dumps(render(refusal)).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": exc.http_status,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

@@ -14,7 +14,60 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from matcher.errors import MatcherError
+from matcher.dashboard.errors import (
+    ContainerResultUnavailable,
+    DashboardError,
+    NotAContainerResult,
+)
+from matcher.errors import (
+    AuthError,
+    Conflict,
+    EngineFailure,
+    InvalidField,
+    MatcherError,
+    NoOfferBelowMaxPrice,
+    NotFound,
+    NotOwner,
+    PayloadTooLarge,
+    RateLimited,
+    StorageUnavailable,
+    UnknownResource,
+)
+
+# The one mapping of the matcher's errors to HTTP: (status, OpenAI error type), most
+# specific class first; MatcherError last catches the rest.
+_HTTP: tuple[tuple[type[MatcherError], int, str], ...] = (
+    (ContainerResultUnavailable, 404, "invalid_request_error"),
+    (NotAContainerResult, 422, "invalid_request_error"),
+    (DashboardError, 500, "server_error"),
+    (InvalidField, 422, "invalid_request_error"),
+    (UnknownResource, 422, "invalid_request_error"),
+    (NotFound, 404, "invalid_request_error"),
+    (NotOwner, 403, "permission_error"),
+    (Conflict, 409, "invalid_request_error"),
+    (NoOfferBelowMaxPrice, 409, "invalid_request_error"),
+    (AuthError, 401, "authentication_error"),
+    (RateLimited, 429, "rate_limit_error"),
+    (PayloadTooLarge, 413, "invalid_request_error"),
+    (EngineFailure, 500, "server_error"),
+    (StorageUnavailable, 503, "server_error"),
+    (MatcherError, 400, "invalid_request_error"),
+)
+
+
+def http_status_of(exc: MatcherError) -> tuple[int, str]:
+    """The HTTP status and OpenAI error type the API answers ``exc`` with."""
+    for kind, status, error_type in _HTTP:
+        if isinstance(exc, kind):
+            return status, error_type
+    raise AssertionError("MatcherError closes the table")  # pragma: no cover
+
+
+def http_headers_of(exc: MatcherError) -> dict[str, str] | None:
+    """Headers the answer to ``exc`` carries (Retry-After for a rate limit)."""
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after_s)}
+    return None
 
 
 class ErrorBody(BaseModel):
@@ -50,9 +103,8 @@ async def _matcher_error(_request: Request, exc: Exception) -> JSONResponse:
     message = (
         f"{exc.field}: {exc.message}" if exc.field and exc.field not in exc.message else exc.message
     )
-    return error_response(
-        exc.http_status, exc.code, message, exc.field, exc.error_type, exc.headers or None
-    )
+    status, error_type = http_status_of(exc)
+    return error_response(status, exc.code, message, exc.field, error_type, http_headers_of(exc))
 
 
 def _json_problem(error: Any) -> str:

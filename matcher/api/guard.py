@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Match
 
-from matcher.api.errors import ErrorBody, ErrorResponse
+from matcher.api.errors import ErrorBody, ErrorResponse, http_status_of
 from matcher.auth.api_key import verify_api_key
 from matcher.auth.request_signature import HEADER_SIGNATURE, HEADER_SIGNER
 from matcher.errors import MatcherError
@@ -33,7 +33,7 @@ def render(refusal: GuardRefusal) -> dict[str, Any]:
 
 
 def _auth_refusal(exc: MatcherError) -> GuardRefusal:
-    return GuardRefusal(exc.http_status, exc.code, exc.message, exc.field)
+    return GuardRefusal(http_status_of(exc)[0], exc.code, exc.message, exc.field)
 
 
 class MatcherGuard:

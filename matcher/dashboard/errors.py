@@ -9,8 +9,6 @@ class DashboardError(MatcherError):
     """Base of the dashboard's errors."""
 
     code = "dashboard_error"
-    http_status = 500
-    error_type = "server_error"
 
 
 class InvalidDashboardSetting(DashboardError):
@@ -29,13 +27,9 @@ class ContainerResultUnavailable(DashboardError):
     """No result archive under that hash, or no document store is connected."""
 
     code = "container_result_unavailable"
-    http_status = 404
-    error_type = "invalid_request_error"
 
 
 class NotAContainerResult(DashboardError):
     """The stored result is not a well-formed container result archive."""
 
     code = "not_a_container_result"
-    http_status = 422
-    error_type = "invalid_request_error"
