@@ -4,7 +4,8 @@ POST /receipts          a provider's signed receipt, its result URL and spec (20
 POST /signatures        a committee member's signature over its verdict (202)
 POST /batch-signatures  co-sign a VerdictBatch made of this oracle's own verdicts (200)
 GET  /jobs/{job_id}     what this oracle knows and decided about a job
-GET  /healthz           200 while the loop ticks and the chain answers, else 503
+GET  /health            200 while the loop ticks and the chain answers, else 503
+                        (/healthz: the same, the path earlier versions documented)
 GET  /metrics           Prometheus text format
 """
 
@@ -34,6 +35,7 @@ from oracles.verdicts import BatchSignatureRequest, PeerSignature
 from protocol.client import parse_job_id
 from protocol.errors import ChainUnreachable, InvalidInput, ProtocolError
 from protocol.http_guard import BodyGuard, sane_recursion_limit
+from protocol.wire.health import HEALTH_PATH
 from protocol.wire.oracle import ReceiptSubmission, SubmissionAccepted
 from protocol.wire_ints import js_safe
 
@@ -105,8 +107,9 @@ def create_app(node: OracleNode, metrics: OracleMetrics) -> FastAPI:
         # Amounts and salts exceed 2**53: decimal strings, so JavaScript reads them exactly.
         return js_safe(jsonable(node.job_view(parse_job_id(job_id))))
 
-    @app.get("/healthz")
-    def healthz() -> JSONResponse:
+    @app.get(HEALTH_PATH)
+    @app.get("/healthz", include_in_schema=False)  # operators' monitors may use the old path
+    def health() -> JSONResponse:
         health = node.health()
         return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
 

@@ -28,6 +28,7 @@ from oracles.audit import read_audit
 from oracles.crash import CRASH_ENV
 from oracles.errors import OracleError
 from protocol.wallet import Wallet
+from protocol.wire.health import HEALTH_PATH
 
 __all__ = ["LocalOracle", "LocalOracleCluster", "free_port"]
 
@@ -174,7 +175,7 @@ class LocalOracleCluster:
             self.start(index)
 
     def wait_healthy(self, indices: Sequence[int] | None = None, timeout: float = 60.0) -> None:
-        """Until every listed (default: every started) member answers /healthz with 200."""
+        """Until every listed (default: every started) member answers /health with 200."""
         if indices is None:
             chosen = [o for o in self.oracles if o.process is not None]
         else:
@@ -188,7 +189,7 @@ class LocalOracleCluster:
                         f"{_tail(oracle.log_path)}"
                     )
                 try:
-                    if httpx.get(f"{oracle.url}/healthz", timeout=1.0).status_code == 200:
+                    if httpx.get(f"{oracle.url}{HEALTH_PATH}", timeout=1.0).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass

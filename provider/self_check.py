@@ -6,7 +6,7 @@ locked until their deadlines. So at start:
 
 - every offer's kind has what it needs on this machine (embeddings: the model packages);
 - at least one document source answers (the spec of every judged job comes from there);
-- at least one oracle answers /healthz (receipts go there; without one nothing settles).
+- at least one oracle answers /health (receipts go there; without one nothing settles).
 
 Offers whose kind cannot run here are dropped (and said so); a missing document source
 or oracle refuses the whole start. ``problems`` is pure over the answers it is given.
@@ -19,6 +19,7 @@ from importlib.util import find_spec
 
 import httpx
 
+from protocol.wire.health import HEALTH_PATH
 from provider.agent_config import AgentConfig, OfferConfig
 from provider.execution.kinds.embeddings import MODEL_PACKAGES
 
@@ -81,7 +82,7 @@ def run_self_check(config: AgentConfig, http: httpx.Client) -> SelfCheck:
     problems = [
         p
         for url in config.oracle_urls
-        if (p := _answers(http, f"{url.rstrip('/')}/healthz", lambda s: s < 500 or s == 503))
+        if (p := _answers(http, f"{url.rstrip('/')}{HEALTH_PATH}", lambda s: s < 500 or s == 503))
     ]
     if len(problems) == len(config.oracle_urls):
         fatal.append("no oracle answers (receipts could not be delivered): " + "; ".join(problems))

@@ -350,7 +350,7 @@ def run(config_file: OracleConfigArg) -> None:
     join`) are added to the config's [[peers]] at start.
 
     Logs one JSON line per decision on stderr (the audit trail); serves /receipts,
-    /signatures, /healthz and /metrics on 127.0.0.1.
+    /signatures, /health and /metrics on 127.0.0.1.
     """
     s = state()
     try:

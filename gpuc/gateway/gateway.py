@@ -32,6 +32,7 @@ from protocol.llm.bill import SignedBill, verify_bill
 from protocol.llm.errors import BillError
 from protocol.llm.requests import DEFAULT_MAX_TOKENS
 from protocol.llm.wire import parse_bounded_json
+from protocol.wire.health import HEALTH_PATH
 
 __all__ = ["Gateway", "ProviderFailed", "create_gateway_app"]
 
@@ -294,7 +295,7 @@ def create_gateway_app(gateway: Gateway) -> FastAPI:
     async def completions(http: Request) -> Response:
         return await forward(http, "/v1/completions")
 
-    @app.get("/health")
+    @app.get(HEALTH_PATH)
     async def health() -> dict[str, Any]:
         return {
             "status": "ok",

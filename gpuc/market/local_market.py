@@ -53,6 +53,7 @@ from protocol.pricing import PricingStrategy
 from protocol.roles import Consumer
 from protocol.tx.sender import TxSender
 from protocol.wallet import Wallet
+from protocol.wire.health import HEALTH_PATH
 from provider.agent_log import read_agent_log
 
 __all__ = ["LocalMarket", "MarketSummary", "RunningProvider", "consumer_account"]
@@ -390,7 +391,7 @@ class LocalMarket:
     def _wait_llm_provider(self, url: str, child: ChildProcess) -> None:
         def ready() -> bool:
             try:
-                return httpx.get(f"{url}/health", timeout=1).is_success
+                return httpx.get(f"{url}{HEALTH_PATH}", timeout=1).is_success
             except httpx.HTTPError:
                 return False
 

@@ -32,6 +32,7 @@ from matcher.routing.chain_source import ReputationSource, feed_routing
 from matcher.service import MatcherService
 from matcher.settings import MatcherSettings
 from protocol.http_guard import BodyGuard, sane_recursion_limit
+from protocol.wire.health import HEALTH_PATH
 
 
 def create_app(
@@ -78,6 +79,11 @@ def create_app(
     # Result archives by hash, for a container job's resource use; None: the page says so.
     app.state.documents = documents
     install_error_handlers(app)
+
+    @app.get(HEALTH_PATH, include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
     for module in (
         routes_market,
         routes_offers,

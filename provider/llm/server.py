@@ -36,6 +36,7 @@ from protocol.llm.spec import LLMSessionSpec
 from protocol.llm.types import TokenStep
 from protocol.llm.wire import parse_bounded_json
 from protocol.typed_data import JobTerms
+from protocol.wire.health import HEALTH_PATH
 from provider.llm.chain_sessions import SessionAcceptor
 from provider.llm.cheat import LLMCheat, Served, apply_cheat
 from provider.llm.errors import LLMServingError
@@ -238,7 +239,7 @@ def create_llm_app(server: LLMServer) -> FastAPI:
             raise InvalidLLMRequest(f"indices: the session has {len(session.exchanges)} exchanges")
         return {"exchanges": [session.exchanges[i].model_dump(mode="json") for i in wanted]}
 
-    @app.get("/health")
+    @app.get(HEALTH_PATH)
     def health() -> dict[str, Any]:
         return {"status": "ok", "model": server.engine.model, "tokens_served": server.tokens_served}
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI, HTTPException, Response
 from fastapi.responses import StreamingResponse
 
 from protocol.http_guard import BodyGuard, sane_recursion_limit
+from protocol.wire.health import HEALTH_PATH
 from provider.errors import InvalidResultHash, ResultCorrupt, ResultNotFound
 from provider.results.content_hash import parse_hash_ref
 from provider.results.live_logs import LiveLogs
@@ -58,7 +59,7 @@ def create_result_app(store: ResultStore, logs: LiveLogs | None = None) -> FastA
             headers={"ETag": f'"{ref.lower()}"', "Cache-Control": "public, immutable"},
         )
 
-    @app.get("/health")
+    @app.get(HEALTH_PATH)
     def health() -> dict[str, str]:
         return {"status": "ok"}
 

@@ -330,7 +330,7 @@ def test_healthz_metrics_and_audit_trail(
 ) -> None:
     totals: Counter[str] = Counter()
     for oracle in cluster.oracles:
-        health = httpx.get(f"{oracle.url}/healthz", timeout=5.0)
+        health = httpx.get(f"{oracle.url}/health", timeout=5.0)
         assert health.status_code == 200
         data = health.json()
         assert data["status"] == "ok" and data["rpc_ok"] is True

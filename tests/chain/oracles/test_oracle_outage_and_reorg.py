@@ -80,7 +80,7 @@ def _commit_on_chain(net: DevNet, terms: JobTerms, submission: ReceiptSubmission
 
 
 def _health(cluster: LocalOracleCluster) -> list[dict[str, Any]]:
-    return [httpx.get(f"{o.url}/healthz", timeout=5).json() for o in cluster.oracles]
+    return [httpx.get(f"{o.url}/health", timeout=5).json() for o in cluster.oracles]
 
 
 def test_rpc_outage_neither_crashes_nor_loses_work(

@@ -77,8 +77,8 @@ def _http(answers: dict[str, int]) -> httpx.Client:
 @pytest.mark.parametrize(
     ("answers", "fatal"),
     [
-        ({"http://127.0.0.1:8080/documents": 404, "http://127.0.0.1:8702/healthz": 200}, ""),
-        ({"http://127.0.0.1:8701/healthz": 200}, "no document source answers"),
+        ({"http://127.0.0.1:8080/documents": 404, "http://127.0.0.1:8702/health": 200}, ""),
+        ({"http://127.0.0.1:8701/health": 200}, "no document source answers"),
         ({"http://127.0.0.1:8080/documents": 404}, "no oracle answers"),
     ],
 )
