@@ -22,8 +22,9 @@ from protocol.tx.sender import TxSender
 from protocol.typed_data import Domain, JobTerms, job_id
 from protocol.views import AwaitingPayout, Balances, JobState, ProviderStatus
 from protocol.wallet import Wallet
+from protocol.wire.fields import as_bytes32
 
-__all__ = ["JobRef", "Protocol", "TxOptions", "parse_bytes32", "parse_job_id"]
+__all__ = ["JobRef", "Protocol", "TxOptions", "address_topic", "parse_bytes32", "parse_job_id"]
 
 JobRef = JobTerms | bytes | str
 
@@ -32,17 +33,10 @@ _IDS_PER_LOG_QUERY = 200  # job ids OR-ed into one eth_getLogs topic filter
 
 def parse_bytes32(value: bytes | str, what: str) -> bytes:
     """32 bytes, given as bytes or 0x + 64 hex digits; InvalidInput naming ``what``."""
-    if isinstance(value, bytes):
-        raw = value
-    else:
-        text = value.strip().removeprefix("0x").removeprefix("0X")
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError:
-            raw = b""
-    if len(raw) != 32:
-        raise InvalidInput(f"{what} {value!r} is not 0x followed by 64 hex digits")
-    return raw
+    try:
+        return as_bytes32(value.strip() if isinstance(value, str) else value)
+    except ValueError:
+        raise InvalidInput(f"{what} {value!r} is not 0x followed by 64 hex digits") from None
 
 
 def parse_job_id(value: bytes | str) -> bytes:
@@ -156,7 +150,7 @@ class Protocol:
         events since deployment: JobSettled of its jobs minus its JobPaidOut."""
         escrow = self.contracts.escrow
         start = self.manifest.block
-        topic = _address_topic(provider)
+        topic = address_topic(provider)
         opened = [
             bytes(e["jobId"])
             for e in escrow.logs("JobOpened", topics=[None, None, topic], from_block=start)
@@ -194,7 +188,7 @@ class Protocol:
     def jobs_of(self, consumer: str) -> list[tuple[bytes, JobTerms]]:
         """(job id, terms) of every job ``consumer`` opened, oldest first (JobOpened logs)."""
         logs = self.contracts.escrow.logs(
-            "JobOpened", topics=[None, _address_topic(consumer)], from_block=self.manifest.block
+            "JobOpened", topics=[None, address_topic(consumer)], from_block=self.manifest.block
         )
         return [(bytes(log["jobId"]), _terms_from_log(log["terms"])) for log in logs]
 
@@ -211,7 +205,7 @@ class Protocol:
         return _terms_from_log(logs[0]["terms"])
 
 
-def _address_topic(address: str) -> str:
+def address_topic(address: str) -> str:
     """An address as an indexed event topic (left-padded to 32 bytes)."""
     try:
         raw = bytes.fromhex(address.removeprefix("0x"))

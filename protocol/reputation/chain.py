@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from protocol.client import Protocol, _address_topic
+from protocol.client import Protocol, address_topic
 from protocol.reputation.history import (
     AcceptSample,
     DeliverySample,
@@ -70,7 +70,7 @@ def provider_history(
     JobSettled, JobDisputed, JobSlashed and JobRefunded give the outcomes."""
     escrow = protocol.contracts.escrow
     start = protocol.manifest.block if from_block is None else from_block
-    topic = _address_topic(provider)
+    topic = address_topic(provider)
     blocks = _Blocks(protocol)
 
     opened: dict[str, tuple[int, int]] = {}  # job -> (open time, deadline)
