@@ -220,4 +220,4 @@ def test_settings_come_from_flags_env_and_config_file(
     config.write_text("confirmations = 0\n")
     invalid = gpuc("credits", "balance", devnet.consumer.address, "--config", str(config))
     assert invalid.exit_code == 2
-    _assert_one_line(invalid.stdout, invalid.stderr, "setting confirmations")
+    _assert_one_line(invalid.stdout, invalid.stderr, "setting 'confirmations'")
