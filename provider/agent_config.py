@@ -78,6 +78,7 @@ class AgentConfig(ServiceSettings):
     offers: tuple[OfferConfig, ...] = Field(min_length=1)
     # Top free stake up to this (GPUC wei) from the wallet's credits at start; 0: never stake.
     stake_wei: int = Field(default=0, ge=0)
+    # Development only: `gpuc provider run` then loads gpuc.devnet.cheat (forged results).
     cheat: bool = False
     heartbeat_s: float = Field(default=15.0, gt=0)
     poll_s: float = Field(default=0.5, gt=0)

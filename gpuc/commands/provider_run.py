@@ -40,10 +40,17 @@ def run(
     }
     try:
         agent_config = load_agent_config(agent_file, overrides)
-        if cheat:
-            agent_config = agent_config.model_copy(update={"cheat": True})
+        tamper = None
+        if cheat or agent_config.cheat:  # development only: the forger is not in provider/
+            from gpuc.devnet.cheat import forging_tamper
+
+            tamper = forging_tamper
         agent = ProviderAgent(
-            agent_config, s.wallet(), config_path=agent_file, config_overrides=overrides
+            agent_config,
+            s.wallet(),
+            config_path=agent_file,
+            config_overrides=overrides,
+            result_tamper=tamper,
         )
         stop = threading.Event()
 

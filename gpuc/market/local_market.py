@@ -25,6 +25,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict
 
+from gpuc.devnet.local_chain import LocalChain
+from gpuc.devnet.local_cluster import LocalOracleCluster
 from gpuc.market.child_process import ChildProcess, MarketStartError
 from gpuc.market.consumer_jobs import JobSubmitter
 from gpuc.market.job_opener import JobOpener
@@ -39,13 +41,11 @@ from gpuc.market.plan import (
 from gpuc.market.ports import listen_port
 from matcher.auth.api_key import make_api_key
 from oracles.errors import OracleError
-from oracles.local_cluster import LocalOracleCluster
 from protocol.amounts import format_units
 from protocol.client import Protocol, TxOptions
 from protocol.deploy import deploy_and_write
 from protocol.deploy_config import DeployConfig
 from protocol.documents import DOCUMENTS_PATH
-from protocol.local_chain import LocalChain
 from protocol.manifest import Manifest
 from protocol.matcher_client import MatcherClient
 from protocol.pricing import PricingStrategy

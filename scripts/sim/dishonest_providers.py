@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from oracles.sim.dishonest import SimulationConfig, run_simulation
+from tools.sim.dishonest import SimulationConfig, run_simulation
 
 
 def main() -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from chain_cli_runner import GpucRun
 
-from protocol.testing import CREDIT, DevNet
 from protocol.wallet import Wallet
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 
