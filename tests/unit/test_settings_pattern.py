@@ -124,3 +124,24 @@ def test_gpuc_matcher_run_refuses_a_public_host(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("GPUC_MATCHER_HOST", "0.0.0.0")
     with pytest.raises(UsageError, match="loopback only"):
         matcher_settings(None, None)
+
+
+def test_the_local_committee_checks_the_config_it_writes(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from gpuc.devnet.local_cluster import LocalOracleCluster
+
+    key = "0x" + "11" * 32
+    with pytest.raises(ValidationError, match="no_such_setting"):
+        LocalOracleCluster(
+            "http://127.0.0.1:8545",
+            tmp_path / "m.json",
+            [key],
+            tmp_path,
+            settings={"no_such_setting": 1},
+        )
+    cluster = LocalOracleCluster(
+        "http://127.0.0.1:8545", tmp_path / "m.json", [key], tmp_path, settings={"confirmations": 3}
+    )
+    loaded = load_service_settings(OracleConfig, cluster[0].config_path)
+    assert (loaded.confirmations, loaded.listen_port) == (3, cluster[0].port)
