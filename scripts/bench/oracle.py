@@ -22,12 +22,16 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+# tools/ (dev jobs, DevNet, sims) is not installed: import it from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
 from eth_keys.backends import get_backend  # noqa: E402
