@@ -1,4 +1,5 @@
-"""gpuc settings: flags > GPUC_* environment variables > TOML config file > defaults.
+"""gpuc settings: flags > GPUC_* environment variables > TOML config file > defaults
+(the pattern of every service: protocol.settings).
 
 The config file is ``--config PATH``, else $GPUC_CONFIG, else ./gpuc.toml if present.
 Keys are the field names below (rpc_url = "http://...").
@@ -10,15 +11,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from gpuc.errors import UsageError
+from protocol.settings import ServiceSettings, SettingsError, load_service_settings
 from protocol.wallet import DEFAULT_KEY_ENV, DEFAULT_PASSWORD_ENV
 
 __all__ = ["DEFAULT_CONFIG_FILE", "GpucSettings", "load_settings"]
@@ -26,7 +23,7 @@ __all__ = ["DEFAULT_CONFIG_FILE", "GpucSettings", "load_settings"]
 DEFAULT_CONFIG_FILE = Path("gpuc.toml")
 
 
-class GpucSettings(BaseSettings):
+class GpucSettings(ServiceSettings):
     """Where the chain is, which deployment and key to use, how to send."""
 
     model_config = SettingsConfigDict(env_prefix="GPUC_", extra="ignore", frozen=True)
@@ -61,32 +58,7 @@ def _config_path(explicit: Path | None) -> Path | None:
 
 def load_settings(config_file: Path | None = None, **flags: Any) -> GpucSettings:
     """Settings with ``flags`` (None means 'not given') on top of env and file."""
-    toml = _config_path(config_file)
-
-    class _Settings(GpucSettings):
-        @classmethod
-        def settings_customise_sources(
-            cls,
-            settings_cls: type[BaseSettings],
-            init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource,
-            dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-        ) -> tuple[PydanticBaseSettingsSource, ...]:
-            sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-            if toml is not None:
-                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
-            return tuple(sources)
-
-    given = {k: v for k, v in flags.items() if v is not None}
     try:
-        return _Settings(**given)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise UsageError(
-            f"setting {field}: {first['msg']} "
-            f"(from a flag, GPUC_{field.upper()} or the config file)"
-        ) from None
-    except ValueError as exc:  # a TOML syntax error
-        raise UsageError(f"config file {toml}: {exc}") from None
+        return load_service_settings(GpucSettings, _config_path(config_file), **flags)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None

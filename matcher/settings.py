@@ -1,17 +1,20 @@
-"""Settings of one matcher instance (env prefix GPUC_MATCHER_)."""
+"""Settings of one matcher instance: defaults < settings file < GPUC_MATCHER_* < flags
+(protocol.settings; the one entry point is `gpuc matcher run`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from matcher.book.config import BookConfig
+from protocol.settings import ServiceSettings
 
 
-class MatcherSettings(BaseSettings):
+class MatcherSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GPUC_MATCHER_", frozen=True, extra="forbid")
+    file_relative_paths = ("static_dir",)
 
     database_url: str = "sqlite:///gpuc-matcher.db"
     chain_id: int = Field(default=31337, gt=0)

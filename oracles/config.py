@@ -1,8 +1,8 @@
 """The oracle operator's configuration: a TOML file, GPUC_ORACLE_* variables, overrides.
 
-Priority: overrides (command-line flags) > environment > file > defaults. Relative
-paths in the file are relative to the file's folder, so a config directory can be
-moved as a whole.
+Priority: overrides (command-line flags) > environment > file > defaults, the pattern
+of every service (protocol.settings). Relative paths in the file are relative to the
+file's folder, so a config directory can be moved as a whole.
 
     rpc_url = "http://127.0.0.1:8545"
     keystore = "oracle-1.json"          # password from $GPUC_KEYSTORE_PASSWORD
@@ -16,22 +16,17 @@ moved as a whole.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from eth_utils.address import to_checksum_address
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import (
-    BaseSettings,
-    InitSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import SettingsConfigDict
 
 from oracles.errors import OracleConfigError
 from oracles.result_fetch import DEFAULT_MAX_RESULT_BYTES, DEFAULT_TIMEOUT_SECONDS
 from protocol.wire.fields import Address, HttpUrl
+from protocol.settings import ServiceSettings, SettingsError, load_service_settings
 
 __all__ = ["ENV_PREFIX", "OracleConfig", "PeerConfig", "load_oracle_config"]
 
@@ -58,11 +53,9 @@ class PeerConfig(BaseModel):
         return self.url.rstrip("/")
 
 
-_PATH_FIELDS = ("keystore", "db_path", "audit_log", "manifest", "deployments_dir")
-
-
-class OracleConfig(BaseSettings):
+class OracleConfig(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+    file_relative_paths = ("keystore", "db_path", "audit_log", "manifest", "deployments_dir")
 
     # Chain and deployment.
     rpc_url: HttpUrl = "http://127.0.0.1:8545"
@@ -125,50 +118,10 @@ class OracleConfig(BaseSettings):
         return rate
 
 
-def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
-    resolved = dict(data)
-    for key in _PATH_FIELDS:
-        value = resolved.get(key)
-        if isinstance(value, str) and not Path(value).is_absolute():
-            resolved[key] = str(base / value)
-    return resolved
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise OracleConfigError(f"oracle config {path} does not exist: check the path") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise OracleConfigError(f"oracle config {path} is not readable TOML: {exc}") from None
-
-
 def load_oracle_config(path: Path | None = None, **overrides: Any) -> OracleConfig:
     """The config from ``path`` (if any), GPUC_ORACLE_* variables and ``overrides``
     (None values are ignored). Raises OracleConfigError naming the bad setting."""
-    file_data = _resolve_paths(_read_toml(path), path.parent) if path is not None else {}
-
-    class _FromFile(OracleConfig):
-        @classmethod
-        def settings_customise_sources(
-            cls,
-            settings_cls: type[BaseSettings],
-            init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource,
-            dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-        ) -> tuple[PydanticBaseSettingsSource, ...]:
-            # Flags beat the environment, which beats the file.
-            return (init_settings, env_settings, InitSettingsSource(settings_cls, file_data))
-
-    given = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return _FromFile(**given)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        where = f"the config file {path}" if path is not None else "the defaults"
-        raise OracleConfigError(
-            f"oracle setting {field!r}: {first['msg']} (from a flag, {ENV_PREFIX}"
-            f"{field.split('.')[0].upper()} or {where})"
-        ) from None
+        return load_service_settings(OracleConfig, path, **overrides)
+    except SettingsError as exc:
+        raise OracleConfigError(f"oracle {exc}") from None

@@ -1,6 +1,6 @@
 """Read the compiled contract artifacts (protocol/artifacts/<Name>.json).
 
-The files are written by scripts/build_artifacts.py (logic in protocol.artifacts_build);
+The files are written by scripts/build_artifacts.py (logic in tools.codegen.artifacts_build);
 this module only loads them for the SDK.
 """
 

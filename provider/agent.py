@@ -13,7 +13,8 @@ Loop (every ``poll_s``): heartbeat the offers; re-price them when the config fil
 strategies change; collect new fills; dispatch each fill the consumer has opened on
 chain to a worker (``JobPipeline``: accept, execute, store, sign, hand to the oracles);
 drop fills never opened before their accept deadline; follow delivered jobs to payment
-(``SettlementWatcher``: finalize, claim). ``cheat`` forges results (to show slashing).
+(``SettlementWatcher``: finalize, claim). A ``result_tamper`` (development only:
+gpuc.devnet.cheat) forges results, to show slashing.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from provider.documents import DocumentFetcher
 from provider.errors import AgentConfigError, AgentError
 from provider.execution.default_kinds import default_registry
 from provider.execution.executor import JobExecutor
-from provider.job_pipeline import Delivered, JobPipeline
+from provider.job_pipeline import Delivered, JobPipeline, ResultTamper
 from provider.market_presence import MarketPresence
 from provider.results.live_logs import LiveLogs
 from provider.results.server import ResultServer
@@ -62,8 +63,11 @@ class ProviderAgent:
         log: AgentLog | None = None,
         device: DeviceProfile | None = None,
         config_overrides: Mapping[str, Any] | None = None,
+        result_tamper: ResultTamper | None = None,
     ) -> None:
         self.config = config
+        # Development only (gpuc provider run --cheat): forges judged results.
+        self.result_tamper = result_tamper
         # Flags and GPUC_* variables that replaced the file's values: kept on re-reads.
         self.config_overrides = dict(config_overrides or {})
         self.wallet = wallet
@@ -135,6 +139,7 @@ class ProviderAgent:
             matcher=self.matcher,
             http=self.http,
             log=self.log,
+            tamper=self.result_tamper,
         )
         self.settlements = SettlementWatcher(self.protocol, self.role, self.log)
         self.presence = MarketPresence(
@@ -147,7 +152,7 @@ class ProviderAgent:
             "agent_started",
             provider=self.wallet.address,
             results=self.server.base_url,
-            cheat=config.cheat,
+            cheat=self.result_tamper is not None,
             offers=dict(self.presence.live),
             **_container_engine(config),
         )

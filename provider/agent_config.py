@@ -1,5 +1,12 @@
 """The provider agent's settings: one JSON (or TOML) file, validated at start.
 
+As for every service (protocol.settings): defaults < the file < GPUC_* variables < flags.
+The agent shares the prefix of every gpuc command, so GPUC_RPC_URL, GPUC_MANIFEST and
+GPUC_MATCHER_URL mean the same here as there (GPUC_DATA_DIR etc. set the agent's own).
+Relative paths (manifest, data_dir) are from the file's folder when in the file and from
+the working folder when from a variable or flag; they are made absolute, since jobs run
+in other folders.
+
     {
       "rpc_url": "http://127.0.0.1:8545", "manifest": "deployments/31337.json",
       "matcher_url": "http://127.0.0.1:8080", "oracle_urls": ["http://127.0.0.1:8701"],
@@ -16,23 +23,22 @@ re-prices by editing the file (no restart, the offers keep their place in the bo
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import SettingsConfigDict
 
 from protocol.pricing import PricingStrategy
+from protocol.settings import ServiceSettings, SettingsError, load_service_settings
 from provider.errors import AgentConfigError
 
 __all__ = [
-    "ENV_OVERRIDES",
+    "ENV_PREFIX",
     "AgentConfig",
     "ExecutionKind",
     "OfferConfig",
-    "env_overrides",
     "load_agent_config",
 ]
 
@@ -54,8 +60,12 @@ class OfferConfig(BaseModel):
     min_job_units: int = Field(default=1, ge=1)
 
 
-class AgentConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+ENV_PREFIX = "GPUC_"
+
+
+class AgentConfig(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+    file_relative_paths = ("manifest", "data_dir")
 
     rpc_url: str = "http://127.0.0.1:8545"
     manifest: Path
@@ -68,6 +78,7 @@ class AgentConfig(BaseModel):
     offers: tuple[OfferConfig, ...] = Field(min_length=1)
     # Top free stake up to this (GPUC wei) from the wallet's credits at start; 0: never stake.
     stake_wei: int = Field(default=0, ge=0)
+    # Development only: `gpuc provider run` then loads gpuc.devnet.cheat (forged results).
     cheat: bool = False
     heartbeat_s: float = Field(default=15.0, gt=0)
     poll_s: float = Field(default=0.5, gt=0)
@@ -87,43 +98,16 @@ class AgentConfig(BaseModel):
     embeddings_per_s: float = Field(default=50.0, gt=0)
     tx_timeout_s: float = Field(default=60.0, gt=0)
 
-
-# The environment variables every gpuc command honours, and the agent's fields they set.
-ENV_OVERRIDES = {
-    "GPUC_RPC_URL": "rpc_url",
-    "GPUC_MANIFEST": "manifest",
-    "GPUC_MATCHER_URL": "matcher_url",
-}
-
-
-def env_overrides(environ: Mapping[str, str]) -> dict[str, str]:
-    """The agent settings GPUC_* variables set (as for every gpuc command)."""
-    return {field: environ[var] for var, field in ENV_OVERRIDES.items() if environ.get(var)}
+    @field_validator("manifest", "data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.resolve()
 
 
 def load_agent_config(path: Path, overrides: Mapping[str, Any] | None = None) -> AgentConfig:
-    """Read and validate ``path`` (.json or .toml); relative paths are from its folder.
-    ``overrides`` (flags, GPUC_* variables: see env_overrides) replace the file's values."""
+    """Read and validate ``path`` (.json or .toml) under GPUC_* variables and
+    ``overrides`` (flags; None values are not given)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AgentConfigError(f"cannot read the agent config {path}: {exc}") from None
-    try:
-        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise AgentConfigError(f"the agent config {path} is not valid: {exc}") from None
-    if not isinstance(data, dict):
-        raise AgentConfigError(f"the agent config {path} must be an object of settings")
-    for key in ("manifest", "data_dir"):
-        value = data.get(key)
-        if isinstance(value, str) and not Path(value).is_absolute():
-            data[key] = str(path.resolve().parent / value)  # absolute: jobs run elsewhere
-    for key, value in (overrides or {}).items():  # relative to where the command runs
-        if value is not None:
-            data[key] = str(Path(value).resolve()) if key in ("manifest", "data_dir") else value
-    try:
-        return AgentConfig.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise AgentConfigError(f"agent config {path}: {where}: {first['msg']}") from None
+        return load_service_settings(AgentConfig, path, **dict(overrides or {}))
+    except SettingsError as exc:
+        raise AgentConfigError(f"agent {exc}") from None

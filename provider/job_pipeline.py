@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from typing import Protocol as _Interface
 
 import httpx
 import numpy as np
@@ -29,7 +30,6 @@ from protocol.typed_data import JobStatus, JobTerms, job_id
 from protocol.wire.oracle import OracleAnswer, ReceiptSubmission, post_receipt
 from provider.agent_config import AgentConfig, OfferConfig
 from provider.agent_log import AgentLog
-from provider.cheat.forger import forge
 from provider.documents import DocumentFetcher
 from provider.errors import AgentError
 from provider.execution.executor import JobExecutor
@@ -41,10 +41,21 @@ from provider.receipts import receipt_for
 from provider.results.server import ResultServer
 from provider.results.store import ResultStore
 
-__all__ = ["Delivered", "JobPipeline"]
+__all__ = ["Delivered", "JobPipeline", "ResultTamper"]
 
 _ORACLE_RETRY_S = 20.0  # keep offering a receipt to oracles that did not take it
 _DEADLINE_MARGIN_S = 10  # leave this much of the job's time for storing and signing
+
+
+class ResultTamper(_Interface):
+    """A development hook on a judged job's result before it is stored and signed:
+    returns (result, units or None for the measured ones, a label for the log). Only
+    `gpuc provider run --cheat` passes one (gpuc.devnet.cheat); the production agent has
+    none, and the provider package holds no cheat code."""
+
+    def __call__(
+        self, spec: dict[str, Any], result: bytes, units: int
+    ) -> tuple[bytes, int | None, str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +84,7 @@ class JobPipeline:
         http: httpx.Client,
         log: AgentLog,
         clock: Callable[[], float] = time.time,
+        tamper: ResultTamper | None = None,
     ) -> None:
         self.protocol = protocol
         self.role = role
@@ -85,6 +97,7 @@ class JobPipeline:
         self.http = http
         self.log = log
         self.clock = clock
+        self.tamper = tamper
 
     def run(self, offer: OfferConfig, fill: FillView) -> Delivered | None:
         jid = job_id(fill.terms)
@@ -165,10 +178,9 @@ class JobPipeline:
         request = JobRequest(job_id=jid, spec=documents.document, inputs=documents.inputs)
         outcome = self._execute(fill, request, terms)
         result, units = outcome.result, None
-        if self.config.cheat:
-            forged = forge(documents.document, outcome.result, outcome.units)
-            result, units = forged.result, forged.units
-            self.log.event("result_forged", job=jid, strategy=forged.strategy.value)
+        if self.tamper is not None:
+            result, units, label = self.tamper(documents.document, outcome.result, outcome.units)
+            self.log.event("result_forged", job=jid, strategy=label)
         digest = self.store.put(result)
         self._publish_result(jid, result)
         receipt = receipt_for(outcome, max_units=terms.max_units, result_hash=digest, units=units)

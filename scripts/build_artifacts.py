@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from protocol.artifacts_build import CONTRACTS, build_artifacts, stale_artifacts  # noqa: E402
+from tools.codegen.artifacts_build import CONTRACTS, build_artifacts, stale_artifacts  # noqa: E402
 
 
 def main() -> int:

@@ -1,7 +1,7 @@
 """Write protocol/contract_errors.py: one Python exception per Solidity custom error.
 
 Reads the ABIs in protocol/artifacts and the errors' NatSpec in contracts/src and
-OpenZeppelin (node_modules), renders with protocol.contract_errors_codegen.
+OpenZeppelin (node_modules), renders with tools.codegen.contract_errors_codegen.
 
     python scripts/gen_contract_errors.py          # rewrite the module
     python scripts/gen_contract_errors.py --check  # exit 1 if it is stale
@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from protocol.contract_errors_sources import TARGET, render_from_tree  # noqa: E402
+from tools.codegen.contract_errors_sources import TARGET, render_from_tree  # noqa: E402
 
 
 def main() -> int:

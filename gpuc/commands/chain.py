@@ -11,10 +11,10 @@ from typing import Annotated, Any
 import typer
 
 from gpuc.context import cli_command, state
+from gpuc.devnet.local_chain import DevAccount, LocalChain
 from protocol.deploy import deploy_and_write
 from protocol.deploy_config import DeployConfig
 from protocol.errors import LocalChainError
-from protocol.local_chain import DevAccount, LocalChain
 from protocol.tx.sender import TxSender
 from protocol.wallet import Wallet
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from pathlib import Path
@@ -13,7 +12,7 @@ import typer
 
 from gpuc.context import cli_command, state
 from provider.agent import ProviderAgent
-from provider.agent_config import env_overrides, load_agent_config
+from provider.agent_config import load_agent_config
 from provider.errors import ProviderError
 
 
@@ -36,16 +35,22 @@ def run(
     config with `gpuc provider init`."""
     s = state()
     # The same settings as every gpuc command: flags, then GPUC_* variables, then the file.
-    overrides: dict[str, Any] = env_overrides(os.environ)
-    for field in ("rpc_url", "manifest", "matcher_url"):
-        if s.given(field) is not None:
-            overrides[field] = str(s.given(field))
+    overrides: dict[str, Any] = {
+        field: s.given(field) for field in ("rpc_url", "manifest", "matcher_url")
+    }
     try:
         agent_config = load_agent_config(agent_file, overrides)
-        if cheat:
-            agent_config = agent_config.model_copy(update={"cheat": True})
+        tamper = None
+        if cheat or agent_config.cheat:  # development only: the forger is not in provider/
+            from gpuc.devnet.cheat import forging_tamper
+
+            tamper = forging_tamper
         agent = ProviderAgent(
-            agent_config, s.wallet(), config_path=agent_file, config_overrides=overrides
+            agent_config,
+            s.wallet(),
+            config_path=agent_file,
+            config_overrides=overrides,
+            result_tamper=tamper,
         )
         stop = threading.Event()
 

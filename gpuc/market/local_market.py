@@ -13,7 +13,6 @@ its PID; the working folder is removed unless the caller gave its own.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import tempfile
@@ -26,6 +25,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict
 
+from gpuc.devnet.local_chain import LocalChain
+from gpuc.devnet.local_cluster import LocalOracleCluster
 from gpuc.market.child_process import ChildProcess, MarketStartError
 from gpuc.market.consumer_jobs import JobSubmitter
 from gpuc.market.job_opener import JobOpener
@@ -40,13 +41,11 @@ from gpuc.market.plan import (
 from gpuc.market.ports import listen_port
 from matcher.auth.api_key import make_api_key
 from oracles.errors import OracleError
-from oracles.local_cluster import LocalOracleCluster
 from protocol.amounts import format_units
 from protocol.client import Protocol, TxOptions
 from protocol.deploy import deploy_and_write
 from protocol.deploy_config import DeployConfig
 from protocol.documents import DOCUMENTS_PATH
-from protocol.local_chain import LocalChain
 from protocol.manifest import Manifest
 from protocol.matcher_client import MatcherClient
 from protocol.pricing import PricingStrategy
@@ -54,6 +53,7 @@ from protocol.roles import Consumer
 from protocol.tx.sender import TxSender
 from protocol.wallet import Wallet
 from protocol.wire.health import HEALTH_PATH
+from provider.agent_config import AgentConfig, OfferConfig
 from provider.agent_log import read_agent_log
 
 __all__ = ["LocalMarket", "MarketSummary", "RunningProvider", "consumer_account"]
@@ -401,44 +401,38 @@ class LocalMarket:
     def _fund_account(self, account: int) -> None:
         Consumer(self.protocol, self.wallets[account]).buy_exact_credits(self.plan.provider_credits)
 
-    def provider_config(self, provider: ProviderPlan) -> dict[str, Any]:
+    def provider_config(self, provider: ProviderPlan) -> AgentConfig:
         plan = self.plan
-        return {
-            "rpc_url": self.rpc_url,
-            "manifest": str(self.manifest_path),
-            "matcher_url": self.matcher_url,
-            "oracle_urls": self.oracle_urls,
-            "document_sources": [self.documents_url],
-            "data_dir": str(self.home / "providers" / provider.name / "data"),
-            "offers": [
-                {"resource": MATMUL_RESOURCE, "kind": "matmul", "strategy": _json(provider.matmul)},
-                {
-                    "resource": EMBEDDINGS_RESOURCE,
-                    "kind": "embeddings",
-                    "strategy": _json(provider.embeddings),
-                },
-                *(
-                    []
-                    if provider.container is None
-                    else [
-                        {
-                            "resource": CONTAINER_RESOURCE,
-                            "kind": "container",
-                            "strategy": _json(provider.container),
-                        }
-                    ]
-                ),
-            ],
-            "stake_wei": plan.provider_stake,
-            "cheat": provider.cheat,
-            "heartbeat_s": plan.agent_heartbeat_s,
-            "poll_s": plan.agent_poll_s,
-            "reprice_s": plan.agent_reprice_s,
-            "max_parallel_jobs": plan.agent_parallel_jobs,
-            "bench_matmul_n": plan.bench_matmul_n,
-            "bench_seconds": plan.bench_seconds,
-            "embeddings_per_s": plan.embeddings_per_s,
-        }
+        offers = [
+            OfferConfig(resource=MATMUL_RESOURCE, kind="matmul", strategy=provider.matmul),
+            OfferConfig(
+                resource=EMBEDDINGS_RESOURCE, kind="embeddings", strategy=provider.embeddings
+            ),
+        ]
+        if provider.container is not None:
+            offers.append(
+                OfferConfig(
+                    resource=CONTAINER_RESOURCE, kind="container", strategy=provider.container
+                )
+            )
+        return AgentConfig(
+            rpc_url=self.rpc_url,
+            manifest=self.manifest_path,
+            matcher_url=self.matcher_url,
+            oracle_urls=tuple(self.oracle_urls),
+            document_sources=(self.documents_url,),
+            data_dir=self.home / "providers" / provider.name / "data",
+            offers=tuple(offers),
+            stake_wei=plan.provider_stake,
+            cheat=provider.cheat,
+            heartbeat_s=plan.agent_heartbeat_s,
+            poll_s=plan.agent_poll_s,
+            reprice_s=plan.agent_reprice_s,
+            max_parallel_jobs=plan.agent_parallel_jobs,
+            bench_matmul_n=plan.bench_matmul_n,
+            bench_seconds=plan.bench_seconds,
+            embeddings_per_s=plan.embeddings_per_s,
+        )
 
     def start_provider(self, provider: ProviderPlan, *, wait: bool = True) -> RunningProvider:
         """Start a provider agent (funding its account first when it is not a planned one)."""
@@ -449,7 +443,7 @@ class LocalMarket:
         home = self.home / "providers" / provider.name
         home.mkdir(parents=True, exist_ok=True)
         config_path = home / "agent.json"
-        config_path.write_text(json.dumps(self.provider_config(provider), indent=2))
+        config_path.write_text(self.provider_config(provider).model_dump_json(indent=2))
         wallet = self.wallets[provider.account]
         key = self.keys[provider.account]
         child = ChildProcess(
@@ -488,12 +482,14 @@ class LocalMarket:
     def set_price(self, name: str, resource: str, strategy: PricingStrategy) -> None:
         """Re-price a provider's offer the way an operator does: edit its config file."""
         running = self.providers[name]
-        config = json.loads(running.config_path.read_text())
-        for offer in config["offers"]:
-            if offer["resource"] == resource:
-                offer["strategy"] = _json(strategy)
+        # What the file holds, not the environment: validate it as it is.
+        config = AgentConfig.model_validate_json(running.config_path.read_text())
+        offers = tuple(
+            o.model_copy(update={"strategy": strategy}) if o.resource == resource else o
+            for o in config.offers
+        )
         temp = running.config_path.with_suffix(".tmp")
-        temp.write_text(json.dumps(config, indent=2))
+        temp.write_text(config.model_copy(update={"offers": offers}).model_dump_json(indent=2))
         temp.replace(running.config_path)
 
     def api_key(self, lifetime_s: int = 30 * 86_400) -> str:
@@ -505,7 +501,3 @@ class LocalMarket:
 
     def _opener_event(self, name: str, fields: dict[str, object]) -> None:
         self.opener_events.append((time.time(), name, fields))
-
-
-def _json(strategy: PricingStrategy) -> dict[str, Any]:
-    return strategy.model_dump(mode="json")

@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 from protocol.client import JobRef  # noqa: E402
 from protocol.job_spec import spec_hash  # noqa: E402
 from protocol.roles import Consumer, OracleOperator, Provider  # noqa: E402
-from protocol.testing import CREDIT, DevNet, local_devnet  # noqa: E402
 from protocol.typed_data import Outcome, VerdictItem  # noqa: E402
 from protocol.wallet import Wallet  # noqa: E402
+from tools.devnet import CREDIT, DevNet, local_devnet  # noqa: E402
 
 TARGETS = {
     "lifecycle per job, one tx start + settleAndPayOut": 170_000,

@@ -45,13 +45,13 @@ from protocol.llm.session_key import (  # noqa: E402
 )
 from protocol.llm.transformers_engine import TransformersEngine, load_engine  # noqa: E402
 from protocol.llm.types import ChatMessage  # noqa: E402
-from protocol.testing import CREDIT, local_devnet  # noqa: E402
 from protocol.wallet import Wallet  # noqa: E402
 from provider.llm.chain_sessions import SessionAcceptor  # noqa: E402
 from provider.llm.cheat import LLMCheat, perturbed_engine  # noqa: E402
 from provider.llm.server import LLMServer, create_llm_app  # noqa: E402
 from provider.llm.session import SessionBook  # noqa: E402
 from provider.results.server import LoopbackServer  # noqa: E402
+from tools.devnet import CREDIT, local_devnet  # noqa: E402
 
 MODEL = "gemma-3-270m"
 KEY = "0x" + "61" * 32

@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from gpuc.devnet.local_cluster import free_port  # noqa: E402
 from gpuc.market.local_market import LocalMarket  # noqa: E402
 from gpuc.market.plan import MATMUL_RESOURCE, MILLI, MarketPlan  # noqa: E402
-from oracles.local_cluster import free_port  # noqa: E402
 from protocol.matcher_client import MatcherClient, MatcherRefused  # noqa: E402
 from protocol.pricing import FixedPricing  # noqa: E402
 from protocol.rpc import rpc_request  # noqa: E402

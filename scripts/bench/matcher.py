@@ -3,7 +3,7 @@
 1. In-engine match latency with 10,000 providers and 100,000 resting orders
    (target p99 <= 5 ms) and the memory the book takes at that size.
 2. Durable order submissions per second over HTTP on loopback: signed limit orders
-   against `python -m matcher` on SQLite (WAL, synchronous=FULL) or a PostgreSQL URL;
+   against `gpuc matcher run` on SQLite (WAL, synchronous=FULL) or a PostgreSQL URL;
    each order counts once its 201 (after commit) arrived (target >= 2,000/s, p99 <= 50 ms).
 3. The matching workload through the SDK's MatcherClient, on SQLite and PostgreSQL in
    the same run (--matching): standing offers, market buys that fill at once, limit
@@ -321,7 +321,18 @@ def bench_http(
         "GPUC_MATCHER_RATE_LIMIT_BURST": "1e9",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "matcher", "--database-url", url_db, "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "gpuc.cli",
+            "matcher",
+            "run",
+            "--no-chain",
+            "--database-url",
+            url_db,
+            "--port",
+            str(port),
+        ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -396,7 +407,18 @@ def start_matcher(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
         "GPUC_MATCHER_RATE_LIMIT_BURST": "1e9",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "matcher", "--database-url", database_url, "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "gpuc.cli",
+            "matcher",
+            "run",
+            "--no-chain",
+            "--database-url",
+            database_url,
+            "--port",
+            str(port),
+        ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -22,6 +22,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -29,18 +30,13 @@ from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+# tools/ (dev jobs, DevNet, sims) is not installed: import it from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 import numpy as np  # noqa: E402
 from eth_keys.backends import get_backend  # noqa: E402
 
-from oracles.dev_jobs import (  # noqa: E402
-    honest_matmul_result,
-    matmul_spec,
-    open_job,
-    post_submission,
-    signed_submission,
-)
-from oracles.local_cluster import LocalOracleCluster  # noqa: E402
-from oracles.sim.jobs import SIM_DOMAIN, SimJob, sign_receipt  # noqa: E402
+from gpuc.devnet.local_cluster import LocalOracleCluster  # noqa: E402
 from oracles.submission import ReceiptSubmission  # noqa: E402
 from oracles.verify.freivalds import PRECISION_BY_DTYPE, freivalds_check, sign_vectors  # noqa: E402
 from oracles.verify.matmul import MatmulVerifier  # noqa: E402
@@ -48,7 +44,6 @@ from protocol.compute.matrices import INPUT_BOUND, job_matrices  # noqa: E402
 from protocol.compute.npy_codec import encode_npy  # noqa: E402
 from protocol.compute.specs import MatmulSpec  # noqa: E402
 from protocol.compute.units import matmul_units  # noqa: E402
-from protocol.testing import CREDIT, DevNet, local_devnet  # noqa: E402
 from protocol.typed_data import (  # noqa: E402
     JobStatus,
     JobTerms,
@@ -59,6 +54,15 @@ from protocol.typed_data import (  # noqa: E402
 )
 from provider.results.server import ResultServer  # noqa: E402
 from provider.results.store import ResultStore  # noqa: E402
+from tools.dev_jobs import (  # noqa: E402
+    honest_matmul_result,
+    matmul_spec,
+    open_job,
+    post_submission,
+    signed_submission,
+)
+from tools.devnet import CREDIT, DevNet, local_devnet  # noqa: E402
+from tools.sim.jobs import SIM_DOMAIN, SimJob, sign_receipt  # noqa: E402
 
 PROVIDER_KEY = bytes.fromhex("11" * 32)
 

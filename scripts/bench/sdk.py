@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from protocol.roles.oracle_operator import OracleOperator  # noqa: E402
-from protocol.testing import CREDIT, DevNet, local_devnet  # noqa: E402
 from protocol.tx.request import TxRequest  # noqa: E402
 from protocol.tx.sender import MinedTx, TxSender  # noqa: E402
 from protocol.typed_data import JobTerms, Outcome, Verdict, job_id  # noqa: E402
+from tools.devnet import CREDIT, DevNet, local_devnet  # noqa: E402
 
 BUDGET = CREDIT  # 1 GPUC per job
 PRICE = CREDIT // 10  # 0.1 GPUC per unit: 10 units max

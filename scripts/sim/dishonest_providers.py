@@ -14,10 +14,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import torch
 
-from oracles.sim.dishonest import SimulationConfig, run_simulation
+# tools/ (the simulations) is not installed: import it from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tools.sim.dishonest import SimulationConfig, run_simulation
 
 
 def main() -> int:

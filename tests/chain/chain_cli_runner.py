@@ -8,7 +8,7 @@ from typing import Any
 from typer.testing import CliRunner, Result
 
 from gpuc.cli import app
-from protocol.testing import DevNet
+from tools.devnet import DevNet
 
 __all__ = ["GpucRun"]
 

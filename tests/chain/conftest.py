@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from chain_cli_runner import GpucRun
 
-from protocol.testing import DevNet, local_devnet
+from tools.devnet import DevNet, local_devnet
 
 
 @pytest.fixture(scope="session")

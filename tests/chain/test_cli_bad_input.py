@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from chain_cli_runner import GpucRun
 
-from protocol.testing import CREDIT, DevNet
 from protocol.wallet import Wallet
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 
@@ -220,4 +220,4 @@ def test_settings_come_from_flags_env_and_config_file(
     config.write_text("confirmations = 0\n")
     invalid = gpuc("credits", "balance", devnet.consumer.address, "--config", str(config))
     assert invalid.exit_code == 2
-    _assert_one_line(invalid.stdout, invalid.stderr, "setting confirmations")
+    _assert_one_line(invalid.stdout, invalid.stderr, "setting 'confirmations'")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from chain_cli_runner import GpucRun
 
-from protocol.testing import CREDIT, DevNet
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 

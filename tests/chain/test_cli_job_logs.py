@@ -15,10 +15,10 @@ from fastapi import FastAPI
 from gpuc.market.document_store import document_router
 from protocol.compute.container_result import ContainerMetrics, pack_result, sha256_ref
 from protocol.documents import DOCUMENTS_PATH
-from protocol.testing import CREDIT, DevNet
 from provider.results.live_logs import LiveLogs
 from provider.results.server import LoopbackServer, ResultServer
 from provider.results.store import ResultStore
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 

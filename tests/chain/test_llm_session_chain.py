@@ -18,12 +18,12 @@ from gpuc.gateway.sessions import ChainSessionOpener
 from protocol.llm.bill import SignedBill, verify_bill
 from protocol.llm.spec import LLMSessionSpec, session_open_body
 from protocol.llm.transformers_engine import TransformersEngine
-from protocol.testing import CREDIT, DevNet
 from protocol.typed_data import JobStatus
 from provider.llm.chain_sessions import SessionAcceptor
 from provider.llm.server import LLMServer, create_llm_app
 from provider.llm.session import SessionBook
 from provider.results.server import LoopbackServer
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 

@@ -9,7 +9,7 @@ import pytest
 from matcher.routing.chain_source import ChainReputationSource
 from protocol.reputation import OutcomeKind, ProviderHistory, UptimeSample, score
 from protocol.reputation.chain import provider_history
-from protocol.testing import CREDIT, DevNet
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 

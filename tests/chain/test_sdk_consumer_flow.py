@@ -6,8 +6,8 @@ import pytest
 
 from protocol.contract_errors import TooEarly, WrongStatus
 from protocol.errors import InvalidInput
-from protocol.testing import CREDIT, DevNet
 from protocol.typed_data import JobStatus, acceptance_digest, job_id
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 

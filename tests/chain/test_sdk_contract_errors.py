@@ -20,7 +20,6 @@ from protocol.deploy import deploy_contract
 from protocol.errors import ContractError
 from protocol.revert import RevertedWithoutReason, decode_revert
 from protocol.roles import Consumer
-from protocol.testing import CREDIT, DevNet
 from protocol.tx.sender import TxSender
 from protocol.typed_data import (
     JobTerms,
@@ -31,6 +30,7 @@ from protocol.typed_data import (
     permit_digest,
     verdict_digest,
 )
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 

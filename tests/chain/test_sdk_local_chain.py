@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from gpuc.devnet.local_chain import LocalChain
 from protocol.errors import LocalChainError
-from protocol.local_chain import LocalChain
-from protocol.testing import DevNet
+from tools.devnet import DevNet
 
 pytestmark = pytest.mark.chain
 

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from gpuc.devnet.local_chain import LocalChain
 from protocol.client import Protocol
 from protocol.deploy import deploy
 from protocol.deploy_config import DeployConfig
 from protocol.errors import ChainUnreachable, InvalidInput, ManifestError, WrongChain
-from protocol.local_chain import LocalChain
 from protocol.manifest import load_manifest, load_manifest_file, manifest_path
 from protocol.rpc import connect
-from protocol.testing import DevNet
 from protocol.tx.sender import TxSender
 from protocol.wallet import Wallet
+from tools.devnet import DevNet
 
 pytestmark = pytest.mark.chain
 

@@ -6,7 +6,6 @@ import pytest
 
 from protocol.errors import SignatureError
 from protocol.roles import Consumer, Provider
-from protocol.testing import CREDIT, DevNet
 from protocol.typed_data import (
     JobStatus,
     JobTerms,
@@ -16,6 +15,7 @@ from protocol.typed_data import (
     verdict_batch_digest,
     verdict_digest,
 )
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 

@@ -36,8 +36,8 @@ from protocol import contract_errors as ce
 from protocol.errors import ContractError
 from protocol.roles import Consumer, Provider
 from protocol.roles.base import Role
-from protocol.testing import CREDIT, DevNet
 from protocol.typed_data import JobStatus, JobTerms, Outcome, job_id
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 

@@ -14,8 +14,8 @@ from protocol.contract_errors import (
 )
 from protocol.errors import InvalidInput
 from protocol.roles import Consumer, Provider
-from protocol.testing import CREDIT, DevNet
 from protocol.typed_data import JobStatus, JobTerms, job_id, receipt_digest, recover_signer
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 

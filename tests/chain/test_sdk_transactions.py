@@ -7,9 +7,9 @@ import pytest
 from protocol.contract_errors import WrongStatus
 from protocol.errors import InsufficientFunds, InvalidInput, TransactionFailed, TransactionTimeout
 from protocol.node_errors import NodeRejected
-from protocol.testing import CREDIT, DevNet
 from protocol.tx.nonces import NonceTracker
 from protocol.tx.sender import TxSender
+from tools.devnet import CREDIT, DevNet
 
 pytestmark = pytest.mark.chain
 

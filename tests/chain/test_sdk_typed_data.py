@@ -6,7 +6,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocol.testing import DevNet
 from protocol.typed_data import (
     Domain,
     JobTerms,
@@ -20,6 +19,7 @@ from protocol.typed_data import (
     verdict_batch_digest,
     verdict_digest,
 )
+from tools.devnet import DevNet
 
 pytestmark = pytest.mark.chain
 

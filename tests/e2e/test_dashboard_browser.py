@@ -39,8 +39,8 @@ from protocol.client import Protocol
 from protocol.compute.container_result import ContainerMetrics, pack_result
 from protocol.roles import Consumer, Provider
 from protocol.rpc import connect
-from protocol.testing import CREDIT, DevNet, local_devnet
 from protocol.typed_data import JobTerms, Outcome, job_id
+from tools.devnet import CREDIT, DevNet, local_devnet
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 

@@ -11,8 +11,8 @@ import pytest
 from matcher.chain_view import ProtocolChainView
 from protocol.client import Protocol
 from protocol.rpc import connect
-from protocol.testing import CREDIT, DevNet, local_devnet
 from protocol.typed_data import JobTerms, job_id
+from tools.devnet import CREDIT, DevNet, local_devnet
 
 pytestmark = pytest.mark.chain
 

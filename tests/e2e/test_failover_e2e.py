@@ -28,8 +28,8 @@ from protocol.failover import FailoverPolicy
 from protocol.matcher_client import MatcherClient
 from protocol.pricing import FixedPricing
 from protocol.roles import Consumer, Provider
-from protocol.testing import CREDIT
 from protocol.typed_data import JobStatus, JobTerms, job_id
+from tools.devnet import CREDIT
 
 pytestmark = pytest.mark.e2e
 

@@ -29,7 +29,18 @@ def _free_port() -> int:
 def matcher_process(db_url: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
     env = {**os.environ, "GPUC_MATCHER_RATE_LIMIT_PER_S": "1000000"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "matcher", "--database-url", db_url, "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "gpuc.cli",
+            "matcher",
+            "run",
+            "--no-chain",
+            "--database-url",
+            db_url,
+            "--port",
+            str(port),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -1,6 +1,6 @@
 """Requests that used to crash or bloat the server (issue 13, defects 1, 3 and 5).
 
-The crash tests run the matcher as its own process (`python -m matcher`): a deeply
+The crash tests run the matcher as its own process (`gpuc matcher run`): a deeply
 nested body used to kill it with SIGSEGV, which an in-process test could not survive.
 """
 
@@ -38,7 +38,10 @@ def matcher_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], s
         [
             sys.executable,
             "-m",
+            "gpuc.cli",
             "matcher",
+            "run",
+            "--no-chain",
             "--database-url",
             f"sqlite:///{tmp_path / 'm.db'}",
             "--port",

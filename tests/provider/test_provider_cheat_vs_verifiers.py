@@ -12,6 +12,7 @@ import pytest
 from container_image import TRAIN_SCRIPT
 from eth_account import Account
 
+from gpuc.devnet.cheat import ForgeryStrategy, forge, strategies_for
 from oracles.container_rerun import engine_rerun
 from oracles.verify import FailureCode, VerificationRequest, VerifierRegistry
 from oracles.verify import default_registry as verifier_registry
@@ -20,7 +21,6 @@ from protocol.compute.embedding_inputs import encode_inputs, inputs_hash, synthe
 from protocol.containers.engine import ContainerEngine
 from protocol.job_spec import spec_hash
 from protocol.typed_data import Domain, JobTerms, job_id
-from provider.cheat.forger import ForgeryStrategy, forge, strategies_for
 from provider.execution.default_kinds import default_registry
 from provider.execution.executor import JobExecutor
 from provider.execution.job import JobRequest

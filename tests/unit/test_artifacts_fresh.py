@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from protocol.artifacts_build import CONTRACTS, sources_hash, stale_artifacts
+from tools.codegen.artifacts_build import CONTRACTS, sources_hash, stale_artifacts
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from oracles.dev_jobs import Publish
 from protocol.deploy_config import DeployConfig
-from protocol.testing import CREDIT, DevNet, local_devnet
 from provider.results.server import ResultServer
 from provider.results.store import ResultStore
+from tools.dev_jobs import Publish
+from tools.devnet import CREDIT, DevNet, local_devnet
 
 DISPUTE_WINDOW = 300
 

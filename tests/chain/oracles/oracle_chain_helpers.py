@@ -7,10 +7,10 @@ from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from oracles.local_cluster import LocalOracleCluster
-from protocol.testing import CREDIT, DevNet
+from gpuc.devnet.local_cluster import LocalOracleCluster
 from protocol.typed_data import JobStatus, JobTerms, job_id
 from protocol.views import JobState
+from tools.devnet import CREDIT, DevNet
 
 PRICE = CREDIT // 100  # per unit; a 64 x 64 matmul is 1 unit (1 GFLOP rounded up)
 MAX_UNITS = 10

@@ -23,8 +23,12 @@ from oracle_chain_helpers import (
     wait_until,
 )
 
+from gpuc.devnet.local_cluster import LocalOracleCluster
 from oracles.audit import jsonable
-from oracles.dev_jobs import (
+from oracles.submitter import rotation
+from oracles.verdicts import PeerSignature
+from protocol.typed_data import JobStatus, JobTerms, Verdict, job_id, sign_digest, verdict_digest
+from tools.dev_jobs import (
     Publish,
     forged_matmul_result,
     honest_matmul_result,
@@ -33,11 +37,7 @@ from oracles.dev_jobs import (
     post_submission,
     signed_submission,
 )
-from oracles.local_cluster import LocalOracleCluster
-from oracles.submitter import rotation
-from oracles.verdicts import PeerSignature
-from protocol.testing import DevNet
-from protocol.typed_data import JobStatus, JobTerms, Verdict, job_id, sign_digest, verdict_digest
+from tools.devnet import DevNet
 
 pytestmark = pytest.mark.chain
 

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from oracle_chain_helpers import MAX_UNITS, PRICE, closing_logs, committee, wait_closed, wait_until
 
+from gpuc.devnet.local_cluster import LocalOracleCluster
 from oracles.crash import CRASH_ENV
-from oracles.dev_jobs import (
+from protocol.typed_data import JobStatus, job_id
+from tools.dev_jobs import (
     Publish,
     honest_matmul_result,
     matmul_spec,
@@ -21,9 +23,7 @@ from oracles.dev_jobs import (
     post_submission,
     signed_submission,
 )
-from oracles.local_cluster import LocalOracleCluster
-from protocol.testing import DevNet
-from protocol.typed_data import JobStatus, job_id
+from tools.devnet import DevNet
 
 pytestmark = pytest.mark.chain
 

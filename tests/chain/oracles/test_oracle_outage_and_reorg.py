@@ -24,8 +24,12 @@ from oracle_chain_helpers import (
 )
 from oracle_tcp_proxy import TcpProxy
 
+from gpuc.devnet.local_cluster import LocalOracleCluster
 from oracles.audit import jsonable
-from oracles.dev_jobs import (
+from oracles.submission import ReceiptSubmission
+from protocol.tx.sender import SignedTx
+from protocol.typed_data import JobStatus, JobTerms, job_id
+from tools.dev_jobs import (
     Publish,
     forged_matmul_result,
     honest_matmul_result,
@@ -34,11 +38,7 @@ from oracles.dev_jobs import (
     post_submission,
     signed_submission,
 )
-from oracles.local_cluster import LocalOracleCluster
-from oracles.submission import ReceiptSubmission
-from protocol.testing import DevNet
-from protocol.tx.sender import SignedTx
-from protocol.typed_data import JobStatus, JobTerms, job_id
+from tools.devnet import DevNet
 
 pytestmark = pytest.mark.chain
 

@@ -21,10 +21,10 @@ from oracles.db import Database
 from oracles.errors import WriterLockHeld
 from oracles.txmanager import TxManager, TxStatus, TxStore, WriterLock
 from protocol.contract_errors import NothingToClaim
-from protocol.testing import DevNet
 from protocol.tx.request import TxRequest
 from protocol.tx.sender import TxSender
 from protocol.wallet import Wallet
+from tools.devnet import DevNet
 
 pytestmark = pytest.mark.chain
 

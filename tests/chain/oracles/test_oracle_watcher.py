@@ -9,10 +9,10 @@ import pytest
 from oracle_chain_helpers import MAX_UNITS, PRICE
 
 from oracles.db import Database
-from oracles.dev_jobs import matmul_spec, open_job
 from oracles.watcher import Watcher, WatchStore
-from protocol.testing import DevNet
 from protocol.typed_data import JobTerms, job_id
+from tools.dev_jobs import matmul_spec, open_job
+from tools.devnet import DevNet
 
 pytestmark = pytest.mark.chain
 

@@ -79,5 +79,5 @@ def test_bad_values_name_the_setting(tmp_path: Path, text: str, problem: str) ->
 def test_missing_and_malformed_files_are_clear(tmp_path: Path) -> None:
     with pytest.raises(OracleConfigError, match="does not exist"):
         load_oracle_config(tmp_path / "nope.toml")
-    with pytest.raises(OracleConfigError, match="not readable TOML"):
+    with pytest.raises(OracleConfigError, match="not valid TOML"):
         load_oracle_config(_write(tmp_path, "confirmations = = 2\n"))

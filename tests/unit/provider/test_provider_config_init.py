@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from provider.agent_config import AgentConfig, OfferConfig, env_overrides, load_agent_config
+from provider.agent_config import AgentConfig, OfferConfig, load_agent_config
 from provider.agent_config_template import render_agent_config
 from provider.self_check import run_self_check, unservable_offers
 
@@ -44,14 +44,19 @@ def test_the_template_loads_and_documents_every_setting(tmp_path: Path) -> None:
     assert [o.resource for o in only_matmul.offers] == ["matmul"]
 
 
-def test_gpuc_variables_override_the_file(tmp_path: Path) -> None:
+def test_gpuc_variables_override_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _write(tmp_path)
-    env = {"GPUC_MANIFEST": "other/1.json", "GPUC_RPC_URL": "http://10.0.0.2:8545", "HOME": "/x"}
-    assert env_overrides(env) == {"manifest": "other/1.json", "rpc_url": "http://10.0.0.2:8545"}
-    config = load_agent_config(path, env_overrides(env))
+    monkeypatch.delenv("GPUC_MATCHER_URL", raising=False)
+    monkeypatch.setenv("GPUC_MANIFEST", "other/1.json")
+    monkeypatch.setenv("GPUC_RPC_URL", "http://10.0.0.2:8545")
+    config = load_agent_config(path)
     assert config.manifest == Path("other/1.json").resolve()  # relative to where gpuc runs
     assert config.rpc_url == "http://10.0.0.2:8545"
     assert config.matcher_url == "http://127.0.0.1:8080"  # not overridden
+    # a flag beats the variable; None is a flag not given
+    flagged = load_agent_config(path, {"rpc_url": "http://10.0.0.3:8545", "manifest": None})
+    assert flagged.rpc_url == "http://10.0.0.3:8545"
+    assert flagged.manifest == Path("other/1.json").resolve()
 
 
 def test_offers_whose_kind_cannot_run_here_are_dropped(tmp_path: Path) -> None:
@@ -90,3 +95,25 @@ def test_the_self_check_refuses_what_it_cannot_serve(
     assert "; ".join(checked.fatal) == "" if not fatal else fatal in "; ".join(checked.fatal)
     no_sources = config.model_copy(update={"document_sources": ()})
     assert "document_sources is empty" in " ".join(run_self_check(no_sources, _http(answers)).fatal)
+
+
+def test_a_typed_config_written_as_json_loads_back_the_same(tmp_path: Path) -> None:
+    """The composition root (gpuc.market.local_market) writes the agent's config from an
+    AgentConfig, not a hand-built dict: what it writes is what the agent reads."""
+    from protocol.pricing.fixed import FixedPricing
+
+    config = AgentConfig(
+        manifest=tmp_path / "31337.json",
+        matcher_url="http://127.0.0.1:8080",
+        oracle_urls=("http://127.0.0.1:8701",),
+        data_dir=tmp_path / "data",
+        offers=(
+            OfferConfig(
+                resource="matmul", kind="matmul", strategy=FixedPricing(price_wei=2**70 + 1)
+            ),
+        ),
+        stake_wei=2**80 + 3,
+    )
+    path = tmp_path / "agent.json"
+    path.write_text(config.model_dump_json(indent=2))
+    assert load_agent_config(path) == config

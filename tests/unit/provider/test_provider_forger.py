@@ -11,17 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from protocol.compute.container_result import ContainerMetrics, pack_result, unpack_result
-from protocol.compute.matrices import reference_product
-from protocol.compute.npy_codec import encode_npy
-from protocol.compute.specs import MatmulSpec
-from provider.cheat.forger import (
+from gpuc.devnet.cheat import (
     DEFAULT_STRATEGY,
     INFLATION_FACTOR,
     ForgeryStrategy,
     forge,
     strategies_for,
 )
+from protocol.compute.container_result import ContainerMetrics, pack_result, unpack_result
+from protocol.compute.matrices import reference_product
+from protocol.compute.npy_codec import encode_npy
+from protocol.compute.specs import MatmulSpec
 from provider.errors import ForgeryError
 
 MATMUL = {"kind": "matmul", "n": 32, "seed_a": 1, "seed_b": 2, "dtype": "float32"}

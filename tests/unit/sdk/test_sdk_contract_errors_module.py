@@ -8,14 +8,14 @@ import pytest
 
 from protocol import contract_errors
 from protocol.artifacts import CONTRACT_NAMES, load_artifact
-from protocol.contract_errors_codegen import (
+from protocol.errors import ContractError, ProtocolError
+from tools.codegen.contract_errors_codegen import (
     collect_errors,
     enum_members,
     natspec_summaries,
     snake_case,
 )
-from protocol.contract_errors_sources import TARGET, render_from_tree
-from protocol.errors import ContractError, ProtocolError
+from tools.codegen.contract_errors_sources import TARGET, render_from_tree
 
 ROOT = Path(__file__).resolve().parents[3]
 

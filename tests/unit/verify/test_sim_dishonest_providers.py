@@ -1,6 +1,6 @@
 """A bounded run of the dishonest-provider simulation (the script runs 1,000 jobs)."""
 
-from oracles.sim.dishonest import Forgery, SimulationConfig, run_simulation
+from tools.sim.dishonest import Forgery, SimulationConfig, run_simulation
 
 
 def test_every_forgery_is_caught_and_no_honest_job_is_slashed() -> None:

@@ -15,7 +15,6 @@ import pytest
 from verify_helpers import PROVIDER_KEY, SECRET
 
 from oracles.errors import InvalidVerificationRequest
-from oracles.sim.jobs import SimJob
 from oracles.verify.container import ContainerVerifier
 from oracles.verify.registry import VerifierRegistry
 from oracles.verify.report import FailureCode
@@ -24,6 +23,7 @@ from protocol.compute.container_result import ContainerMetrics, pack_result
 from protocol.compute.container_spec import ContainerSpec, parse_container_spec
 from protocol.compute.errors import ContainerEngineError
 from protocol.compute.npy_codec import encode_npy
+from tools.sim.jobs import SimJob
 
 OUTPUTS = {"w.npy": encode_npy(np.array([0.5, 1.5], np.float32))}
 

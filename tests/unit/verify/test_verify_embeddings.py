@@ -10,7 +10,6 @@ from numpy.typing import NDArray
 from verify_helpers import embeddings_job, embeddings_request
 
 from oracles.errors import InvalidVerificationRequest
-from oracles.sim.gpu_noise import fake_gpu_embeddings
 from oracles.verify.embeddings import EmbeddingsVerifier
 from oracles.verify.registry import VerifierRegistry
 from oracles.verify.report import FailureCode
@@ -18,6 +17,7 @@ from protocol.compute.embedding_inputs import encode_inputs
 from protocol.compute.embedding_model import load_embedder
 from protocol.compute.npy_codec import encode_npy
 from protocol.compute.specs import EmbeddingsSpec
+from tools.sim.gpu_noise import fake_gpu_embeddings
 
 Rows = NDArray[np.float32]
 

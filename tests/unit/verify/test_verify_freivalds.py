@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from oracles.sim.gpu_noise import fake_tf32_product, truncate_mantissa
 from oracles.verify.freivalds import PRECISION_BY_DTYPE, freivalds_check, sign_vectors
 from protocol.compute.matrices import INPUT_BOUND, job_matrices
 from protocol.compute.rounding import round_to_dtype
 from protocol.compute.specs import MatmulSpec
+from tools.sim.gpu_noise import fake_tf32_product, truncate_mantissa
 
 Matrix = NDArray[np.float32]
 _SPEC = {"kind": "matmul", "seed_a": 11, "seed_b": 12}

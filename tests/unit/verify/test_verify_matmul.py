@@ -7,7 +7,6 @@ import pytest
 from numpy.typing import NDArray
 from verify_helpers import MATMUL_SPEC, SECRET, matmul_job, matmul_request
 
-from oracles.sim.gpu_noise import fake_tf32_product
 from oracles.verify.matmul import MatmulVerifier
 from oracles.verify.registry import VerifierRegistry
 from oracles.verify.report import FailureCode
@@ -15,6 +14,7 @@ from protocol.compute.matrices import job_matrices
 from protocol.compute.npy_codec import encode_npy
 from protocol.compute.rounding import round_to_bfloat16
 from protocol.compute.specs import MatmulSpec
+from tools.sim.gpu_noise import fake_tf32_product
 
 
 def _inputs(**overrides: object) -> tuple[NDArray[np.float32], NDArray[np.float32]]:

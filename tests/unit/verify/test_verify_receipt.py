@@ -6,10 +6,10 @@ import pytest
 from verify_helpers import MATMUL_SPEC, OTHER_KEY, PROVIDER_KEY, SECRET, matmul_job, matmul_request
 
 from oracles.errors import InvalidVerificationRequest, SpecMismatch, UnknownJobKind
-from oracles.sim.jobs import SimJob, sign_receipt
 from oracles.verify.registry import VerifierRegistry
 from oracles.verify.report import FailureCode
 from protocol.typed_data import Outcome, Receipt
+from tools.sim.jobs import SimJob, sign_receipt
 
 _N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 

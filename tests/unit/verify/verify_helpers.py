@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from oracles.sim.jobs import SimJob
 from oracles.verify.request import VerificationRequest
 from protocol.compute.embedding_inputs import encode_inputs, inputs_hash, synthetic_texts
 from protocol.compute.matrices import reference_product
 from protocol.compute.npy_codec import encode_npy
 from protocol.compute.specs import MatmulSpec
 from protocol.compute.units import matmul_units
+from tools.sim.jobs import SimJob
 
 PROVIDER_KEY = bytes.fromhex("11" * 32)
 OTHER_KEY = bytes.fromhex("22" * 32)

@@ -21,8 +21,6 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from oracles.errors import OracleError
-from oracles.sim.gpu_noise import fake_gpu_embeddings, fake_tf32_product, truncate_mantissa
-from oracles.sim.jobs import SimJob
 from oracles.verify.freivalds import PRECISION_BY_DTYPE, freivalds_check
 from oracles.verify.registry import VerifierRegistry, default_registry
 from oracles.verify.report import VerificationReport
@@ -34,6 +32,8 @@ from protocol.compute.npy_codec import encode_npy
 from protocol.compute.rounding import round_to_dtype
 from protocol.compute.specs import MatmulSpec
 from protocol.compute.units import matmul_units
+from tools.sim.gpu_noise import fake_gpu_embeddings, fake_tf32_product, truncate_mantissa
+from tools.sim.jobs import SimJob
 
 __all__ = ["Forgery", "SimulationConfig", "SimulationReport", "run_simulation"]
 

@@ -25,6 +25,7 @@ from typing import IO, Any
 import httpx
 
 from oracles.audit import read_audit
+from oracles.config import OracleConfig
 from oracles.crash import CRASH_ENV
 from oracles.errors import OracleError
 from protocol.wallet import Wallet
@@ -147,6 +148,9 @@ class LocalOracleCluster:
             **self.settings,
         }
         peers = [{"address": p.address, "url": p.url} for p in self.oracles if p is not oracle]
+        # What the member will load, checked here (a bad ``settings`` key fails at once,
+        # naming it, not in a child process's log).
+        OracleConfig.model_validate({**data, "peers": peers})
         oracle.config_path.write_text(_toml(data, {"peers": peers}))
 
     # ------------------------------------------------------------------ processes

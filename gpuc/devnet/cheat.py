@@ -2,6 +2,10 @@
 
 Pure: takes the honest result and units and returns forged ones, so tests and
 demos can show that the verifiers catch each kind of lie and the escrow slashes.
+
+Development only: `gpuc provider run --cheat` (or ``cheat = true`` in the agent config)
+hands :func:`forging_tamper` to the agent as its ``result_tamper``; the provider package
+itself holds no cheat code.
 """
 
 from __future__ import annotations
@@ -182,3 +186,9 @@ def _forge_array(
     if rows == 1:
         return np.asarray(-array, dtype=np.float32)
     return np.roll(array, shift=1 + int(rng.integers(0, rows - 1)), axis=0)
+
+
+def forging_tamper(spec: dict[str, Any], result: bytes, units: int) -> tuple[bytes, int, str]:
+    """The agent's result hook in cheat mode: the kind's default forgery."""
+    forged = forge(spec, result, units)
+    return forged.result, forged.units, forged.strategy.value

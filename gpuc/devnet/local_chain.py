@@ -28,7 +28,7 @@ from protocol.rpc import connect
 
 __all__ = ["DevAccount", "LocalChain", "find_anvil"]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 _LISTENING = re.compile(r"Listening on 127\.0\.0\.1:(\d+)")
 
 

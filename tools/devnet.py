@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from gpuc.devnet.local_chain import LocalChain
 from protocol.amounts import CREDIT_UNIT
 from protocol.client import Protocol, TxOptions
 from protocol.deploy import deploy_and_write
 from protocol.deploy_config import DeployConfig
-from protocol.local_chain import LocalChain
 from protocol.manifest import Manifest
 from protocol.roles import Consumer, OracleOperator, Provider
 from protocol.tx.sender import TxSender

@@ -1,4 +1,4 @@
-"""Gather the inputs of protocol.contract_errors_codegen from a checkout (file I/O only)."""
+"""Gather the inputs of tools.codegen.contract_errors_codegen from a checkout (file I/O only)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from protocol.artifacts import CONTRACT_NAMES, load_artifact
-from protocol.contract_errors_codegen import (
+from tools.codegen.contract_errors_codegen import (
     collect_errors,
     enum_members,
     natspec_summaries,

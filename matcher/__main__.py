@@ -1,3 +1,0 @@
-from matcher.serve import main
-
-main()

@@ -1,1 +1,0 @@
-"""Cheat mode: forged results for tests and demos of the slashing path."""

@@ -1,0 +1,1 @@
+"""Code generators: protocol/contract_errors.py and the contract artifacts."""
