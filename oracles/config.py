@@ -25,8 +25,8 @@ from pydantic_settings import SettingsConfigDict
 
 from oracles.errors import OracleConfigError
 from oracles.result_fetch import DEFAULT_MAX_RESULT_BYTES, DEFAULT_TIMEOUT_SECONDS
-from protocol.wire.fields import Address, HttpUrl
 from protocol.settings import ServiceSettings, SettingsError, load_service_settings
+from protocol.wire.fields import Address, HttpUrl
 
 __all__ = ["ENV_PREFIX", "OracleConfig", "PeerConfig", "load_oracle_config"]
 
