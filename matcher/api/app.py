@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from matcher.api import (
+    routes_acceptance,
     routes_dashboard,
     routes_keys,
     routes_market,
@@ -85,6 +86,7 @@ def create_app(
         routes_openai,
         routes_dashboard,
         routes_keys,
+        routes_acceptance,
     ):
         app.include_router(module.router)
     app.include_router(routes_oracles.router)
