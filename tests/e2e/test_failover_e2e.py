@@ -23,7 +23,7 @@ from gpuc.market.local_market import LocalMarket
 from gpuc.market.plan import EMBEDDINGS_RESOURCE, MATMUL_RESOURCE, MILLI, MarketPlan
 from gpuc.market.waiting import wait_until
 from protocol.failover import FailoverPolicy
-from protocol.matcher_client import MatcherClient
+from protocol.matcher_client import MatcherClient, MatcherRefused
 from protocol.pricing import FixedPricing
 from protocol.roles import Consumer, Provider
 from protocol.testing import CREDIT
@@ -200,4 +200,69 @@ def test_batch_lines_a_provider_failed_are_answered_by_another(market: LocalMark
         stop.set()
         worker.join(timeout=5)
         client.withdraw_offer(offer.offer_id)
+        client.close()
+
+
+def test_a_batch_whose_provider_dies_without_answering_is_moved(market: LocalMarket) -> None:
+    """A provider (staked, heartbeating, real HTTP) takes a batch and dies: it stops
+    heartbeating and never answers. After the heartbeat TTL the matcher moves every line
+    to another provider, whose agent answers them; the dead one's late answer is refused."""
+    dead_wallet = market.wallets[7]
+    Consumer(market.protocol, dead_wallet).buy_exact_credits(50 * CREDIT)
+    Provider(market.protocol, dead_wallet).stake(50 * CREDIT)
+    client = MatcherClient(
+        market.matcher_url, chain_id=market.protocol.chain_id, wallet=dead_wallet
+    )
+    offer = client.register_offer(EMBEDDINGS_RESOURCE, FixedPricing(price_wei=MILLI // 10), 100.0)
+    taken: list[str] = []
+    stop = threading.Event()
+
+    def live_until_a_fill() -> None:  # heartbeats until it holds the batch, then dies
+        while not stop.wait(0.5):
+            fills = client.offer_fills(offer.offer_id)
+            if fills:
+                taken.append(fills[0].fill_id)
+                return
+            client.heartbeat(offer.offer_id)
+
+    beating = threading.Thread(target=live_until_a_fill, daemon=True)
+    beating.start()
+    try:
+        lines = [
+            {"custom_id": f"d{i}", "method": "POST", "url": "/v1/embeddings",
+             "body": {"model": EMBEDDINGS_RESOURCE, "input": f"dead {i}"}}
+            for i in range(2)
+        ]  # fmt: skip
+        openai_client = openai.OpenAI(
+            base_url=market.matcher_url + "/v1", api_key=market.api_key(), max_retries=0
+        )
+        uploaded = openai_client.files.create(
+            file=("d.jsonl", "\n".join(json.dumps(x) for x in lines).encode()), purpose="batch"
+        )
+        batch = openai_client.batches.create(
+            input_file_id=uploaded.id,
+            endpoint="/v1/embeddings",
+            completion_window="24h",
+            metadata={"max_price_wei": str(3 * MILLI)},
+        )
+        done = wait_until(
+            "the batch to complete",
+            lambda: (b := openai_client.batches.retrieve(batch.id)).status == "completed" and b,
+            timeout=120,
+        )
+        assert taken  # the dead provider held the batch first
+        assert done.request_counts is not None and done.request_counts.completed == 2
+        assert done.output_file_id is not None
+        text = openai_client.files.content(done.output_file_id).text
+        output = [json.loads(x) for x in text.splitlines()]
+        assert [o["custom_id"] for o in output] == ["d0", "d1"]
+        answered_by = {o["provider"] for o in output}
+        assert len(answered_by) == 1 and dead_wallet.address not in answered_by
+        assert answered_by <= {p.address for p in market.providers.values()}
+        with pytest.raises(MatcherRefused) as late:  # it comes back: too late
+            client.fill_result(taken[0], [{"custom_id": "d0", "body": {"data": []}}])
+        assert late.value.status == 409
+    finally:
+        stop.set()
+        beating.join(timeout=5)
         client.close()
