@@ -212,7 +212,10 @@ class JobOpener:
             acceptance = self._acceptance(fill)
             first_seen = self._first_seen.setdefault(fill.fill_id, self.clock())
             if acceptance is None and self.clock() - first_seen < self.acceptance_wait_s:
-                continue  # give the provider a moment to sign: one transaction instead of two
+                # Give the provider a moment to sign (one transaction instead of two); keep
+                # following its order, even a filled one, so the next poll sees the fill.
+                self._done_orders.discard(fill.order_id)
+                continue
             try:
                 result, one_tx = self._open(fill, acceptance)
             except ProtocolError as exc:

@@ -4,7 +4,7 @@
    order placed -> job opened on chain (the consumer's JobOpener) -> job accepted on
    chain -> provider started (the agent's `job_started` event); p50/p95. By default the
    agents sign each fill's acceptance and the job opens accepted in one transaction;
-   --two-tx turns that off (open, then the provider's accept: the flow before).
+   --two-tx turns that off (open at once, then the provider's accept: the flow before).
 2. Small matmul jobs through the whole loop (order, open, accept, run in a job process,
    receipt, 2-of-3 verdict, settle, claim) with a bounded number in flight, until --jobs
    are done or --seconds run out: jobs/s, and gas per job (every mined transaction).
@@ -407,6 +407,8 @@ def main() -> None:
                 " (anvil, 3 oracles, matcher, 3 providers;"
                 f" {'open + accept' if args.two_tx else 'one-transaction start'})"
             )
+            if args.two_tx and market.opener is not None:
+                market.opener.acceptance_wait_s = 0.0  # the old opener: open at once
             figures["latency"] = initiation_latency(market, args.latency_samples)
             figures["throughput"] = throughput(market, args.jobs, args.seconds, args.in_flight)
     if not args.skip_sim:

@@ -50,6 +50,9 @@ PLAN = MarketPlan(
     agent_heartbeat_s=1.0,
     heartbeat_ttl_s=4.0,
     failover=FailoverPolicy(max_attempts=3, silence_s=3.0),
+    # Only the orders the opener placed: a fill that waits for its acceptance must not be
+    # lost when its (filled) order stops being followed.
+    opener_scans_offers=False,
 )
 MAX_PRICE = 30 * MILLI
 
@@ -131,7 +134,9 @@ def test_without_a_signed_acceptance_the_job_opens_then_is_accepted(market: Loca
         start_s = time.monotonic() - started
         txs = _txs(market, terms)
         assert txs["JobOpened"] != txs["JobAccepted"]  # open, then the provider's accept
-        assert _job_events(unsigned, "job_accepted", terms)
+        wait_until(  # the agent logs it once its accept transaction is mined
+            "the agent's accept", lambda: _job_events(unsigned, "job_accepted", terms), 15
+        )
         assert not _job_events(unsigned, "acceptance_posted", terms)
         assert wait_status(market, terms, {JobStatus.SETTLED}, timeout=90) == JobStatus.SETTLED
         print(f"order -> job accepted on chain (fallback): {start_s:.2f} s")
