@@ -4,12 +4,18 @@
 A job fails over when its provider
 - does not accept in time: the consumer's own accept timeout (then ``cancel``, which the
   escrow allows at once while the job is Open) or the terms' accept deadline (``refund``);
-- goes silent while holding the job: no heartbeat at the matcher for ``silence_s``; or
-- misses its deadline without delivering.
+- goes silent while holding the job (no heartbeat at the matcher for ``silence_s``) or
+  misses its deadline without delivering.
 The same work is then placed again without that provider, up to ``max_attempts`` in all.
-A job given up while Accepted keeps its budget locked until the escrow lets the consumer
-slash the provider for non-delivery (deadline + dispute window): the budget comes back
-then, with the compensation taken from the provider's collateral.
+
+The consumer never pays twice for the same work: an attempt is placed again only once its
+budget is back. An Accepted job can still be paid until the escrow lets the consumer slash
+it for non-delivery (deadline + dispute window: until the deadline the provider may commit
+a receipt, and a verdict on a receipt the oracles hold may land until the slash), so a
+silent or late provider only makes its attempt *suspect*; the work moves when the slash
+can be sent, and the slash returns the budget with compensation from the collateral. A
+suspect provider that comes back and delivers is paid for that one attempt, and the work
+is done.
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ class FailoverAction(StrEnum):
     DONE = "done"  # settled: the work is done and paid here
     CANCEL = "cancel"  # Open past the consumer's accept timeout: cancel, place again
     REFUND = "refund"  # Open past the accept deadline: refund, place again
-    MIGRATE = "migrate"  # Accepted but silent or late: place again, reclaim later
+    SUSPECT = "suspect"  # Accepted, silent or late: it may still deliver; wait for the slash
+    MIGRATE = "migrate"  # Accepted, non-delivery slashable now: slash, then place again
     REPLACE = "replace"  # slashed by a verdict or refunded by someone: place again
 
 
@@ -54,10 +61,11 @@ def decide(
     opened_at: int,
     provider_silent_s: float | None,
     policy: FailoverPolicy,
+    dispute_window: int,
 ) -> FailoverAction:
     """What to do with one attempt. ``opened_at`` is the chain time the job was opened;
     ``provider_silent_s`` is how long the matcher has not heard from its provider (None
-    when it is heartbeating)."""
+    when it is heartbeating); ``dispute_window`` is the escrow's."""
     if status == JobStatus.SETTLED:
         return FailoverAction.DONE
     if status in (JobStatus.DELIVERED, JobStatus.DISPUTED):
@@ -72,10 +80,14 @@ def decide(
             return FailoverAction.CANCEL
         return FailoverAction.WAIT
     if status == JobStatus.ACCEPTED:
+        if reclaim_action(status, terms, chain_now=chain_now, dispute_window=dispute_window) == (
+            "slash"
+        ):
+            return FailoverAction.MIGRATE
         if chain_now > terms.deadline:
-            return FailoverAction.MIGRATE
+            return FailoverAction.SUSPECT
         if provider_silent_s is not None and provider_silent_s >= policy.silence_s:
-            return FailoverAction.MIGRATE
+            return FailoverAction.SUSPECT
     return FailoverAction.WAIT
 
 

@@ -12,6 +12,8 @@ Start:
 Loop (every ``poll_s``): heartbeat the offers; re-price them when the config file's
 strategies change; collect new fills; dispatch each fill the consumer has opened on
 chain to a worker (``JobPipeline``: accept, execute, store, sign, hand to the oracles);
+sign each new fill's acceptance first (same checks as the accept) and post it to the
+matcher, so the consumer can open the job already accepted in one transaction;
 drop fills never opened before their accept deadline; follow delivered jobs to payment
 (``SettlementWatcher``: finalize, claim). A ``result_tamper`` (development only:
 gpuc.devnet.cheat) forges results, to show slashing.
@@ -220,6 +222,8 @@ class ProviderAgent:
         for offer, fill in self.presence.new_fills():
             self._awaiting[job_id(fill.terms)] = (offer, fill)
             self.log.event("fill_seen", job=job_id(fill.terms), fill=fill.fill_id, units=fill.units)
+            if self.config.sign_acceptances:
+                self.pipeline.sign_acceptance(offer, fill)
         self._dispatch_opened()
         self._collect_finished()
         self.settlements.poll()

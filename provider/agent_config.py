@@ -80,6 +80,9 @@ class AgentConfig(ServiceSettings):
     stake_wei: int = Field(default=0, ge=0)
     # Development only: `gpuc provider run` then loads gpuc.devnet.cheat (forged results).
     cheat: bool = False
+    # Sign each fill's Acceptance(jobId) and post it to the matcher, so the consumer opens
+    # and accepts the job in one transaction; off: the consumer opens, the agent accepts.
+    sign_acceptances: bool = True
     heartbeat_s: float = Field(default=15.0, gt=0)
     poll_s: float = Field(default=0.5, gt=0)
     reprice_s: float = Field(default=5.0, gt=0)

@@ -73,6 +73,7 @@ embeddings_per_s = 50.0     # embeddings capacity when not benchmarked
 # --- money and timing ---------------------------------------------------------------
 stake_wei = {stake_wei}     # stake up to this (GPUC wei) from the wallet at start; 0: never
 cheat = false               # forge results (demo of slashing only: you WILL be slashed)
+sign_acceptances = true     # sign each fill's acceptance: the consumer opens it accepted (1 tx)
 heartbeat_s = 15.0          # offers' heartbeat to the matcher (missing 60 s drops them)
 poll_s = 0.5                # how often to look for new fills
 reprice_s = 5.0             # how often to re-read offers' strategies from this file

@@ -30,13 +30,19 @@ from protocol.typed_data import JobStatus, JobTerms, job_id
 from protocol.wire.oracle import OracleAnswer, ReceiptSubmission, post_receipt
 from provider.agent_config import AgentConfig, OfferConfig
 from provider.agent_log import AgentLog
-from provider.documents import DocumentFetcher
+from provider.documents import DocumentFetcher, JobDocuments
 from provider.errors import AgentError
 from provider.execution.executor import JobExecutor
 from provider.execution.job import JobRequest
 from provider.execution.limits import ResourceLimits
 from provider.execution.outcome import AnyOutcome, Succeeded
-from provider.openai_batch import batch_spec, embedding_responses, parse_batch, results_bytes
+from provider.openai_batch import (
+    BatchRequest,
+    batch_spec,
+    embedding_responses,
+    parse_batch,
+    results_bytes,
+)
 from provider.receipts import receipt_for
 from provider.results.server import ResultServer
 from provider.results.store import ResultStore
@@ -111,6 +117,65 @@ class JobPipeline:
             )
             return None
 
+    # ------------------------------------------------------------------ committing to a job
+
+    def admit(self, offer: OfferConfig, fill: FillView) -> None:
+        """The checks the agent makes before it commits to a job, by accepting it on chain
+        or by signing its acceptance: the terms name this provider, leave time to run it,
+        and the work is what the offer sells and can be read. Raises AgentError."""
+        if fill.batch_id is not None:
+            self._admit_batch(fill)
+        else:
+            self._admit_judged(offer, fill)
+
+    def _admit_common(self, terms: JobTerms) -> None:
+        if terms.provider != self.role.address:
+            raise AgentError(f"the terms name provider {terms.provider}, not {self.role.address}")
+        self._limits(terms)  # raises when the deadline leaves no time to run it
+
+    def _admit_judged(self, offer: OfferConfig, fill: FillView) -> JobDocuments:
+        self._admit_common(fill.terms)
+        documents = self.fetcher.job(fill.terms.spec)
+        if documents.spec.kind != offer.kind:
+            raise AgentError(
+                f"the spec is a {documents.spec.kind} job, the offer sells {offer.kind}"
+            )
+        return documents
+
+    def _admit_batch(self, fill: FillView) -> list[BatchRequest]:
+        self._admit_common(fill.terms)
+        return parse_batch(self.matcher.fill_input(fill.fill_id))
+
+    def sign_acceptance(self, offer: OfferConfig, fill: FillView) -> bool:
+        """Accept a fill off chain: after the same checks as the on-chain accept (and that
+        the free stake covers its collateral), sign ``Acceptance(jobId)`` of its exact terms
+        and post it to the matcher, where the consumer's opener picks it up and opens the
+        job accepted in one transaction. Signing commits the agent to the job: once opened
+        it is run like any accepted one. False (logged) when the agent would not accept."""
+        terms = fill.terms
+        jid = job_id(terms)
+        try:
+            if self.protocol.job(jid).status != JobStatus.NONE:
+                return False  # opened already (open + accept path): nothing to sign
+            self.admit(offer, fill)
+            collateral = int(self.protocol.contracts.escrow.read("collateralFor", terms.budget))
+            free = self.role.provider_status().free
+            if free < collateral:
+                raise AgentError(f"free stake {free} does not cover the collateral {collateral}")
+            signature = self.role.sign_acceptance(terms)
+            self.matcher.post_acceptance(fill.fill_id, signature)
+        except Exception as exc:  # the consumer falls back to open + accept (or gives up)
+            self.log.event(
+                "acceptance_refused",
+                job=jid,
+                fill=fill.fill_id,
+                error=type(exc).__name__,
+                detail=str(exc),
+            )
+            return False
+        self.log.event("acceptance_posted", job=jid, fill=fill.fill_id, collateral=collateral)
+        return True
+
     # ------------------------------------------------------------------ shared steps
 
     def _accept(self, terms: JobTerms, jid: bytes, fill: FillView) -> None:
@@ -169,11 +234,7 @@ class JobPipeline:
 
     def _run_judged(self, offer: OfferConfig, fill: FillView, jid: bytes) -> Delivered:
         terms = fill.terms
-        documents = self.fetcher.job(terms.spec)  # before accepting: never accept the unrunnable
-        if documents.spec.kind != offer.kind:
-            raise AgentError(
-                f"the spec is a {documents.spec.kind} job, the offer sells {offer.kind}"
-            )
+        documents = self._admit_judged(offer, fill)  # never accept the unrunnable
         self._accept(terms, jid, fill)
         request = JobRequest(job_id=jid, spec=documents.document, inputs=documents.inputs)
         outcome = self._execute(fill, request, terms)
@@ -241,7 +302,7 @@ class JobPipeline:
 
     def _run_batch(self, fill: FillView, jid: bytes) -> Delivered:
         terms = fill.terms
-        requests = parse_batch(self.matcher.fill_input(fill.fill_id))
+        requests = self._admit_batch(fill)
         self._accept(terms, jid, fill)
         job = batch_spec(requests)
         vectors = None

@@ -6,7 +6,9 @@
    content address, then an all-or-none order goes to the matcher: a market buy takes the
    best offer now or fails; a limit buy rests until an offer at or below the limit appears.
 2. The fill's terms are checked (JobOpener's checks: this consumer, units x price, the
-   limit, a live accept deadline) and the budget is locked on chain with a permit. A job
+   limit, a live accept deadline) and the budget is locked on chain with a permit, in the
+   same transaction as the provider's accept when the provider signed its acceptance
+   (it posts it to the matcher; the opener waits a few seconds for it). A job
    another opener of this wallet opened first (``gpuc up`` runs one for its dev consumer)
    is followed, not opened twice.
 3. The job is followed on chain (Open, Accepted, Delivered, Settled...) with a progress
@@ -197,10 +199,12 @@ def _first_fill(
 
 
 def _open(consumer: Consumer, opener: JobOpener, fill: FillView, step: Step) -> bool:
-    """Open the fill's job; False when another opener of this wallet did it first."""
-    opener.poll()
+    """Open the fill's job (in one transaction when the provider signed its acceptance);
+    False when another opener of this wallet did it first."""
+    opener.wait_opened(fill.fill_id, timeout=opener.acceptance_wait_s + 5)
     if fill.fill_id in opener.opened:
-        step("opened", {"job": "0x" + opener.opened[fill.fill_id].job_id.hex()})
+        opened = opener.opened[fill.fill_id]
+        step("opened", {"job": "0x" + opened.job_id.hex(), "accepted": opened.one_tx})
         return True
     why = opener.refused.get(fill.fill_id, "the matcher did not list the fill")
     if consumer.protocol.job(job_id(fill.terms)).status != JobStatus.NONE:

@@ -10,7 +10,9 @@
 3. A cheating provider forges a result; the committee slashes it and the consumer gets
    its budget back plus compensation.
 4. Failover: a provider is killed right after accepting a job; the consumer's job opener
-   notices it went silent and moves the work to the next best provider, where it is paid.
+   notices it went silent, slashes it for non-delivery as soon as the escrow allows (the
+   budget comes back first: never paid twice) and moves the work to the next best
+   provider, where it is paid.
 5. Gas: every transaction the chain mined during the session.
 """
 
@@ -364,13 +366,26 @@ def _migration(market: LocalMarket, say: Callable[[str], None]) -> MigrationLine
         market.stop_provider(VICTIM.name)
         raise GpucError("demo: the provider to be killed did not get the job")
     first = order.fills[0].terms
-    wait_until("the provider to accept", lambda: running.events("job_accepted"), 60, 0.05)
+    wait_until(
+        "the provider to accept",
+        lambda: running.events("job_accepted") or running.events("acceptance_posted"),
+        60,
+        0.05,
+    )
     market.stop_provider(VICTIM.name, kill=True)
     died = time.monotonic()
     work = opener.work_of(order.order_id)
     if work is None:
         raise GpucError("demo: the opener does not track the order's work")
-    wait_until("the work to move to another provider", lambda: work.attempts >= 2, 180)
+    window = int(market.protocol.contracts.escrow.read("disputeWindow"))
+    say(
+        "the work moves once the killed provider can be slashed for non-delivery "
+        f"(deadline + dispute window: ~{first.deadline + window - market.protocol.now()} s)"
+    )
+    slashable_in = first.deadline + window + 1 - market.protocol.now()
+    wait_until(
+        "the work to move to another provider", lambda: work.attempts >= 2, slashable_in + 120
+    )
     second = wait_until(
         "the moved job to be opened",
         lambda: next((o for o in opener.opened.values() if o.fill.order_id == work.orders[-1]),

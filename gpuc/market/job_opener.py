@@ -2,9 +2,16 @@
 
 The matcher hands out job terms; only the consumer can lock the budget (the escrow wants
 msg.sender == terms.consumer), so a helper that holds the consumer's key watches its
-fills and opens them with an ERC-2612 permit (one transaction each). Fills of orders it
-placed come from those orders; fills it did not place (OpenAI batches, made with an API
-key) are found by scanning the offers' fills for this consumer.
+fills and opens them. Fills of orders it placed come from those orders; fills it did not
+place (OpenAI batches, made with an API key) are found by scanning the offers' fills for
+this consumer.
+
+One transaction per job: the provider agent signs each fill's ``Acceptance(jobId)`` and
+posts it to the matcher (protocol.wire.acceptance). The opener reads it, checks that it
+recovers to the terms' provider, and opens the job already accepted
+(``openAcceptedWithPermit``). When no valid acceptance arrives within
+``acceptance_wait_s`` of first seeing the fill (or the one-transaction open fails), it
+opens with a permit and the provider accepts on chain (two transactions).
 
 Before money moves each fill is checked: it names this consumer, its budget is its units
 times its price, the price is within the order's limit (when the order is known), its
@@ -13,10 +20,12 @@ total stays under an optional spending cap.
 
 Failover (``failover=FailoverPolicy(...)``, docs/reputation.md): for work placed through
 ``track_work`` the opener watches each opened job; when its provider does not accept in
-time, goes silent at the matcher while holding the job, or misses its deadline, it gets
-the budget back (cancel, refund, or a non-delivery slash once the escrow allows it) and
-places the same work again without the providers that failed it, up to the policy's
-attempt limit. Only one attempt of a work is live at a time.
+time it gets the budget back at once (cancel or refund) and places the same work again
+without the providers that failed it, up to the policy's attempt limit. A provider that
+goes silent while holding a job, or misses its deadline, makes the attempt suspect; the
+work moves only once the escrow lets the consumer slash it for non-delivery, and the
+opener sends that slash first, so the consumer never pays twice for the same work. Only
+one attempt of a work is live at a time.
 """
 
 from __future__ import annotations
@@ -26,17 +35,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from protocol.errors import ProtocolError
+from protocol.errors import ProtocolError, SignatureError
 from protocol.failover import FailoverAction, FailoverPolicy, decide, reclaim_action
 from protocol.matcher_client import FillView, MatcherClient, MatcherClientError
 from protocol.reputation.routing import RoutingPreference
 from protocol.roles import Consumer
+from protocol.roles.consumer import OpenedJob
 from protocol.tx.sender import MinedTx
-from protocol.typed_data import JobStatus, JobTerms, job_id
+from protocol.typed_data import JobStatus, JobTerms, acceptance_digest, job_id, recover_signer
 
 __all__ = ["JobOpener", "OpenedFill", "Work", "recover_job"]
 
 _ACCEPT_MARGIN_S = 2  # do not open a job the provider can hardly accept any more
+ACCEPTANCE_WAIT_S = 3.0  # how long a fill waits for the provider's signed acceptance
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +57,7 @@ class OpenedFill:
     opened_at: float  # unix seconds when the open transaction was mined
     gas_used: int
     chain_opened_at: int = 0  # chain time at the open (accept timeouts count from it)
+    one_tx: bool = False  # opened already accepted, with the provider's signed acceptance
 
 
 @dataclass(slots=True)
@@ -62,7 +74,7 @@ class Work:
     orders: list[str] = field(default_factory=list)  # every placement, in order
     failed_providers: set[str] = field(default_factory=set)  # lower case
     live_fill: str | None = None  # the attempt that may still do the work
-    abandoned: list[JobTerms] = field(default_factory=list)  # budgets still to reclaim
+    suspect: str | None = None  # why the live attempt looks failed (it may still deliver)
     done_by: str | None = None  # provider whose job delivered
     gave_up: str | None = None  # why no attempt is left
 
@@ -100,8 +112,12 @@ class JobOpener:
         scan_offers: bool = True,
         on_event: Callable[[str, dict[str, object]], None] | None = None,
         clock: Callable[[], float] = time.time,
+        acceptance_wait_s: float = ACCEPTANCE_WAIT_S,
     ) -> None:
         self.consumer = consumer
+        self.acceptance_wait_s = acceptance_wait_s
+        self._first_seen: dict[str, float] = {}  # fill id -> when this opener first saw it
+        self._window: int | None = None  # the escrow's dispute window, read once
         self.matcher = matcher
         self.spending_cap_wei = spending_cap_wei
         self.failover = failover
@@ -193,18 +209,28 @@ class JobOpener:
                 if self.failover is not None and self.failover.is_blocked(fill.provider):
                     self._place_again(fill, problem)  # the provider's fault: try another
                 continue
+            acceptance = self._acceptance(fill)
+            first_seen = self._first_seen.setdefault(fill.fill_id, self.clock())
+            if acceptance is None and self.clock() - first_seen < self.acceptance_wait_s:
+                # Give the provider a moment to sign (one transaction instead of two); keep
+                # following its order, even a filled one, so the next poll sees the fill.
+                self._done_orders.discard(fill.order_id)
+                continue
             try:
-                result = self.consumer.open_job(fill.terms)
+                result, one_tx = self._open(fill, acceptance)
             except ProtocolError as exc:
+                self._first_seen.pop(fill.fill_id, None)
                 self.refused[fill.fill_id] = str(exc)
                 self.on_event("open_failed", {"fill": fill.fill_id, "why": str(exc)})
                 continue
+            self._first_seen.pop(fill.fill_id, None)
             record = OpenedFill(
                 fill=fill,
                 job_id=result.job_id,
                 opened_at=self.clock(),
                 gas_used=result.tx.gas_used,
                 chain_opened_at=self.consumer.protocol.now(),
+                one_tx=one_tx,
             )
             self.opened[fill.fill_id] = record
             work = self.work_of(fill.order_id)
@@ -214,7 +240,12 @@ class JobOpener:
             opened.append(record)
             self.on_event(
                 "job_opened",
-                {"fill": fill.fill_id, "job": "0x" + result.job_id.hex(), "budget": fill.cost_wei},
+                {
+                    "fill": fill.fill_id,
+                    "job": "0x" + result.job_id.hex(),
+                    "budget": fill.cost_wei,
+                    "one_tx": one_tx,
+                },
             )
         with self._lock:
             for order_id in self._done_orders:
@@ -223,6 +254,53 @@ class JobOpener:
         if self.failover is not None:
             self._watch()
         return opened
+
+    def _acceptance(self, fill: FillView) -> bytes | None:
+        """The provider's signed acceptance of ``fill``'s terms, if the matcher holds one
+        that recovers to the terms' provider (anything else is ignored: open + accept)."""
+        try:
+            view = self.matcher.fill_acceptance(fill.fill_id)
+        except MatcherClientError as exc:
+            self.on_event("acceptance_unavailable", {"fill": fill.fill_id, "why": str(exc)})
+            return None
+        if view is None:
+            return None
+        signature = bytes.fromhex(view.signature[2:])
+        digest = acceptance_digest(self.consumer.protocol.domain, job_id(fill.terms))
+        try:
+            signer = recover_signer(digest, signature)
+        except SignatureError as exc:
+            signer = f"nobody ({exc})"
+        if signer != fill.terms.provider:
+            self.on_event(
+                "acceptance_invalid",
+                {"fill": fill.fill_id, "signer": signer, "provider": fill.terms.provider},
+            )
+            return None
+        return signature
+
+    def _open(self, fill: FillView, acceptance: bytes | None) -> tuple[OpenedJob, bool]:
+        """Open in one transaction with the acceptance; else (or if that fails) open and
+        leave the accept to the provider. True when it opened accepted."""
+        if acceptance is not None:
+            try:
+                return self.consumer.open_accepted(fill.terms, acceptance), True
+            except ProtocolError as exc:  # e.g. the provider's free stake is gone
+                self.on_event("open_accepted_failed", {"fill": fill.fill_id, "why": str(exc)})
+                if self.consumer.protocol.job(job_id(fill.terms)).status != JobStatus.NONE:
+                    raise
+        return self.consumer.open_job(fill.terms), False
+
+    def wait_opened(self, fill_id: str, timeout: float, interval: float = 0.2) -> bool:
+        """Poll until ``fill_id`` is opened (True) or refused or ``timeout`` passes (False)."""
+        end = time.monotonic() + timeout
+        while True:
+            self.poll()
+            if fill_id in self.opened:
+                return True
+            if fill_id in self.refused or time.monotonic() > end:
+                return False
+            time.sleep(interval)
 
     # ------------------------------------------------------------------ failover
 
@@ -235,16 +313,17 @@ class JobOpener:
         return max(0.0, self.clock() - max(o.last_heartbeat for o in offers))
 
     def _watch(self) -> None:
-        """Act on every live attempt that failed; reclaim the budgets of abandoned ones."""
+        """Act on every live attempt that failed: reclaim its budget, then place it again."""
         policy = self.failover
         assert policy is not None
         with self._lock:
             works = list(self.works.values())
         live = [w for w in works if w.live_fill is not None and w.done_by is None]
-        if not live and not any(w.abandoned for w in works):
+        if not live:
             return
         silences: dict[str, float | None] = {}
         chain_now = self.consumer.protocol.now()
+        window = self._dispute_window()
         for work in live:
             record = self.opened[str(work.live_fill)]
             terms = record.fill.terms
@@ -258,30 +337,47 @@ class JobOpener:
                 opened_at=record.chain_opened_at,
                 provider_silent_s=silences[provider],
                 policy=policy,
+                dispute_window=window,
             )
             if action is FailoverAction.DONE:
                 work.done_by = terms.provider
+                continue
+            if action is FailoverAction.SUSPECT:
+                if work.suspect is None:
+                    work.suspect = "the provider went silent or missed its deadline"
+                    self.on_event(
+                        "attempt_suspect",
+                        {
+                            "work": work.work_id,
+                            "job": "0x" + record.job_id.hex(),
+                            "provider": terms.provider,
+                            "moves_at": terms.deadline + window + 1,  # chain time
+                        },
+                    )
                 continue
             if action is FailoverAction.WAIT:
                 continue
             why = {
                 FailoverAction.CANCEL: "not accepted within the consumer's accept timeout",
                 FailoverAction.REFUND: "not accepted before the accept deadline",
-                FailoverAction.MIGRATE: "the provider went silent or missed its deadline",
+                FailoverAction.MIGRATE: "accepted and delivered nothing by its deadline",
                 FailoverAction.REPLACE: "the job was slashed or refunded",
             }[action]
-            try:
+            try:  # the budget comes back first: never two attempts that can both be paid
                 if action is FailoverAction.CANCEL:
                     self.consumer.cancel(terms)
                 elif action is FailoverAction.REFUND:
                     self.consumer.refund(terms)
-            except ProtocolError as exc:  # accepted meanwhile: look again next poll
+                elif action is FailoverAction.MIGRATE:
+                    escrow = self.consumer.contracts.escrow
+                    self.consumer.sender.send(escrow.tx("slashNonDelivery", terms.as_tuple()))
+            except ProtocolError as exc:  # accepted or delivered meanwhile: look again
                 self.on_event(
                     "reclaim_failed", {"job": "0x" + record.job_id.hex(), "why": str(exc)}
                 )
                 continue
-            if action is FailoverAction.MIGRATE:
-                work.abandoned.append(terms)
+            if action is not FailoverAction.REPLACE:
+                self.spent_wei -= terms.budget
             self.on_event(
                 "job_failed_over",
                 {
@@ -290,29 +386,15 @@ class JobOpener:
                     "provider": terms.provider,
                     "action": action.value,
                     "why": why,
+                    "status": JobStatus(self.consumer.protocol.job(record.job_id).status).label,
                 },
             )
             self._place_again(record.fill, why)
-        self._reclaim(works)
 
-    def _reclaim(self, works: list[Work]) -> None:
-        for work in works:
-            for terms in list(work.abandoned):
-                try:
-                    mined = recover_job(self.consumer, terms)
-                except ProtocolError as exc:
-                    self.on_event(
-                        "reclaim_failed", {"job": "0x" + job_id(terms).hex(), "why": str(exc)}
-                    )
-                    continue
-                status = self.consumer.protocol.job(job_id(terms)).status
-                if mined is not None or status not in (JobStatus.OPEN, JobStatus.ACCEPTED):
-                    work.abandoned.remove(terms)
-                    self.spent_wei -= terms.budget
-                    self.on_event(
-                        "budget_reclaimed",
-                        {"work": work.work_id, "job": "0x" + job_id(terms).hex(), "status": status},
-                    )
+    def _dispute_window(self) -> int:
+        if self._window is None:
+            self._window = int(self.consumer.contracts.escrow.read("disputeWindow"))
+        return self._window
 
     def _place_again(self, fill: FillView, why: str) -> None:
         """Place ``fill``'s work again without its provider, if attempts are left."""
@@ -321,6 +403,7 @@ class JobOpener:
         if work is None or policy is None or work.live_fill not in (None, fill.fill_id):
             return
         work.live_fill = None
+        work.suspect = None
         work.failed_providers.add(fill.provider.lower())
         if work.attempts >= policy.max_attempts:
             work.gave_up = f"{work.attempts} attempts failed; last: {why}"

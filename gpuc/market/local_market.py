@@ -425,6 +425,7 @@ class LocalMarket:
             offers=tuple(offers),
             stake_wei=plan.provider_stake,
             cheat=provider.cheat,
+            sign_acceptances=provider.sign_acceptances,
             heartbeat_s=plan.agent_heartbeat_s,
             poll_s=plan.agent_poll_s,
             reprice_s=plan.agent_reprice_s,

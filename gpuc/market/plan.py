@@ -42,6 +42,7 @@ class ProviderPlan(BaseModel):
     # Per CPU-second of a container task; None: this provider sells no container time.
     container: PricingStrategy | None = None
     cheat: bool = False
+    sign_acceptances: bool = True  # off: its jobs start by open + accept (two transactions)
 
 
 class LLMProviderPlan(BaseModel):

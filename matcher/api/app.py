@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from matcher.api import (
+    routes_acceptance,
     routes_dashboard,
     routes_keys,
     routes_market,
@@ -19,6 +20,7 @@ from matcher.api import (
     routes_oracles,
     routes_orders,
 )
+from matcher.api.batch_moves import watch_dead_batch_providers
 from matcher.api.durable import DurableResponses
 from matcher.api.errors import install_error_handlers
 from matcher.api.guard import MatcherGuard, render
@@ -43,6 +45,7 @@ def create_app(
     reputation_source: ReputationSource | None = None,
     documents: DocumentSource | None = None,
     routing_refresh_s: float = 5.0,
+    batch_move_s: float = 1.0,
 ) -> FastAPI:
     # eth-account's imports raise the recursion limit to 100,000: put it back, so deep
     # recursion raises instead of overflowing the C stack (the guard bounds JSON too).
@@ -58,13 +61,17 @@ def create_app(
             feeder = asyncio.create_task(
                 feed_routing(service, reputation_source, routing_refresh_s), name="routing-feed"
             )
+        mover = asyncio.create_task(
+            watch_dead_batch_providers(service, batch_move_s), name="dead-batch-providers"
+        )
         try:
             yield
         finally:
-            if feeder is not None:
-                feeder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await feeder
+            for task in (feeder, mover):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await service.stop()
 
     app = FastAPI(
@@ -91,6 +98,7 @@ def create_app(
         routes_openai,
         routes_dashboard,
         routes_keys,
+        routes_acceptance,
     ):
         app.include_router(module.router)
     app.include_router(routes_oracles.router)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated, Literal
 
-from eth_utils.crypto import keccak
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel
 
+from matcher.api.batch_moves import retry_order
 from matcher.api.dependencies import Service, SignedBy
 from matcher.api.errors import ERROR_RESPONSES
 from matcher.api.schemas import fill_view, order_view
@@ -175,35 +174,11 @@ async def _retry_failed_lines(
         or fill.provider.lower() != signer.address.lower()
     ):
         return None
-    previous = service.engine.book.order(batch.order_id)
     content = retry_input(requests, failed)
-    retry_requests = parse_request_file(content)
     now = int(service.now())
     name = f"{batch.batch_id}_retry{attempts}.jsonl"
     row = FileRow(new_id("file-"), batch.owner, "batch", name, len(content), now, content)
-    spec_json = json.dumps(
-        {
-            "endpoint": batch.endpoint,
-            "input_file_id": row.id,
-            "inputs_hash": "0x" + keccak(content).hex(),
-            "kind": "openai-batch",
-            "model": retry_requests.model,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    order = PlaceOrder(
-        order_id=new_id("ord_"),
-        owner=batch.owner,
-        resource=batch.resource,
-        kind=OrderKind.MARKET,  # another provider now, or the batch completes as it is
-        units=retry_requests.units(service.catalog.get(batch.resource).unit),
-        max_price_wei=previous.max_price_wei,
-        spec="0x" + keccak(text=spec_json).hex(),
-        all_or_none=True,
-        exclude_providers=tuple(sorted({*batch.failed_providers, signer.address.lower()})),
-        routing=previous.routing,
-    )
+    order = retry_order(service, batch, content, row.id, signer.address)
     command = RetryBatchLines(
         batch_id=batch.batch_id,
         provider=signer.address,
@@ -230,6 +205,12 @@ async def fill_result(
     batch = service.engine.batches.for_order(fill.order_id)
     if batch is None:
         raise Conflict(f"fill {fill_id} is not part of a batch", field="fill_id")
+    if fill.provider.lower() in batch.failed_providers:  # its lines went to another provider
+        raise Conflict(
+            f"batch {batch.batch_id} was moved off {fill.provider}: fill {fill_id} no longer"
+            " runs it",
+            field="fill_id",
+        )
     if batch.status is BatchStatus.CANCELLING:  # cancelled: nothing more is delivered
         command = CompleteBatch(
             batch_id=batch.batch_id,

@@ -100,6 +100,9 @@ class BatchRegistry:
         if batch.status is not BatchStatus.FAILED:  # a failed batch placed no order
             self._by_order[batch.order_id] = batch.batch_id
 
+    def in_progress(self) -> list[Batch]:
+        return [b for b in self._batches.values() if b.status is BatchStatus.IN_PROGRESS]
+
     def pending(self) -> list[Batch]:
         return [b for b in self._batches.values() if b.status is BatchStatus.VALIDATING]
 

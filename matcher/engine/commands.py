@@ -70,6 +70,15 @@ class SetRouting(_Command):
     providers: tuple[ProviderRouting, ...]
 
 
+class PostAcceptance(_Command):
+    """A provider's EIP-712 acceptance of one of its fills' terms (protocol.wire.acceptance)."""
+
+    type: Literal["post_acceptance"] = "post_acceptance"
+    fill_id: str
+    provider: str
+    signature: str
+
+
 class CancelOrder(_Command):
     type: Literal["cancel_order"] = "cancel_order"
     order_id: str
@@ -150,6 +159,7 @@ Command = Annotated[
     | CancelBatch
     | CompleteBatch
     | SetRouting
+    | PostAcceptance
     | RetryBatchLines
     | RegisterApiKey
     | RevokeApiKey,

@@ -22,6 +22,7 @@ from matcher.engine.commands import (
     CreateBatch,
     Heartbeat,
     PlaceOrder,
+    PostAcceptance,
     RegisterApiKey,
     RegisterOffer,
     RetryBatchLines,
@@ -78,11 +79,14 @@ class Engine:
         self.api_keys: dict[str, ApiKeyRecord] = {}
         # Heartbeat-observed availability per provider (GET .../providers/{a}/uptime).
         self.uptime = UptimeLedger()
+        # fill id -> (provider's acceptance signature, time it came): one-transaction opens.
+        self.acceptances: dict[str, tuple[str, float]] = {}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        """A snapshot taken before uptime was recorded loads with an empty ledger."""
+        """A snapshot taken before uptime (or acceptances) were recorded loads with them empty."""
         self.__dict__.update(state)
         self.__dict__.setdefault("uptime", UptimeLedger())
+        self.__dict__.setdefault("acceptances", {})
 
     # -- reads ---------------------------------------------------------------------
 
@@ -242,6 +246,21 @@ class Engine:
             case SetRouting():
                 book.routing.update(command.providers)
                 return Applied()
+            case PostAcceptance():
+                fill = self.fill(command.fill_id)
+                if fill.provider.lower() != command.provider.lower():
+                    raise Conflict(
+                        f"fill {fill.fill_id} is {fill.provider}'s, not {command.provider}'s",
+                        field="fill_id",
+                    )
+                held = self.acceptances.get(fill.fill_id)
+                if held is not None and held[0] != command.signature.lower():
+                    raise Conflict(
+                        f"fill {fill.fill_id} has an acceptance already", field="signature"
+                    )
+                if held is None:
+                    self.acceptances[fill.fill_id] = (command.signature.lower(), now)
+                return Applied()
             case CancelBatch():
                 batch = self.batches.owned(command.batch_id, command.owner)
                 cancelled = Applied(batch=batch)
@@ -354,6 +373,7 @@ class Engine:
             _drop(self._orders_by_owner, order.owner, order_id)
             for fill in order.fills:
                 self._fills.pop(fill.fill_id, None)
+                self.acceptances.pop(fill.fill_id, None)
                 _drop(self._fills_by_offer, fill.offer_id, fill.fill_id)
                 _drop(self._fills_by_party, fill.consumer, fill.fill_id)
                 _drop(self._fills_by_party, fill.provider, fill.fill_id)

@@ -15,6 +15,7 @@ from protocol.matcher_client.signing import RequestSigner
 from protocol.pricing import CostBasedPricing, FixedPricing, UtilizationSigmoidPricing
 from protocol.reputation.routing import RoutingPreference
 from protocol.wallet import Wallet
+from protocol.wire.acceptance import AcceptancePost, AcceptanceView
 from protocol.wire.matcher import (
     ApiKeyView,
     FillView,
@@ -191,6 +192,25 @@ class MatcherClient:
         )
         return dict(data)
 
+    def post_acceptance(self, fill_id: str, signature: bytes) -> AcceptanceView:
+        """Hand the consumer this provider's signed acceptance of a fill's terms
+        (``Provider.sign_acceptance``): it can then open the job accepted in one transaction."""
+        body = AcceptancePost(signature="0x" + signature.hex())
+        data = self._json(
+            "POST", f"{_MARKET}/fills/{fill_id}/acceptance", body.model_dump(), signed=True
+        )
+        return self._parse(_ACCEPTANCE, data, "acceptance")
+
+    def fill_acceptance(self, fill_id: str) -> AcceptanceView | None:
+        """The provider's signed acceptance of a fill, or None while it has not posted one."""
+        try:
+            data = self._json("GET", f"{_MARKET}/fills/{fill_id}/acceptance")
+        except MatcherRefused as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self._parse(_ACCEPTANCE, data, "acceptance")
+
     # ------------------------------------------------------------------ consumers
 
     def place_order(
@@ -298,6 +318,7 @@ _OFFERS: TypeAdapter[list[OfferView]] = TypeAdapter(list[OfferView])
 _FILLS: TypeAdapter[list[FillView]] = TypeAdapter(list[FillView])
 _ENDPOINTS: TypeAdapter[list[OracleEndpointView]] = TypeAdapter(list[OracleEndpointView])
 _KEY: TypeAdapter[ApiKeyView] = TypeAdapter(ApiKeyView)
+_ACCEPTANCE: TypeAdapter[AcceptanceView] = TypeAdapter(AcceptanceView)
 _KEYS: TypeAdapter[list[ApiKeyView]] = TypeAdapter(list[ApiKeyView])
 
 

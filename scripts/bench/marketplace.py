@@ -1,8 +1,10 @@
 """Marketplace benchmarks; prints figures (not a test).
 
 1. Job initiation latency through the whole loop, one job at a time on an idle market:
-   order placed -> job opened on chain (the consumer's JobOpener) -> provider started
-   (the agent's `job_started` event); p50/p95.
+   order placed -> job opened on chain (the consumer's JobOpener) -> job accepted on
+   chain -> provider started (the agent's `job_started` event); p50/p95. By default the
+   agents sign each fill's acceptance and the job opens accepted in one transaction;
+   --two-tx turns that off (open at once, then the provider's accept: the flow before).
 2. Small matmul jobs through the whole loop (order, open, accept, run in a job process,
    receipt, 2-of-3 verdict, settle, claim) with a bounded number in flight, until --jobs
    are done or --seconds run out: jobs/s, and gas per job (every mined transaction).
@@ -36,7 +38,12 @@ import httpx  # noqa: E402
 
 from gpuc.devnet.local_cluster import free_port  # noqa: E402
 from gpuc.market.local_market import LocalMarket  # noqa: E402
-from gpuc.market.plan import MATMUL_RESOURCE, MILLI, MarketPlan  # noqa: E402
+from gpuc.market.plan import (  # noqa: E402
+    MATMUL_RESOURCE,
+    MILLI,
+    MarketPlan,
+    default_providers,
+)
 from protocol.matcher_client import MatcherClient, MatcherRefused  # noqa: E402
 from protocol.pricing import FixedPricing  # noqa: E402
 from protocol.rpc import rpc_request  # noqa: E402
@@ -90,6 +97,7 @@ def wait_for(check, timeout: float):  # type: ignore[no-untyped-def]
 def initiation_latency(market: LocalMarket, samples: int) -> dict[str, object]:
     assert market.opener is not None
     to_open: list[float] = []
+    to_accept: list[float] = []
     to_start: list[float] = []
     for i in range(samples):
         placed = time.time()
@@ -102,14 +110,21 @@ def initiation_latency(market: LocalMarket, samples: int) -> dict[str, object]:
             print(f"  job {i}: never opened", flush=True)
             continue
         to_open.append(opened.opened_at - placed)
+        accepted = wait_for(
+            lambda j=opened.job_id: market.protocol.job(j).status != JobStatus.OPEN and time.time(),
+            30,
+        )
+        if accepted:
+            to_accept.append(accepted - placed)
         start = wait_for(lambda j=opened.job_id: started_at(market, j), 30)
         if start is not None:
             to_start.append(start - placed)
         wait_for(lambda t=opened.fill.terms: market.protocol.job(t).status in CLOSED, 60)
     print("1. job initiation latency (idle market, one job at a time)")
     print(f"   order placed -> job opened on chain:   {summary_ms(to_open)}")
+    print(f"   order placed -> job accepted on chain: {summary_ms(to_accept)}")
     print(f"   order placed -> provider started job:  {summary_ms(to_start)}")
-    return {"to_open_s": to_open, "to_start_s": to_start}
+    return {"to_open_s": to_open, "to_accept_s": to_accept, "to_start_s": to_start}
 
 
 def throughput(market: LocalMarket, jobs: int, seconds: float, in_flight: int) -> dict[str, object]:
@@ -365,12 +380,19 @@ def main() -> None:
     parser.add_argument("--sim-seconds", type=float, default=30.0)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--skip-loop", action="store_true")
+    parser.add_argument(
+        "--two-tx", action="store_true", help="agents do not sign acceptances: open + accept"
+    )
     parser.add_argument("--skip-sim", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     figures: dict[str, object] = {}
     if not args.skip_loop:
         plan = MarketPlan(
+            providers=tuple(
+                p.model_copy(update={"sign_acceptances": not args.two_tx})
+                for p in default_providers()
+            ),
             dispute_window_s=10,
             opener_scans_offers=False,
             opener_poll_s=0.1,
@@ -382,8 +404,11 @@ def main() -> None:
         with LocalMarket(plan) as market:
             print(
                 f"market up in {time.monotonic() - t:.1f} s"
-                " (anvil, 3 oracles, matcher, 3 providers)"
+                " (anvil, 3 oracles, matcher, 3 providers;"
+                f" {'open + accept' if args.two_tx else 'one-transaction start'})"
             )
+            if args.two_tx and market.opener is not None:
+                market.opener.acceptance_wait_s = 0.0  # the old opener: open at once
             figures["latency"] = initiation_latency(market, args.latency_samples)
             figures["throughput"] = throughput(market, args.jobs, args.seconds, args.in_flight)
     if not args.skip_sim:

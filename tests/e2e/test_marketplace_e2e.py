@@ -262,7 +262,12 @@ def test_provider_killed_mid_job_lets_consumer_recover(market: LocalMarket) -> N
     )
     terms = _only_fill_terms(market, order.order_id)
     assert terms.provider == running.address
-    wait_until("the victim to accept", lambda: running.events("job_accepted"), 30, interval=0.05)
+    wait_until(  # opened accepted with its signed acceptance, or accepted on chain
+        "the victim to accept",
+        lambda: running.events("job_accepted_at_open") or running.events("job_accepted"),
+        30,
+        interval=0.05,
+    )
     running.child.stop(kill=True)  # SIGKILL by PID: gone mid-job, no receipt
     time.sleep(2)
     assert market.protocol.job(terms).status == JobStatus.ACCEPTED

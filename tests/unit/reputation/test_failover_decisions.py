@@ -19,11 +19,18 @@ TERMS = JobTerms(
     salt=1,
 )
 POLICY = FailoverPolicy(accept_timeout_s=20, silence_s=15)
+WINDOW = 30  # the escrow's dispute window
 
 
 def act(status: int, now: int, silent: float | None = None, policy: FailoverPolicy = POLICY) -> str:
     return decide(
-        status, TERMS, chain_now=now, opened_at=T0, provider_silent_s=silent, policy=policy
+        status,
+        TERMS,
+        chain_now=now,
+        opened_at=T0,
+        provider_silent_s=silent,
+        policy=policy,
+        dispute_window=WINDOW,
     ).value
 
 
@@ -36,12 +43,21 @@ def test_open_waits_then_cancels_at_the_consumer_timeout_then_refunds_past_the_d
     assert act(JobStatus.OPEN, T0 + 61, policy=no_timeout) == FailoverAction.REFUND
 
 
-def test_accepted_migrates_when_silent_or_past_its_deadline() -> None:
+def test_accepted_is_suspect_when_silent_or_late_and_moves_only_once_slashable() -> None:
+    """Never paid twice: until the escrow lets the consumer slash non-delivery (deadline +
+    dispute window) the provider may still be paid, so the work does not move before."""
     assert act(JobStatus.ACCEPTED, T0 + 100, silent=None) == FailoverAction.WAIT
     assert act(JobStatus.ACCEPTED, T0 + 100, silent=3.0) == FailoverAction.WAIT
-    assert act(JobStatus.ACCEPTED, T0 + 100, silent=15.0) == FailoverAction.MIGRATE
-    assert act(JobStatus.ACCEPTED, T0 + 100, silent=float("inf")) == FailoverAction.MIGRATE
-    assert act(JobStatus.ACCEPTED, T0 + 601, silent=None) == FailoverAction.MIGRATE
+    assert act(JobStatus.ACCEPTED, T0 + 100, silent=15.0) == FailoverAction.SUSPECT
+    assert act(JobStatus.ACCEPTED, T0 + 100, silent=float("inf")) == FailoverAction.SUSPECT
+    assert act(JobStatus.ACCEPTED, T0 + 601, silent=None) == FailoverAction.SUSPECT
+    assert act(JobStatus.ACCEPTED, T0 + 600 + WINDOW, silent=float("inf")) == (
+        FailoverAction.SUSPECT
+    )
+    assert act(JobStatus.ACCEPTED, T0 + 601 + WINDOW, silent=None) == FailoverAction.MIGRATE
+    assert act(JobStatus.ACCEPTED, T0 + 601 + WINDOW, silent=float("inf")) == (
+        FailoverAction.MIGRATE
+    )
 
 
 def test_settled_work_is_done_and_delivered_work_waits_for_its_verdict() -> None:
