@@ -8,15 +8,16 @@ import json
 from collections.abc import Collection
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from oracles.audit import jsonable
 from oracles.errors import InvalidSubmission
 from oracles.wire import HttpUrl, Signature65
 from protocol.compute.errors import InvalidJobSpec
-from protocol.compute.specs import ContainerSpec, EmbeddingsSpec, parse_spec
+from protocol.compute.specs import AnyJobSpec, ContainerSpec, EmbeddingsSpec, parse_spec
 from protocol.errors import SignatureError
 from protocol.job_spec import spec_hash
+from protocol.llm.spec import LLMSessionSpec
 from protocol.typed_data import Domain, JobTerms, Receipt, job_id, receipt_digest, recover_signer
 
 __all__ = ["ReceiptSubmission", "check_submission"]
@@ -46,6 +47,21 @@ class ReceiptSubmission(BaseModel):
         return json.dumps(jsonable(self), sort_keys=True)
 
 
+def _typed_spec(document: dict[str, Any]) -> AnyJobSpec | LLMSessionSpec:
+    if document.get("kind") == "llm":
+        try:
+            return LLMSessionSpec.model_validate(document)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'spec'}: {e['msg']}" for e in exc.errors()
+            )
+            raise InvalidSubmission(f"the session's spec is invalid: {problems}") from None
+    try:
+        return parse_spec(document)
+    except InvalidJobSpec as exc:
+        raise InvalidSubmission(f"the job's spec is invalid: {exc}") from None
+
+
 def check_submission(submission: ReceiptSubmission, domain: Domain, kinds: Collection[str]) -> None:
     """Raise InvalidSubmission naming the first inconsistency."""
     expected = job_id(submission.terms)
@@ -60,10 +76,7 @@ def check_submission(submission: ReceiptSubmission, domain: Domain, kinds: Colle
             f"the spec document hashes to 0x{found.hex()}, the terms commit to "
             f"0x{submission.terms.spec.hex()}: send the spec the job was opened with"
         )
-    try:
-        spec = parse_spec(submission.spec)
-    except InvalidJobSpec as exc:
-        raise InvalidSubmission(f"the job's spec is invalid: {exc}") from None
+    spec = _typed_spec(submission.spec)
     if spec.kind not in kinds:
         raise InvalidSubmission(
             f"this oracle has no verifier for job kind {spec.kind!r} (it has {sorted(kinds)})"
