@@ -20,10 +20,11 @@ import asyncio
 import io
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+import httpx
 import openai
 import pytest
 from oracle_chain_helpers import closing_logs, member_keys, wait_closed, wait_until
@@ -37,6 +38,7 @@ from oracles.db import Database
 from oracles.metrics import OracleMetrics
 from oracles.node import OracleNode
 from oracles.service import build_node
+from protocol.llm.bill import SignedBill, chain_head
 from protocol.llm.transformers_engine import TransformersEngine
 from protocol.testing import CREDIT, DevNet
 from protocol.typed_data import JobStatus, JobTerms, job_id
@@ -44,7 +46,7 @@ from protocol.wallet import Wallet
 from provider.llm.chain_sessions import SessionAcceptor
 from provider.llm.cheat import LLMCheat
 from provider.llm.server import LLMServer, create_llm_app
-from provider.llm.session import SessionBook
+from provider.llm.session import Session, SessionBook
 from provider.results.server import LoopbackServer
 
 pytestmark = pytest.mark.chain
@@ -139,9 +141,14 @@ class Served:
 
 
 def _serve_session(
-    net: DevNet, engine: TransformersEngine, oracles: list[Member], cheat: LLMCheat | None
+    net: DevNet,
+    engine: TransformersEngine,
+    oracles: list[Member],
+    cheat: LLMCheat | None,
+    before_close: Callable[[Session, SignedBill], None] | None = None,
 ) -> Served:
-    """Open a session through the gateway, chat twice (streamed and not), close it."""
+    """Open a session through the gateway, chat twice (streamed and not), close it
+    (``before_close`` gets the provider's session and the consumer's last bill)."""
     book = SessionBook(net.provider.wallet)
     server = LLMServer(engine, book, net.provider.address, cheat=cheat, price_per_token=PRICE)
     acceptor = SessionAcceptor(
@@ -172,6 +179,9 @@ def _serve_session(
         (session,) = gateway.sessions.values()
         job = session.credential.job_id
         terms = acceptor._terms[job]
+        if before_close is not None:
+            assert isinstance(session.latest_bill, SignedBill)
+            before_close(book.get(job), session.latest_bill)
         acceptor.close(job)
         net.chain.mine()
         answers = acceptor.oracle_answers[job]
@@ -232,3 +242,36 @@ def test_honest_llm_provider_is_left_to_finalize_and_paid_per_token(
     pay = served.tokens * PRICE
     earned = net.protocol.claimable(net.provider.address) - provider_before
     assert earned == pay - pay * 100 // 10_000 - pay * 50 // 10_000
+
+
+def test_a_consumer_holding_a_later_bill_than_the_committed_one_gets_the_provider_slashed(
+    oracle_net: DevNet, llm_engine: TransformersEngine, oracles: list[Member]
+) -> None:
+    """The provider commits its first bill, not its last (and serves the shorter chain
+    to match): the consumer hands its last signed bill to the oracles, which proves it."""
+    net = oracle_net
+
+    def consumer_proves_then_provider_drops_the_last_answer(
+        session: Session, bill: SignedBill
+    ) -> None:
+        assert bill.seq == 2
+        for member in oracles:
+            posted = httpx.post(f"{member.url}/llm/bills", json=bill.model_dump(mode="json"))
+            assert posted.status_code == 202 and posted.json()["status"] == "accepted"
+        again = httpx.post(f"{oracles[0].url}/llm/bills", json=bill.model_dump(mode="json"))
+        assert again.json()["status"] == "duplicate"
+        forged = bill.model_copy(update={"seq": 3})  # the signature no longer matches
+        refused = httpx.post(f"{oracles[0].url}/llm/bills", json=forged.model_dump(mode="json"))
+        assert refused.status_code == 422 and "proves nothing" in refused.text
+        dropped = session.links.pop()
+        session.exchanges.pop()
+        session.total_tokens -= dropped.tokens
+        session.head = chain_head(session.job_id, session.links)
+
+    served = _serve_session(
+        net, llm_engine, oracles, None, consumer_proves_then_provider_drops_the_last_answer
+    )
+    assert wait_closed(net, served.terms, timeout=60).status == JobStatus.SLASHED
+    for member in oracles:
+        (signed,) = member.events("verdict_signed", served.job)
+        assert '"outcome":"fault"' in signed and "the consumer holds" in signed
