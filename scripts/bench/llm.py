@@ -17,7 +17,7 @@ gas per request in a long session, and the oracle's detection rates.
    committee whose members each draw their own sample.
 5. The oracle's path over HTTP: fetch a session's chain and sampled exchanges from
    the provider's server, re-run them; CPU per verified request vs per served one.
-   (``--only verification`` runs 4 and 5 alone.)
+   (``--only verification`` runs 4 and 5 alone, ``--only oracle`` 5 alone.)
 """
 
 from __future__ import annotations
@@ -386,7 +386,10 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--session-requests", type=int, default=24)
     parser.add_argument(
-        "--only", choices=["all", "verification"], default="all", help="verification: parts 4-5"
+        "--only",
+        choices=["all", "verification", "oracle"],
+        default="all",
+        help="verification: parts 4-5; oracle: part 5",
     )
     args = parser.parse_args()
     started = time.perf_counter()
@@ -395,7 +398,8 @@ def main() -> None:
     if args.only == "all":
         bench_paths(engine, args.prompts, args.tokens)
         bench_chain(engine, args.opens)
-    bench_verification(engine, args.sessions, min(args.tokens, 8))
+    if args.only != "oracle":
+        bench_verification(engine, args.sessions, min(args.tokens, 8))
     bench_oracle_fetch(engine, args.session_requests, min(args.tokens, 8))
 
 
