@@ -3,6 +3,7 @@
 POST /receipts          a provider's signed receipt, its result URL and spec (202)
 POST /signatures        a committee member's signature over its verdict (202)
 POST /batch-signatures  co-sign a VerdictBatch made of this oracle's own verdicts (200)
+POST /llm/bills         an llm session consumer's latest provider-signed bill (202)
 GET  /jobs/{job_id}     what this oracle knows and decided about a job
 GET  /health            200 while the loop ticks and the chain answers, else 503
                         (/healthz: the same, the path earlier versions documented)
@@ -35,6 +36,7 @@ from oracles.verdicts import BatchSignatureRequest, PeerSignature
 from protocol.client import parse_job_id
 from protocol.errors import ChainUnreachable, InvalidInput, ProtocolError
 from protocol.http_guard import BodyGuard, sane_recursion_limit
+from protocol.llm.bill import SignedBill
 from protocol.wire.health import HEALTH_PATH
 from protocol.wire.oracle import ReceiptSubmission, SubmissionAccepted
 from protocol.wire_ints import js_safe
@@ -89,23 +91,28 @@ def create_app(node: OracleNode, metrics: OracleMetrics) -> FastAPI:
 
     @app.post("/receipts", status_code=202)
     def post_receipt(submission: ReceiptSubmission) -> SubmissionAccepted:
-        status = node.accept_submission(submission)
+        status = node.intake.accept_submission(submission)
         return SubmissionAccepted(job_id="0x" + submission.job_id.hex(), status=status)
 
     @app.post("/signatures", status_code=202)
     def post_signature(signed: PeerSignature) -> dict[str, Any]:
-        status = node.accept_peer_signature(signed)
+        status = node.intake.accept_peer_signature(signed)
         return {"job_id": "0x" + signed.verdict.job_id.hex(), "status": status}
 
     @app.post("/batch-signatures")
     def post_batch_signature(request: BatchSignatureRequest) -> dict[str, Any]:
-        signed = node.cosign_batch(request)
+        signed = node.intake.cosign_batch(request)
         return {"signer": signed.signer, "signature": "0x" + signed.signature.hex()}
+
+    @app.post("/llm/bills", status_code=202)
+    def post_bill(bill: SignedBill) -> dict[str, Any]:
+        status = node.intake.accept_bill(bill)
+        return {"job_id": "0x" + bill.job_id.hex(), "seq": str(bill.seq), "status": status}
 
     @app.get("/jobs/{job_id}")
     def get_job(job_id: str) -> Any:
         # Amounts and salts exceed 2**53: decimal strings, so JavaScript reads them exactly.
-        return js_safe(jsonable(node.job_view(parse_job_id(job_id))))
+        return js_safe(jsonable(node.intake.job_view(parse_job_id(job_id))))
 
     @app.get(HEALTH_PATH)
     @app.get("/healthz", include_in_schema=False)  # operators' monitors may use the old path

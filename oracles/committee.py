@@ -25,6 +25,10 @@ class CommitteeView:
         self._threshold = 0
         self._members: dict[str, bool] = {}
 
+    @property
+    def address(self) -> str:
+        return self._committee.address
+
     def refresh(self, *, force: bool = False) -> None:
         with self._lock:
             if not force and time.monotonic() - self._read_at < self._ttl:

@@ -2,12 +2,14 @@
 
 I/O lives here so the verifiers stay pure: the result is fetched from the URL the
 submission gives and must hash to the receipt's resultHash; an embeddings job's
-input file must hash to the spec's inputs_hash.
+input file must hash to the spec's inputs_hash. An ``llm`` session has no result
+file: oracles.llm_judge fetches its bill chain and sampled exchanges instead.
 """
 
 from __future__ import annotations
 
 from oracles.config import OracleConfig
+from oracles.llm_judge import LLM_KIND, LLMSessionJudge
 from oracles.result_fetch import fetch_result
 from oracles.submission import ReceiptSubmission
 from oracles.verify.registry import VerifierRegistry
@@ -27,19 +29,24 @@ class Judge:
         domain: Domain,
         secret: bytes,
         config: OracleConfig,
+        llm: LLMSessionJudge | None = None,
     ) -> None:
         self.registry = registry
+        self.llm = llm
         self.domain = domain
         self._secret = secret
         self._config = config
 
     @property
     def kinds(self) -> tuple[str, ...]:
-        return self.registry.kinds
+        kinds = self.registry.kinds
+        return kinds if self.llm is None else tuple(sorted({*kinds, LLM_KIND}))
 
     def judge(self, submission: ReceiptSubmission, accepted_at: int) -> VerificationReport:
         """Raises ResultFetchError when the result cannot be had (try again later) and
         another OracleError when the job cannot be judged at all."""
+        if self.llm is not None and submission.spec.get("kind") == LLM_KIND:
+            return self.llm.judge(submission, accepted_at)
         spec = parse_spec(submission.spec)
         result = self._fetch(submission.result_url, submission.receipt.result_hash)
         inputs = None

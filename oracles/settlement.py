@@ -9,9 +9,10 @@ frees at start; a crash after it finds the intent by its key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from eth_utils.crypto import keccak
+from pydantic import BaseModel, ConfigDict, Field
 
 from oracles.audit import AuditLog
 from oracles.committee import CommitteeView
@@ -22,62 +23,88 @@ from oracles.signature_exchange import SignatureExchange
 from oracles.submitter import submit_at
 from oracles.txmanager import TxIntent, TxManager, TxStatus
 from oracles.verdicts import BatchSignatureRequest
+from oracles.watcher import WatchStore
+from protocol.client import Protocol
 from protocol.committee_signatures import MemberSignature, combine_signatures
 from protocol.contract_errors import FutureEpoch, InsufficientSignatures, UnknownSigner
-from protocol.contracts import BoundContract
 from protocol.errors import ContractError, SignatureError
 from protocol.tx.request import TxRequest
-from protocol.typed_data import Domain, VerdictBatch, verdict_batch_digest
+from protocol.typed_data import CLOSED_STATUSES, VerdictBatch, verdict_batch_digest
 from protocol.wallet import Wallet
 
-__all__ = ["Settler"]
+__all__ = ["SettlementConfig", "Settler"]
 
 _REFUSED_RETRY = 5.0  # seconds before trying a settlement the escrow refused again
 
 
+class SettlementConfig(BaseModel):
+    """What the settler needs of the oracle's configuration."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    members: tuple[str, ...]  # the committee, for the submission rotation
+    fallback_after: float = Field(ge=0)
+    batch_max: int = Field(ge=1)
+    batch_wait: float = Field(ge=0)
+
+    @classmethod
+    def of(cls, config: OracleConfig, members: Sequence[str]) -> SettlementConfig:
+        return cls(
+            members=tuple(members),
+            fallback_after=config.fallback_after,
+            batch_max=config.batch_max,
+            batch_wait=config.batch_wait,
+        )
+
+
 class Settler:
+    """Sends settlements; verdicts that must be signed again under a new committee
+    epoch are handed back by settle_ready() for the judging side to re-sign."""
+
     def __init__(
         self,
+        config: SettlementConfig,
         *,
-        escrow: BoundContract,
-        domain: Domain,
+        chain: Protocol,
         wallet: Wallet,
-        members: list[str],
         committee: CommitteeView,
         jobs: JobStore,
+        events: WatchStore,
         txm: TxManager,
         exchange: SignatureExchange,
-        config: OracleConfig,
         audit: AuditLog,
         metrics: OracleMetrics,
         clock: Callable[[], float],
-        is_closed: Callable[[bytes], bool],
-        still_open: Callable[[bytes], bool],
-        resign: Callable[[StoredVerdict, int], None],
     ) -> None:
-        self.escrow = escrow
-        self.domain = domain
+        self.config = config
+        self.chain = chain
+        self.escrow = chain.contracts.escrow
+        self.domain = chain.domain
         self.wallet = wallet
         self.address = wallet.address
-        self.members = members
+        self.members = list(config.members)
         self.committee = committee
         self.jobs = jobs
+        self.events = events  # the watcher's confirmed events: a job's confirmed end
         self.txm = txm
         self.exchange = exchange
-        self.config = config
         self.audit = audit
         self.metrics = metrics
         self.clock = clock
-        self._is_closed = is_closed  # the watcher confirmed the job's end
-        self._still_open = still_open  # the chain's latest state says it has not ended
-        self._resign = resign
         self._retry_at: dict[bytes, float] = {}
 
-    def settle_ready(self) -> None:
+    def _still_open(self, job_id: bytes) -> bool:
+        """The chain's latest state says the job has not ended."""
+        return self.chain.job(job_id).status not in CLOSED_STATUSES
+
+    def settle_ready(self) -> list[tuple[StoredVerdict, int]]:
+        """Send what is due; returns the verdicts to sign again under the epoch given
+        (their signatures can no longer settle as they are)."""
         now = self.clock()
         epoch = self.committee.epoch()
         threshold = self.committee.threshold()
         ready: list[tuple[StoredVerdict, list[MemberSignature]]] = []
+        resign: list[tuple[StoredVerdict, int]] = []
         oldest_due = float("inf")
         for stored in self.jobs.verdicts_in(VerdictState.SIGNED):
             jid = stored.job_id
@@ -85,7 +112,7 @@ class Settler:
                 continue
             if stored.verdict is None or stored.digest is None or stored.signature is None:
                 continue
-            if self._is_closed(jid):
+            if self.events.is_closed(jid):
                 continue
             signatures = self._matching_signatures(stored)
             if stored.verdict.epoch != epoch:
@@ -94,7 +121,7 @@ class Settler:
                 # that can no longer settle as they are (peers now sign the current epoch).
                 signatures = [s for s in signatures if self.committee.is_member(s.signer)]
                 if stored.verdict.epoch > epoch or len(signatures) < threshold:
-                    self._resign(stored, epoch)
+                    resign.append((stored, epoch))
                     continue
             if len(signatures) < threshold:
                 continue
@@ -110,15 +137,16 @@ class Settler:
             oldest_due = min(oldest_due, due)
         # The oldest due settlement waits batch_wait; whatever is due by then joins it.
         if not ready or now < oldest_due + self.config.batch_wait:
-            return
+            return resign
         if len(ready) == 1:
             self._settle_one(*ready[0])
-            return
+            return resign
         for start in range(0, len(ready), self.config.batch_max):
             chunk = ready[start : start + self.config.batch_max]
             if len(chunk) == 1 or not self._settle_batch([s for s, _ in chunk], epoch):
                 for stored, signatures in chunk:
                     self._settle_one(stored, signatures)
+        return resign
 
     def on_final(self, intent: TxIntent) -> None:
         """A settlement transaction is final: confirmed, or reverted / dropped."""

@@ -5,16 +5,35 @@ these terms and signed by their provider, and some verifier knows the kind."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
+
+from pydantic import ValidationError
 
 from oracles.errors import InvalidSubmission
 from protocol.compute.errors import InvalidJobSpec
-from protocol.compute.specs import ContainerSpec, EmbeddingsSpec, parse_spec
+from protocol.compute.specs import AnyJobSpec, ContainerSpec, EmbeddingsSpec, parse_spec
 from protocol.errors import SignatureError
 from protocol.job_spec import spec_hash
+from protocol.llm.spec import LLMSessionSpec
 from protocol.typed_data import Domain, job_id, receipt_digest, recover_signer
 from protocol.wire.oracle import ReceiptSubmission
 
 __all__ = ["ReceiptSubmission", "check_submission"]
+
+
+def _typed_spec(document: dict[str, Any]) -> AnyJobSpec | LLMSessionSpec:
+    if document.get("kind") == "llm":
+        try:
+            return LLMSessionSpec.model_validate(document)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'spec'}: {e['msg']}" for e in exc.errors()
+            )
+            raise InvalidSubmission(f"the session's spec is invalid: {problems}") from None
+    try:
+        return parse_spec(document)
+    except InvalidJobSpec as exc:
+        raise InvalidSubmission(f"the job's spec is invalid: {exc}") from None
 
 
 def check_submission(submission: ReceiptSubmission, domain: Domain, kinds: Collection[str]) -> None:
@@ -31,10 +50,7 @@ def check_submission(submission: ReceiptSubmission, domain: Domain, kinds: Colle
             f"the spec document hashes to 0x{found.hex()}, the terms commit to "
             f"0x{submission.terms.spec.hex()}: send the spec the job was opened with"
         )
-    try:
-        spec = parse_spec(submission.spec)
-    except InvalidJobSpec as exc:
-        raise InvalidSubmission(f"the job's spec is invalid: {exc}") from None
+    spec = _typed_spec(submission.spec)
     if spec.kind not in kinds:
         raise InvalidSubmission(
             f"this oracle has no verifier for job kind {spec.kind!r} (it has {sorted(kinds)})"

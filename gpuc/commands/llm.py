@@ -62,6 +62,13 @@ def serve(
     close_idle: Annotated[
         float, typer.Option(min=1, help="Close a session (submit its bill) after N idle s.")
     ] = 30.0,
+    oracle: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An oracle's URL (repeat): each closed session's receipt goes there to be "
+            "judged (else nobody re-checks the answers)."
+        ),
+    ] = None,
 ) -> None:
     """Serve /v1/chat/completions, /v1/completions and /v1/models to sessions opened on
     chain for this provider's wallet (--keystore or GPUC_PRIVATE_KEY)."""
@@ -95,7 +102,14 @@ def serve(
         price_per_token=price_per_token,
         meter=meter,
     )
-    acceptor = SessionAcceptor(seller, book, model, lambda: server.price_per_token)
+    acceptor = SessionAcceptor(
+        seller,
+        book,
+        model,
+        lambda: server.price_per_token,
+        oracle_urls=oracle or (),
+        public_url=f"http://127.0.0.1:{port}",
+    )
     server.acceptor = acceptor
     s.output.note(f"{model} on http://127.0.0.1:{port}/v1 at {price} GPUC per 1k tokens")
     stop = threading.Event()

@@ -379,6 +379,8 @@ class LocalMarket:
         ]  # fmt: skip
         if llm.cheat is not None:
             args += ["--cheat", llm.cheat]
+        for oracle in self.oracle_urls:  # the oracles judge each closed session
+            args += ["--oracle", oracle]
         child = ChildProcess(
             f"llm provider {llm.name}",
             args,

@@ -33,7 +33,16 @@ from typing import Protocol
 
 from oracles.verify.randomness import verifier_rng
 from oracles.verify.report import Failure, FailureCode, KindCheck
-from protocol.llm.bill import BillLink, Exchange, answer_digest, request_digest, verify_chain
+from protocol.llm.bill import (
+    BillLink,
+    Exchange,
+    SignedBill,
+    answer_digest,
+    chain_head,
+    request_digest,
+    verify_bill,
+    verify_chain,
+)
 from protocol.llm.errors import BillError
 from protocol.llm.requests import parse_request
 
@@ -42,6 +51,7 @@ __all__ = [
     "DEFAULT_LOGPROB_TOLERANCE",
     "ReferenceScorer",
     "calibrate_tolerance",
+    "check_consumer_bill",
     "check_exchange",
     "sample_indices",
     "verify_session",
@@ -170,6 +180,42 @@ def check_exchange(
     return failures
 
 
+def check_consumer_bill(
+    bill: SignedBill, provider: str, links: Sequence[BillLink]
+) -> list[Failure]:
+    """A bill the consumer holds, signed by the provider, against the committed chain
+    ``links``: it must be a prefix of it. A bill with more answers than the chain
+    proves the provider committed an earlier bill than its last; one whose head
+    differs from the chain's at its ``seq`` proves the provider committed another
+    chain than the one it served (a fork). A bill the provider did not sign proves
+    nothing (no failure)."""
+    try:
+        verify_bill(bill, provider)
+    except BillError:
+        return []
+    if bill.seq > len(links):
+        return [
+            Failure(
+                code=FailureCode.WRONG_RESULT,
+                detail=f"the consumer holds the provider's bill #{bill.seq} "
+                f"({bill.total_tokens} tokens); the committed chain has {len(links)} answers",
+            )
+        ]
+    prefix = links[: bill.seq]
+    if (
+        chain_head(bill.job_id, prefix) != bill.head
+        or sum(link.tokens for link in prefix) != bill.total_tokens
+    ):
+        return [
+            Failure(
+                code=FailureCode.WRONG_RESULT,
+                detail=f"the consumer's bill #{bill.seq} signed by the provider is not the "
+                "committed chain's: the provider committed another chain than it served",
+            )
+        ]
+    return []
+
+
 def verify_session(
     scorer: ReferenceScorer,
     *,
@@ -181,15 +227,20 @@ def verify_session(
     secret: bytes,
     sample_size: int = DEFAULT_LLM_SAMPLE_SIZE,
     tolerance: float = DEFAULT_LOGPROB_TOLERANCE,
+    consumer_bill: SignedBill | None = None,
+    provider: str | None = None,
 ) -> KindCheck:
-    """Judge one session: the chain against the receipt, then the sampled exchanges.
+    """Judge one session: the chain against the receipt, the consumer's latest bill
+    (when it handed one in) against the chain, then the sampled exchanges.
     ``exchanges`` must hold at least every index of :func:`sample_indices`."""
     try:
         verify_chain(job_id, links, head, units)
     except BillError as exc:
         return KindCheck.fail(FailureCode.WRONG_RESULT, str(exc))
-    sample = sample_indices(secret, job_id, head, len(links), sample_size)
     failures: list[Failure] = []
+    if consumer_bill is not None and provider is not None and consumer_bill.job_id == job_id:
+        failures.extend(check_consumer_bill(consumer_bill, provider, links))
+    sample = sample_indices(secret, job_id, head, len(links), sample_size)
     for index in sample:
         exchange = exchanges.get(index)
         if exchange is None or exchange.index != index:

@@ -166,3 +166,7 @@ class WatchStore:
             (_hex(job_id), *TERMINAL_EVENTS),
         )
         return None if row is None else _event(row)
+
+    def is_closed(self, job_id: bytes) -> bool:
+        """Whether a confirmed event ended the job."""
+        return self.closing_event(job_id) is not None

@@ -1,17 +1,25 @@
 """Sessions on chain, provider side: accept an ``llm`` escrow job whose spec names
 this provider's model and the consumer's session key, and close it with the final
-bill as the receipt (units = tokens, result hash = the chain head)."""
+bill as the receipt (units = tokens, result hash = the chain head).
+
+On close the signed receipt also goes to the committee's oracles (POST /receipts,
+``committed_on_chain``) with the session's URL on this server as ``result_url``:
+the oracles fetch the chain and a secret sample of exchanges from there, re-run
+them, and slash the provider inside the dispute window if they do not hold up."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+import httpx
 
 from protocol.errors import ContractError
 from protocol.llm.spec import LLMSessionSpec
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, JobTerms, job_id
+from protocol.wire.oracle import OracleAnswer, ReceiptSubmission, post_receipt
 from provider.llm.errors import LLMServingError
 from provider.llm.session import Session, SessionBook
 
@@ -29,8 +37,20 @@ class SessionAcceptor:
         book: SessionBook,
         model: str,
         min_price_per_token: int | Callable[[], int],
+        *,
+        oracle_urls: Sequence[str] = (),
+        public_url: str | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
+        """``oracle_urls``: where the closing receipt goes; ``public_url``: this LLM
+        server's base URL as the oracles reach it (both needed to be judged)."""
         self.provider = provider
+        self.oracle_urls = tuple(oracle_urls)
+        self.public_url = public_url
+        self._http = http or httpx.Client(timeout=10.0)
+        self._specs: dict[bytes, LLMSessionSpec] = {}
+        self._accepted_at: dict[bytes, int] = {}
+        self.oracle_answers: dict[bytes, list[OracleAnswer]] = {}
         self.book = book
         self.model = model
         self._min_price = min_price_per_token
@@ -63,6 +83,8 @@ class SessionAcceptor:
                 )
             self.provider.accept(terms)
             self._terms[ident] = terms
+            self._specs[ident] = spec
+            self._accepted_at[ident] = self.provider.protocol.now()
             return self.book.open(
                 ident, bytes.fromhex(spec.session_key_hash[2:]), budget_tokens=terms.max_units
             )
@@ -109,5 +131,21 @@ class SessionAcceptor:
         if terms is None:
             raise SessionRefused(f"session 0x{ident.hex()} was not accepted on chain here")
         session.closed = True
-        self.provider.submit_receipt(terms, result_hash=session.head, units=session.total_tokens)
+        submitted = self.provider.submit_receipt(
+            terms,
+            result_hash=session.head,
+            units=session.total_tokens,
+            started_at=self._accepted_at.get(ident),
+        )
+        if self.oracle_urls and self.public_url is not None:
+            body = ReceiptSubmission(
+                terms=terms,
+                receipt=submitted.signed.receipt,
+                signature=submitted.signed.signature,
+                result_url=f"{self.public_url.rstrip('/')}/llm/sessions/0x{ident.hex()}",
+                spec=self._specs[ident].as_json(),
+                inputs_url=None,
+                committed_on_chain=True,
+            )
+            self.oracle_answers[ident] = post_receipt(self.oracle_urls, body, self._http)
         return session

@@ -13,7 +13,11 @@ gas per request in a long session, and the oracle's detection rates.
 4. Verification: each cheat's per-request detection (real model), then
    --sessions simulated sessions of 50 requests, 30 % of them cheated, sampled at
    the verifier's default size; false-slash rate from honest requests; oracle CPU
-   per verified request vs the provider's.
+   per verified request vs the provider's; the same sessions judged by a 2-of-3
+   committee whose members each draw their own sample.
+5. The oracle's path over HTTP: fetch a session's chain and sampled exchanges from
+   the provider's server, re-run them; CPU per verified request vs per served one.
+   (``--only verification`` runs 4 and 5 alone, ``--only oracle`` 5 alone.)
 """
 
 from __future__ import annotations
@@ -283,20 +287,95 @@ def bench_verification(engine: TransformersEngine, sessions: int, tokens: int) -
     )
     rng = np.random.default_rng(1)
     n, fraction, sample = 50, 0.3, DEFAULT_LLM_SAMPLE_SIZE
+    members, threshold = 3, 2
     print(
         f"\n== {sessions} simulated sessions each: {n} requests, {int(fraction * 100)} % cheated, "
-        f"sample {sample} per oracle"
+        f"sample {sample} per oracle; one oracle alone, and a {threshold}-of-{members} committee "
+        "(each member draws its own secret sample; a fault needs k signatures)"
     )
     for name, rate in rates.items():
-        slashed = 0
+        slashed = by_committee = 0
         for _ in range(sessions):
             # Honest sessions: every request can false-fail at the measured rate.
             bad = rng.random(n) < (1.0 if name == "honest" else fraction)
-            picked = rng.choice(n, size=sample, replace=False)
-            detected = rng.random(sample) < rate
-            slashed += bool(np.any(bad[picked] & detected))
+            faults = 0
+            for member in range(members):
+                picked = rng.choice(n, size=sample, replace=False)
+                detected = rng.random(sample) < rate
+                found = bool(np.any(bad[picked] & detected))
+                faults += found
+                slashed += found and member == 0
+            by_committee += faults >= threshold
         label = "false-slash rate" if name == "honest" else "sessions slashed"
-        print(f"{name:18} {label} {100 * slashed / sessions:.1f} %")
+        print(
+            f"{name:18} {label} {100 * slashed / sessions:.1f} % (one oracle), "
+            f"{100 * by_committee / sessions:.1f} % ({threshold}-of-{members})"
+        )
+
+
+def bench_oracle_fetch(engine: TransformersEngine, requests: int, tokens: int) -> None:
+    """The oracle's own path for one session over real HTTP: fetch the chain and the
+    sampled exchanges from the provider's server (oracles.llm_fetch), then re-run
+    them (oracles.verify.llm); CPU per verified request vs the provider's per
+    served request."""
+    from oracles.llm_fetch import fetch_exchanges, fetch_links
+    from oracles.verify.llm import sample_indices, verify_session
+    from protocol.llm.requests import ChatRequest
+
+    server = LLMServer(engine, SessionBook(KEY), "0x" + "0" * 40)
+    secret = new_session_secret()
+    job = new_session_secret()
+    server.book.open(job, session_key_hash(secret), 10**9)
+    credential = SessionCredential(job, secret)
+    provider_cpu = []
+    for i in range(requests):
+        question = QUESTIONS[i % len(QUESTIONS)] + " " * (i // len(QUESTIONS))
+        request = ChatRequest.model_validate(
+            {
+                "model": MODEL,
+                "messages": [{"role": "user", "content": question}],
+                "max_tokens": tokens,
+            }
+        )
+        started = time.process_time()
+        session, prompt_tokens = server.admit(request, credential)
+        steps = tuple(server.run(request, prompt_tokens))
+        server.bill(session, request, server.finish(request, prompt_tokens, steps))
+        provider_cpu.append(time.process_time() - started)
+    session = server.book.get(job)
+    assert session.latest is not None
+    oracle_secret = b"bench oracle secret 32 bytes...."
+    with LoopbackServer(create_llm_app(server)) as running:
+        url = f"{running.base_url}/llm/sessions/0x{job.hex()}"
+        started_wall, started = time.perf_counter(), time.process_time()
+        with httpx.Client(timeout=30) as http:
+            links = fetch_links(http, url)
+            assert links is not None
+            sample = sample_indices(
+                oracle_secret, job, session.latest.head, len(links), DEFAULT_LLM_SAMPLE_SIZE
+            )
+            exchanges = fetch_exchanges(http, url, sample)
+            fetched = time.process_time() - started
+            report = verify_session(
+                engine,
+                job_id=job,
+                head=session.latest.head,
+                units=session.latest.total_tokens,
+                links=links,
+                exchanges=exchanges,
+                secret=oracle_secret,
+            )
+        cpu, wall = time.process_time() - started, time.perf_counter() - started_wall
+    assert report.failures == (), report
+    per = cpu / len(sample)
+    print(
+        f"\n== oracle path over HTTP: session of {requests} requests, {len(sample)} sampled\n"
+        f"fetch chain + exchanges {1000 * fetched:.0f} ms CPU; judge {wall:.2f} s wall, "
+        f"{1000 * per:.0f} ms CPU per verified request vs provider's "
+        f"{1000 * _p50(provider_cpu):.0f} ms per served request ({per / _p50(provider_cpu):.2f}x); "
+        f"per session: oracle {cpu:.2f} s vs provider {sum(provider_cpu):.2f} s CPU "
+        f"({cpu / sum(provider_cpu):.2f}x)"
+    )
 
 
 def main() -> None:
@@ -305,13 +384,23 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=16)
     parser.add_argument("--opens", type=int, default=10)
     parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--session-requests", type=int, default=24)
+    parser.add_argument(
+        "--only",
+        choices=["all", "verification", "oracle"],
+        default="all",
+        help="verification: parts 4-5; oracle: part 5",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     engine = load_engine()
     print(f"engine loaded in {time.perf_counter() - started:.1f} s on {engine.device}")
-    bench_paths(engine, args.prompts, args.tokens)
-    bench_chain(engine, args.opens)
-    bench_verification(engine, args.sessions, min(args.tokens, 8))
+    if args.only == "all":
+        bench_paths(engine, args.prompts, args.tokens)
+        bench_chain(engine, args.opens)
+    if args.only != "oracle":
+        bench_verification(engine, args.sessions, min(args.tokens, 8))
+    bench_oracle_fetch(engine, args.session_requests, min(args.tokens, 8))
 
 
 if __name__ == "__main__":

@@ -160,3 +160,20 @@ def test_peer_signatures_must_recover_to_their_claimed_signer() -> None:
     malleated = signed.model_copy(update={"signature": bytes(high_s)})
     with pytest.raises(InvalidPeerSignature, match="malleable"):
         check_peer_signature(DOMAIN, malleated)
+
+
+LLM_SPEC: dict[str, Any] = {
+    "kind": "llm",
+    "model": "gemma-3-270m",
+    "session_key_hash": "0x" + "ab" * 32,
+}
+
+
+def test_an_llm_session_is_checked_against_its_session_spec() -> None:
+    good = _submission(spec=LLM_SPEC, committed_spec=LLM_SPEC, committed_on_chain=True)
+    check_submission(good, DOMAIN, (*KINDS, "llm"))
+    with pytest.raises(InvalidSubmission, match="no verifier for job kind 'llm'"):
+        check_submission(good, DOMAIN, KINDS)
+    bad = {**LLM_SPEC, "session_key_hash": "0x12"}
+    with pytest.raises(InvalidSubmission, match="session's spec is invalid: session_key_hash"):
+        check_submission(_submission(spec=bad, committed_spec=bad), DOMAIN, (*KINDS, "llm"))
