@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from matcher.api import (
     routes_dashboard,
     routes_keys,
+    routes_llm,
     routes_market,
     routes_offers,
     routes_openai,
@@ -85,6 +86,7 @@ def create_app(
         routes_openai,
         routes_dashboard,
         routes_keys,
+        routes_llm,
     ):
         app.include_router(module.router)
     app.include_router(routes_oracles.router)
