@@ -184,13 +184,13 @@ def run_demo(
     batch, batch_terms = _limit_batch(market, say, batches)
     cheat = _cheat(market, say)
     migration = _migration(market, say)
+    window = int(market.protocol.contracts.escrow.read("disputeWindow"))
     if batch_terms is not None:
-        window = int(market.protocol.contracts.escrow.read("disputeWindow"))
         say(f"waiting up to {window} s (the dispute window) for the batch job's payout")
         status = _closed(market, batch_terms, window + 30)
         batch = batch.model_copy(update={"chain_status": JobStatus.NAMES[status]})
     if llm_batch is not None and llm_batch.job is not None:
-        status = _closed(market, llm_batch.job, 60)
+        status = _closed(market, llm_batch.job, window + 30)
         llm_batch = llm_batch.model_copy(update={"chain_status": JobStatus.NAMES[status]})
     market.stop_provider(DISCOUNT.name)
     gas = _gas(market, first_block)

@@ -55,6 +55,7 @@ class LLMBatchDesk:
         metrics: Callable[[], LLMOfferMetrics] | None = None,
         on_run: Callable[[BatchRun, float], None] = lambda run, busy_s: None,
         heartbeat_s: float = 15.0,
+        reprice_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
@@ -66,6 +67,8 @@ class LLMBatchDesk:
         self.on_run = on_run
         self.log = log
         self.heartbeat_s = heartbeat_s
+        self.reprice_s = reprice_s
+        self._next_reprice = 0.0
         self.clock = clock
         self.offer_id: str | None = None
         self.offered_price: int | None = None  # per 1k tokens, as the book has it
@@ -121,6 +124,9 @@ class LLMBatchDesk:
                 self.register()
                 return
             self._report()
+        if self.clock() < self._next_reprice:  # a utilization price moves every request
+            return
+        self._next_reprice = self.clock() + self.reprice_s
         price = self.price_per_1k()
         if price != self.offered_price:
             self.matcher.update_offer(self.offer_id, strategy=FixedPricing(price_wei=price))

@@ -150,7 +150,10 @@ def test_chat_batch_waits_for_the_price_then_runs_and_is_paid(
 
     # On chain: opened by the consumer's opener at the limit, committed by the provider
     # with units = tokens rounded up to 1k, paid by finalize after the dispute window.
-    (committed,) = desk.events("receipt_committed")
+    # (The matcher has the answers before the provider's commit transaction is mined.)
+    (committed,) = wait_until(
+        "the provider's receipt on chain", lambda: desk.events("receipt_committed"), 60
+    )
     assert committed["tokens"] == tokens and committed["units"] == math.ceil(tokens / 1000)
     opened = [o for o in market.opener.opened.values() if o.fill.batch_id == batch.id]
     assert len(opened) == 1 and opened[0].fill.price_per_unit_wei == LIMIT_PER_1K

@@ -69,7 +69,8 @@ def test_chat_batch_bought_at_a_limit_as_the_demo_does(market: LocalMarket) -> N
     # gpuc up's provider asks 1 GPUC per 1k tokens; the demo bids that as its limit.
     assert line.limit_per_1k_tokens_wei == line.ask_when_placed_wei == 10**18
     assert line.fill_price_wei == 10**18 and line.job is not None
-    assert line.tokens > 0 and line.chain_status in ("Delivered", "Settled")
+    # (opened on chain; the commit may still be in flight when the batch completes)
+    assert line.tokens > 0 and line.chain_status in ("Accepted", "Delivered", "Settled")
 
     def paid() -> bool | None:
         state = market.protocol.job(line.job or "")
