@@ -21,6 +21,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from protocol.llm.engine import Engine
@@ -37,7 +38,9 @@ from provider.openai_batch import results_bytes
 from provider.results.content_hash import result_hash
 from provider.settlements import SettlementWatcher
 
-__all__ = ["LLMBatchDesk"]
+__all__ = ["CANCEL_CHECK_S", "LLMBatchDesk"]
+
+CANCEL_CHECK_S = 5.0
 
 
 class LLMBatchDesk:
@@ -75,6 +78,8 @@ class LLMBatchDesk:
         self._offers: list[str] = []  # every offer this desk registered (fills of old ones too)
         self._seen: set[str] = set()
         self._awaiting: dict[bytes, FillInfo] = {}
+        self._running: dict[bytes, Future[Delivered | None]] = {}
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm-batch")
         self._next_heartbeat = 0.0
         self.settlements = SettlementWatcher(role.protocol, role, log)
 
@@ -165,23 +170,51 @@ class LLMBatchDesk:
         self.settlements.poll()
 
     def _dispatch_opened(self) -> None:
+        """Opened fills go to the worker (one batch at a time: the engine runs one
+        generation at a time anyway), so heartbeats and metrics go on while it runs."""
         now = self.role.protocol.now()
         for jid, fill in list(self._awaiting.items()):
             status = self.role.protocol.job(jid).status
             if status in (JobStatus.OPEN, JobStatus.ACCEPTED):
                 del self._awaiting[jid]
-                try:
-                    delivered = self.run_fill(fill)
-                except Exception as exc:  # one bad job must never stop the desk
-                    self.log.event(
-                        "job_failed", job=jid, fill=fill.fill_id, error=type(exc).__name__,
-                        detail=str(exc),
-                    )  # fmt: skip
-                    continue
-                self.settlements.follow(delivered)
+                self._running[jid] = self._worker.submit(self._run_logged, fill)
             elif status != JobStatus.NONE or now > fill.terms.accept_deadline:
                 del self._awaiting[jid]
                 self.log.event("fill_dropped", job=jid, status=JobStatus.NAMES[status])
+        for jid, future in list(self._running.items()):
+            if future.done():
+                del self._running[jid]
+                delivered = future.result()
+                if delivered is not None:
+                    self.settlements.follow(delivered)
+
+    def _run_logged(self, fill: FillInfo) -> Delivered | None:
+        try:
+            return self.run_fill(fill)
+        except Exception as exc:  # one bad job must never stop the desk
+            self.log.event(
+                "job_failed", job=job_id(fill.terms), fill=fill.fill_id,
+                error=type(exc).__name__, detail=str(exc),
+            )  # fmt: skip
+            return None
+
+    def _cancelled(self, fill: FillInfo) -> Callable[[], bool]:
+        """Asked before each line: has the consumer cancelled the batch? (The matcher then
+        refuses the fill's input; asked at most every CANCEL_CHECK_S seconds.)"""
+        next_check = self.clock() + CANCEL_CHECK_S
+        cancelled = False
+
+        def check() -> bool:
+            nonlocal next_check, cancelled
+            if not cancelled and self.clock() >= next_check:
+                next_check = self.clock() + CANCEL_CHECK_S
+                try:
+                    self.matcher.fill_input(fill.fill_id)
+                except MatcherRefused as exc:
+                    cancelled = exc.status == 409
+            return cancelled
+
+        return check
 
     def run_fill(self, fill: FillInfo) -> Delivered:
         """Accept the batch's job, run its lines, return them, commit the result on chain."""
@@ -196,7 +229,7 @@ class LLMBatchDesk:
         self.log.event("job_accepted", job=jid, fill=fill.fill_id, batch=fill.batch_id)
         started = self.role.protocol.now()
         busy = time.monotonic()
-        run = run_batch(self.engine, content)  # the engine serializes its generations
+        run = run_batch(self.engine, content, should_stop=self._cancelled(fill))
         self.on_run(run, time.monotonic() - busy)
         answer: dict[str, Any] = self.matcher.fill_result(fill.fill_id, run.results)
         result = results_bytes(run.results)

@@ -166,3 +166,37 @@ def test_chat_batch_waits_for_the_price_then_runs_and_is_paid(
 
     wait_until("the batch job to be finalized and paid out", paid, 90)
     assert market.protocol.job(terms).units == committed["units"]
+
+
+def test_a_chat_batch_cancelled_while_it_runs_stops_between_lines(
+    market: LocalMarket, desk: Desk
+) -> None:
+    """After the first test the provider asks the limit: this batch fills at once."""
+    lines = [_line(i, f"Say the number {i}.") for i in range(40)]
+    client = openai.OpenAI(
+        base_url=market.matcher_url + "/v1", api_key=market.api_key(), max_retries=0
+    )
+    uploaded = client.files.create(
+        file=("many.jsonl", "\n".join(json.dumps(x) for x in lines).encode()), purpose="batch"
+    )
+    batch = client.batches.create(
+        input_file_id=uploaded.id,
+        endpoint="/v1/chat/completions",
+        completion_window="24h",
+        metadata={"max_price_wei": str(LIMIT_PER_1K)},
+    )
+    wait_until("the provider to accept it", lambda: len(desk.events("job_accepted")) >= 2, 120)
+    assert client.batches.cancel(batch.id).status == "cancelling"
+    done = wait_until(
+        "the batch to be cancelled",
+        lambda: (b := client.batches.retrieve(batch.id)).status == "cancelled" and b,
+        timeout=180,
+    )
+    assert done.output_file_id is None  # nothing is delivered after a cancel
+    committed = wait_until(
+        "the provider's receipt on chain",
+        lambda: (e := desk.events("receipt_committed")) and len(e) >= 2 and e[1],
+        60,
+    )
+    # The lines left when the cancel was seen were not run, and are not billed.
+    assert committed["lines"] == 40 and 1 <= int(str(committed["answered"])) < 40
