@@ -72,6 +72,14 @@ def serve(
             "chat/completion jobs that fill at its price."
         ),
     ] = False,
+    heartbeat: Annotated[
+        float,
+        typer.Option(
+            min=0.5,
+            help="Seconds between the book offer's heartbeats (keep it under the matcher's"
+            " offer TTL).",
+        ),
+    ] = 15.0,
 ) -> None:
     """Serve /v1/chat/completions, /v1/completions and /v1/models to sessions opened on
     chain for this provider's wallet (--keystore or GPUC_PRIVATE_KEY)."""
@@ -125,7 +133,7 @@ def serve(
 
     thread = threading.Thread(target=closer, name="llm-session-closer", daemon=True)
     thread.start()
-    desk = _batch_desk(engine, seller, server) if sell_batches else None
+    desk = _batch_desk(engine, seller, server, heartbeat) if sell_batches else None
     if desk is not None:
         s.output.note(f"selling {model} batches in the book of {desk.matcher.base_url}")
         threading.Thread(target=desk.run, args=(stop,), name="llm-batch-desk", daemon=True).start()
@@ -143,7 +151,9 @@ def serve(
             desk.withdraw()
 
 
-def _batch_desk(engine: Engine, seller: Provider, server: LLMServer) -> LLMBatchDesk:
+def _batch_desk(
+    engine: Engine, seller: Provider, server: LLMServer, heartbeat_s: float
+) -> LLMBatchDesk:
     """The standing offer in the matcher's book and the batch jobs it fills; its events go
     to standard output, one JSON object a line (provider.agent_log)."""
     from protocol.matcher_client import MatcherClient
@@ -164,6 +174,7 @@ def _batch_desk(engine: Engine, seller: Provider, server: LLMServer) -> LLMBatch
         tokens_per_s=(lambda: meter.supply_per_s()) if meter is not None else lambda: 0.0,
         metrics=server.offer_metrics,
         on_run=lambda run, busy_s: server.record_served(run.tokens, run.completion_tokens, busy_s),
+        heartbeat_s=heartbeat_s,
     )
 
 

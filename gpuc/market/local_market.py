@@ -381,7 +381,8 @@ class LocalMarket:
             "--manifest", str(self.manifest_path),
         ]  # fmt: skip
         if llm.sell_batches:
-            args += ["--sell-batches", "--matcher", self.matcher_url]
+            args += ["--sell-batches", "--matcher", self.matcher_url,
+                     "--heartbeat", str(self.plan.agent_heartbeat_s)]  # fmt: skip
         if llm.cheat is not None:
             args += ["--cheat", llm.cheat]
         child = ChildProcess(
