@@ -9,6 +9,7 @@ import typer
 
 from gpuc.context import cli_command, state
 from gpuc.market.demo import DemoReport, run_demo
+from gpuc.market.llm_demo import BATCH_QUESTIONS
 from gpuc.market.local_market import LocalMarket, consumer_account
 from gpuc.market.plan import LLMProviderPlan, MarketPlan
 from protocol.amounts import format_units
@@ -48,6 +49,7 @@ def demo(
             )
         )
         market.start()
+    batches: list[str] = []
     try:
         report = run_demo(
             market,
@@ -55,37 +57,39 @@ def demo(
             embeddings_jobs=embeddings_jobs,
             container_jobs=container_jobs,
             say=out.note,
+            batches=batches,
         )
     except KeyboardInterrupt:
-        if market_file is not None:  # a market that keeps running: say what is left open
-            _say_open_jobs(market)
+        if market_file is not None:  # a market that keeps running: close what we opened
+            _close_leftovers(market, batches)
         raise
     finally:
         market.stop()
     _show(report)
 
 
-def _say_open_jobs(market: LocalMarket) -> None:
-    """Jobs this demo opened that are not closed, and how the consumer gets its money back
-    (the providers the demo started stop with it, so their jobs will not be delivered)."""
-    from protocol.typed_data import JobStatus
+def _close_leftovers(market: LocalMarket, batches: list[str]) -> None:
+    """Cancel the demo's resting orders and unfinished batches, cancel its jobs nobody
+    accepted, let the providers it started deliver what they accepted, claim the money
+    back, and name what is still open (gpuc.market.demo_cleanup). A second Ctrl-C stops
+    the clean-up."""
+    from gpuc.market.demo_cleanup import close_demo_leftovers
 
-    if market.opener is None:
-        return
     errors = state().output.errors
-    for opened in market.opener.opened.values():
-        terms = opened.fill.terms
-        status = market.protocol.job(terms).status
-        if status in (JobStatus.OPEN, JobStatus.ACCEPTED):
-            jid = "0x" + opened.job_id.hex()
-            errors.print(
-                f"job {jid} is left {JobStatus(status).label}: its budget comes back after "
-                f"its deadline (gpuc job status {jid}; gpuc job refund {jid} if never "
-                f"accepted, else gpuc oracle slash-non-delivery {jid} after the deadline "
-                "and the dispute window)",
-                markup=False,
-                soft_wrap=True,
-            )
+    errors.print("interrupted: closing the jobs this demo opened (Ctrl-C again to skip)")
+    try:
+        closed = close_demo_leftovers(
+            market, batches, lambda text: errors.print(text, markup=False, soft_wrap=True)
+        )
+    except KeyboardInterrupt:
+        errors.print("clean-up skipped: `gpuc job status` shows the jobs left open")
+        return
+    for line in closed:
+        errors.print(
+            f"job {line.job}: {line.status_before} -> {line.status_after}, {line.action}",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _gpuc(wei: int | None) -> str:
@@ -137,6 +141,18 @@ def _show(report: DemoReport) -> None:
                    f"{chat.first_token_s:.2f}", f"{chat.tokens_per_s:.1f}",
                    chat.session[:12] + "...", chat.chain_status)],
         )  # fmt: skip
+    if report.llm_batch is not None:
+        lb = report.llm_batch
+        out.rows(
+            title="chat batch bought at a limit (official openai client, per 1k tokens)",
+            columns=("limit/1k tokens", "ask when placed", "filled at", "waited (s)", "batch",
+                     "tokens", "on chain"),
+            rows=[(_gpuc(lb.limit_per_1k_tokens_wei), _gpuc(lb.ask_when_placed_wei),
+                   _gpuc(lb.fill_price_wei), lb.waited_s,
+                   f"{lb.status} ({len(lb.answers)} answers)", lb.tokens, lb.chain_status)],
+        )  # fmt: skip
+        for question, answer in zip(BATCH_QUESTIONS, lb.answers, strict=False):
+            out.note(f"  {question!r} -> {answer!r}")
     b = report.batch
     out.rows(
         title="limit-buy batch (official openai client)",

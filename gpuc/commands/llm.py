@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
@@ -20,7 +20,7 @@ from protocol.errors import ProtocolError
 from protocol.llm.engine import Engine
 from protocol.llm.transformers_engine import GEMMA_270M, load_engine
 from protocol.llm.upstream import UpstreamEngine
-from protocol.pricing import PricingStrategy
+from protocol.pricing import FixedPricing, PricingStrategy
 from protocol.roles import Consumer, Provider
 from provider.errors import ProviderError
 from provider.llm.chain_sessions import SessionAcceptor
@@ -28,6 +28,9 @@ from provider.llm.cheat import LLMCheat, perturbed_engine
 from provider.llm.pricing import TokenMeter
 from provider.llm.server import LLMServer, create_llm_app
 from provider.llm.session import SessionBook
+
+if TYPE_CHECKING:
+    from provider.llm.batch_desk import LLMBatchDesk
 
 app = typer.Typer(help="Serve a language model per token from on-chain sessions.")
 
@@ -69,12 +72,28 @@ def serve(
             "judged (else nobody re-checks the answers)."
         ),
     ] = None,
+    sell_batches: Annotated[
+        bool,
+        typer.Option(
+            help="Also offer the model in the matcher's book (--matcher) and run the Batch API "
+            "chat/completion jobs that fill at its price."
+        ),
+    ] = False,
+    heartbeat: Annotated[
+        float,
+        typer.Option(
+            min=0.5,
+            help="Seconds between the book offer's heartbeats (keep it under the matcher's"
+            " offer TTL).",
+        ),
+    ] = 15.0,
 ) -> None:
     """Serve /v1/chat/completions, /v1/completions and /v1/models to sessions opened on
     chain for this provider's wallet (--keystore or GPUC_PRIVATE_KEY)."""
     s = state()
     price_per_token = max(parse_amount(price) // 1000, 1)
-    meter = None
+    # Fixed at --price unless a strategy is given; the meter measures tokens/s either way.
+    meter = TokenMeter(FixedPricing(price_wei=price_per_token))
     if strategy is not None:
         try:
             meter = TokenMeter(TypeAdapter(PricingStrategy).validate_json(strategy))
@@ -128,6 +147,10 @@ def serve(
 
     thread = threading.Thread(target=closer, name="llm-session-closer", daemon=True)
     thread.start()
+    desk = _batch_desk(engine, seller, server, heartbeat) if sell_batches else None
+    if desk is not None:
+        s.output.note(f"selling {model} batches in the book of {desk.matcher.base_url}")
+        threading.Thread(target=desk.run, args=(stop,), name="llm-batch-desk", daemon=True).start()
     try:
         uvicorn.run(
             create_llm_app(server),
@@ -138,6 +161,35 @@ def serve(
         )
     finally:
         stop.set()
+        if desk is not None:
+            desk.withdraw()
+
+
+def _batch_desk(
+    engine: Engine, seller: Provider, server: LLMServer, heartbeat_s: float
+) -> LLMBatchDesk:
+    """The standing offer in the matcher's book and the batch jobs it fills; its events go
+    to standard output, one JSON object a line (provider.agent_log)."""
+    from protocol.matcher_client import MatcherClient
+    from provider.agent_log import AgentLog
+    from provider.llm.batch_desk import LLMBatchDesk
+
+    s = state()
+    matcher = MatcherClient(
+        s.settings.matcher_url, chain_id=seller.protocol.chain_id, wallet=seller.wallet
+    )
+    meter = server.meter
+    return LLMBatchDesk(
+        engine,
+        seller,
+        matcher,
+        lambda: server.price_per_token,
+        AgentLog(),
+        tokens_per_s=(lambda: meter.supply_per_s()) if meter is not None else lambda: 0.0,
+        metrics=server.offer_metrics,
+        on_run=lambda run, busy_s: server.record_served(run.tokens, run.completion_tokens, busy_s),
+        heartbeat_s=heartbeat_s,
+    )
 
 
 @cli_command

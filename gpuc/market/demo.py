@@ -4,7 +4,8 @@
    judged (a deterministic container task is re-run by the oracles), paid; a container
    task is paid per second it ran;
    and, when the market runs an LLM provider, a chat answer bought in real time from a
-   session escrow through the gateway (gpuc.market.llm_demo).
+   session escrow through the gateway, then a chat batch bought at a limit from the
+   official `openai` client (gpuc.market.llm_demo).
 2. A limit-buy batch from the official `openai` client bids below every provider; it
    waits until a cheaper provider joins (the price drops), then fills and runs.
 3. A cheating provider forges a result; the committee slashes it and the consumer gets
@@ -28,7 +29,7 @@ from openai.types import Batch
 from pydantic import BaseModel
 
 from gpuc.errors import GpucError
-from gpuc.market.llm_demo import LLMChatLine, buy_chat_answer
+from gpuc.market.llm_demo import LLMBatchLine, LLMChatLine, buy_chat_answer, buy_chat_batch
 from gpuc.market.local_market import LocalMarket
 from gpuc.market.plan import (
     CONTAINER_RESOURCE,
@@ -139,14 +140,16 @@ class DemoReport(BaseModel):
     gas: GasLine
     elapsed_s: float
     llm: LLMChatLine | None = None
+    llm_batch: LLMBatchLine | None = None
 
 
-def _closed(market: LocalMarket, terms: JobTerms, timeout: float) -> int:
+def _closed(market: LocalMarket, terms: JobTerms | str, timeout: float) -> int:
     def done() -> int | None:
         status = market.protocol.job(terms).status
         return status if status in CLOSED_STATUSES else None
 
-    return int(wait_until(f"job 0x{job_id(terms).hex()[:12]} to close", done, timeout))
+    name = terms if isinstance(terms, str) else "0x" + job_id(terms).hex()
+    return int(wait_until(f"job {name[:14]} to close", done, timeout))
 
 
 def _event(market: LocalMarket, name: str, terms: JobTerms) -> dict[str, Any]:
@@ -169,19 +172,27 @@ def run_demo(
     embeddings_jobs: int = 2,
     container_jobs: int = 1,
     say: Callable[[str], None] = lambda text: None,
+    batches: list[str] | None = None,
 ) -> DemoReport:
+    """``batches`` collects the ids of the batches the demo creates, as it creates them
+    (an interrupted demo cancels those not completed: gpuc.market.demo_cleanup)."""
+    batches = [] if batches is None else batches
     started = time.monotonic()
     first_block = int(rpc_request(market.protocol.w3, "eth_blockNumber", [], "head"), 16)
     jobs = _honest_jobs(market, matmul_jobs, embeddings_jobs, container_jobs, say)
     llm = buy_chat_answer(market, say) if market.llm_urls else None
-    batch, batch_terms = _limit_batch(market, say)
+    llm_batch = buy_chat_batch(market, say, batches) if market.llm_urls else None
+    batch, batch_terms = _limit_batch(market, say, batches)
     cheat = _cheat(market, say)
     migration = _migration(market, say)
+    window = int(market.protocol.contracts.escrow.read("disputeWindow"))
     if batch_terms is not None:
-        window = int(market.protocol.contracts.escrow.read("disputeWindow"))
         say(f"waiting up to {window} s (the dispute window) for the batch job's payout")
         status = _closed(market, batch_terms, window + 30)
         batch = batch.model_copy(update={"chain_status": JobStatus(status).label})
+    if llm_batch is not None and llm_batch.job is not None:
+        status = _closed(market, llm_batch.job, window + 30)
+        llm_batch = llm_batch.model_copy(update={"chain_status": JobStatus(status).label})
     market.stop_provider(DISCOUNT.name)
     gas = _gas(market, first_block)
     return DemoReport(
@@ -192,6 +203,7 @@ def run_demo(
         gas=gas,
         elapsed_s=time.monotonic() - started,
         llm=llm,
+        llm_batch=llm_batch,
     )
 
 
@@ -252,7 +264,7 @@ def _honest_jobs(
 
 
 def _limit_batch(
-    market: LocalMarket, say: Callable[[str], None]
+    market: LocalMarket, say: Callable[[str], None], batches: list[str]
 ) -> tuple[BatchLine, JobTerms | None]:
     client = openai.OpenAI(
         base_url=market.matcher_url + "/v1", api_key=market.api_key(), max_retries=0
@@ -273,6 +285,7 @@ def _limit_batch(
         completion_window="24h",
         metadata={"max_price_wei": str(BATCH_LIMIT_WEI)},
     )
+    batches.append(batch.id)
     say(
         f"batch {batch.id} bids {BATCH_LIMIT_WEI} wei/input; the market asks {price_before}:"
         f" it waits ({batch.status})"

@@ -211,12 +211,16 @@ class LocalMarket:
             )
             self._opener_thread.start()
 
-    def stop(self) -> None:
-        """Stop everything this market started, by PID, and remove its folder (if ours)."""
+    def stop_opener(self) -> None:
+        """The consumer's job opener opens nothing more (stop() does this first)."""
         self._opener_stop.set()
         if self._opener_thread is not None:
             self._opener_thread.join(timeout=20)
             self._opener_thread = None
+
+    def stop(self) -> None:
+        """Stop everything this market started, by PID, and remove its folder (if ours)."""
+        self.stop_opener()
         for running in self.providers.values():
             running.child.stop()
         for _, llm_child in self.llm_providers.values():
@@ -377,6 +381,9 @@ class LocalMarket:
             "--rpc", self.rpc_url,
             "--manifest", str(self.manifest_path),
         ]  # fmt: skip
+        if llm.sell_batches:
+            args += ["--sell-batches", "--matcher", self.matcher_url,
+                     "--heartbeat", str(self.plan.agent_heartbeat_s)]  # fmt: skip
         if llm.cheat is not None:
             args += ["--cheat", llm.cheat]
         for oracle in self.oracle_urls:  # the oracles judge each closed session

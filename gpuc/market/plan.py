@@ -56,6 +56,8 @@ class LLMProviderPlan(BaseModel):
     cheat: str | None = None
     # Seconds without a request before the provider closes a session with its bill.
     close_idle_s: float = Field(default=30.0, ge=1)
+    # Also offer the model in the matcher's book and run Batch API chat jobs at its price.
+    sell_batches: bool = True
 
 
 def default_providers() -> tuple[ProviderPlan, ...]:

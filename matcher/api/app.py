@@ -14,6 +14,7 @@ from matcher.api import (
     routes_acceptance,
     routes_dashboard,
     routes_keys,
+    routes_llm,
     routes_market,
     routes_offers,
     routes_openai,
@@ -99,6 +100,7 @@ def create_app(
         routes_dashboard,
         routes_keys,
         routes_acceptance,
+        routes_llm,
     ):
         app.include_router(module.router)
     app.include_router(routes_oracles.router)

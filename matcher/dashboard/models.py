@@ -68,6 +68,31 @@ class OfferLoad(_View):
     provisional: bool = Field(default=True, description="little history: mostly the prior")
 
 
+class LLMProviderRow(_View):
+    """One provider's offer of a model: its price and what it reported (provider.llm)."""
+
+    provider: str
+    offer_id: str
+    price_per_1k_tokens_wei: WireUint
+    supply_tokens_per_s: float = Field(description="reported, else the offer's capacity")
+    demand_tokens_per_s: float
+    open_sessions: int
+    tokens_served: WireUint
+    reported: bool = Field(description="the provider sent metrics for this offer")
+
+
+class LLMMarketView(_View):
+    """A model sold per 1k tokens: price now, tokens/s supply and demand, open sessions."""
+
+    resource: str
+    price_per_1k_tokens_wei: WireUint | None = Field(description="the cheapest offer now")
+    supply_tokens_per_s: float
+    demand_tokens_per_s: float
+    open_sessions: int
+    tokens_served: WireUint
+    providers: list[LLMProviderRow] = Field(description="cheapest first")
+
+
 class ProviderStake(_View):
     address: str
     free_wei: WeiText

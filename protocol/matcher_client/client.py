@@ -16,6 +16,7 @@ from protocol.pricing import CostBasedPricing, FixedPricing, UtilizationSigmoidP
 from protocol.reputation.routing import RoutingPreference
 from protocol.wallet import Wallet
 from protocol.wire.acceptance import AcceptancePost, AcceptanceView
+from protocol.wire.llm_metrics import LLMOfferMetrics
 from protocol.wire.matcher import (
     ApiKeyView,
     FillView,
@@ -176,6 +177,11 @@ class MatcherClient:
             params["owner"] = owner
         data = self._json("GET", f"{_MARKET}/offers?{urlencode(params)}")
         return self._parse(_OFFERS, data, "offer list")
+
+    def put_llm_metrics(self, offer_id: str, metrics: LLMOfferMetrics) -> None:
+        """Report an LLM offer's tokens/s, open sessions and tokens served (dashboard)."""
+        payload = metrics.model_dump(mode="json")
+        self._request("PUT", f"{_MARKET}/offers/{offer_id}/llm-metrics", payload, signed=True)
 
     def offer_fills(self, offer_id: str) -> list[FillView]:
         data = self._json("GET", f"{_MARKET}/offers/{offer_id}/fills")

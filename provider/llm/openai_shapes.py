@@ -57,8 +57,10 @@ def answer_body(
     request: LLMRequest,
     answer: Answer,
     steps: Sequence[TokenStep],
-    bill: SignedBill,
+    bill: SignedBill | None,
 ) -> dict[str, Any]:
+    """The answer's body; ``bill`` None for a batch line (a batch job is paid from its own
+    escrow by its committed result, not from a session's running bill)."""
     logprobs: Any = None
     if request.endpoint == "chat":
         if _wants_logprobs(request):
@@ -80,15 +82,17 @@ def answer_body(
             "finish_reason": answer.finish_reason,
         }
         kind = "text_completion"
-    return {
+    body = {
         "id": completion_id,
         "object": kind,
         "created": created,
         "model": request.model,
         "choices": [choice],
         "usage": usage(answer),
-        "gpuc_bill": bill.model_dump(mode="json"),
     }
+    if bill is not None:
+        body["gpuc_bill"] = bill.model_dump(mode="json")
+    return body
 
 
 def chunk_body(

@@ -37,6 +37,7 @@ from protocol.llm.types import TokenStep
 from protocol.llm.wire import parse_bounded_json
 from protocol.typed_data import JobTerms
 from protocol.wire.health import HEALTH_PATH
+from protocol.wire.llm_metrics import LLMOfferMetrics
 from provider.llm.chain_sessions import SessionAcceptor
 from provider.llm.cheat import LLMCheat, Served, apply_cheat
 from provider.llm.errors import LLMServingError
@@ -121,10 +122,25 @@ class LLMServer:
         ids = tuple(s.token_id for s in served.steps if s.token_id is not None)
         token_ids = ids if len(ids) == len(served.steps) else None
         bill = self.book.record(session, request.canonical(), served.answer, token_ids)
-        self.tokens_served += served.answer.tokens
-        if self.meter is not None:
-            self.meter.record(time.monotonic(), served.answer.tokens, len(served.steps), busy_s)
+        self.record_served(served.answer.tokens, len(served.steps), busy_s)
         return bill
+
+    def record_served(self, tokens: int, completion_tokens: int, busy_s: float) -> None:
+        """Tokens billed (a session's answer or a batch's lines), for pricing and metrics."""
+        self.tokens_served += tokens
+        if self.meter is not None:
+            self.meter.record(time.monotonic(), tokens, completion_tokens, busy_s)
+
+    def offer_metrics(self) -> LLMOfferMetrics:
+        """What the matcher's dashboard shows for this provider's offer."""
+        now = time.monotonic()
+        meter = self.meter
+        return LLMOfferMetrics(
+            supply_tokens_per_s=0.0 if meter is None else meter.supply_per_s(),
+            demand_tokens_per_s=0.0 if meter is None else meter.demand_per_min(now) / 60,
+            open_sessions=sum(1 for s in self.book.sessions() if not s.closed),
+            tokens_served=self.tokens_served,
+        )
 
 
 def _credential(request: Request) -> SessionCredential:

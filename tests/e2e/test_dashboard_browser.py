@@ -217,6 +217,14 @@ def build_book(http: httpx.Client, clock: ManualClock, p1: Wallet, p2: Wallet, c
         r = send(http, clock.now(), p2, "POST", f"/api/market/offers/{second}/heartbeat")
         assert r.status_code == 200, r.text
 
+    # P1 sells a model per 1k tokens: it reports its tokens/s, sessions and tokens served.
+    metrics = {"supply_tokens_per_s": 42.5, "demand_tokens_per_s": 7.25, "open_sessions": 3,
+               "tokens_served": "123456"}  # fmt: skip
+    r = send(http, clock.now(), p1, "PUT", f"/api/market/offers/{first}/llm-metrics", metrics)
+    assert r.status_code == 200, r.text
+    r = send(http, clock.now(), p2, "PUT", f"/api/market/offers/{first}/llm-metrics", metrics)
+    assert r.status_code == 403 and "belongs to" in r.text, r.text  # not P2's offer
+
     def order(kind: str, units: int, limit: int) -> dict[str, Any]:
         body = {
             "resource": RESOURCE,
@@ -291,6 +299,19 @@ def test_dashboard_renders_market_chain_and_live_updates(
     expect(card.locator(".market-price")).to_have_text(f"{gpuc(2 * MILLI)} GPUC")
     # One card per catalog resource (the container resources made it 8, not 6).
     expect(page.locator("#markets .market")).to_have_count(len(ResourceCatalog().ids()))
+
+    # Language models: the price per 1k tokens now; supply is P1's measured 42.5 tokens/s
+    # plus P2's registered capacity (5 units of 1k tokens per second: it reported nothing).
+    model = page.locator(f'#llm tr.llm-model[data-resource="{RESOURCE}"]')
+    expect(model.locator(".llm-price")).to_have_text(f"{gpuc(2 * MILLI)} GPUC")
+    expect(model.locator(".llm-supply")).to_have_text("5,042.5 tok/s")
+    expect(model.locator(".llm-demand")).to_have_text("7.3 tok/s")
+    expect(model.locator(".llm-sessions")).to_have_text("3")
+    expect(model.locator(".llm-served")).to_have_text("123,456")
+    p1_llm = page.locator(f'#llm tr.llm-provider[data-provider="{scene.p1.address}"]')
+    expect(p1_llm.locator(".llm-served")).to_have_text("123,456")
+    p2_llm = page.locator(f'#llm tr.llm-provider[data-provider="{scene.p2.address}"]')
+    expect(p2_llm.locator(".llm-served")).to_have_text("0")
 
     # Depth: two offer levels cheapest first, the resting bid, the fill taken off P1.
     asks = page.locator("#asks tbody tr")

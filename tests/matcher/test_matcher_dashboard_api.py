@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,3 +98,59 @@ def test_the_page_loads_nothing_from_other_hosts() -> None:
         if path.suffix in {".html", ".js", ".css"} and "vendor" not in path.parts:
             text = path.read_text()
             assert "http://" not in text and "https://" not in text, path
+
+
+METRICS = {
+    "supply_tokens_per_s": 18.5,
+    "demand_tokens_per_s": 2.0,
+    "open_sessions": 2,
+    "tokens_served": str(2**60),  # above 2**53: a decimal string both ways
+}
+
+
+def test_llm_view_sums_what_providers_report_and_refuses_bad_reports(
+    client: TestClient, clock: ManualClock
+) -> None:
+    mine = send(
+        client, clock.now(), P, "POST", "/api/market/offers", offer_payload("llama-3-8b", 300, 0.5)
+    ).json()["offer_id"]
+    other = send(
+        client, clock.now(), Q, "POST", "/api/market/offers", offer_payload("llama-3-8b", 200, 0.25)
+    ).json()["offer_id"]
+    gpus = send(
+        client, clock.now(), P, "POST", "/api/market/offers", offer_payload("a100", 300, 1.0)
+    ).json()["offer_id"]
+    path = f"/api/market/offers/{mine}/llm-metrics"
+    ok = send(client, clock.now(), P, "PUT", path, METRICS)
+    assert ok.status_code == 200 and ok.json()["tokens_served"] == str(2**60)
+
+    refusals = [
+        (Q, path, METRICS, 403, "belongs to"),  # another provider's offer
+        (P, f"/api/market/offers/{gpus}/llm-metrics", METRICS, 422, "per 1k tokens"),
+        (P, "/api/market/offers/off_nope/llm-metrics", METRICS, 404, "off_nope"),
+        (P, path, {**METRICS, "open_sessions": -1}, 422, "open_sessions"),
+        (P, path, {**METRICS, "extra": 1}, 422, "extra"),
+    ]
+    for wallet, where, body, status, words in refusals:
+        r = send(client, clock.now(), wallet, "PUT", where, body)
+        assert r.status_code == status and words in r.text, (where, r.text)
+    # A replayed report (same signature, same nonce) is refused.
+    body = json.dumps(METRICS).encode()
+    headers = P.sign("PUT", path, body, now=clock.now())
+    assert client.put(path, content=body, headers=headers).status_code == 200
+    replay = client.put(path, content=body, headers=headers)
+    assert replay.status_code >= 400 and "nonce" in replay.text, replay.text
+
+    views = {v["resource"]: v for v in client.get("/api/dashboard/llm").json()}
+    assert "a100" not in views and views["llama-3-70b"]["providers"] == []
+    view = views["llama-3-8b"]
+    assert view["price_per_1k_tokens_wei"] == "200"  # the cheaper offer (Q's)
+    # P reported 18.5 tokens/s; Q reported nothing: its capacity, 0.25 x 1k tokens/s.
+    assert view["supply_tokens_per_s"] == 18.5 + 250.0
+    assert (view["demand_tokens_per_s"], view["open_sessions"]) == (2.0, 2)
+    assert view["tokens_served"] == str(2**60)
+    rows = {r["offer_id"]: r for r in view["providers"]}
+    assert rows[mine]["reported"] and not rows[other]["reported"]
+    assert rows[other]["tokens_served"] == "0"
+    one = client.get("/api/dashboard/llm", params={"resource": "llama-3-8b"}).json()
+    assert [v["resource"] for v in one] == ["llama-3-8b"]

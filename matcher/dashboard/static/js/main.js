@@ -2,13 +2,14 @@
 //
 // Polling rather than server-sent events: the chain half of the page is itself read by
 // polling a node, the matcher has no change feed to push from, and a poll survives a
-// matcher restart or a proxy with nothing to reconnect. One poll is five small GETs;
+// matcher restart or a proxy with nothing to reconnect. One poll is six small GETs;
 // it pauses while the tab is hidden.
 
 import { getJSON } from "./api.js";
 import { PriceChart } from "./chart.js";
 import { renderDepth } from "./depth.js";
 import { clockTime } from "./format.js";
+import { renderLLM } from "./llm.js";
 import { renderMarkets } from "./markets.js";
 import { renderJobs, renderProviders, renderWallets } from "./tables.js";
 
@@ -76,7 +77,7 @@ async function refresh() {
     state.resource = resource;
     const selected = market.markets.find((m) => m.resource === resource);
     const unit = selected?.unit ?? "unit";
-    const [depth, providers, chain, history] = await Promise.all([
+    const [depth, providers, chain, history, llm] = await Promise.all([
       getJSON("/api/dashboard/book", { resource }),
       getJSON("/api/dashboard/providers"),
       getJSON("/api/dashboard/chain"),
@@ -85,6 +86,7 @@ async function refresh() {
         since: Math.max(0, Math.floor(market.at - state.range)),
         bucket_s: BUCKETS[state.range],
       }),
+      getJSON("/api/dashboard/llm"),
     ]);
     renderMarkets(document.getElementById("markets"), market.markets, state.descriptions, resource, select);
     for (const id of ["history-resource", "depth-resource"]) {
@@ -92,6 +94,7 @@ async function refresh() {
     }
     renderDepth(depth[0], selected);
     renderProviders(providers, chain, market.at);
+    renderLLM(llm);
     renderChain(chain);
     // The x axis spans the chosen range, ending now: a handful of points no longer
     // stretches it to years.
