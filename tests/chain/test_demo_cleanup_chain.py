@@ -9,11 +9,10 @@ from __future__ import annotations
 import threading
 import time
 
-from protocol.testing import CREDIT, DevNet
-
 from gpuc.market.demo_cleanup import close_jobs
 from protocol.roles import Provider
 from protocol.typed_data import JobTerms
+from tools.devnet import CREDIT, DevNet
 
 
 def _open(devnet: DevNet, provider: Provider, run_within: int = 600) -> JobTerms:
