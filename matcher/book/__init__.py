@@ -5,7 +5,7 @@ from matcher.book.config import BookConfig
 from matcher.book.fill import Fill
 from matcher.book.offer import Offer, Strategy
 from matcher.book.order import BuyOrder, OrderKind, OrderStatus
-from matcher.book.order_book import MarketStats, OrderBook
+from matcher.book.order_book import OrderBook
 from matcher.book.resources import DEFAULT_RESOURCES, Resource, ResourceCatalog
 
 __all__ = [
@@ -15,7 +15,6 @@ __all__ = [
     "Clock",
     "Fill",
     "ManualClock",
-    "MarketStats",
     "Offer",
     "OrderBook",
     "OrderKind",

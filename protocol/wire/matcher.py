@@ -27,6 +27,7 @@ __all__ = [
     "HistoryPoint",
     "MarketHistory",
     "MarketList",
+    "MarketStats",
     "MarketView",
     "OfferRouting",
     "OfferView",
@@ -229,9 +230,10 @@ class OrderView(_View):
     routing: RoutingPreference | None = None
 
 
-class MarketView(_View):
+class MarketStats(_View):
+    """A resource's market as the order book computes it."""
+
     resource: str
-    unit: str
     price_wei: WireUint | None = Field(description="what a one-unit market buy pays now")
     supply_units_per_s: float
     demand_units_per_min: int
@@ -243,6 +245,12 @@ class MarketView(_View):
     available_providers: int
     average_price_24h_wei: WireUint | None
     volume_units: int
+
+
+class MarketView(MarketStats):
+    """The market API's view of a resource: its stats, unit and cheapest offers."""
+
+    unit: str
     offers: list[OfferView] = Field(
         default_factory=list,
         description="the cheapest live offers (up to 20) with their routing metadata",
