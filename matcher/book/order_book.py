@@ -12,7 +12,6 @@ import heapq
 from collections.abc import Iterable
 
 from matcher.book.config import BookConfig
-from matcher.book.fill import Fill
 from matcher.book.offer import Offer, Strategy
 from matcher.book.order import BuyOrder, OrderKind, OrderStatus
 from matcher.book.resource_book import ResourceBook
@@ -25,6 +24,7 @@ from protocol.wire.matcher import (
     MAX_CAPACITY_UNITS_PER_S,
     MAX_UNITS,
     MIN_CAPACITY_UNITS_PER_S,
+    Fill,
     MarketStats,
 )
 
