@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 
 from matcher.book.config import BookConfig
-from matcher.book.fill import Fill
 from protocol.signatures import keccak
 from protocol.typed_data import JobTerms
+from protocol.wire.matcher import Fill
 
 
 def terms_for_fill(fill: Fill, spec: str, config: BookConfig) -> JobTerms:

@@ -217,13 +217,5 @@ def address_topic(address: str) -> str:
 
 
 def _terms_from_log(fields: dict[str, Any]) -> JobTerms:
-    return JobTerms(
-        consumer=fields["consumer"],
-        provider=fields["provider"],
-        budget=fields["budget"],
-        price_per_unit=fields["pricePerUnit"],
-        accept_deadline=fields["acceptDeadline"],
-        deadline=fields["deadline"],
-        spec=bytes(fields["spec"]),
-        salt=fields["salt"],
-    )
+    # The log's struct has the Solidity names, which JobTerms reads.
+    return JobTerms.model_validate(dict(fields))

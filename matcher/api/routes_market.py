@@ -28,19 +28,8 @@ router = APIRouter(prefix="/api/market", tags=["market"], responses=ERROR_RESPON
 def market_view(service: MatcherService, resource_id: str, now: float) -> MarketView:
     stats = service.engine.book.stats(resource_id, now)
     return MarketView(
-        resource=stats.resource,
+        **dict(stats),
         unit=service.catalog.get(resource_id).unit,
-        price_wei=stats.price_wei,
-        supply_units_per_s=stats.supply_units_per_s,
-        demand_units_per_min=stats.demand_units_per_min,
-        utilization=stats.utilization,
-        smoothed_utilization=stats.smoothed_utilization,
-        pending_requests=stats.pending_requests,
-        pending_units=stats.pending_units,
-        available_nodes=stats.available_offers,
-        available_providers=stats.available_providers,
-        average_price_24h_wei=stats.average_price_24h_wei,
-        volume_units=stats.volume_units,
         offers=[offer_view(o, service.engine) for o in cheapest_offers(service, resource_id, now)],
     )
 

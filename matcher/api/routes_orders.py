@@ -16,13 +16,12 @@ from matcher.batch.batch import Batch, BatchStatus
 from matcher.batch.line_retry import MAX_BATCH_ATTEMPTS, failed_ids, merge_answers, retry_input
 from matcher.batch.output_file import RequestResult, build_result_files
 from matcher.batch.request_file import RequestFile, parse_request_file
-from matcher.book.fill import Fill
 from matcher.book.order import OrderKind
 from matcher.engine.commands import CancelOrder, CompleteBatch, PlaceOrder, RetryBatchLines
 from matcher.errors import Conflict, InvalidField, NoOfferBelowMaxPrice, NotOwner
 from matcher.service import MatcherService, Signer, new_id
 from matcher.storage.store import FileRow
-from protocol.wire.matcher import FillView, OrderView, PlaceOrderRequest
+from protocol.wire.matcher import Fill, FillView, OrderView, PlaceOrderRequest
 
 router = APIRouter(prefix="/api/market", tags=["consumers"], responses=ERROR_RESPONSES)
 OrderId = Annotated[str, Path(min_length=1, max_length=64)]

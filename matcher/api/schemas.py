@@ -3,12 +3,11 @@ classes themselves are protocol.wire.matcher (the SDK's client reads the same on
 
 from __future__ import annotations
 
-from matcher.book.fill import Fill
 from matcher.book.offer import Offer
 from matcher.book.order import BuyOrder
 from matcher.book.resources import Resource
 from matcher.engine.engine import Engine
-from protocol.wire.matcher import FillView, OfferRouting, OfferView, OrderView
+from protocol.wire.matcher import Fill, FillView, OfferRouting, OfferView, OrderView
 
 __all__ = ["fill_view", "offer_routing", "offer_view", "order_view"]
 
@@ -47,17 +46,7 @@ def fill_view(fill: Fill, engine: Engine) -> FillView:
     terms = engine.terms(fill)
     batch = engine.batches.for_order(fill.order_id)
     return FillView(
-        fill_id=fill.fill_id,
-        order_id=fill.order_id,
-        offer_id=fill.offer_id,
-        consumer=fill.consumer,
-        provider=fill.provider,
-        resource=fill.resource,
-        units=fill.units,
-        price_per_unit_wei=fill.price_per_unit_wei,
-        cost_wei=fill.cost_wei,
-        at=fill.at,
-        done_by=fill.done_by,
+        **dict(fill),
         terms=terms,
         job_id=terms.job_id_hex(),
         batch_id=None if batch is None else batch.batch_id,

@@ -2,11 +2,11 @@
 
 from matcher.book.clock import Clock, ManualClock, SystemClock
 from matcher.book.config import BookConfig
-from matcher.book.fill import Fill
 from matcher.book.offer import Offer, Strategy
 from matcher.book.order import BuyOrder, OrderKind, OrderStatus
-from matcher.book.order_book import MarketStats, OrderBook
+from matcher.book.order_book import OrderBook
 from matcher.book.resources import DEFAULT_RESOURCES, Resource, ResourceCatalog
+from protocol.wire.matcher import Fill
 
 __all__ = [
     "DEFAULT_RESOURCES",
@@ -15,7 +15,6 @@ __all__ = [
     "Clock",
     "Fill",
     "ManualClock",
-    "MarketStats",
     "Offer",
     "OrderBook",
     "OrderKind",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from matcher.book.fill import Fill
 from protocol.reputation.routing import RoutingPreference
+from protocol.wire.matcher import Fill
 
 
 class OrderKind(StrEnum):

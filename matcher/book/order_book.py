@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from matcher.book.config import BookConfig
-from matcher.book.fill import Fill
 from matcher.book.offer import Offer, Strategy
 from matcher.book.order import BuyOrder, OrderKind, OrderStatus
 from matcher.book.resource_book import ResourceBook
@@ -22,26 +20,16 @@ from matcher.errors import Conflict, InvalidField, NoOfferBelowMaxPrice, NotFoun
 from matcher.routing.table import RoutingTable
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI
 from protocol.reputation.routing import RoutingPreference
-from protocol.wire.matcher import MAX_CAPACITY_UNITS_PER_S, MAX_UNITS, MIN_CAPACITY_UNITS_PER_S
+from protocol.wire.matcher import (
+    MAX_CAPACITY_UNITS_PER_S,
+    MAX_UNITS,
+    MIN_CAPACITY_UNITS_PER_S,
+    Fill,
+    MarketStats,
+)
 
 # uint96 budget = units * pricePerUnit must fit (docs/protocol-types.md JobTerms).
 MAX_BUDGET_WEI = 2**96 - 1
-
-
-@dataclass(frozen=True, slots=True)
-class MarketStats:
-    resource: str
-    price_wei: int | None
-    supply_units_per_s: float
-    demand_units_per_min: int
-    utilization: float
-    smoothed_utilization: float
-    pending_requests: int
-    pending_units: int
-    available_offers: int
-    available_providers: int
-    average_price_24h_wei: int | None
-    volume_units: int
 
 
 def _check_units(units: int, field: str) -> None:
@@ -342,7 +330,7 @@ class OrderBook:
             smoothed_utilization=book.state.smoothed_u,
             pending_requests=len(book.bids),
             pending_units=pending,
-            available_offers=int(live.sum()),
+            available_nodes=int(live.sum()),
             available_providers=len(providers),
             average_price_24h_wei=book.state.average_price_wei(),
             volume_units=book.state.volume_units,

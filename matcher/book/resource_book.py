@@ -6,12 +6,12 @@ import numpy as np
 
 from matcher.book.bid_queue import BidQueue
 from matcher.book.config import BookConfig
-from matcher.book.fill import Fill
 from matcher.book.market_state import MarketState
 from matcher.book.offer import Offer
 from matcher.book.offer_table import OfferTable
 from matcher.book.order import BuyOrder, OrderStatus
 from matcher.routing.table import RoutingTable
+from protocol.wire.matcher import Fill
 
 
 class ResourceBook:

@@ -15,19 +15,15 @@ from typing import Any
 
 from matcher.dashboard.errors import InvalidDashboardSetting
 from matcher.dashboard.models import JobRow, JobStatusName
-from protocol.typed_data import JOB_EVENTS
+from protocol.typed_data import JOB_EVENTS, JobStatus
 
 ESCROW_EVENTS = JOB_EVENTS  # the events the ledger folds, in lifecycle order
 
-_RANK: dict[JobStatusName, int] = {
-    "Open": 1,
-    "Accepted": 2,
-    "Delivered": 3,
-    "Disputed": 4,
-    "Settled": 5,
-    "Slashed": 5,
-    "Refunded": 5,
-}
+
+def _rank(status: JobStatusName) -> int:
+    """How far along the job is: the escrow's status code, every closed status equal."""
+    code = JobStatus[status.upper()]
+    return int(JobStatus.SETTLED if code.closed else code)
 
 
 @dataclass(slots=True)
@@ -48,7 +44,7 @@ class _Job:
     result_hash: str | None = None
 
     def move(self, status: JobStatusName, block: int) -> bool:
-        if _RANK[status] <= _RANK[self.status]:
+        if _rank(status) <= _rank(self.status):
             return False
         self.status = status
         self.updated_block = block

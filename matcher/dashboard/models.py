@@ -107,6 +107,7 @@ class WalletBalance(_View):
     claimable_wei: WeiText
 
 
+# JobStatus labels (protocol.typed_data) but None, spelled out for the schema.
 JobStatusName = Literal[
     "Open", "Accepted", "Delivered", "Disputed", "Settled", "Slashed", "Refunded"
 ]

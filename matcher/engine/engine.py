@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from matcher.batch.batch import Batch, BatchRegistry, BatchStatus
 from matcher.book.config import BookConfig
-from matcher.book.fill import Fill
 from matcher.book.offer import Offer
 from matcher.book.order import BuyOrder, OrderKind, OrderStatus
 from matcher.book.order_book import OrderBook
@@ -36,6 +35,7 @@ from matcher.errors import Conflict, InvalidField, NotFound
 from matcher.routing.uptime import UptimeLedger
 from matcher.terms import terms_for_fill
 from protocol.typed_data import JobTerms
+from protocol.wire.matcher import Fill
 
 
 @dataclass(slots=True)

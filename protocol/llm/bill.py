@@ -31,6 +31,7 @@ from protocol.job_spec import canonical_spec
 from protocol.llm.errors import BillError
 from protocol.llm.types import FinishReason
 from protocol.typed_data import recover_signer, sign_digest
+from protocol.wire.fields import as_bytes32
 
 __all__ = [
     "BILL_TAG",
@@ -51,18 +52,6 @@ __all__ = [
 
 BILL_TAG = b"GPUC llm bill v1"
 _U64 = 2**64
-
-
-def _hex32(value: Any) -> bytes:
-    if isinstance(value, str):
-        text = value[2:] if value.startswith("0x") else value
-        try:
-            value = bytes.fromhex(text)
-        except ValueError:
-            raise ValueError(f"not hex: {value!r}") from None
-    if not isinstance(value, bytes) or len(value) != 32:
-        raise ValueError("must be 32 bytes (0x + 64 hex digits)")
-    return value
 
 
 def _int_or_decimal(value: Any) -> Any:
@@ -118,7 +107,7 @@ class BillLink(BaseModel):
     response_digest: bytes
     tokens: int = Field(ge=0, lt=_U64)
 
-    _b32 = field_validator("request_digest", "response_digest", mode="before")(_hex32)
+    _b32 = field_validator("request_digest", "response_digest", mode="before")(as_bytes32)
     _int = field_validator("tokens", mode="before")(_int_or_decimal)
 
     @field_serializer("request_digest", "response_digest")
@@ -131,7 +120,7 @@ class BillLink(BaseModel):
 
 
 def genesis_head(job_id: bytes) -> bytes:
-    return keccak(BILL_TAG + _hex32(job_id))
+    return keccak(BILL_TAG + as_bytes32(job_id))
 
 
 def next_head(head: bytes, link: BillLink) -> bytes:
@@ -158,7 +147,7 @@ class SignedBill(BaseModel):
     head: bytes
     signature: bytes
 
-    _b32 = field_validator("job_id", "head", mode="before")(_hex32)
+    _b32 = field_validator("job_id", "head", mode="before")(as_bytes32)
     _int = field_validator("seq", "total_tokens", mode="before")(_int_or_decimal)
 
     @field_validator("signature", mode="before")
@@ -193,10 +182,10 @@ class SignedBill(BaseModel):
 def bill_digest(job_id: bytes, seq: int, total_tokens: int, head: bytes) -> bytes:
     return keccak(
         BILL_TAG
-        + _hex32(job_id)
+        + as_bytes32(job_id)
         + seq.to_bytes(8, "big")
         + total_tokens.to_bytes(8, "big")
-        + _hex32(head)
+        + as_bytes32(head)
     )
 
 

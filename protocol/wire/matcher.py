@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI, PricingStrategy
 from protocol.reputation import Reputation, UptimeSample
@@ -23,10 +23,12 @@ __all__ = [
     "MAX_UNITS",
     "MIN_CAPACITY_UNITS_PER_S",
     "ApiKeyView",
+    "Fill",
     "FillView",
     "HistoryPoint",
     "MarketHistory",
     "MarketList",
+    "MarketStats",
     "MarketView",
     "OfferRouting",
     "OfferView",
@@ -191,8 +193,8 @@ class WithdrawnOffer(_View):
     withdrawn: bool = True
 
 
-class FillView(_View):
-    """One trade; ``terms`` are what the consumer opens on chain."""
+class Fill(_View):
+    """One trade between a buy order and an offer, as the order book records it."""
 
     fill_id: str
     order_id: str
@@ -202,9 +204,19 @@ class FillView(_View):
     resource: str
     units: int
     price_per_unit_wei: WireUint
-    cost_wei: WireUint
     at: float
+    # When the provider's backlog, this job included, is worked off at its capacity.
     done_by: float
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cost_wei(self) -> WireUint:
+        return self.units * self.price_per_unit_wei
+
+
+class FillView(Fill):
+    """One trade as the API shows it; ``terms`` are what the consumer opens on chain."""
+
     terms: JobTerms = Field(description="the JobTerms to open on chain (docs/protocol-types.md)")
     job_id: str = Field(description="keccak256(abi.encode(terms))")
     batch_id: str | None = None
@@ -229,9 +241,10 @@ class OrderView(_View):
     routing: RoutingPreference | None = None
 
 
-class MarketView(_View):
+class MarketStats(_View):
+    """A resource's market as the order book computes it."""
+
     resource: str
-    unit: str
     price_wei: WireUint | None = Field(description="what a one-unit market buy pays now")
     supply_units_per_s: float
     demand_units_per_min: int
@@ -243,6 +256,12 @@ class MarketView(_View):
     available_providers: int
     average_price_24h_wei: WireUint | None
     volume_units: int
+
+
+class MarketView(MarketStats):
+    """The market API's view of a resource: its stats, unit and cheapest offers."""
+
+    unit: str
     offers: list[OfferView] = Field(
         default_factory=list,
         description="the cheapest live offers (up to 20) with their routing metadata",

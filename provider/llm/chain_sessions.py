@@ -27,7 +27,7 @@ __all__ = ["SessionAcceptor", "SessionRefused"]
 
 
 class SessionRefused(LLMServingError):
-    status = 409
+    """The provider will not accept this session (terms, spec or the job's state)."""
 
 
 class SessionAcceptor:

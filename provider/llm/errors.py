@@ -8,20 +8,16 @@ __all__ = ["BudgetExhausted", "LLMServingError", "SessionUnknown", "Unauthorized
 
 
 class LLMServingError(ProviderError):
-    """Base of the LLM serving errors; ``status`` is the HTTP status it answers."""
-
-    status = 400
+    """Base of the LLM serving errors (provider.llm.server maps each to its HTTP status)."""
 
 
 class SessionUnknown(LLMServingError):
-    status = 404
+    """No session under that job id."""
 
 
 class Unauthorized(LLMServingError):
-    status = 401
+    """The session credential is missing or wrong."""
 
 
 class BudgetExhausted(LLMServingError):
     """The session's escrow cannot pay for this request's prompt plus max_tokens."""
-
-    status = 402

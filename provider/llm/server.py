@@ -38,9 +38,9 @@ from protocol.llm.wire import parse_bounded_json
 from protocol.typed_data import JobTerms
 from protocol.wire.health import HEALTH_PATH
 from protocol.wire.llm_metrics import LLMOfferMetrics
-from provider.llm.chain_sessions import SessionAcceptor
+from provider.llm.chain_sessions import SessionAcceptor, SessionRefused
 from provider.llm.cheat import LLMCheat, Served, apply_cheat
-from provider.llm.errors import LLMServingError
+from provider.llm.errors import BudgetExhausted, LLMServingError, SessionUnknown, Unauthorized
 from provider.llm.openai_shapes import answer_body, chunk_body, final_chunk_body, models_body
 from provider.llm.pricing import TokenMeter
 from provider.llm.session import Session, SessionBook
@@ -49,6 +49,20 @@ __all__ = ["LLMServer", "create_llm_app"]
 
 BILL_HEADER = "X-GPUC-Bill"
 MAX_EXCHANGES_PER_FETCH = 64
+
+
+# The one mapping of the LLM serving errors to HTTP, most specific first.
+_STATUS: tuple[tuple[type[LLMServingError], int], ...] = (
+    (SessionUnknown, 404),
+    (Unauthorized, 401),
+    (BudgetExhausted, 402),
+    (SessionRefused, 409),
+    (LLMServingError, 400),
+)
+
+
+def http_status_of(exc: LLMServingError) -> int:
+    return next(status for kind, status in _STATUS if isinstance(exc, kind))
 
 
 def _error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
@@ -153,7 +167,7 @@ def create_llm_app(server: LLMServer) -> FastAPI:
 
     @app.exception_handler(LLMServingError)
     async def _serving_error(_: Request, exc: LLMServingError) -> JSONResponse:
-        return _error(exc.status, str(exc))
+        return _error(http_status_of(exc), str(exc))
 
     @app.exception_handler(ProtocolError)
     async def _protocol_error(_: Request, exc: ProtocolError) -> JSONResponse:

@@ -6,9 +6,9 @@ import itertools
 from typing import Any
 
 from matcher.book import BookConfig, OrderBook, OrderKind, ResourceCatalog
-from matcher.book.fill import Fill
 from matcher.book.order import BuyOrder
 from protocol.pricing import FixedPricing
+from protocol.wire.matcher import Fill
 
 T0 = 1_800_000_000.0
 R = "h100"
