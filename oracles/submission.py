@@ -36,6 +36,9 @@ class ReceiptSubmission(BaseModel):
     result_url: HttpUrl
     spec: dict[str, Any]
     inputs_url: HttpUrl | None = None
+    # A container job that brings its own image: where its archive's chunked manifest
+    # is (protocol.chunked_documents); the chunks are fetched from the same store.
+    image_url: HttpUrl | None = None
     committed_on_chain: bool = False
 
     @property
@@ -72,6 +75,10 @@ def check_submission(submission: ReceiptSubmission, domain: Domain, kinds: Colle
         raise InvalidSubmission("an embeddings job needs `inputs_url`: where its input file is")
     if isinstance(spec, ContainerSpec) and spec.inputs_hash and submission.inputs_url is None:
         raise InvalidSubmission("this container job has inputs: send `inputs_url`, where they are")
+    if isinstance(spec, ContainerSpec) and spec.image_archive and submission.image_url is None:
+        raise InvalidSubmission(
+            "this container job brings its image archive: send `image_url`, where it is"
+        )
     try:
         signer = recover_signer(receipt_digest(domain, submission.receipt), submission.signature)
     except SignatureError as exc:

@@ -35,8 +35,10 @@ from provider.execution.executor import JobExecutor
 from provider.execution.job import JobRequest
 from provider.execution.limits import ResourceLimits
 from provider.execution.outcome import AnyOutcome, Succeeded
+from provider.images import ImageLoader
 from provider.openai_batch import batch_spec, embedding_responses, parse_batch, results_bytes
-from provider.oracle_receipts import OracleAnswer, post_receipt, submission_body
+from provider.oracle_directory import OracleDirectory
+from provider.oracle_receipts import OracleAnswer, deliver_receipt, submission_body
 from provider.receipts import receipt_for
 from provider.results.server import ResultServer
 from provider.results.store import ResultStore
@@ -73,6 +75,7 @@ class JobPipeline:
         http: httpx.Client,
         log: AgentLog,
         clock: Callable[[], float] = time.time,
+        oracles: OracleDirectory | None = None,
     ) -> None:
         self.protocol = protocol
         self.role = role
@@ -85,6 +88,9 @@ class JobPipeline:
         self.http = http
         self.log = log
         self.clock = clock
+        self.images = ImageLoader(fetcher, config.data_dir / "images")
+        # The oracles' URLs (the agent's directory re-reads the members' endpoints).
+        self.oracles = oracles or OracleDirectory(config.oracle_urls, None, log)
 
     def run(self, offer: OfferConfig, fill: FillInfo) -> Delivered | None:
         jid = job_id(fill.terms)
@@ -161,6 +167,7 @@ class JobPipeline:
             raise AgentError(
                 f"the spec is a {documents.spec.kind} job, the offer sells {offer.kind}"
             )
+        documents.image_url = self.images.ensure(documents.spec)  # a consumer's image archive
         self._accept(terms, jid, fill)
         request = JobRequest(job_id=jid, spec=documents.document, inputs=documents.inputs)
         outcome = self._execute(fill, request, terms)
@@ -187,6 +194,7 @@ class JobPipeline:
             documents.document,
             documents.inputs_url,
             committed_on_chain=False,
+            image_url=documents.image_url,
         )
         answers = self._post_to_oracles(body)
         taken = sum(1 for a in answers if a.status is not None and a.status < 300)
@@ -212,18 +220,10 @@ class JobPipeline:
         if where is None:
             self.log.event("result_not_published", job=jid, sources=list(self.fetcher.sources))
 
-    def _post_to_oracles(self, body: dict[str, object]) -> list[OracleAnswer]:
-        deadline = time.monotonic() + _ORACLE_RETRY_S
-        pending = list(self.config.oracle_urls)
-        final: dict[str, OracleAnswer] = {}
-        while True:
-            for answer in post_receipt(pending, body, self.http):
-                final[answer.url] = answer
-            # No answer or a server-side error: that oracle may be restarting; try again.
-            pending = [u for u, a in final.items() if a.status is None or a.status >= 500]
-            if not pending or time.monotonic() > deadline:
-                return [final[u] for u in self.config.oracle_urls]
-            time.sleep(1.0)
+    def _post_to_oracles(self, body: dict[str, Any]) -> list[OracleAnswer]:
+        # No answer or a server-side error: that oracle may be restarting; try again, and
+        # read the members' endpoints again (one may have joined or moved).
+        return deliver_receipt(self.oracles, body, self.http, retry_s=_ORACLE_RETRY_S)
 
     # ------------------------------------------------------------------ OpenAI batches
 
