@@ -6,12 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from gpuc.context import cli_command, state
-from gpuc.market.market_host import create_market_app
-from matcher.book.config import BookConfig
-from matcher.settings import MatcherSettings
 
 app = typer.Typer(help="Run the matcher (order book, OpenAI Batch API, dashboard).")
 
@@ -44,6 +40,12 @@ def run(
     s = state()
     protocol = s.protocol() if chain else None
     chain_id = protocol.chain_id if protocol is not None else (s.settings.chain_id or 31337)
+    import uvicorn
+
+    from gpuc.market.market_host import create_market_app
+    from matcher.book.config import BookConfig
+    from matcher.settings import MatcherSettings
+
     book = BookConfig(
         accept_window_s=accept_window,
         deadline_grace_s=deadline_grace,
