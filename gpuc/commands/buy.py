@@ -119,6 +119,10 @@ def buy(
     price_wei = parse_amount(max_price, "--max-price")
     document, inputs = _spec_and_inputs(spec, spec_file, texts)
     archive = _image_archive_path(document, image_archive, spec_file)
+    if archive is not None:  # a bad archive fails here, before any connection
+        from gpuc.market.image_upload import check_image_archive
+
+        check_image_archive(document, archive)
     if output is not None and output.is_dir():
         raise UsageError(f"--output {output} is a folder: name a file")
     protocol = s.protocol()

@@ -17,10 +17,10 @@ import httpx
 from gpuc.errors import UsageError
 from protocol.chunked_documents import publish_chunked
 from protocol.compute.errors import InvalidImageArchive
-from protocol.containers.image_archive import inspect_image_archive
+from protocol.containers.image_archive import ImageArchive, inspect_image_archive
 from protocol.documents import MAX_DOCUMENT_BYTES
 
-__all__ = ["attach_image_archive"]
+__all__ = ["attach_image_archive", "check_image_archive"]
 
 
 def attach_image_archive(
@@ -32,6 +32,14 @@ def attach_image_archive(
 ) -> dict[str, Any]:
     """``spec`` (a container spec) running the image in ``archive``, the archive uploaded.
     UsageError naming the problem for a spec of another kind or a bad archive."""
+    image = check_image_archive(spec, archive)
+    ref = publish_chunked(http, documents_url, archive, chunk_size=chunk_size)
+    return {**spec, "image": image.image_id, "image_archive": ref}
+
+
+def check_image_archive(spec: dict[str, Any], archive: Path) -> ImageArchive:
+    """The image ``archive`` holds, checked without sending anything: UsageError for a
+    spec of another kind, a missing file, a bad archive or another image than named."""
     if spec.get("kind") != "container":
         raise UsageError(f"an image archive goes with a container job, not {spec.get('kind')!r}")
     if not archive.is_file():
@@ -45,5 +53,4 @@ def attach_image_archive(
         raise UsageError(
             f"the spec names image {given}, the archive {archive} holds {image.image_id}"
         )
-    ref = publish_chunked(http, documents_url, archive, chunk_size=chunk_size)
-    return {**spec, "image": image.image_id, "image_archive": ref}
+    return image
