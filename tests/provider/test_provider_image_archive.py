@@ -8,13 +8,13 @@ archive, or one holding another image than the spec names, is refused by name.
 from __future__ import annotations
 
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from container_image import READ_MARKER
 
 from gpuc.errors import UsageError
 from gpuc.market.document_store import create_document_app
@@ -34,39 +34,6 @@ from provider.execution.outcome import Succeeded
 from provider.images import ImageLoader
 from provider.results.server import LoopbackServer
 from provider.results.store import ResultStore
-
-READ_MARKER = "import shutil; shutil.copy('/gpuc-marker', '/out/marker.txt'); print('copied')"
-
-
-def podman(engine: ContainerEngine, *args: str, cwd: Path | None = None) -> str:
-    done = subprocess.run(
-        [engine.binary, *args], capture_output=True, text=True, cwd=cwd, env=engine.environment()
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
-
-
-@pytest.fixture(scope="module")
-def consumer_image(
-    container_engine: ContainerEngine,
-    container_image: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[str, Path, str]]:
-    """(image id, its docker-archive, the marker it carries); the engine does not have
-    the image when a test starts (each test removes it again)."""
-    folder = tmp_path_factory.mktemp("consumer-image")
-    marker = uuid.uuid4().hex
-    (folder / "marker").write_text(marker)
-    (folder / "Containerfile").write_text(f"FROM {container_image}\nCOPY marker /gpuc-marker\n")
-    tag = f"localhost/gpuc-consumer-test:{marker[:12]}"
-    runtime = ["--runtime", container_engine.runtime] if container_engine.runtime else []
-    podman(container_engine, *runtime, "build", "-q", "-t", tag, ".", cwd=folder)
-    image_id = "sha256:" + podman(container_engine, "image", "inspect", "--format", "{{.Id}}", tag)
-    archive = folder / "image.tar"
-    podman(container_engine, "save", "-o", str(archive), tag)
-    podman(container_engine, "rmi", "--force", image_id)
-    yield image_id, archive, marker
-    run_quiet(container_engine, [container_engine.binary, "rmi", "--force", image_id])
 
 
 @pytest.fixture(scope="module")
