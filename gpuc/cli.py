@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import Annotated
 
 import typer
 from typer import _click as click  # typer 0.29 vendors click: its classes, not click's
@@ -139,9 +140,28 @@ app = typer.Typer(
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("gpuc")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            found = "unknown (not installed)"
+        typer.echo(f"gpuc {found}")
+        raise typer.Exit()
+
+
 @app.callback()
 @cli_command
-def root() -> None:
+def root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_show_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Shared flags given before the command land here."""
 
 

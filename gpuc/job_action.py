@@ -4,17 +4,19 @@ role, show the job's new status."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from gpuc.context import state
 from gpuc.options import tx_fields
 from gpuc.parsing import parse_job
-from protocol.roles.base import Role
-from protocol.tx.sender import MinedTx
+
+if TYPE_CHECKING:  # `gpuc CMD --help` must not load web3
+    from protocol.roles.base import Role
+    from protocol.tx.sender import MinedTx
 
 __all__ = ["run_job_action"]
 
-R = TypeVar("R", bound=Role)
+R = TypeVar("R", bound="Role")
 
 
 def run_job_action(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from protocol.amounts import format_units
-from protocol.tx.sender import MinedTx
+
+if TYPE_CHECKING:  # `gpuc CMD --help` must not load web3
+    from protocol.tx.sender import MinedTx
 
 __all__ = ["NEGATIVE_OK", "JobArg", "amount", "tx_fields"]
 

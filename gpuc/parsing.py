@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-from eth_utils.address import is_address, is_checksum_address, to_checksum_address
+from typing import TYPE_CHECKING, Any
 
 from gpuc.errors import UsageError
 from protocol.amounts import parse_units
-from protocol.client import parse_bytes32 as protocol_parse_bytes32
-from protocol.client import parse_job_id
-from protocol.committee_signatures import MemberSignature
-from protocol.job_spec import spec_hash
-from protocol.typed_data import Outcome
+
+if TYPE_CHECKING:  # imported where used: `gpuc CMD --help` must not load web3
+    from protocol.committee_signatures import MemberSignature
 
 __all__ = [
     "parse_address",
@@ -28,6 +24,8 @@ __all__ = [
 
 
 def parse_address(text: str, what: str = "address") -> str:
+    from eth_utils.address import is_address, is_checksum_address, to_checksum_address
+
     if not is_address(text):
         raise UsageError(f"{what} {text!r} is not an address: use 0x followed by 40 hex digits")
     digits = text.removeprefix("0x").removeprefix("0X")
@@ -46,14 +44,20 @@ def parse_amount(text: str, what: str = "amount") -> int:
 
 
 def parse_job(text: str) -> bytes:
+    from protocol.client import parse_job_id
+
     return parse_job_id(text)
 
 
 def parse_bytes32(text: str, what: str) -> bytes:
+    from protocol.client import parse_bytes32 as protocol_parse_bytes32
+
     return protocol_parse_bytes32(text, what)
 
 
 def parse_outcome(text: str) -> int:
+    from protocol.typed_data import Outcome
+
     names = {
         "release": Outcome.RELEASE,
         "1": Outcome.RELEASE,
@@ -78,6 +82,8 @@ def parse_member_signature(text: str) -> MemberSignature:
         sig = b""
     if len(sig) != 65:
         raise UsageError(f"signature of {signer} is not 65 bytes of hex (0x + 130 digits)")
+    from protocol.committee_signatures import MemberSignature
+
     return MemberSignature(signer=parse_address(signer, "signer"), signature=sig)
 
 
@@ -97,4 +103,6 @@ def parse_spec(spec_json: str | None, spec_file: Path | None, spec_hash_text: st
         raise UsageError(f"job spec is not valid JSON: {exc.msg} at line {exc.lineno}") from None
     if not isinstance(spec, dict) or "kind" not in spec:
         raise UsageError('job spec must be a JSON object with a "kind" (e.g. {"kind": "matmul"})')
+    from protocol.job_spec import spec_hash
+
     return spec_hash(spec)

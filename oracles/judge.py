@@ -62,6 +62,7 @@ class Judge:
             signature=submission.signature,
             result=result,
             inputs=inputs,
+            image_url=None if submission.image_url is None else str(submission.image_url),
             units_per_second=self._config.units_per_second(submission.terms.provider, spec.kind),
             accepted_at=accepted_at,
             secret=self._secret,

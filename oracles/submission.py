@@ -59,6 +59,10 @@ def check_submission(submission: ReceiptSubmission, domain: Domain, kinds: Colle
         raise InvalidSubmission("an embeddings job needs `inputs_url`: where its input file is")
     if isinstance(spec, ContainerSpec) and spec.inputs_hash and submission.inputs_url is None:
         raise InvalidSubmission("this container job has inputs: send `inputs_url`, where they are")
+    if isinstance(spec, ContainerSpec) and spec.image_archive and submission.image_url is None:
+        raise InvalidSubmission(
+            "this container job brings its image archive: send `image_url`, where it is"
+        )
     try:
         signer = recover_signer(receipt_digest(domain, submission.receipt), submission.signature)
     except SignatureError as exc:

@@ -43,7 +43,11 @@ def publish_document(http: httpx.Client, store_url: str, data: bytes) -> str:
     ref = document_ref(data)
     store = store_url.rstrip("/")
     try:
-        response = http.put(f"{store}/{ref}", content=data)
+        # Opaque bytes: a body without a type would be read as JSON by the matcher's
+        # request guard, and a binary chunk (an image archive's) can look deeply nested.
+        response = http.put(
+            f"{store}/{ref}", content=data, headers={"Content-Type": "application/octet-stream"}
+        )
     except httpx.HTTPError as exc:
         raise DocumentError(f"the document store {store} is unreachable: {exc}") from None
     if response.status_code not in (200, 201):

@@ -9,7 +9,8 @@ Start:
   4. Register one offer per configured resource, priced by its ``protocol.pricing``
      strategy.
 
-Loop (every ``poll_s``): heartbeat the offers; re-price them when the config file's
+Loop (every ``poll_s``): heartbeat the offers; re-read the committee members' oracle
+URLs when due (``OracleDirectory``); re-price the offers when the config file's
 strategies change; collect new fills; dispatch each fill the consumer has opened on
 chain to a worker (``JobPipeline``: accept, execute, store, sign, hand to the oracles);
 sign each new fill's acceptance first (same checks as the accept) and post it to the
@@ -33,7 +34,7 @@ import httpx
 from protocol.client import Protocol, TxOptions
 from protocol.containers.engine import find_engine
 from protocol.matcher_client import FillView, MatcherClient
-from protocol.oracle_endpoints import member_endpoints, merged_oracle_urls
+from protocol.oracle_endpoints import member_endpoints
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, job_id
 from protocol.wallet import Wallet
@@ -46,6 +47,7 @@ from provider.execution.default_kinds import default_registry
 from provider.execution.executor import JobExecutor
 from provider.job_pipeline import Delivered, JobPipeline, ResultTamper
 from provider.market_presence import MarketPresence
+from provider.oracle_directory import DEFAULT_REFRESH_S, OracleDirectory
 from provider.results.live_logs import LiveLogs
 from provider.results.server import ResultServer
 from provider.results.store import ResultStore
@@ -66,8 +68,10 @@ class ProviderAgent:
         device: DeviceProfile | None = None,
         config_overrides: Mapping[str, Any] | None = None,
         result_tamper: ResultTamper | None = None,
+        oracle_refresh_s: float = DEFAULT_REFRESH_S,
     ) -> None:
         self.config = config
+        self.oracle_refresh_s = oracle_refresh_s
         # Development only (gpuc provider run --cheat): forges judged results.
         self.result_tamper = result_tamper
         # Flags and GPUC_* variables that replaced the file's values: kept on re-reads.
@@ -142,6 +146,7 @@ class ProviderAgent:
             http=self.http,
             log=self.log,
             tamper=self.result_tamper,
+            oracles=self.oracles,
         )
         self.settlements = SettlementWatcher(self.protocol, self.role, self.log)
         self.presence = MarketPresence(
@@ -175,12 +180,17 @@ class ProviderAgent:
 
     def _discover_oracles(self, config: AgentConfig) -> AgentConfig:
         """Add the committee members' published URLs (the matcher's list, members checked
-        on chain) to the configured ones, so a member that joined later gets receipts."""
+        on chain) to the configured ones; the directory reads them again every
+        ``oracle_refresh_s`` and when an oracle fails, so a member that joins later
+        gets receipts (provider.oracle_directory)."""
         matcher = MatcherClient(config.matcher_url, chain_id=self.protocol.chain_id, http=self.http)
-        found = member_endpoints(self.protocol, matcher)
-        urls = merged_oracle_urls(config.oracle_urls, found)
-        self.log.event("oracles_discovered", members=found, oracle_urls=urls)
-        return config.model_copy(update={"oracle_urls": tuple(urls)})
+        self.oracles = OracleDirectory(
+            config.oracle_urls,
+            lambda: member_endpoints(self.protocol, matcher),
+            self.log,
+            refresh_s=self.oracle_refresh_s,
+        )
+        return config.model_copy(update={"oracle_urls": tuple(self.oracles.refresh())})
 
     def _ensure_stake(self) -> None:
         target = self.config.stake_wei
@@ -218,6 +228,7 @@ class ProviderAgent:
 
     def tick(self) -> None:
         self.presence.heartbeat_if_due()
+        self.oracles.urls()  # re-reads the members' endpoints when due
         self._reprice_if_due()
         for offer, fill in self.presence.new_fills():
             self._awaiting[job_id(fill.terms)] = (offer, fill)

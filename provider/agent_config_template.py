@@ -51,7 +51,8 @@ manifest = {_q(manifest)}
 # the matcher: offers, fills and heartbeats go here
 matcher_url = {_q(matcher_url)}
 # Oracles the agent sends signed receipts to. Members listed by the matcher
-# (GET /api/oracles, kept by `gpuc oracle join`) are added to these when it starts.
+# (GET /api/oracles, kept by `gpuc oracle join`) are added to these at start, every
+# 30 s and whenever an oracle does not answer.
 oracle_urls = [{oracles}]
 # Content-addressed stores the agent fetches job specs and input files from
 # (GET <source>/0x<keccak256>); it also copies results to the first that takes them.

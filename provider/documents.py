@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from protocol.chunked_documents import fetch_chunked
 from protocol.compute.errors import InvalidJobSpec
 from protocol.compute.specs import AnyJobSpec, ContainerSpec, EmbeddingsSpec, parse_spec
 from protocol.documents import DocumentError, fetch_document, publish_document
@@ -30,10 +32,18 @@ class JobDocuments:
     """A job's checked spec and (for embeddings and containers) its input bytes and
     where they are."""
 
-    def __init__(self, spec: AnyJobSpec, inputs: bytes | None, inputs_url: str | None) -> None:
+    def __init__(
+        self,
+        spec: AnyJobSpec,
+        inputs: bytes | None,
+        inputs_url: str | None,
+        image_url: str | None = None,
+    ) -> None:
         self.spec = spec
         self.inputs = inputs
         self.inputs_url = inputs_url
+        # Where the consumer's image archive (its chunked-document manifest) was found.
+        self.image_url = image_url
 
     @property
     def document(self) -> dict[str, Any]:
@@ -54,6 +64,22 @@ class DocumentFetcher:
             return fetch_document(self._http, self.sources, digest, MAX_DOCUMENT_BYTES)
         except DocumentError as exc:
             raise DocumentUnavailable(str(exc)) from None
+
+    def fetch_chunked(self, digest: bytes, destination: Path) -> str:
+        """Fetch a chunked document (an image archive) into ``destination``, every chunk
+        and the whole checked; the manifest's URL. DocumentUnavailable if none has it."""
+        problems = []
+        for source in self.sources:
+            try:
+                fetch_chunked(self._http, [source], digest, destination)
+            except DocumentError as exc:
+                problems.append(f"{source}: {exc}")
+                continue
+            return f"{source}/{hash_ref(digest)}"
+        raise DocumentUnavailable(
+            f"image archive {hash_ref(digest)} is not available: "
+            + ("; ".join(problems) or "no document sources are configured")
+        )
 
     def publish(self, data: bytes) -> str | None:
         """Store ``data`` (a result) in the first source that takes it, so the consumer can
@@ -87,3 +113,8 @@ class DocumentFetcher:
             inputs, url = self.fetch(spec.inputs_digest)
             return JobDocuments(spec, inputs, url)
         return JobDocuments(spec, None, None)
+
+    def image_manifest_url(self, digest: bytes) -> str:
+        """Where the chunked manifest of an image archive is (checked by its hash)."""
+        _, url = self.fetch(digest)
+        return url

@@ -27,7 +27,7 @@ from protocol.compute.container_result import unpack_result
 from protocol.matcher_client import FillView, MatcherClient
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, JobTerms, job_id
-from protocol.wire.oracle import OracleAnswer, ReceiptSubmission, post_receipt
+from protocol.wire.oracle import OracleAnswer, ReceiptSubmission
 from provider.agent_config import AgentConfig, OfferConfig
 from provider.agent_log import AgentLog
 from provider.documents import DocumentFetcher, JobDocuments
@@ -36,6 +36,7 @@ from provider.execution.executor import JobExecutor
 from provider.execution.job import JobRequest
 from provider.execution.limits import ResourceLimits
 from provider.execution.outcome import AnyOutcome, Succeeded
+from provider.images import ImageLoader
 from provider.openai_batch import (
     BatchRequest,
     batch_spec,
@@ -43,6 +44,7 @@ from provider.openai_batch import (
     parse_batch,
     results_bytes,
 )
+from provider.oracle_directory import OracleDirectory, deliver_receipt
 from provider.receipts import receipt_for
 from provider.results.server import ResultServer
 from provider.results.store import ResultStore
@@ -91,6 +93,7 @@ class JobPipeline:
         log: AgentLog,
         clock: Callable[[], float] = time.time,
         tamper: ResultTamper | None = None,
+        oracles: OracleDirectory | None = None,
     ) -> None:
         self.protocol = protocol
         self.role = role
@@ -104,6 +107,9 @@ class JobPipeline:
         self.log = log
         self.clock = clock
         self.tamper = tamper
+        self.images = ImageLoader(fetcher, config.data_dir / "images")
+        # The oracles' URLs (the agent's directory re-reads the members' endpoints).
+        self.oracles = oracles or OracleDirectory(config.oracle_urls, None, log)
 
     def run(self, offer: OfferConfig, fill: FillView) -> Delivered | None:
         jid = job_id(fill.terms)
@@ -140,6 +146,7 @@ class JobPipeline:
             raise AgentError(
                 f"the spec is a {documents.spec.kind} job, the offer sells {offer.kind}"
             )
+        documents.image_url = self.images.ensure(documents.spec)  # a consumer's image archive
         return documents
 
     def _admit_batch(self, fill: FillView) -> list[BatchRequest]:
@@ -260,6 +267,7 @@ class JobPipeline:
             spec=documents.document,
             inputs_url=documents.inputs_url,
             committed_on_chain=False,
+            image_url=documents.image_url,
         )
         answers = self._post_to_oracles(submission)
         taken = sum(1 for a in answers if a.status is not None and a.status < 300)
@@ -286,17 +294,9 @@ class JobPipeline:
             self.log.event("result_not_published", job=jid, sources=list(self.fetcher.sources))
 
     def _post_to_oracles(self, submission: ReceiptSubmission) -> list[OracleAnswer]:
-        deadline = time.monotonic() + _ORACLE_RETRY_S
-        pending = list(self.config.oracle_urls)
-        final: dict[str, OracleAnswer] = {}
-        while True:
-            for answer in post_receipt(pending, submission, self.http):
-                final[answer.url] = answer
-            # No answer or a server-side error: that oracle may be restarting; try again.
-            pending = [u for u, a in final.items() if a.status is None or a.status >= 500]
-            if not pending or time.monotonic() > deadline:
-                return [final[u] for u in self.config.oracle_urls]
-            time.sleep(1.0)
+        # No answer or a server-side error: that oracle may be restarting; try again, and
+        # read the members' endpoints again (one may have joined or moved).
+        return deliver_receipt(self.oracles, submission, self.http, retry_s=_ORACLE_RETRY_S)
 
     # ------------------------------------------------------------------ OpenAI batches
 

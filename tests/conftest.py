@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from container_image import container_engine, container_image
+from container_image import consumer_image, container_engine, container_image
 
 from protocol.llm.transformers_engine import TransformersEngine, load_engine
 
-__all__ = ["container_engine", "container_image", "llm_engine"]
+__all__ = ["consumer_image", "container_engine", "container_image", "llm_engine"]
 
 
 @pytest.fixture(scope="session")

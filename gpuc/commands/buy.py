@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -51,6 +52,21 @@ def _spec_and_inputs(
     return document, None
 
 
+def _image_archive_path(
+    document: dict[str, Any], flag: Path | None, spec_file: Path | None
+) -> Path | None:
+    """The image archive to upload: --image-archive, or a spec's "image_archive" that is a
+    path (relative to the spec file) rather than the 0x hash of an uploaded one."""
+    named = document.get("image_archive")
+    if isinstance(named, str) and not re.fullmatch(r"0x[0-9a-f]{64}", named):
+        if flag is not None:
+            raise UsageError("give the image archive once: --image-archive or the spec's field")
+        del document["image_archive"]
+        path = Path(named)
+        return path if path.is_absolute() or spec_file is None else spec_file.parent / path
+    return flag
+
+
 @cli_command
 def buy(
     resource: Annotated[str, typer.Argument(help="What to buy, e.g. matmul or all-minilm-l6-v2.")],
@@ -62,6 +78,14 @@ def buy(
     texts: Annotated[
         Path | None,
         typer.Option(help="Embeddings job from a text file (one input a line); no spec needed."),
+    ] = None,
+    image_archive: Annotated[
+        Path | None,
+        typer.Option(
+            help="Container job: run your own image, an OCI or Docker archive "
+            "(`podman save -o image.tar IMAGE`); uploaded in chunks, the spec's image is "
+            'set to its id. A spec file may instead give "image_archive": "PATH".',
+        ),
     ] = None,
     limit: Annotated[
         bool,
@@ -94,6 +118,11 @@ def buy(
     out = s.output
     price_wei = parse_amount(max_price, "--max-price")
     document, inputs = _spec_and_inputs(spec, spec_file, texts)
+    archive = _image_archive_path(document, image_archive, spec_file)
+    if archive is not None:  # a bad archive fails here, before any connection
+        from gpuc.market.image_upload import check_image_archive
+
+        check_image_archive(document, archive)
     if output is not None and output.is_dir():
         raise UsageError(f"--output {output} is a folder: name a file")
     protocol = s.protocol()
@@ -116,6 +145,7 @@ def buy(
             document,
             max_price_wei=price_wei,
             inputs=inputs,
+            image_archive=archive,
             kind="limit" if limit else "market",
             fill_timeout=wait_fill,
             job_timeout=wait_job,

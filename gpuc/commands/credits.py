@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gpuc.context import cli_command, state
 from gpuc.options import NEGATIVE_OK, amount, tx_fields
 from gpuc.parsing import parse_address, parse_amount
-from protocol.roles import Consumer
+
+if TYPE_CHECKING:  # imported where used: `gpuc credits CMD --help` must not load web3
+    from protocol.roles import Consumer
 
 app = typer.Typer(help="Buy and redeem GPUC credits; see balances; claim what the escrow owes.")
 
 
 def _consumer() -> Consumer:
+    from protocol.roles import Consumer
+
     s = state()
     return Consumer(s.protocol(), s.wallet())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,15 +14,19 @@ from gpuc.job_action import run_job_action
 from gpuc.options import JobArg, amount, tx_fields
 from gpuc.parsing import parse_address, parse_amount, parse_job, parse_spec
 from protocol.amounts import format_units
-from protocol.job_history import JobHistory
-from protocol.roles import Consumer
-from protocol.roles.consumer import DEFAULT_ACCEPT_WINDOW, DEFAULT_RUN_WINDOW
-from protocol.typed_data import JobTerms
+from protocol.job_windows import DEFAULT_ACCEPT_WINDOW, DEFAULT_RUN_WINDOW
+
+if TYPE_CHECKING:  # imported where used: `gpuc job CMD --help` must not load web3
+    from protocol.job_history import JobHistory
+    from protocol.roles import Consumer
+    from protocol.typed_data import JobTerms
 
 app = typer.Typer(help="Open jobs and follow them: status, cancel, refund, dispute.")
 
 
 def _consumer() -> Consumer:
+    from protocol.roles import Consumer
+
     s = state()
     return Consumer(s.protocol(), s.wallet())
 
@@ -306,14 +310,14 @@ def list_jobs(
 @cli_command
 def cancel(job: JobArg) -> None:
     """Cancel a job nobody accepted yet; the budget becomes claimable (gpuc credits claim)."""
-    run_job_action(job, _consumer, Consumer.cancel, "cancelling", "job cancelled")
+    run_job_action(job, _consumer, lambda c, j: c.cancel(j), "cancelling", "job cancelled")
 
 
 @app.command()
 @cli_command
 def refund(job: JobArg) -> None:
     """Refund a job not accepted in time (a disputed one ends by verdict or finalize)."""
-    run_job_action(job, _consumer, Consumer.refund, "refunding", "job refunded")
+    run_job_action(job, _consumer, lambda c, j: c.refund(j), "refunding", "job refunded")
 
 
 @app.command()
@@ -321,4 +325,4 @@ def refund(job: JobArg) -> None:
 def dispute(job: JobArg) -> None:
     """Dispute a delivered result inside the dispute window, posting the dispute bond (10 % of
     the budget by default): it comes back only if the committee proves a fault."""
-    run_job_action(job, _consumer, Consumer.dispute, "disputing", "job disputed")
+    run_job_action(job, _consumer, lambda c, j: c.dispute(j), "disputing", "job disputed")

@@ -9,14 +9,15 @@ revoke  refuse a key from now on (by the key, or by a registered key's id)
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gpuc.context import cli_command, state
 from gpuc.errors import UsageError
-from matcher.auth.api_key import api_key_digest, api_key_from_signature
-from protocol.matcher_client import MatcherClient
+
+if TYPE_CHECKING:  # imported where used: `gpuc matcher key CMD --help` must not load web3
+    from protocol.matcher_client import MatcherClient
 
 app = typer.Typer(help="API keys for the matcher's OpenAI Batch API (create, list, revoke).")
 
@@ -24,6 +25,8 @@ MAX_LIFETIME_S = 31 * 86_400  # the matcher's default maximum
 
 
 def _client() -> MatcherClient:
+    from protocol.matcher_client import MatcherClient
+
     """The matcher of the common --matcher flag (GPUC_MATCHER_URL), signed by the wallet."""
     s = state()
     chain_id = s.settings.chain_id or 31337
@@ -44,6 +47,8 @@ def create(
     wallet = s.wallet()
     chain_id = s.settings.chain_id or 31337
     expiry = int(time.time()) + lifetime
+    from matcher.auth.api_key import api_key_digest, api_key_from_signature
+
     digest = api_key_digest(wallet.address, chain_id=chain_id, expiry=expiry)
     key = api_key_from_signature(wallet.address, expiry, wallet.sign_digest(digest))
     with _client() as client:

@@ -8,16 +8,15 @@ come, as for every service (protocol.settings), from the defaults, then --matche
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
 
 from gpuc.context import cli_command, state
 from gpuc.errors import UsageError
-from gpuc.market.market_host import create_market_app
-from matcher.settings import MatcherSettings
-from protocol.settings import SettingsError, load_service_settings
+
+if TYPE_CHECKING:
+    from matcher.settings import MatcherSettings
 
 app = typer.Typer(help="Run the matcher (order book, OpenAI Batch API, dashboard).")
 
@@ -31,6 +30,9 @@ def matcher_settings(
 
     ``flags`` are MatcherSettings fields, plus the book's (accept_window_s, ...) under
     ``book``; a None value is a flag not given."""
+    from matcher.settings import MatcherSettings
+    from protocol.settings import SettingsError, load_service_settings
+
     book = {k: v for k, v in flags.pop("book", {}).items() if v is not None}
     try:
         settings = load_service_settings(
@@ -85,6 +87,10 @@ def run(
     else --chain-id (GPUC_CHAIN_ID), else GPUC_MATCHER_CHAIN_ID or the settings file."""
     s = state()
     protocol = s.protocol() if chain else None
+    import uvicorn
+
+    from gpuc.market.market_host import create_market_app
+
     chain_id = protocol.chain_id if protocol is not None else s.settings.chain_id
     settings = matcher_settings(
         matcher_config,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,17 +21,14 @@ from gpuc.parsing import (
     parse_member_signature,
     parse_outcome,
 )
-from oracles.config import PeerConfig, load_oracle_config
-from oracles.errors import OracleConfigError, OracleError
-from oracles.service import OracleService
-from protocol.client import Protocol, TxOptions
-from protocol.committee_signatures import MemberSignature
-from protocol.matcher_client import MatcherClient
-from protocol.oracle_endpoints import member_endpoints
-from protocol.roles import OracleOperator
-from protocol.roles.oracle_operator import SettlementResult
-from protocol.typed_data import Verdict, VerdictBatch, VerdictItem
-from protocol.wallet import Wallet
+
+if TYPE_CHECKING:  # imported where used: `gpuc oracle CMD --help` must not load web3
+    from oracles.config import PeerConfig
+    from protocol.committee_signatures import MemberSignature
+    from protocol.roles import OracleOperator
+    from protocol.roles.oracle_operator import SettlementResult
+    from protocol.typed_data import Verdict, VerdictBatch, VerdictItem
+    from protocol.wallet import Wallet
 
 app = typer.Typer(
     help="Committee: join or leave, run an oracle, sign verdicts, combine k of them, settle."
@@ -49,6 +46,8 @@ SigsOpt = Annotated[
 
 
 def _operator() -> OracleOperator:
+    from protocol.roles import OracleOperator
+
     s = state()
     return OracleOperator(s.protocol(), s.wallet())
 
@@ -116,6 +115,9 @@ def info() -> None:
     protocol = s.protocol()
     wallet = _optional_wallet()
     committee = protocol.contracts.committee
+    from protocol.matcher_client import MatcherClient
+    from protocol.oracle_endpoints import member_endpoints
+
     with MatcherClient(s.settings.matcher_url, chain_id=protocol.chain_id) as matcher:
         endpoints = member_endpoints(protocol, matcher)
     fields: dict[str, Any] = {
@@ -189,6 +191,8 @@ def join(
         )
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--url {url!r} must start with http:// or https://")
+    from protocol.matcher_client import MatcherClient
+
     with MatcherClient(s.settings.matcher_url, chain_id=protocol.chain_id, wallet=wallet) as m:
         published = m.publish_oracle_endpoint(url.rstrip("/"))
     s.output.result(
@@ -196,7 +200,8 @@ def join(
         title="oracle endpoint published",
     )
     s.output.note(
-        "providers and peers' oracles (gpuc oracle run with --matcher) add it when they start"
+        "providers re-read the list every 30 s (and when an oracle fails); peers' oracles "
+        "(gpuc oracle run with --matcher) add it when they start"
     )
 
 
@@ -208,6 +213,8 @@ def leave() -> None:
     s = state()
     protocol = s.protocol()
     wallet = s.wallet()
+    from protocol.matcher_client import MatcherClient
+
     with MatcherClient(s.settings.matcher_url, chain_id=protocol.chain_id, wallet=wallet) as m:
         m.withdraw_oracle_endpoint()
     member = bool(protocol.contracts.committee.read("isMember", wallet.address))
@@ -352,6 +359,14 @@ def run(config_file: OracleConfigArg) -> None:
     Logs one JSON line per decision on stderr (the audit trail); serves /receipts,
     /signatures, /health and /metrics on 127.0.0.1.
     """
+    from oracles.config import load_oracle_config
+    from oracles.errors import OracleConfigError, OracleError
+    from oracles.service import OracleService
+    from protocol.client import Protocol, TxOptions
+    from protocol.matcher_client import MatcherClient
+    from protocol.oracle_endpoints import member_endpoints
+    from protocol.wallet import Wallet
+
     s = state()
     try:
         config = load_oracle_config(
@@ -386,6 +401,8 @@ def with_discovered_peers(
     peers: tuple[PeerConfig, ...], found: dict[str, str | None], me: str
 ) -> tuple[PeerConfig, ...]:
     """``peers`` plus every other member with a published URL not listed yet (pure)."""
+    from oracles.config import PeerConfig
+
     known = {p.address.lower() for p in peers} | {me.lower()}
     extra = tuple(
         PeerConfig.model_validate({"address": address, "url": url})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,12 +14,16 @@ from gpuc.errors import UsageError
 from gpuc.job_action import run_job_action
 from gpuc.options import NEGATIVE_OK, JobArg, amount, tx_fields
 from gpuc.parsing import parse_address, parse_amount, parse_bytes32, parse_job
-from protocol.roles import Provider
+
+if TYPE_CHECKING:  # imported where used: `gpuc provider CMD --help` must not load web3
+    from protocol.roles import Provider
 
 app = typer.Typer(help="Stake GPUC, accept jobs, commit receipts, get paid.")
 
 
 def _provider() -> Provider:
+    from protocol.roles import Provider
+
     s = state()
     return Provider(s.protocol(), s.wallet())
 
@@ -151,7 +155,7 @@ def receipt(
 @cli_command
 def finalize(job: JobArg) -> None:
     """Get paid for an undisputed job once its dispute window has passed."""
-    run_job_action(job, _provider, Provider.finalize, "finalizing", "job finalized")
+    run_job_action(job, _provider, lambda p, j: p.finalize(j), "finalizing", "job finalized")
 
 
 @app.command()

@@ -11,9 +11,6 @@ from typing import Annotated, Any
 import typer
 
 from gpuc.context import cli_command, state
-from provider.agent import ProviderAgent
-from provider.agent_config import load_agent_config
-from provider.errors import ProviderError
 
 
 @cli_command
@@ -33,6 +30,11 @@ def run(
     embedding model) and refuses to start otherwise. Events go to stdout as JSON lines.
     Edit the config's offer strategies to re-price while it runs. Write a commented
     config with `gpuc provider init`."""
+    # Imported here: `gpuc provider CMD --help` must not load the agent (web3, the executor).
+    from provider.agent import ProviderAgent
+    from provider.agent_config import load_agent_config
+    from provider.errors import ProviderError
+
     s = state()
     # The same settings as every gpuc command: flags, then GPUC_* variables, then the file.
     overrides: dict[str, Any] = {

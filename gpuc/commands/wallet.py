@@ -6,14 +6,15 @@ import getpass
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from eth_account import Account
 
 from gpuc.context import cli_command, state
 from gpuc.errors import UsageError
-from protocol.wallet import Wallet
+
+if TYPE_CHECKING:  # imported where used: `gpuc wallet CMD --help` must not load eth_account
+    from protocol.wallet import Wallet
 
 app = typer.Typer(help="Keys: encrypted JSON v3 keystores, or a hex key in GPUC_PRIVATE_KEY.")
 
@@ -44,6 +45,10 @@ def _write(wallet: Wallet, path: Path) -> None:
 @cli_command
 def new(path: OutArg) -> None:
     """Create a random key and write it as an encrypted keystore."""
+    from eth_account import Account
+
+    from protocol.wallet import Wallet
+
     _write(Wallet(Account.create()), path)
 
 
@@ -51,6 +56,8 @@ def new(path: OutArg) -> None:
 @cli_command
 def import_key(path: OutArg) -> None:
     """Encrypt the key in GPUC_PRIVATE_KEY (or typed at a hidden prompt) into a keystore."""
+    from protocol.wallet import Wallet
+
     env = state().settings.key_env
     if os.environ.get(env):
         wallet = Wallet.from_env(env)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -29,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from gpuc.errors import GpucError
 from gpuc.market.consumer_jobs import JobSubmitter, recover_job
+from gpuc.market.image_upload import attach_image_archive
 from gpuc.market.job_opener import JobOpener
 from protocol.amounts import format_units
 from protocol.documents import DocumentError, fetch_document
@@ -114,6 +116,7 @@ def buy(
     *,
     max_price_wei: int,
     inputs: bytes | None = None,
+    image_archive: Path | None = None,
     kind: Literal["market", "limit"] = "market",
     fill_timeout: float = 600.0,
     job_timeout: float = 900.0,
@@ -129,6 +132,9 @@ def buy(
     opener = JobOpener(consumer, matcher, scan_offers=False)
     submitter = JobSubmitter(matcher, documents_url, opener=opener, http=client)
     step("uploading", {"documents": documents_url})
+    if image_archive is not None:  # a container job's own image: chunked upload
+        spec = attach_image_archive(client, documents_url, spec, image_archive)
+        step("image uploaded", {"image": spec["image"], "archive": spec["image_archive"]})
     order = submitter.submit(resource, spec, max_price_wei=max_price_wei, inputs=inputs, kind=kind)
     step("ordered", {"order": order.order_id, "kind": kind, "status": order.status})
     fill = _first_fill(matcher, order, fill_timeout, step, poll_s)

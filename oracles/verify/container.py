@@ -27,7 +27,8 @@ __all__ = ["DEFAULT_RERUN_SHARE", "ContainerVerifier", "Rerun"]
 # Share of deterministic tasks re-run. A provider that fabricates a fraction f of
 # its deterministic results is caught with probability 1 - (1 - share * f)^jobs.
 DEFAULT_RERUN_SHARE = 0.25
-Rerun = Callable[[ContainerSpec, bytes | None], dict[str, bytes]]
+# (spec, input file, where the spec's image archive is) -> the files a fresh run wrote.
+Rerun = Callable[[ContainerSpec, bytes | None, str | None], dict[str, bytes]]
 
 
 class ContainerVerifier:
@@ -84,7 +85,7 @@ class ContainerVerifier:
                 "oracle has no container engine"
             )
         try:
-            reference = self._rerun(spec, request.inputs)
+            reference = self._rerun(spec, request.inputs, request.image_url)
         except ContainerEngineError as exc:
             raise InvalidVerificationRequest(f"cannot re-run the task: {exc}") from None
         problems = compare_outputs(outputs, reference, spec.tolerance)

@@ -37,6 +37,9 @@ class VerificationRequest(BaseModel):
     signature: bytes
     result: bytes
     inputs: bytes | None = None
+    # A container job's image archive: where its chunked manifest is (fetched only if
+    # the task is sampled for a re-run and the engine lacks the image).
+    image_url: str | None = None
     # The provider's registered throughput for this job kind, in units per second.
     units_per_second: float = Field(gt=0)
     # Block timestamp of the job's accept (the run cannot start before it).

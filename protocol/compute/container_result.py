@@ -52,6 +52,8 @@ class ContainerMetrics(BaseModel):
     cpu_seconds: float | None = Field(default=None, ge=0)
     memory_peak_bytes: int | None = Field(default=None, ge=0)
     gpu_utilization: float | None = Field(default=None, ge=0, le=1)
+    # Why gpu_utilization is None (no GPU passed to the task, nvidia-smi gave nothing).
+    gpu_note: str | None = Field(default=None, max_length=300)
 
 
 class ContainerManifest(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from protocol.compute.errors import InvalidJobSpec
 from protocol.job_spec import spec_hash
@@ -28,9 +28,10 @@ MAX_COMMAND_ARGS = 256
 MAX_CONTAINER_SECONDS = 7 * 24 * 3600
 # An image reference: [registry/]name[:tag][@digest]; never starts with "-", so it
 # can never be read as an engine flag.
+# Or an image id, ``sha256:<64 hex>`` (the one form allowed with ``image_archive``).
 _IMAGE = (
-    r"^[a-z0-9][a-z0-9._-]*(:[0-9]{1,5})?(/[a-z0-9][a-z0-9._-]*)*"
-    r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$"
+    r"^([a-z0-9][a-z0-9._-]*(:[0-9]{1,5})?(/[a-z0-9][a-z0-9._-]*)*"
+    r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?|sha256:[0-9a-f]{64})$"
 )
 
 
@@ -54,11 +55,28 @@ class ContainerSpec(BaseModel):
     pids: int = Field(default=128, ge=8, le=65536)
     # keccak256 of the input file, mounted read-only at /in/inputs.bin.
     inputs_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-f]{64}$")
+    # The consumer's image: keccak256 of a chunked-document manifest
+    # (protocol.chunked_documents) whose file is an OCI/Docker image archive holding the
+    # image ``image`` names by id. None: ``image`` is already on the provider's engine.
+    image_archive: str | None = Field(default=None, pattern=r"^0x[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _archive_names_its_image(self) -> ContainerSpec:
+        if self.image_archive is not None and not self.image.startswith("sha256:"):
+            raise ValueError(
+                "with image_archive, image is the archive's image id, sha256:<64 hex> "
+                "(gpuc buy --image-archive fills both in)"
+            )
+        return self
 
     def as_json(self) -> dict[str, Any]:
-        """The canonical document (every field, defaults included): the form that is
-        published and hashed into the job's terms."""
-        return self.model_dump(mode="json")
+        """The canonical document (every field, defaults included, but ``image_archive``
+        only when set, so specs without one hash as before): the form that is published
+        and hashed into the job's terms."""
+        document = self.model_dump(mode="json")
+        if document["image_archive"] is None:
+            del document["image_archive"]
+        return document
 
     def hash(self) -> bytes:
         return spec_hash(self.as_json())
@@ -66,6 +84,10 @@ class ContainerSpec(BaseModel):
     @property
     def inputs_digest(self) -> bytes | None:
         return None if self.inputs_hash is None else bytes.fromhex(self.inputs_hash[2:])
+
+    @property
+    def image_archive_digest(self) -> bytes | None:
+        return None if self.image_archive is None else bytes.fromhex(self.image_archive[2:])
 
 
 def parse_container_spec(document: dict[str, Any]) -> ContainerSpec:

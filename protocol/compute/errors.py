@@ -7,6 +7,7 @@ from protocol.errors import InvalidInput, ProtocolError
 __all__ = [
     "ComputeError",
     "ContainerEngineError",
+    "InvalidImageArchive",
     "InvalidJobSpec",
     "MalformedArray",
     "MalformedContainerResult",
@@ -41,3 +42,7 @@ class MalformedContainerResult(ComputeError, InvalidInput):
 
 class ContainerEngineError(ComputeError):
     """No container engine can run here, or the engine failed outside the task."""
+
+
+class InvalidImageArchive(ContainerEngineError, InvalidInput):
+    """A consumer's image archive is not one OCI/Docker image, or not the one its spec names."""

@@ -5,7 +5,9 @@ goes to the log file (and to ``on_log``) as it arrives, so the log can be
 followed while the task runs. A watchdog removes the container when the wall
 time runs out. On a rootful cgroup v1 host the container's cgroup is created
 under a per-task parent that outlives it, so CPU time and the memory peak can
-be read after the container is gone; elsewhere those metrics are None.
+be read after the container is gone; elsewhere those metrics are None. GPU
+utilisation is sampled with nvidia-smi while the task runs where a GPU is passed
+to it, else None with the reason (protocol.containers.gpu_metrics).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from protocol.compute.container_result import MAX_OUTPUT_FILES, ContainerMetrics
 from protocol.compute.container_spec import ContainerSpec
 from protocol.compute.errors import ContainerEngineError, MalformedContainerResult
 from protocol.containers.engine import ContainerEngine, RunPlan, run_quiet
+from protocol.containers.gpu_metrics import GpuSampler
 
 __all__ = [
     "ContainerCaps",
@@ -154,11 +157,14 @@ def run_task(
     watchdog = threading.Timer(limit, _expire)
     watchdog.daemon = True
     watchdog.start()
+    gpu = GpuSampler(engine.gpu)
+    gpu.start()
     try:
         log = _pump(process, log_path, caps.max_log_bytes, on_log)
         exit_code = process.wait()
     finally:
         watchdog.cancel()
+        gpu_utilization, gpu_note = gpu.stop()
     wall = time.monotonic() - started
     cpu_seconds, memory_peak = (None, None) if cgroup is None else cgroup.read_and_remove()
     timed_out = expired.is_set()
@@ -173,6 +179,8 @@ def run_task(
             wall_seconds=round(wall, 3),
             cpu_seconds=cpu_seconds,
             memory_peak_bytes=memory_peak,
+            gpu_utilization=gpu_utilization,
+            gpu_note=gpu_note,
         ),
     )
 

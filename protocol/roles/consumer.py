@@ -13,15 +13,13 @@ from protocol.contracts import BoundContract
 from protocol.deploy_config import ETH_RESERVE
 from protocol.errors import InvalidInput
 from protocol.job_spec import spec_hash
+from protocol.job_windows import DEFAULT_ACCEPT_WINDOW, DEFAULT_RUN_WINDOW
 from protocol.roles.base import Role, require_non_negative
 from protocol.tx.sender import MinedTx
 from protocol.typed_data import JobTerms, job_id
 from protocol.views import Balances
 
 __all__ = ["Consumer", "OpenedJob", "Purchase", "Redemption"]
-
-DEFAULT_ACCEPT_WINDOW = 3600  # seconds the provider has to accept
-DEFAULT_RUN_WINDOW = 24 * 3600  # seconds from now until the result is due
 
 
 class Purchase(BaseModel):

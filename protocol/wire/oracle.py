@@ -33,6 +33,9 @@ class ReceiptSubmission(BaseModel):
     result_url: HttpUrl
     spec: dict[str, Any]
     inputs_url: HttpUrl | None = None
+    # A container job that brings its own image: where its archive's chunked manifest
+    # is (protocol.chunked_documents); the chunks are fetched from the same store.
+    image_url: HttpUrl | None = None
     committed_on_chain: bool = False
 
     @property

@@ -20,11 +20,13 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from container_image import TRAIN_SCRIPT
+from container_image import READ_MARKER, TRAIN_SCRIPT
 from marketplace_helpers import embeddings_job, escrow_event, matmul_spec, wait_status
 
+from gpuc.market.buy import fetch_result
 from gpuc.market.consumer_jobs import recover_job
 from gpuc.market.demo import CHEATER
+from gpuc.market.image_upload import attach_image_archive
 from gpuc.market.local_market import LocalMarket
 from gpuc.market.plan import (
     CONTAINER_RESOURCE,
@@ -34,7 +36,9 @@ from gpuc.market.plan import (
     MarketPlan,
 )
 from gpuc.market.waiting import wait_until
+from protocol.compute.container_result import unpack_result
 from protocol.compute.container_spec import parse_container_spec
+from protocol.job_history import job_history
 from protocol.pricing import FixedPricing
 from protocol.typed_data import JobStatus, JobTerms, job_id
 
@@ -220,6 +224,33 @@ def test_container_task_runs_under_podman_streams_its_log_and_is_paid_per_second
     executed = [e for e in seller.events("job_executed") if wanted in str(e.get("job"))]
     assert executed[0]["outputs"] == ["weights.npy"]
     assert executed[0]["metrics"]["memory_peak_bytes"] > 0
+
+
+def test_a_consumers_own_image_archive_is_run_rerun_and_paid(
+    market: LocalMarket, consumer_image: tuple[str, Path, str]
+) -> None:
+    """The image the engine lacks comes as a `podman save` archive (~109 MB, 16 MiB
+    chunks) through the document store; the provider loads it before accepting, the
+    oracles (every deterministic task re-run here) judge it, and the result holds what
+    only that image could write."""
+    image_id, archive, marker = consumer_image
+    documents = market.submitter.documents_url
+    wanted = {"kind": "container", "command": ["python3", "-c", READ_MARKER],
+              "deterministic": True, "max_seconds": 60}  # fmt: skip
+    with httpx.Client(timeout=60) as http:
+        spec = attach_image_archive(http, documents, wanted, archive)
+        assert spec["image"] == image_id
+        order = market.submitter.submit(CONTAINER_RESOURCE, spec, max_price_wei=2 * MILLI)
+        terms = _only_fill_terms(market, order.order_id)
+        assert wait_status(market, terms, SETTLED, timeout=180) == JobStatus.SETTLED
+        assert not escrow_event(market, "JobSettled", terms)["optimistic"]
+        digest = job_history(market.protocol, terms).result_hash
+        assert digest is not None
+        result, _ = fetch_result(http, [documents], digest)
+    assert unpack_result(result).outputs == {"marker.txt": marker.encode()}
+    seller = next(p for p in market.providers.values() if p.address == terms.provider)
+    posted = [e for e in seller.events("receipt_posted") if job_id(terms).hex() in str(e["job"])]
+    assert posted and posted[0]["oracles_taken"] >= 2
 
 
 def test_container_cheat_is_caught_by_re_execution_and_slashed(

@@ -163,9 +163,11 @@ class CountingRerun:
         self.runs = 0
         self._rerun = engine_rerun()
 
-    def __call__(self, spec: ContainerSpec, inputs: bytes | None) -> dict[str, bytes]:
+    def __call__(
+        self, spec: ContainerSpec, inputs: bytes | None, image_url: str | None = None
+    ) -> dict[str, bytes]:
         self.runs += 1
-        return self._rerun(spec, inputs)
+        return self._rerun(spec, inputs, image_url)
 
 
 @pytest.fixture(scope="module")

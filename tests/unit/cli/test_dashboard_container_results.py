@@ -44,6 +44,7 @@ def test_a_stored_result_archive_is_served_as_its_manifest(tmp_path: Path) -> No
             "cpu_seconds": 1.25,
             "memory_peak_bytes": 64 << 20,
             "gpu_utilization": None,
+            "gpu_note": None,
         }
         assert manifest["log_hash"] == sha256_ref(LOG)
         assert manifest["outputs"] == {name: sha256_ref(d) for name, d in OUTPUTS.items()}

@@ -55,3 +55,21 @@ def test_the_matcher_serves_and_documents_the_store(tmp_path: Path) -> None:
         ref = "0x" + keccak(data).hex()
         assert client.put(f"/documents/{ref}", content=data).status_code == 201
         assert client.get(f"/documents/{ref}").content == data
+
+
+def test_binary_documents_pass_the_matchers_json_guard(tmp_path: Path) -> None:
+    """A chunk of an image archive can look like deeply nested JSON: published as the
+    octet-stream it is, the matcher's JSON depth guard lets it through."""
+    from gpuc.market.market_host import create_market_app
+    from matcher.settings import MatcherSettings
+    from protocol.documents import fetch_document, publish_document
+
+    settings = MatcherSettings(database_url=f"sqlite:///{tmp_path / 'm.db'}")
+    app = create_market_app(settings, None, tmp_path / "docs")
+    chunk = b"[" * 5000 + bytes(range(256))
+    with TestClient(app) as client:
+        untyped = client.put(f"/documents/0x{keccak(chunk).hex()}", content=chunk)
+        assert untyped.status_code == 400 and "deeper" in untyped.text  # why the type matters
+        ref = publish_document(client, "http://testserver/documents", chunk)
+        data, _ = fetch_document(client, ["http://testserver/documents"], bytes.fromhex(ref[2:]))
+    assert data == chunk

@@ -61,7 +61,9 @@ class Rerun:
         self.outputs = outputs
         self.calls: list[ContainerSpec] = []
 
-    def __call__(self, spec: ContainerSpec, inputs: bytes | None) -> dict[str, bytes]:
+    def __call__(
+        self, spec: ContainerSpec, inputs: bytes | None, image_url: str | None
+    ) -> dict[str, bytes]:
         self.calls.append(spec)
         if isinstance(self.outputs, Exception):
             raise self.outputs
