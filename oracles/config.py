@@ -86,6 +86,12 @@ class OracleConfig(ServiceSettings):
         default=0.0, ge=0, description="seconds a due settlement waits for others to batch with"
     )
     optimistic_release: Literal["finalize", "settle"] = "finalize"
+    settle_and_pay_out: bool = Field(
+        default=True,
+        description="a release settled on its own also pays out in the same transaction "
+        "(settleAndPayOut: the provider is paid at once, no payOut later); batches keep "
+        "settleBatch",
+    )
     tx_confirmations: int = Field(default=1, ge=1)
     replace_after: float = Field(default=30.0, gt=0, description="seconds before a fee bump")
     fee_bump: float = Field(default=1.25, ge=1.125, description="nodes want >= +12.5 %")

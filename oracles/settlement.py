@@ -1,6 +1,11 @@
 """Turn verdicts that hold k matching signatures into settle / settleBatch transactions,
 when it is this member's turn (oracles.submitter), through the transaction manager.
 
+A release settled in a transaction of its own uses settleAndPayOut (config
+``settle_and_pay_out``, default on): the provider's pay is credited in the same
+transaction, so nobody sends a payOut for it. Batches keep settleBatch (their payOut,
+batched by the provider, costs less per job than one payout each).
+
 A job's verdict row reserves the transaction's key before it is signed, so one job
 never rides in two transactions of this member: a crash between the reservation
 and the stored intent leaves a key without intent, which drop_unsent_reservations()
@@ -29,12 +34,21 @@ from protocol.committee_signatures import MemberSignature, combine_signatures
 from protocol.contract_errors import FutureEpoch, InsufficientSignatures, UnknownSigner
 from protocol.errors import ContractError, SignatureError
 from protocol.tx.request import TxRequest
-from protocol.typed_data import CLOSED_STATUSES, VerdictBatch, verdict_batch_digest
+from protocol.typed_data import CLOSED_STATUSES, Outcome, VerdictBatch, verdict_batch_digest
 from protocol.wallet import Wallet
 
-__all__ = ["SettlementConfig", "Settler"]
+__all__ = ["SettlementConfig", "Settler", "single_settle_method"]
 
 _REFUSED_RETRY = 5.0  # seconds before trying a settlement the escrow refused again
+
+
+def single_settle_method(outcome: int, *, pay_out: bool) -> str:
+    """The escrow method for one job settled in a transaction of its own: a release is also
+    paid out (settleAndPayOut: one transaction instead of settle + the provider's payOut)
+    when ``pay_out``; a fault pays nothing out, so it settles."""
+    if pay_out and outcome == Outcome.RELEASE:
+        return "settleAndPayOut"
+    return "settle"
 
 
 class SettlementConfig(BaseModel):
@@ -46,6 +60,8 @@ class SettlementConfig(BaseModel):
     fallback_after: float = Field(ge=0)
     batch_max: int = Field(ge=1)
     batch_wait: float = Field(ge=0)
+    # A release settled in a transaction of its own also pays out (settleAndPayOut).
+    settle_and_pay_out: bool = True
 
     @classmethod
     def of(cls, config: OracleConfig, members: Sequence[str]) -> SettlementConfig:
@@ -54,6 +70,7 @@ class SettlementConfig(BaseModel):
             fallback_after=config.fallback_after,
             batch_max=config.batch_max,
             batch_wait=config.batch_wait,
+            settle_and_pay_out=config.settle_and_pay_out,
         )
 
 
@@ -206,7 +223,7 @@ class Settler:
             self._postpone([stored.job_id], "signatures_unusable", exc)
             return
         request = self.escrow.tx(
-            "settle",
+            single_settle_method(verdict.outcome, pay_out=self.config.settle_and_pay_out),
             submission.submission.terms.as_tuple(),
             (verdict.job_id, verdict.outcome, verdict.units, verdict.result_hash, verdict.epoch),
             combined,

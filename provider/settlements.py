@@ -1,6 +1,8 @@
 """Delivered jobs until they are paid: watch their status, finalize optimistic ones after
-the dispute window, pay out the settled ones (one payOut for all of them: settlement only
-records the outcome) and pull what the escrow owes (one claim covers every paid job)."""
+the dispute window, pay out the settled ones (one payOut for all of them: settle and
+settleBatch only record the outcome) and pull what the escrow owes (one claim covers every
+paid job). A job the committee settled with settleAndPayOut is paid already: it is not
+paid out again (``job_settled`` says ``paid_out: true``), its pay is in the claim."""
 
 from __future__ import annotations
 
@@ -46,7 +48,9 @@ class SettlementWatcher:
                 continue
             del self.pending[jid]
             name = JobStatus(state.status).label.lower()
-            self.log.event(f"job_{name}", job=jid, fill=job.fill_id, units=state.units)
+            self.log.event(
+                f"job_{name}", job=jid, fill=job.fill_id, units=state.units, paid_out=state.paid_out
+            )
             if state.status == JobStatus.SETTLED and not state.paid_out:
                 settled.append(job)
         if settled:

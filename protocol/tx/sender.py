@@ -9,7 +9,6 @@ taken or anything is sent.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from typing import Any, ClassVar
 
@@ -26,6 +25,7 @@ from protocol.errors import (
 from protocol.node_errors import NodeRejected
 from protocol.rpc import rpc_request
 from protocol.tx.fees import FeeOracle, Fees
+from protocol.tx.in_flight import InFlight
 from protocol.tx.nonces import NonceTracker
 from protocol.tx.request import TxRequest
 from protocol.wallet import Wallet
@@ -76,14 +76,13 @@ class TxSender:
     """Transactions from ``wallet`` over ``w3``."""
 
     # Hashes this process broadcast and has not seen mined yet (for an interrupted CLI to
-    # say which transaction may still be mined, or that nothing was sent).
-    _in_flight: ClassVar[set[str]] = set()
-    _in_flight_lock: ClassVar[threading.Lock] = threading.Lock()
+    # say which transaction may still be mined, or that nothing was sent); bounded in age
+    # and count, so pipelined sends never waited for do not pile up (protocol.tx.in_flight).
+    _in_flight: ClassVar[InFlight] = InFlight()
 
     @classmethod
     def in_flight(cls) -> list[str]:
-        with cls._in_flight_lock:
-            return sorted(cls._in_flight)
+        return cls._in_flight.hashes()
 
     def __init__(
         self,
@@ -183,15 +182,13 @@ class TxSender:
         try:
             self._rpc("eth_sendRawTransaction", ["0x" + signed.raw.hex()], signed.label)
         except NodeRejected as exc:
-            if any(m in str(exc).lower() for m in _SAME_BYTES_KNOWN):
-                return signed.tx_hash
-            self.nonces.forget(self.address)
-            raise
+            if not any(m in str(exc).lower() for m in _SAME_BYTES_KNOWN):
+                self.nonces.forget(self.address)
+                raise
         except BaseException:
             self.nonces.forget(self.address)
             raise
-        with self._in_flight_lock:
-            self._in_flight.add(signed.tx_hash)
+        self._in_flight.add(signed.tx_hash)
         return signed.tx_hash
 
     def wait(
@@ -202,17 +199,19 @@ class TxSender:
         confirmations: int | None = None,
         timeout: float | None = None,
     ) -> MinedTx:
-        """Wait until the receipt is ``confirmations`` blocks deep; raise on revert or timeout."""
+        """Wait until the receipt is ``confirmations`` blocks deep; raise on revert or timeout.
+        While it waits the hash is in flight (marked anew each poll, so a long wait keeps it
+        among the newest: not aged out while the wait lasts)."""
         confirmations = confirmations or self.confirmations
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while True:
+            self._in_flight.add(tx_hash)
             receipt = self._receipt(tx_hash, label)
             if receipt is not None:
                 mined_in = int(receipt["blockNumber"], 16)
                 if confirmations <= 1 or self._head(label) - mined_in + 1 >= confirmations:
-                    with self._in_flight_lock:
-                        self._in_flight.discard(tx_hash)
+                    self._in_flight.discard(tx_hash)
                     return self._mined(receipt, label)
             if time.monotonic() >= deadline:
                 state = "mined but not confirmed" if receipt is not None else "not mined"

@@ -7,6 +7,7 @@ import pytest
 from protocol.contract_errors import WrongStatus
 from protocol.errors import InsufficientFunds, InvalidInput, TransactionFailed, TransactionTimeout
 from protocol.node_errors import NodeRejected
+from protocol.tx.in_flight import InFlight
 from protocol.tx.nonces import NonceTracker
 from protocol.tx.sender import TxSender
 from tools.devnet import CREDIT, DevNet
@@ -157,3 +158,24 @@ def test_a_mined_transaction_is_no_longer_in_flight(devnet: DevNet) -> None:
     assert tx_hash in TxSender.in_flight()
     sender.wait(tx_hash)
     assert tx_hash not in TxSender.in_flight()
+
+
+def test_pipelined_sends_never_waited_for_stay_bounded(
+    devnet: DevNet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Broadcasts nobody waits for are kept up to the bound (oldest forgotten first); a
+    hash being waited for is marked again, so it is there until seen mined."""
+    flight = InFlight(max_size=3)
+    monkeypatch.setattr(TxSender, "_in_flight", flight)
+    sender = TxSender(devnet.protocol.w3, devnet.wallets[1])
+    request = devnet.protocol.contracts.sale.tx("buy", 10**15, 0, value=10**15)
+    gas = sender.estimate_gas(request)
+    hashes = [sender.broadcast(sender.prepare(request, preflight=False, gas=gas)) for _ in range(5)]
+    assert TxSender.in_flight() == sorted(hashes[2:])
+    # Forgotten by the bound, still waitable: the wait marks it the newest (pushing out
+    # the oldest) and forgets it once mined.
+    first = sender.wait(hashes[0])
+    assert first.tx_hash == hashes[0]
+    assert TxSender.in_flight() == sorted(hashes[3:])
+    sender.wait(hashes[4])
+    assert TxSender.in_flight() == [hashes[3]]

@@ -60,12 +60,17 @@ def wait_closed(net: DevNet, terms: JobTerms, timeout: float = 30.0) -> JobState
     return wait_until(f"job 0x{job_id(terms).hex()} to close", closed, timeout)
 
 
-def closing_logs(net: DevNet, terms: JobTerms) -> list[dict[str, Any]]:
-    """Every JobSettled / JobSlashed / SettlementSkipped log of this job, in chain order."""
+def closing_logs(
+    net: DevNet,
+    terms: JobTerms,
+    names: tuple[str, ...] = ("JobSettled", "JobSlashed", "SettlementSkipped"),
+) -> list[dict[str, Any]]:
+    """Every log ``names`` (default: JobSettled / JobSlashed / SettlementSkipped) of this
+    job, in chain order."""
     escrow = net.protocol.contracts.escrow.contract
     jid = job_id(terms)
     logs: list[dict[str, Any]] = []
-    for name in ("JobSettled", "JobSlashed", "SettlementSkipped"):
+    for name in names:
         event = getattr(escrow.events, name)()
         for log in event.get_logs(argument_filters={"jobId": jid}, from_block=net.manifest.block):
             logs.append(

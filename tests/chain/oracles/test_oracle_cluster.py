@@ -79,12 +79,15 @@ def honest_and_forged(
     forged_sub = signed_submission(
         net.provider, forged, matmul_spec(202), forged_matmul_result(matmul_spec(202)), publish
     )
-    statuses = post_submission(cluster.urls, honest_sub) + post_submission(cluster.urls, forged_sub)
+    # One after the other: each is settled on its own (two due together would batch).
+    statuses = post_submission(cluster.urls, honest_sub)
+    honest_state = wait_closed(net, honest)
+    statuses += post_submission(cluster.urls, forged_sub)
     return {
         "statuses": statuses,
         "honest": honest,
         "forged": forged,
-        "honest_state": wait_closed(net, honest),
+        "honest_state": honest_state,
         "forged_state": wait_closed(net, forged),
         "honest_submission": honest_sub,
         "claimable_before": claimable_before,
@@ -104,14 +107,17 @@ def test_honest_job_is_settled_once_by_its_first_submitter(
     settled = logs[0]["args"]
     assert settled["units"] == 1 and settled["optimistic"] is False
     assert settled["resultHash"] == honest_and_forged["honest_submission"].receipt.result_hash
-    # Settling credits nothing (payOut does); paid once: a payout credits exactly this job's
-    # pay (the forged one pays 0), and a second payout of it credits nothing.
+    # Settled alone, so settled and paid out in one transaction (settleAndPayOut): the
+    # provider's pay is credited already (the forged one pays 0) and a payout of it, as the
+    # provider agent might still send, credits nothing and does not fail.
+    assert state.paid_out
+    (paid_out,) = closing_logs(net, terms, ("JobPaidOut",))
+    assert paid_out["tx"] == logs[0]["tx"]
     before = honest_and_forged["claimable_before"]
-    assert net.protocol.claimable(net.provider.address) == before
-    assert net.provider.pay_out([terms]).paid == (job_id(terms),)
-    assert net.provider.pay_out([terms]).paid == ()
     paid = net.protocol.claimable(net.provider.address) - before
-    assert paid == settled["providerPay"] > 0
+    assert paid == settled["providerPay"] == paid_out["args"]["providerPay"] > 0
+    assert net.provider.pay_out([terms]).paid == ()
+    assert net.protocol.claimable(net.provider.address) - before == paid
     # The rotation's first member sent it, and only it did.
     first = rotation([o.address for o in cluster.oracles], job_id(terms))[0]
     assert tx_sender(net, logs[0]["tx"]) == first
@@ -122,6 +128,8 @@ def test_honest_job_is_settled_once_by_its_first_submitter(
     )
     senders = [i for i in range(3) if events_of(cluster, i, "settlement_sent", job_id(terms))]
     assert senders == [first_index]
+    (sent,) = events_of(cluster, first_index, "settlement_sent", job_id(terms))
+    assert sent["method"].endswith(".settleAndPayOut")
     # The members that judged it (k at least; a slow third may find it closed) signed
     # a release verdict with its evidence.
     for signed in _verdicts(cluster, job_id(terms)):
@@ -149,6 +157,9 @@ def test_forged_result_slashes_the_provider(
     assert slashed["name"] == "JobSlashed"
     assert slashed["args"]["reason"] == 0  # FaultVerdict
     assert slashed["args"]["slashed"] == (PRICE * MAX_UNITS + 1) // 2  # 50 % collateral
+    # A fault pays nothing out: plain settle, even with settle_and_pay_out on.
+    sent = [e for i in range(3) for e in events_of(cluster, i, "settlement_sent", job_id(terms))]
+    assert sent and all(e["method"].endswith(".settle") for e in sent)
     for signed in _verdicts(cluster, job_id(terms)):
         assert signed["verdict"]["outcome"] == 2
         codes = [f["code"] for f in signed["evidence"]["failures"]]
@@ -211,6 +222,10 @@ def test_receipts_that_become_ready_together_settle_in_one_batch(
     escrow = net.protocol.contracts.escrow
     selector = escrow.encode("settleBatch", [], 0, b"")[:4]
     assert bytes(net.chain.w3.eth.get_transaction(batch_tx)["input"])[:4] == selector
+    # A batch keeps the two steps: its jobs wait for the provider's (batched) payOut.
+    for terms, log in zip(jobs, logs, strict=True):
+        if log[0]["tx"] == batch_tx:
+            assert not net.protocol.job(terms).paid_out
     assert {tx_sender(net, tx) for tx in by_tx} == {members[0]}
 
 

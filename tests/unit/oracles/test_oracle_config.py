@@ -8,6 +8,8 @@ import pytest
 
 from oracles.config import load_oracle_config
 from oracles.errors import OracleConfigError
+from oracles.settlement import SettlementConfig, single_settle_method
+from protocol.typed_data import Outcome
 
 PEER = "0x" + "ab" * 20
 
@@ -81,3 +83,24 @@ def test_missing_and_malformed_files_are_clear(tmp_path: Path) -> None:
         load_oracle_config(tmp_path / "nope.toml")
     with pytest.raises(OracleConfigError, match="not valid TOML"):
         load_oracle_config(_write(tmp_path, "confirmations = = 2\n"))
+
+
+def test_a_release_settled_alone_pays_out_unless_turned_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    members = [PEER]
+    on = SettlementConfig.of(load_oracle_config(_write(tmp_path, "")), members)
+    assert on.settle_and_pay_out is True
+    assert single_settle_method(Outcome.RELEASE, pay_out=on.settle_and_pay_out) == (
+        "settleAndPayOut"
+    )
+    # A fault pays nothing out: plain settle either way.
+    assert single_settle_method(Outcome.FAULT, pay_out=True) == "settle"
+    monkeypatch.setenv("GPUC_ORACLE_SETTLE_AND_PAY_OUT", "false")
+    off = SettlementConfig.of(load_oracle_config(_write(tmp_path, "")), members)
+    assert off.settle_and_pay_out is False
+    assert single_settle_method(Outcome.RELEASE, pay_out=off.settle_and_pay_out) == "settle"
+    path = _write(tmp_path, "settle_and_pay_out = 3\n")
+    monkeypatch.delenv("GPUC_ORACLE_SETTLE_AND_PAY_OUT")
+    with pytest.raises(OracleConfigError, match="settle_and_pay_out"):
+        load_oracle_config(path)
