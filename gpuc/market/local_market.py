@@ -375,6 +375,7 @@ class LocalMarket:
             "--stake", format_units(self.plan.provider_stake),
             "--rpc", self.rpc_url,
             "--manifest", str(self.manifest_path),
+            "--matcher", self.matcher_url,
         ]  # fmt: skip
         if llm.cheat is not None:
             args += ["--cheat", llm.cheat]

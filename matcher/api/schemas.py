@@ -17,6 +17,7 @@ from matcher.terms import AddressHex, Bytes32Hex, JobTerms
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI, PricingStrategy
 from protocol.reputation import UptimeSample
 from protocol.reputation.routing import RoutingPreference
+from protocol.wire.llm_offer import LLMListing
 from protocol.wire_ints import WireUint
 
 Wei = Annotated[WireUint, Field(gt=0, le=MAX_PRICE_PER_UNIT_WEI)]
@@ -42,6 +43,11 @@ class RegisterOfferRequest(_Request):
     strategy: PricingStrategy
     capacity_units_per_s: Capacity
     min_job_units: Units = 1
+    llm: LLMListing | None = Field(
+        default=None,
+        description="LLM offers: where the model is served and what the engine runs"
+        " (a gateway finds providers by it)",
+    )
 
 
 class UpdateOfferRequest(_Request):
@@ -99,7 +105,9 @@ class OfferRouting(_View):
     unit: str
     device_class: str | None = Field(default=None, description="GPU class for GPU-time offers")
     llm_model: str | None = Field(default=None, description="model for token-priced offers")
-    quantization: str | None = None
+    quantization: str | None = Field(
+        default=None, description="what the LLM offer's engine runs (from its listing)"
+    )
 
     @classmethod
     def of(cls, offer: Offer, engine: Engine, resource: Resource) -> OfferRouting:
@@ -111,6 +119,7 @@ class OfferRouting(_View):
             unit=resource.unit,
             device_class=resource.description if gpu else None,
             llm_model=resource.id if tokens else None,
+            quantization=None if offer.llm is None else offer.llm.quantization,
         )
 
 
@@ -126,6 +135,7 @@ class OfferView(_View):
     expires_at: float
     price_wei: WireUint = Field(description="its price at the current utilization")
     routing: OfferRouting | None = None
+    llm: LLMListing | None = Field(default=None, description="LLM offers: where it is served")
 
     @classmethod
     def of(cls, offer: Offer, engine: Engine) -> OfferView:
@@ -143,6 +153,7 @@ class OfferView(_View):
             expires_at=offer.last_heartbeat + engine.config.heartbeat_ttl_s,
             price_wei=offer.strategy.price_wei_at(u),
             routing=OfferRouting.of(offer, engine, resource),
+            llm=offer.llm,
         )
 
 

@@ -25,6 +25,7 @@ class Resource(BaseModel):
 DEFAULT_RESOURCES: tuple[Resource, ...] = (
     Resource(id="llama-3-70b", unit="1k tokens", description="Llama 3 70B inference"),
     Resource(id="llama-3-8b", unit="1k tokens", description="Llama 3 8B inference"),
+    Resource(id="gemma-3-270m", unit="1k tokens", description="Gemma 3 270M inference"),
     Resource(id="all-minilm-l6-v2", unit="input", description="sentence embeddings"),
     Resource(id="h100", unit="GPU-second", description="NVIDIA H100 80GB"),
     Resource(id="a100", unit="GPU-second", description="NVIDIA A100 80GB"),

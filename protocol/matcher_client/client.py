@@ -23,6 +23,7 @@ from protocol.matcher_client.signing import RequestSigner
 from protocol.pricing import CostBasedPricing, FixedPricing, UtilizationSigmoidPricing
 from protocol.reputation.routing import RoutingPreference
 from protocol.wallet import Wallet
+from protocol.wire.llm_offer import LLMListing
 
 __all__ = ["MatcherClient"]
 
@@ -129,14 +130,22 @@ class MatcherClient:
     # ------------------------------------------------------------------ providers
 
     def register_offer(
-        self, resource: str, strategy: Strategy, capacity_units_per_s: float, min_job_units: int = 1
+        self,
+        resource: str,
+        strategy: Strategy,
+        capacity_units_per_s: float,
+        min_job_units: int = 1,
+        *,
+        llm: LLMListing | None = None,
     ) -> OfferInfo:
-        payload = {
+        payload: dict[str, Any] = {
             "resource": resource,
             "strategy": strategy.model_dump(mode="json"),
             "capacity_units_per_s": capacity_units_per_s,
             "min_job_units": min_job_units,
         }
+        if llm is not None:  # where an LLM offer is served (protocol.wire.llm_offer)
+            payload["llm"] = llm.model_dump(mode="json")
         data = self._json("POST", f"{_MARKET}/offers", payload, signed=True)
         return self._parse(_OFFER, data, "offer")
 

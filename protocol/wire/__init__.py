@@ -1,0 +1,1 @@
+"""Wire models shared by a server and its clients (one home per model)."""
