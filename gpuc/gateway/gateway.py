@@ -230,13 +230,20 @@ class Gateway:
                         await response.aread()
                         raise ProviderFailed(f"{offer.url} answered {response.status_code}")
                     seen = ""
+                    finished = False
                     async for line in response.aiter_lines():
                         if not line.startswith("data: "):
                             continue
                         data = line[6:].strip()
                         if data == "[DONE]":
                             yield b"data: [DONE]\n\n"
-                            return
+                            # Read on to the body's end (the chunked terminator) so the
+                            # connection goes back to the pool: leaving here half-read
+                            # closed it, and every request opened a new TCP connection.
+                            finished = True
+                            continue
+                        if finished:
+                            continue
                         chunk = json.loads(data)
                         if "gpuc_bill" in chunk:
                             self.take_bill(session, chunk["gpuc_bill"])
@@ -259,6 +266,8 @@ class Gateway:
                         _set_chunk_text(chunk, fresh)
                         forwarded += fresh
                         yield _event(chunk)
+                    if finished:
+                        return
                     raise ProviderFailed(f"{offer.url} ended the stream without [DONE]")
                 finally:
                     await response.aclose()

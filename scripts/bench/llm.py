@@ -49,7 +49,7 @@ from protocol.llm.session_key import (  # noqa: E402
     session_key_hash,
 )
 from protocol.llm.transformers_engine import TransformersEngine, load_engine  # noqa: E402
-from protocol.llm.types import ChatMessage  # noqa: E402
+from protocol.llm.types import ChatMessage, TokenStep  # noqa: E402
 from protocol.testing import CREDIT, local_devnet  # noqa: E402
 from protocol.wallet import Wallet  # noqa: E402
 from provider.llm.chain_sessions import SessionAcceptor  # noqa: E402
@@ -223,6 +223,69 @@ def bench_paths(engine: TransformersEngine, prompts: int, tokens: int) -> None:
         )
 
 
+class InstantEngine:
+    """Stands in for the model in the overhead section only: tokens cost nothing, so
+    the time to the first token is the HTTP path alone (the gateway's own cost)."""
+
+    model = MODEL
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split()) + 1
+
+    def stream(
+        self, prompt: str, max_tokens: int, top_logprobs: int = 0, chat: bool = False
+    ) -> Iterator[TokenStep]:
+        for index in range(max_tokens):
+            yield TokenStep(token_id=index, text=f" t{index}", logprob=-0.5)
+
+
+def bench_overhead(requests: int, tokens: int) -> None:
+    """The gateway's own cost on the streamed path, the model taken out: TTFT and total
+    time of the same requests straight to the provider and through the gateway,
+    interleaved, p50 of the per-pair differences."""
+    book = SessionBook(KEY)
+    server = LLMServer(
+        InstantEngine(), book, Wallet.from_private_key(KEY).address, price_per_token=1
+    )
+    secrets = {name: new_session_secret() for name in ("direct", "gateway")}
+    book.open(DIRECT_JOB, session_key_hash(secrets["direct"]), 10**12)
+    book.open(GATEWAY_JOB, session_key_hash(secrets["gateway"]), 10**12)
+    direct_key = SessionCredential(DIRECT_JOB, secrets["direct"]).api_key
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": QUESTIONS[0]}],
+        "max_tokens": tokens,
+        "stream": True,
+    }
+    pairs: list[tuple[tuple[float, float, int], tuple[float, float, int]]] = []
+    with LoopbackServer(create_llm_app(server)) as running:
+        gateway = Gateway([running.base_url], _FixedOpener(GATEWAY_JOB, secrets["gateway"]))
+        with (
+            LoopbackServer(create_gateway_app(gateway)) as front,
+            httpx.Client(timeout=60) as client,
+        ):
+            for index in range(requests + 5):  # the first 5 warm both paths up
+                direct = _sse_ttft(
+                    client, f"{running.base_url}/v1/chat/completions", body, direct_key
+                )
+                via = _sse_ttft(client, f"{front.base_url}/v1/chat/completions", body, "local")
+                if index >= 5:
+                    pairs.append((direct, via))
+        asyncio.run(gateway.aclose())
+    ttft = _p50([v[0] - d[0] for d, v in pairs])
+    total = _p50([v[1] - d[1] for d, v in pairs])
+    print(
+        f"\n== gateway overhead without the model: {requests} streamed requests x {tokens} tokens"
+    )
+    print(
+        f"provider TTFT p50 {1000 * _p50([d[0] for d, _ in pairs]):.2f} ms, "
+        f"through the gateway {1000 * _p50([v[0] for _, v in pairs]):.2f} ms"
+    )
+    print(
+        f"gateway overhead: TTFT p50 {1000 * ttft:+.2f} ms, whole answer p50 {1000 * total:+.2f} ms"
+    )
+
+
 def bench_chain(engine: TransformersEngine, opens: int) -> None:
     price = CREDIT // 1000
     with tempfile.TemporaryDirectory() as tmp, local_devnet(Path(tmp)) as net:
@@ -373,13 +436,20 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=16)
     parser.add_argument("--opens", type=int, default=10)
     parser.add_argument("--sessions", type=int, default=1000)
-    parser.add_argument("--only", choices=["paths", "chain", "verification"], default=None)
+    parser.add_argument(
+        "--only", choices=["overhead", "paths", "chain", "verification"], default=None
+    )
+    parser.add_argument("--requests", type=int, default=200, help="for the overhead section")
     parser.add_argument("--serve-provider", nargs=3, metavar=("PORT", "SECRET", "SECRET"))
     args = parser.parse_args()
     if args.serve_provider:
         port, direct, via_gateway = args.serve_provider
         serve_provider(int(port), direct, via_gateway)
         return
+    if args.only in (None, "overhead"):
+        bench_overhead(args.requests, args.tokens)
+        if args.only == "overhead":
+            return
     started = time.perf_counter()
     engine = load_engine()
     print(f"engine loaded in {time.perf_counter() - started:.1f} s on {engine.device}")
