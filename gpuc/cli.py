@@ -5,7 +5,7 @@
     gpuc buy RESOURCE --max-price P --spec-file F    buy one job and get its result
     gpuc chain up                 local anvil + contracts, until Ctrl-C
     gpuc deploy --rpc URL         deploy to any JSON-RPC chain
-    gpuc gateway --provider URL   OpenAI-compatible LLM gateway paying per token
+    gpuc gateway                  OpenAI-compatible LLM gateway over the book's LLM offers
     gpuc llm serve                sell a language model per token
     gpuc credits|provider|job|oracle|wallet|matcher ...
 

@@ -4,6 +4,7 @@ an OpenAI-compatible gateway. Both bind 127.0.0.1 only."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,24 +14,31 @@ from pydantic import TypeAdapter, ValidationError
 
 from gpuc.context import cli_command, state
 from gpuc.errors import UsageError
-from gpuc.gateway.gateway import Gateway, create_gateway_app
+from gpuc.gateway.discovery import MatcherOfferSource, OfferSource, ProviderUrlSource
+from gpuc.gateway.gateway import DEFAULT_REFRESH_S, Gateway, create_gateway_app
 from gpuc.gateway.sessions import ChainSessionOpener
-from gpuc.parsing import parse_amount
+from gpuc.parsing import parse_address, parse_amount
 from protocol.errors import ProtocolError
 from protocol.llm.engine import Engine
 from protocol.llm.transformers_engine import GEMMA_270M, load_engine
 from protocol.llm.upstream import UpstreamEngine
+from protocol.matcher_client import MatcherClient, MatcherClientError
 from protocol.pricing import FixedPricing, PricingStrategy
+from protocol.reputation import RoutingPreference
 from protocol.roles import Consumer, Provider
+from protocol.wire.llm_offer import LLMListing
 from provider.errors import ProviderError
 from provider.llm.chain_sessions import SessionAcceptor
 from provider.llm.cheat import LLMCheat, perturbed_engine
+from provider.llm.listing import LLMOfferPresence
 from provider.llm.pricing import TokenMeter
 from provider.llm.server import LLMServer, create_llm_app
 from provider.llm.session import SessionBook
 
 if TYPE_CHECKING:
     from provider.llm.batch_desk import LLMBatchDesk
+
+LISTING_HEARTBEAT_S = 15.0
 
 app = typer.Typer(help="Serve a language model per token from on-chain sessions.")
 
@@ -87,10 +95,33 @@ def serve(
             " offer TTL).",
         ),
     ] = 15.0,
+    quantization: Annotated[
+        str | None,
+        typer.Option(
+            help="What the --upstream engine runs (e.g. Q4_K_M, fp16); the embedded engine "
+            "says it itself. Shown in the offer's routing metadata."
+        ),
+    ] = None,
+    list_offer: Annotated[
+        bool,
+        typer.Option(
+            "--list-offer/--no-list-offer",
+            help="Offer the model in the matcher's book (--matcher) so gateways find it.",
+        ),
+    ] = True,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Base URL gateways reach this server at (default http://127.0.0.1:PORT)."
+        ),
+    ] = None,
 ) -> None:
     """Serve /v1/chat/completions, /v1/completions and /v1/models to sessions opened on
-    chain for this provider's wallet (--keystore or GPUC_PRIVATE_KEY)."""
+    chain for this provider's wallet (--keystore or GPUC_PRIVATE_KEY), and list the model
+    in the matcher's book with where it is served."""
     s = state()
+    if upstream is not None and quantization is None:
+        raise UsageError("--quantization: say what the --upstream engine runs (e.g. Q4_K_M)")
     price_per_token = max(parse_amount(price) // 1000, 1)
     # Fixed at --price unless a strategy is given; the meter measures tokens/s either way.
     meter = TokenMeter(FixedPricing(price_wei=price_per_token))
@@ -105,7 +136,14 @@ def serve(
         engine = UpstreamEngine(upstream, model)
     else:
         embedded = load_engine(model)
+        quantization = quantization or embedded.quantization
         engine = perturbed_engine(embedded) if cheat is LLMCheat.PERTURBED_WEIGHTS else embedded
+    try:
+        listing = LLMListing(
+            endpoint=public_url or f"http://127.0.0.1:{port}", quantization=str(quantization)
+        )
+    except ValidationError as exc:
+        raise UsageError(f"--public-url/--quantization: {exc.errors()[0]['msg']}") from None
     book = SessionBook(wallet)
     seller = Provider(s.protocol(), wallet)
     if stake is not None:
@@ -147,10 +185,24 @@ def serve(
 
     thread = threading.Thread(target=closer, name="llm-session-closer", daemon=True)
     thread.start()
-    desk = _batch_desk(engine, seller, server, heartbeat) if sell_batches else None
+    # One offer in the book: with --sell-batches the batch desk keeps it (it also carries
+    # the listing gateways find); else, with --list-offer, a presence keeps it for gateways.
+    desk = _batch_desk(engine, seller, server, heartbeat, listing) if sell_batches else None
     if desk is not None:
         s.output.note(f"selling {model} batches in the book of {desk.matcher.base_url}")
         threading.Thread(target=desk.run, args=(stop,), name="llm-batch-desk", daemon=True).start()
+    presence = None
+    if list_offer and desk is None:
+        presence = LLMOfferPresence(
+            MatcherClient(s.settings.matcher_url, chain_id=s.protocol().chain_id, wallet=wallet),
+            model,
+            listing,
+            lambda: server.price_per_token,
+            lambda: 0.0 if server.meter is None else server.meter.supply_per_s(),
+        )
+        threading.Thread(
+            target=_keep_listed, args=(presence, stop), name="llm-offer", daemon=True
+        ).start()
     try:
         uvicorn.run(
             create_llm_app(server),
@@ -163,14 +215,20 @@ def serve(
         stop.set()
         if desk is not None:
             desk.withdraw()
+        if presence is not None:
+            with contextlib.suppress(MatcherClientError):
+                presence.withdraw()
 
 
 def _batch_desk(
-    engine: Engine, seller: Provider, server: LLMServer, heartbeat_s: float
+    engine: Engine,
+    seller: Provider,
+    server: LLMServer,
+    heartbeat_s: float,
+    listing: LLMListing,
 ) -> LLMBatchDesk:
     """The standing offer in the matcher's book and the batch jobs it fills; its events go
     to standard output, one JSON object a line (provider.agent_log)."""
-    from protocol.matcher_client import MatcherClient
     from provider.agent_log import AgentLog
     from provider.llm.batch_desk import LLMBatchDesk
 
@@ -189,14 +247,32 @@ def _batch_desk(
         metrics=server.offer_metrics,
         on_run=lambda run, busy_s: server.record_served(run.tokens, run.completion_tokens, busy_s),
         heartbeat_s=heartbeat_s,
+        listing=listing,
     )
+
+
+def _keep_listed(presence: LLMOfferPresence, stop: threading.Event) -> None:
+    """Keep the offer in the matcher's book (heartbeat well inside its 60 s TTL)."""
+    out = state().output
+    while True:
+        try:
+            if presence.upkeep() == "registered":
+                out.note(f"offered {presence.model} in the matcher's book ({presence.offer_id})")
+        except MatcherClientError as exc:
+            out.note(f"matcher offer upkeep failed, retrying: {exc}")
+        if stop.wait(LISTING_HEARTBEAT_S):
+            return
 
 
 @cli_command
 def gateway(
     provider: Annotated[
-        list[str], typer.Option(help="A provider's LLM URL (repeat for failover).")
-    ],
+        list[str] | None,
+        typer.Option(
+            help="Buy only from this provider URL (repeat; for testing). Default: the LLM "
+            "offers in the matcher's book (--matcher)."
+        ),
+    ] = None,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8300,
     session_tokens: Annotated[
         int, typer.Option(min=16, help="Tokens each session's escrow pays for.")
@@ -204,14 +280,58 @@ def gateway(
     provider_timeout: Annotated[
         float, typer.Option(min=1, help="Seconds before a provider is dropped.")
     ] = 30,
+    min_reputation: Annotated[
+        float, typer.Option(min=0, max=1, help="Only providers whose reputation is at least this.")
+    ] = 0.0,
+    reliability: Annotated[
+        float,
+        typer.Option(
+            min=0, max=1, help="0 = cheapest first, 1 = most reliable first (effective price)."
+        ),
+    ] = 0.0,
+    allow_provisional: Annotated[
+        bool,
+        typer.Option(
+            "--allow-provisional/--no-provisional",
+            help="Whether providers with little history may answer.",
+        ),
+    ] = True,
+    exclude_provider: Annotated[
+        list[str] | None,
+        typer.Option(help="A provider address never to buy from (repeat)."),
+    ] = None,
+    refresh: Annotated[
+        float, typer.Option(min=0.1, help="Seconds between re-reads of the offers.")
+    ] = DEFAULT_REFRESH_S,
 ) -> None:
-    """An OpenAI-compatible endpoint on 127.0.0.1 that buys tokens from the best provider
-    now (price, then latency), from a session escrow opened with your wallet, and fails
-    over to the next provider. Point any OpenAI client at http://127.0.0.1:PORT/v1."""
+    """An OpenAI-compatible endpoint on 127.0.0.1 that buys tokens from the best LLM offer
+    in the matcher's book now (effective price for your preference, then latency), from
+    a session escrow opened with your wallet, and fails over to the next provider.
+    Point any OpenAI client at http://127.0.0.1:PORT/v1."""
     s = state()
+    blocked = [parse_address(a, "--exclude-provider") for a in exclude_provider or []]
+    preference = RoutingPreference(
+        min_reputation=min_reputation,
+        reliability=reliability,
+        allow_provisional=allow_provisional,
+        blocked=frozenset(blocked),
+    )
+    source: OfferSource = (
+        ProviderUrlSource(provider) if provider else MatcherOfferSource(s.settings.matcher_url)
+    )
     opener = ChainSessionOpener(Consumer(s.protocol(), s.wallet()))
-    front = Gateway(provider, opener, session_tokens=session_tokens, timeout=provider_timeout)
-    s.output.note(f"gateway on http://127.0.0.1:{port}/v1 over {len(provider)} provider(s)")
+    front = Gateway(
+        source,
+        opener,
+        session_tokens=session_tokens,
+        timeout=provider_timeout,
+        preference=preference,
+        refresh_s=refresh,
+    )
+    where = (
+        f"{len(provider)} provider(s)" if provider else f"the offers at {s.settings.matcher_url}"
+    )
+    s.output.note(f"gateway on http://127.0.0.1:{port}/v1 over {where}")
     try:
         uvicorn.run(
             create_gateway_app(front),

@@ -125,10 +125,11 @@ def _show(market: LocalMarket) -> None:
         f"  OpenAI client: base_url={data['openai_base_url']} api_key={data['consumer_api_key']}\n"
         "  (batches: metadata={'max_price_wei': ...}; the dev consumer's fills are opened"
         " on chain for you)\n"
-        + "".join(
-            f"  LLM per token: gpuc gateway --provider {url}  (then base_url="
+        + (
+            "  LLM per token: gpuc gateway  (finds the LLM offers in the book; then base_url="
             "http://127.0.0.1:8300/v1)\n"
-            for url in data["llm_providers"]
+            if data["llm_providers"]
+            else ""
         )
         + "Press Ctrl-C to stop everything."
     )

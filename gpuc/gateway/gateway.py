@@ -1,12 +1,15 @@
 """The gateway's forwarding and failover, behind an OpenAI-compatible app.
 
-For each request the gateway ranks the providers it knows (price, then measured
-latency; protocol offers from each provider's ``/llm/offer``), takes a session
-there (reused while its budget lasts, else a new escrow), and forwards. Every
-answer's signed bill is checked against the provider's address and must move
-the session forward. A provider that errors (5xx, refused, malformed bill),
-times out, or dies mid-stream is left out for ``ban_seconds`` and the request
-goes to the next one. Mid-stream, the next provider's greedy answer repeats the
+For each request the gateway ranks the providers it knows by the book's effective
+price for the consumer's routing preference (gpuc.gateway.offers), takes a session
+there (reused while its budget lasts, else a new escrow), and forwards. Providers
+come from the matcher's LLM offers (gpuc.gateway.discovery), re-read every
+``refresh_s`` in the background and at once after a failure; an explicit list of
+provider URLs replaces the matcher for testing. Every answer's signed bill is
+checked against the provider's address and must move the session forward. A
+provider that errors (5xx, refused, malformed bill), times out, or dies mid-stream
+is left out for ``ban_seconds`` and the request goes to the next one (at most
+``max_attempts`` providers per request). Mid-stream, the next provider's greedy answer repeats the
 text already forwarded: the gateway skips that prefix, so the consumer's stream
 simply continues. A provider bills only answers it finished, so a broken stream
 costs the consumer nothing there.
@@ -25,16 +28,27 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from gpuc.gateway.offers import DEFAULT_BAN_SECONDS, ProviderOffer, rank_offers
+from gpuc.gateway.discovery import OfferSource, OfferSourceError, ProviderUrlSource
+from gpuc.gateway.offers import DEFAULT_BAN_SECONDS, PRICE_FIRST, ProviderOffer, rank_offers
 from gpuc.gateway.sessions import OpenedSession, SessionOpener
 from protocol.errors import ProtocolError
 from protocol.llm.bill import SignedBill, verify_bill
 from protocol.llm.errors import BillError
 from protocol.llm.requests import DEFAULT_MAX_TOKENS
 from protocol.llm.wire import parse_bounded_json
+from protocol.reputation import RoutingPreference
 from protocol.wire.health import HEALTH_PATH
 
-__all__ = ["Gateway", "ProviderFailed", "create_gateway_app"]
+__all__ = [
+    "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_REFRESH_S",
+    "Gateway",
+    "ProviderFailed",
+    "create_gateway_app",
+]
+
+DEFAULT_REFRESH_S = 10.0
+DEFAULT_MAX_ATTEMPTS = 5  # providers tried per request (Golem retries a task 5 times)
 
 
 class ProviderFailed(Exception):
@@ -50,21 +64,32 @@ def _error(status: int, message: str) -> JSONResponse:
 class Gateway:
     def __init__(
         self,
-        provider_urls: Sequence[str],
+        source: OfferSource | Sequence[str],
         opener: SessionOpener,
         *,
         session_tokens: int = 4096,
         timeout: float = 30.0,
         ban_seconds: float = DEFAULT_BAN_SECONDS,
+        preference: RoutingPreference = PRICE_FIRST,
+        refresh_s: float = DEFAULT_REFRESH_S,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     ) -> None:
-        self.urls = [u.rstrip("/") for u in provider_urls]
+        self.source: OfferSource = (
+            ProviderUrlSource(source) if isinstance(source, Sequence) else source
+        )
         self.opener = opener
         self.session_tokens = session_tokens
         self.ban_seconds = ban_seconds
+        self.preference = preference
+        self.refresh_s = refresh_s
+        self.max_attempts = max_attempts
         self.offers: list[ProviderOffer] = []
         self.banned: dict[str, float] = {}
         self.sessions: dict[str, OpenedSession] = {}
         self.failovers = 0
+        self.refreshes = 0
+        self._refreshed_at = -float("inf")
+        self._refreshing: asyncio.Task[list[ProviderOffer]] | None = None
         self._locks: dict[str, asyncio.Lock] = {}
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=5.0), limits=httpx.Limits(max_connections=64)
@@ -77,34 +102,52 @@ class Gateway:
             await self._client.aclose()
 
     async def refresh(self) -> list[ProviderOffer]:
-        """Ask every provider for its offer, timing the round trip."""
-
-        async def one(url: str) -> ProviderOffer | None:
-            started = time.perf_counter()
-            try:
-                response = await self._client.get(f"{url}/llm/offer", timeout=5.0)
-                response.raise_for_status()
-                body = response.json()
-                return ProviderOffer(
-                    url=url,
-                    provider=body["provider"],
-                    model=body["model"],
-                    price_per_token=int(body["price_per_token"]),
-                    latency_s=time.perf_counter() - started,
-                )
-            except (httpx.HTTPError, KeyError, TypeError, ValueError):
-                self.ban(url)
-                return None
-
-        found = await asyncio.gather(*(one(u) for u in self.urls))
-        self.offers = [o for o in found if o is not None]
+        """Read the offers again (the matcher's book, or the listed providers). When
+        the source cannot be read, the offers known so far are kept."""
+        try:
+            self.offers = await self.source.offers(self._client)
+        except OfferSourceError:
+            if not self.offers:
+                raise
+        self._refreshed_at = time.monotonic()
+        self.refreshes += 1
         return self.offers
+
+    async def _refresh_in_background(self) -> None:
+        """Start a refresh if the offers are stale; never makes a request wait."""
+        if time.monotonic() - self._refreshed_at < self.refresh_s:
+            return
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.create_task(self.refresh())
+            self._refreshing.add_done_callback(_ignore_failure)
+
+    async def ensure_offers(self) -> None:
+        if not self.offers:
+            try:
+                await self.refresh()
+            except OfferSourceError as exc:
+                raise _ClientError(503, str(exc)) from None
+        else:
+            await self._refresh_in_background()
 
     def ban(self, url: str) -> None:
         self.banned[url] = time.monotonic() + self.ban_seconds
 
     def candidates(self, model: str) -> list[ProviderOffer]:
-        return rank_offers(self.offers, model, self.banned)
+        return rank_offers(self.offers, model, self.banned, self.preference)
+
+    async def _failed(self, offer: ProviderOffer) -> None:
+        """``offer``'s provider failed this request: leave it out, and re-read the offers
+        so the next choice is made on what the market offers now."""
+        self.ban(offer.url)
+        self.failovers += 1
+        with contextlib.suppress(OfferSourceError):
+            await self.refresh()
+
+    def _next(self, model: str, tried: set[str]) -> ProviderOffer | None:
+        if len(tried) >= self.max_attempts:
+            return None
+        return next((o for o in self.candidates(model) if o.url not in tried), None)
 
     async def session_for(self, offer: ProviderOffer, need: int) -> OpenedSession:
         lock = self._locks.setdefault(offer.url, asyncio.Lock())
@@ -151,7 +194,9 @@ class Gateway:
     async def complete(self, path: str, body: dict[str, Any], raw_size: int) -> dict[str, Any]:
         model = str(body.get("model", ""))
         need = self._need(body, raw_size)
-        for offer in self.candidates(model):
+        tried: set[str] = set()
+        while (offer := self._next(model, tried)) is not None:
+            tried.add(offer.url)
             try:
                 session, request = await self._attempt(offer, path, body, need)
                 response = await self._client.send(request)
@@ -167,8 +212,7 @@ class Gateway:
                 self.take_bill(session, answer.get("gpuc_bill"))
                 return answer
             except (httpx.HTTPError, ProviderFailed, ProtocolError, ValueError):
-                self.ban(offer.url)
-                self.failovers += 1
+                await self._failed(offer)
         raise _ClientError(503, f"no provider of {model!r} could answer; try again later")
 
     async def stream(self, path: str, body: dict[str, Any], raw_size: int) -> AsyncIterator[bytes]:
@@ -176,7 +220,9 @@ class Gateway:
         need = self._need(body, raw_size)
         forwarded = ""  # text the consumer already has
         opened = False
-        for offer in self.candidates(model):
+        tried: set[str] = set()
+        while (offer := self._next(model, tried)) is not None:
+            tried.add(offer.url)
             try:
                 session, request = await self._attempt(offer, path, body, need)
                 response = await self._client.send(request, stream=True)
@@ -185,13 +231,20 @@ class Gateway:
                         await response.aread()
                         raise ProviderFailed(f"{offer.url} answered {response.status_code}")
                     seen = ""
+                    finished = False
                     async for line in response.aiter_lines():
                         if not line.startswith("data: "):
                             continue
-                        data = line.removeprefix("data: ").strip()
+                        data = line[6:].strip()
                         if data == "[DONE]":
                             yield b"data: [DONE]\n\n"
-                            return
+                            # Read on to the body's end (the chunked terminator) so the
+                            # connection goes back to the pool: leaving here half-read
+                            # closed it, and every request opened a new TCP connection.
+                            finished = True
+                            continue
+                        if finished:
+                            continue
                         chunk = json.loads(data)
                         if "gpuc_bill" in chunk:
                             self.take_bill(session, chunk["gpuc_bill"])
@@ -201,23 +254,35 @@ class Gateway:
                                 if opened:
                                     continue
                                 opened = True
-                            yield _event(chunk)
+                            yield f"{line}\n\n".encode()
                             continue
                         seen += text
                         if len(seen) <= len(forwarded):
                             continue  # a replacement provider repeating what was sent
+                        if len(seen) - len(text) == len(forwarded):  # all of it is new:
+                            forwarded = seen
+                            yield f"{line}\n\n".encode()  # forwarded as the provider sent it
+                            continue
                         fresh = seen[len(forwarded) :]
                         _set_chunk_text(chunk, fresh)
                         forwarded += fresh
                         yield _event(chunk)
+                    if finished:
+                        return
                     raise ProviderFailed(f"{offer.url} ended the stream without [DONE]")
                 finally:
                     await response.aclose()
             except (httpx.HTTPError, ProviderFailed, ProtocolError, ValueError):
-                self.ban(offer.url)
-                self.failovers += 1
+                await self._failed(offer)
         yield _event({"error": {"message": f"no provider of {model!r} could finish the answer"}})
         yield b"data: [DONE]\n\n"
+
+
+def _ignore_failure(task: asyncio.Task[list[ProviderOffer]]) -> None:
+    # A background refresh that failed keeps the offers known so far; the next
+    # request starts another.
+    if not task.cancelled():
+        task.exception()
 
 
 class _ClientError(Exception):
@@ -268,8 +333,7 @@ def create_gateway_app(gateway: Gateway) -> FastAPI:
 
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
-        if not gateway.offers:
-            await gateway.refresh()
+        await gateway.ensure_offers()
         names = sorted({o.model for o in gateway.offers})
         return {
             "object": "list",
@@ -279,8 +343,7 @@ def create_gateway_app(gateway: Gateway) -> FastAPI:
     async def forward(http: Request, path: str) -> Response:
         raw = await http.body()
         body = parse_bounded_json(raw)
-        if not gateway.offers:
-            await gateway.refresh()
+        await gateway.ensure_offers()
         if body.get("stream"):
             return StreamingResponse(
                 gateway.stream(path, body, len(raw)), media_type="text/event-stream"
@@ -302,6 +365,7 @@ def create_gateway_app(gateway: Gateway) -> FastAPI:
             "providers": len(gateway.offers),
             "sessions": len(gateway.sessions),
             "failovers": gateway.failovers,
+            "offer_refreshes": gateway.refreshes,
         }
 
     return app

@@ -380,6 +380,7 @@ class LocalMarket:
             "--stake", format_units(self.plan.provider_stake),
             "--rpc", self.rpc_url,
             "--manifest", str(self.manifest_path),
+            "--matcher", self.matcher_url,
         ]  # fmt: skip
         if llm.sell_batches:
             args += ["--sell-batches", "--matcher", self.matcher_url,

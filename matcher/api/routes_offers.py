@@ -45,6 +45,7 @@ async def _register(
         strategy=body.strategy,
         capacity_units_per_s=body.capacity_units_per_s,
         min_job_units=body.min_job_units,
+        llm=body.llm,
     )
     applied = await service.execute(command, signer)
     assert applied.offer is not None

@@ -21,6 +21,7 @@ def offer_routing(offer: Offer, engine: Engine, resource: Resource) -> OfferRout
         unit=resource.unit,
         device_class=resource.description if gpu else None,
         llm_model=resource.id if tokens else None,
+        quantization=None if offer.llm is None else offer.llm.quantization,
     )
 
 
@@ -39,6 +40,7 @@ def offer_view(offer: Offer, engine: Engine) -> OfferView:
         expires_at=offer.last_heartbeat + engine.config.heartbeat_ttl_s,
         price_wei=offer.strategy.price_wei_at(u),
         routing=offer_routing(offer, engine, resource),
+        llm=offer.llm,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocol.pricing import CostBasedPricing, FixedPricing, UtilizationSigmoidPricing
+from protocol.wire.llm_offer import LLMListing
 
 Strategy = FixedPricing | CostBasedPricing | UtilizationSigmoidPricing
 
@@ -22,3 +23,5 @@ class Offer:
     # Time priority among equal prices; renewed when the offer's terms change.
     seq: int
     slot: int = -1
+    # Where an LLM offer is served and what its engine runs (token-priced resources).
+    llm: LLMListing | None = None

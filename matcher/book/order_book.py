@@ -20,6 +20,7 @@ from matcher.errors import Conflict, InvalidField, NoOfferBelowMaxPrice, NotFoun
 from matcher.routing.table import RoutingTable
 from protocol.pricing import MAX_PRICE_PER_UNIT_WEI
 from protocol.reputation.routing import RoutingPreference
+from protocol.wire.llm_offer import LLMListing
 from protocol.wire.matcher import (
     MAX_CAPACITY_UNITS_PER_S,
     MAX_UNITS,
@@ -157,9 +158,15 @@ class OrderBook:
         capacity_units_per_s: float,
         min_job_units: int,
         now: float,
+        llm: LLMListing | None = None,
     ) -> list[Fill]:
         book = self.book(resource)
         _check_capacity(capacity_units_per_s, min_job_units)
+        if llm is not None and "token" not in self.catalog.get(resource).unit:
+            raise InvalidField(
+                f"llm: {resource!r} is not priced per token; only LLM offers carry a listing",
+                field="llm",
+            )
         if offer_id in self._offers:
             raise Conflict(f"offer {offer_id} already exists", field="offer_id")
         _, fills = self.advance(now)
@@ -173,6 +180,7 @@ class OrderBook:
             created_at=now,
             last_heartbeat=now,
             seq=self._next_seq(),
+            llm=llm,
         )
         self._offers[offer_id] = offer
         book.offers.add(offer, now)

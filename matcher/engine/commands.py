@@ -10,6 +10,7 @@ from matcher.book.order import OrderKind
 from matcher.routing.table import ProviderRouting
 from protocol.pricing import PricingStrategy
 from protocol.reputation.routing import RoutingPreference
+from protocol.wire.llm_offer import LLMListing
 
 
 class _Command(BaseModel):
@@ -24,6 +25,7 @@ class RegisterOffer(_Command):
     strategy: PricingStrategy
     capacity_units_per_s: float
     min_job_units: int
+    llm: LLMListing | None = None
 
 
 class UpdateOffer(_Command):

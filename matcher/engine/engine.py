@@ -178,6 +178,7 @@ class Engine:
                     capacity_units_per_s=command.capacity_units_per_s,
                     min_job_units=command.min_job_units,
                     now=now,
+                    llm=command.llm,
                 )
                 self._alive(command.owner, command.offer_id, now)
                 return Applied(fills=fills, offer=book.offer(command.offer_id))

@@ -36,6 +36,7 @@ __all__ = [
     "PositionScore",
     "TransformersEngine",
     "cache_root",
+    "gguf_file_type",
     "load_engine",
 ]
 
@@ -83,11 +84,19 @@ def _dequantized_dir(gguf: Path) -> Path:
 class TransformersEngine:
     """Greedy decoding of a causal LM held in memory; thread-safe (one at a time)."""
 
-    def __init__(self, model_name: str, tokenizer: Any, model: Any, device: str) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        tokenizer: Any,
+        model: Any,
+        device: str,
+        weights_format: str | None = None,
+    ) -> None:
         self._model_name = model_name
         self._tokenizer = tokenizer
         self._model = model
         self.device = device
+        self.weights_format = weights_format  # the GGUF's quantization, e.g. Q4_K_M
         self._lock = threading.Lock()
         eos = tokenizer.eos_token_id
         self._eos_ids = frozenset([eos] if isinstance(eos, int) else list(eos or []))
@@ -99,6 +108,15 @@ class TransformersEngine:
     @property
     def model(self) -> str:
         return self._model_name
+
+    @property
+    def quantization(self) -> str:
+        """What this engine actually runs: the weights' source format and the dtype the
+        forward pass computes in, e.g. 'Q4_K_M dequantized to float32'."""
+        dtype = str(next(self._model.parameters()).dtype).removeprefix("torch.")
+        if self.weights_format is None or self.weights_format == dtype:
+            return dtype
+        return f"{self.weights_format} dequantized to {dtype}"
 
     @property
     def tokenizer(self) -> Any:
@@ -146,7 +164,7 @@ class TransformersEngine:
             _save_cache(cached, tokenizer, model)
         device = "cuda" if torch.cuda.is_available() else "cpu"
         loaded: Any = model
-        return cls(model_name, tokenizer, loaded.to(device).eval(), device)
+        return cls(model_name, tokenizer, loaded.to(device).eval(), device, gguf_file_type(gguf))
 
     def encode(self, text: str, bos: bool = True) -> list[int]:
         ids = self._tokenizer(text, add_special_tokens=bos)["input_ids"]
@@ -239,6 +257,20 @@ class TransformersEngine:
                 )
             )
         return scores
+
+
+def gguf_file_type(path: Path) -> str | None:
+    """The quantization a GGUF file declares (``general.file_type``), e.g. 'Q4_K_M';
+    None when the header does not say."""
+    from gguf import GGUFReader, LlamaFileType
+
+    field = GGUFReader(path).get_field("general.file_type")
+    if field is None:
+        return None
+    try:
+        return LlamaFileType(int(field.contents())).name.removeprefix("MOSTLY_")
+    except (TypeError, ValueError):
+        return None
 
 
 def _save_cache(target: Path, tokenizer: Any, model: Any) -> None:

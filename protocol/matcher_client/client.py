@@ -17,6 +17,7 @@ from protocol.reputation.routing import RoutingPreference
 from protocol.wallet import Wallet
 from protocol.wire.acceptance import AcceptancePost, AcceptanceView
 from protocol.wire.llm_metrics import LLMOfferMetrics
+from protocol.wire.llm_offer import LLMListing
 from protocol.wire.matcher import (
     ApiKeyView,
     FillView,
@@ -131,14 +132,22 @@ class MatcherClient:
     # ------------------------------------------------------------------ providers
 
     def register_offer(
-        self, resource: str, strategy: Strategy, capacity_units_per_s: float, min_job_units: int = 1
+        self,
+        resource: str,
+        strategy: Strategy,
+        capacity_units_per_s: float,
+        min_job_units: int = 1,
+        *,
+        llm: LLMListing | None = None,
     ) -> OfferView:
-        payload = {
+        payload: dict[str, Any] = {
             "resource": resource,
             "strategy": strategy.model_dump(mode="json"),
             "capacity_units_per_s": capacity_units_per_s,
             "min_job_units": min_job_units,
         }
+        if llm is not None:  # where an LLM offer is served (protocol.wire.llm_offer)
+            payload["llm"] = llm.model_dump(mode="json")
         data = self._json("POST", f"{_MARKET}/offers", payload, signed=True)
         return self._parse(_OFFER, data, "offer")
 

@@ -16,6 +16,7 @@ from protocol.reputation import Reputation, UptimeSample
 from protocol.reputation.routing import RoutingPreference
 from protocol.typed_data import JobTerms
 from protocol.wire.fields import AddressHex, Bytes32Hex
+from protocol.wire.llm_offer import LLMListing
 from protocol.wire_ints import JS_SAFE_MAX, WireUint
 
 __all__ = [
@@ -77,6 +78,11 @@ class RegisterOfferRequest(_Request):
     strategy: PricingStrategy
     capacity_units_per_s: Capacity
     min_job_units: Units = 1
+    llm: LLMListing | None = Field(
+        default=None,
+        description="LLM offers: where the model is served and what the engine runs"
+        " (a gateway finds providers by it)",
+    )
 
 
 class UpdateOfferRequest(_Request):
@@ -171,7 +177,9 @@ class OfferRouting(_View):
     unit: str
     device_class: str | None = Field(default=None, description="GPU class for GPU-time offers")
     llm_model: str | None = Field(default=None, description="model for token-priced offers")
-    quantization: str | None = None
+    quantization: str | None = Field(
+        default=None, description="what the LLM offer's engine runs (from its listing)"
+    )
 
 
 class OfferView(_View):
@@ -186,6 +194,7 @@ class OfferView(_View):
     expires_at: float
     price_wei: WireUint = Field(description="its price at the current utilization")
     routing: OfferRouting | None = None
+    llm: LLMListing | None = Field(default=None, description="LLM offers: where it is served")
 
 
 class WithdrawnOffer(_View):

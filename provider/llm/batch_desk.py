@@ -30,6 +30,7 @@ from protocol.pricing import FixedPricing
 from protocol.roles import Provider
 from protocol.typed_data import JobStatus, job_id
 from protocol.wire.llm_metrics import LLMOfferMetrics
+from protocol.wire.llm_offer import LLMListing
 from provider.agent_log import AgentLog
 from provider.errors import AgentError
 from provider.job_pipeline import Delivered
@@ -59,6 +60,7 @@ class LLMBatchDesk:
         on_run: Callable[[BatchRun, float], None] = lambda run, busy_s: None,
         heartbeat_s: float = 15.0,
         reprice_s: float = 2.0,
+        listing: LLMListing | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
@@ -70,6 +72,8 @@ class LLMBatchDesk:
         self.on_run = on_run
         self.log = log
         self.heartbeat_s = heartbeat_s
+        # Where gateways reach this server (the same offer serves sessions and batches).
+        self.listing = listing
         self.reprice_s = reprice_s
         self._next_reprice = 0.0
         self.clock = clock
@@ -99,7 +103,7 @@ class LLMBatchDesk:
     def register(self) -> None:
         price = self.price_per_1k()
         offer = self.matcher.register_offer(
-            self.resource, FixedPricing(price_wei=price), self._capacity()
+            self.resource, FixedPricing(price_wei=price), self._capacity(), llm=self.listing
         )
         self.offer_id, self.offered_price = offer.offer_id, price
         self._offers.append(offer.offer_id)

@@ -2,10 +2,12 @@
 gas per request in a long session, and the oracle's detection rates.
 
     .venv/bin/python scripts/bench/llm.py [--prompts 3] [--tokens 16] [--sessions 1000]
+        [--only paths|chain|verification]
 
 1. Throughput and time to first token (TTFT) of the same greedy prompts through
    the embedded engine, the provider's HTTP server (streamed) and the gateway in
-   front of it (streamed), interleaved in one run.
+   front of it (streamed), interleaved in one run; the provider once in this
+   process and once in a process of its own (as in a market).
 2. Session open: best offer chosen -> escrow opened (permit) -> accepted by the
    provider over HTTP, p50 over --opens sessions on a local anvil.
 3. Gas per request in a session of 1,000 requests: open + accept + receipt +
@@ -24,7 +26,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +53,7 @@ from protocol.llm.session_key import (  # noqa: E402
     session_key_hash,
 )
 from protocol.llm.transformers_engine import TransformersEngine, load_engine  # noqa: E402
-from protocol.llm.types import ChatMessage  # noqa: E402
+from protocol.llm.types import ChatMessage, TokenStep  # noqa: E402
 from protocol.wallet import Wallet  # noqa: E402
 from provider.llm.chain_sessions import SessionAcceptor  # noqa: E402
 from provider.llm.cheat import LLMCheat, perturbed_engine  # noqa: E402
@@ -91,35 +96,97 @@ def _sse_ttft(
     return first, time.perf_counter() - started, tokens
 
 
+GATEWAY_JOB, DIRECT_JOB = b"\xcc" * 32, b"\xbb" * 32
+
+
+def serve_provider(port: int, direct_secret: str, gateway_secret: str) -> None:
+    """``--serve-provider``: the provider in a process of its own, as it runs in a
+    market (the gateway runs on the consumer's side), with two sessions open."""
+    import uvicorn
+
+    engine = load_engine()
+    book = SessionBook(KEY)
+    book.open(DIRECT_JOB, session_key_hash(bytes.fromhex(direct_secret)), 10**9)
+    book.open(GATEWAY_JOB, session_key_hash(bytes.fromhex(gateway_secret)), 10**9)
+    server = LLMServer(engine, book, Wallet.from_private_key(KEY).address, price_per_token=1)
+    uvicorn.run(create_llm_app(server), host="127.0.0.1", port=port, log_level="warning")
+
+
+class _FixedOpener:
+    """The gateway's session: one pre-opened in the provider's book (no escrow here)."""
+
+    def __init__(self, job: bytes, secret: bytes) -> None:
+        self.credential = SessionCredential(job, secret)
+
+    def open(self, offer, need):  # type: ignore[no-untyped-def]
+        return OpenedSession(offer, self.credential, 10**9)
+
+
+@contextlib.contextmanager
+def _provider_process(direct: bytes, via_gateway: bytes) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = [
+        sys.executable,
+        __file__,
+        "--serve-provider",
+        str(port),
+        direct.hex(),
+        via_gateway.hex(),
+    ]
+    child = subprocess.Popen(args)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                pass
+            if child.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the provider process did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
+
+
 def bench_paths(engine: TransformersEngine, prompts: int, tokens: int) -> None:
-    class Opener:
-        def __init__(self, book: SessionBook) -> None:
-            self.book = book
-
-        def open(self, offer, need):  # type: ignore[no-untyped-def]
-            secret = new_session_secret()
-            job = len(self.book.sessions()).to_bytes(32, "big")
-            self.book.open(job, session_key_hash(secret), 10**9)
-            return OpenedSession(offer, SessionCredential(job, secret), 10**9)
-
+    """Two topologies in one interleaved run: the provider in this process (its
+    generating thread shares the GIL with the gateway's and the client's threads,
+    as the earlier figures were taken) and the provider in a process of its own (how a
+    market runs it: the gateway is the consumer's)."""
     book = SessionBook(KEY)
     server = LLMServer(engine, book, Wallet.from_private_key(KEY).address, price_per_token=1)
-    secret = new_session_secret()
-    job = b"\xbb" * 32
-    book.open(job, session_key_hash(secret), 10**9)
-    direct_key = SessionCredential(job, secret).api_key
-    results: dict[str, list[tuple[float, float, int]]] = {
-        "engine": [],
-        "provider": [],
-        "gateway": [],
-    }
-    with LoopbackServer(create_llm_app(server)) as running:
-        gateway = Gateway([running.base_url], Opener(book))
+    secrets = {name: new_session_secret() for name in ("direct", "gateway")}
+    book.open(DIRECT_JOB, session_key_hash(secrets["direct"]), 10**9)
+    book.open(GATEWAY_JOB, session_key_hash(secrets["gateway"]), 10**9)
+    direct_key = SessionCredential(DIRECT_JOB, secrets["direct"]).api_key
+    paths = ["engine", "provider (same process)", "gateway (same process)"]
+    paths += ["provider (own process)", "gateway (own process)"]
+    results: dict[str, list[tuple[float, float, int]]] = {p: [] for p in paths}
+    with (
+        LoopbackServer(create_llm_app(server)) as running,
+        _provider_process(secrets["direct"], secrets["gateway"]) as remote,
+    ):
+        opener = _FixedOpener(GATEWAY_JOB, secrets["gateway"])
+        near = Gateway([running.base_url], opener)
+        far = Gateway([remote], opener)
         with (
-            LoopbackServer(create_gateway_app(gateway)) as front,
+            LoopbackServer(create_gateway_app(near)) as front_near,
+            LoopbackServer(create_gateway_app(far)) as front_far,
             httpx.Client(timeout=300) as client,
         ):
-            for index in range(prompts):
+            targets = {
+                "provider (same process)": (running.base_url, direct_key),
+                "gateway (same process)": (front_near.base_url, "local"),
+                "provider (own process)": (remote, direct_key),
+                "gateway (own process)": (front_far.base_url, "local"),
+            }
+            for index in range(prompts + 1):  # the first round warms every path up
                 question = QUESTIONS[index % len(QUESTIONS)]
                 body = {
                     "model": MODEL,
@@ -135,27 +202,91 @@ def bench_paths(engine: TransformersEngine, prompts: int, tokens: int) -> None:
                     if not first:
                         first = time.perf_counter() - started
                     count += 1
-                results["engine"].append((first, time.perf_counter() - started, count))
-                results["provider"].append(
-                    _sse_ttft(client, f"{running.base_url}/v1/chat/completions", body, direct_key)
-                )
-                results["gateway"].append(
-                    _sse_ttft(client, f"{front.base_url}/v1/chat/completions", body, "local")
-                )
-        asyncio.run(gateway.aclose())
+                row = {"engine": (first, time.perf_counter() - started, count)}
+                for path, (base, key) in targets.items():
+                    row[path] = _sse_ttft(client, f"{base}/v1/chat/completions", body, key)
+                if index:
+                    for path, figures in row.items():
+                        results[path].append(figures)
+        asyncio.run(near.aclose())
+        asyncio.run(far.aclose())
     print(f"\n== throughput, {prompts} chat prompts x {tokens} tokens (streamed, interleaved)")
-    print(f"{'path':10} {'tokens/s':>9} {'TTFT p50 ms':>12}")
+    print(f"{'path':26} {'tokens/s':>9} {'TTFT p50 ms':>12}")
     rates = {}
     for path, rows in results.items():
         rate = sum(r[2] for r in rows) / sum(r[1] for r in rows)
         rates[path] = rate
-        print(f"{path:10} {rate:9.2f} {1000 * _p50([r[0] for r in rows]):12.1f}")
-    ttft_gw = _p50(
-        [g[0] - p[0] for g, p in zip(results["gateway"], results["provider"], strict=True)]
+        print(f"{path:26} {rate:9.2f} {1000 * _p50([r[0] for r in rows]):12.1f}")
+    for where in ("same process", "own process"):
+        gw, pv = results[f"gateway ({where})"], results[f"provider ({where})"]
+        ttft_gw = _p50([g[0] - p[0] for g, p in zip(gw, pv, strict=True)])
+        loss = 100 * (1 - rates[f"gateway ({where})"] / rates[f"provider ({where})"])
+        print(
+            f"gateway overhead, provider in {where}: TTFT p50 {1000 * ttft_gw:+.1f} ms, "
+            f"throughput {loss:+.1f} % vs the provider"
+        )
+
+
+class InstantEngine:
+    """Stands in for the model in the overhead section only: tokens cost nothing, so
+    the time to the first token is the HTTP path alone (the gateway's own cost)."""
+
+    model = MODEL
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split()) + 1
+
+    def stream(
+        self, prompt: str, max_tokens: int, top_logprobs: int = 0, chat: bool = False
+    ) -> Iterator[TokenStep]:
+        for index in range(max_tokens):
+            yield TokenStep(token_id=index, text=f" t{index}", logprob=-0.5)
+
+
+def bench_overhead(requests: int, tokens: int) -> None:
+    """The gateway's own cost on the streamed path, the model taken out: TTFT and total
+    time of the same requests straight to the provider and through the gateway,
+    interleaved, p50 of the per-pair differences."""
+    book = SessionBook(KEY)
+    server = LLMServer(
+        InstantEngine(), book, Wallet.from_private_key(KEY).address, price_per_token=1
+    )
+    secrets = {name: new_session_secret() for name in ("direct", "gateway")}
+    book.open(DIRECT_JOB, session_key_hash(secrets["direct"]), 10**12)
+    book.open(GATEWAY_JOB, session_key_hash(secrets["gateway"]), 10**12)
+    direct_key = SessionCredential(DIRECT_JOB, secrets["direct"]).api_key
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": QUESTIONS[0]}],
+        "max_tokens": tokens,
+        "stream": True,
+    }
+    pairs: list[tuple[tuple[float, float, int], tuple[float, float, int]]] = []
+    with LoopbackServer(create_llm_app(server)) as running:
+        gateway = Gateway([running.base_url], _FixedOpener(GATEWAY_JOB, secrets["gateway"]))
+        with (
+            LoopbackServer(create_gateway_app(gateway)) as front,
+            httpx.Client(timeout=60) as client,
+        ):
+            for index in range(requests + 5):  # the first 5 warm both paths up
+                direct = _sse_ttft(
+                    client, f"{running.base_url}/v1/chat/completions", body, direct_key
+                )
+                via = _sse_ttft(client, f"{front.base_url}/v1/chat/completions", body, "local")
+                if index >= 5:
+                    pairs.append((direct, via))
+        asyncio.run(gateway.aclose())
+    ttft = _p50([v[0] - d[0] for d, v in pairs])
+    total = _p50([v[1] - d[1] for d, v in pairs])
+    print(
+        f"\n== gateway overhead without the model: {requests} streamed requests x {tokens} tokens"
     )
     print(
-        f"gateway overhead: TTFT p50 {1000 * ttft_gw:+.1f} ms, throughput "
-        f"{100 * (1 - rates['gateway'] / rates['provider']):+.1f} % vs the provider"
+        f"provider TTFT p50 {1000 * _p50([d[0] for d, _ in pairs]):.2f} ms, "
+        f"through the gateway {1000 * _p50([v[0] for _, v in pairs]):.2f} ms"
+    )
+    print(
+        f"gateway overhead: TTFT p50 {1000 * ttft:+.2f} ms, whole answer p50 {1000 * total:+.2f} ms"
     )
 
 
@@ -387,20 +518,33 @@ def main() -> None:
     parser.add_argument("--session-requests", type=int, default=24)
     parser.add_argument(
         "--only",
-        choices=["all", "verification", "oracle"],
-        default="all",
-        help="verification: parts 4-5; oracle: part 5",
+        choices=["overhead", "paths", "chain", "verification", "oracle"],
+        default=None,
+        help="one section (verification: the simulation and the oracle's fetch; oracle: the"
+        " fetch alone); default: all",
     )
+    parser.add_argument("--requests", type=int, default=200, help="for the overhead section")
+    parser.add_argument("--serve-provider", nargs=3, metavar=("PORT", "SECRET", "SECRET"))
     args = parser.parse_args()
+    if args.serve_provider:
+        port, direct, via_gateway = args.serve_provider
+        serve_provider(int(port), direct, via_gateway)
+        return
+    if args.only in (None, "overhead"):
+        bench_overhead(args.requests, args.tokens)
+        if args.only == "overhead":
+            return
     started = time.perf_counter()
     engine = load_engine()
     print(f"engine loaded in {time.perf_counter() - started:.1f} s on {engine.device}")
-    if args.only == "all":
+    if args.only in (None, "paths"):
         bench_paths(engine, args.prompts, args.tokens)
+    if args.only in (None, "chain"):
         bench_chain(engine, args.opens)
-    if args.only != "oracle":
+    if args.only in (None, "verification"):
         bench_verification(engine, args.sessions, min(args.tokens, 8))
-    bench_oracle_fetch(engine, args.session_requests, min(args.tokens, 8))
+    if args.only in (None, "verification", "oracle"):
+        bench_oracle_fetch(engine, args.session_requests, min(args.tokens, 8))
 
 
 if __name__ == "__main__":
