@@ -13,8 +13,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from gpuc.context import cli_command, state
 from gpuc.errors import UsageError
+from gpuc.gateway.evidence import EvidenceReporter
 from gpuc.gateway.gateway import Gateway, create_gateway_app
-from gpuc.gateway.sessions import ChainSessionOpener
+from gpuc.gateway.sessions import ChainSessionOpener, SessionOpener
 from gpuc.parsing import parse_amount
 from protocol.errors import ProtocolError
 from protocol.llm.engine import Engine
@@ -204,12 +205,25 @@ def gateway(
     provider_timeout: Annotated[
         float, typer.Option(min=1, help="Seconds before a provider is dropped.")
     ] = 30,
+    oracle: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An oracle's URL (repeat): each session whose receipt is committed on "
+            "chain is reported there, so a provider that stays quiet is judged too."
+        ),
+    ] = None,
 ) -> None:
     """An OpenAI-compatible endpoint on 127.0.0.1 that buys tokens from the best provider
     now (price, then latency), from a session escrow opened with your wallet, and fails
     over to the next provider. Point any OpenAI client at http://127.0.0.1:PORT/v1."""
     s = state()
-    opener = ChainSessionOpener(Consumer(s.protocol(), s.wallet()))
+    consumer = Consumer(s.protocol(), s.wallet())
+    opener: SessionOpener = ChainSessionOpener(consumer)
+    stop = threading.Event()
+    if oracle:
+        reporter = EvidenceReporter(consumer, oracle)
+        opener = reporter.opener(opener)
+        threading.Thread(target=reporter.run, args=(stop,), daemon=True).start()
     front = Gateway(provider, opener, session_tokens=session_tokens, timeout=provider_timeout)
     s.output.note(f"gateway on http://127.0.0.1:{port}/v1 over {len(provider)} provider(s)")
     try:
@@ -221,4 +235,5 @@ def gateway(
             access_log=False,
         )
     finally:
+        stop.set()
         asyncio.run(front.aclose())
