@@ -376,3 +376,18 @@ def test_a_provider_that_never_posts_its_receipt_is_slashed_from_the_consumers_e
     )
     refused = httpx.post(f"{oracles[0].url}{EVIDENCE_PATH}", json=late.model_dump(mode="json"))
     assert refused.status_code == 409 and "Slashed already" in refused.text
+
+
+def test_an_honest_quiet_provider_judged_from_the_consumers_evidence_is_left_to_finalize(
+    oracle_net: DevNet, llm_engine: TransformersEngine, oracles: list[Member]
+) -> None:
+    """The receipt rebuilt from the chain needs no provider signature: an honest
+    session reported only by its consumer passes and the dispute window pays it."""
+    net = oracle_net
+    served = _serve_session(net, llm_engine, oracles, None, provider_posts=False)
+    for member in oracles:
+        assert member.events("consumer_evidence_received", served.job)
+        (left,) = member.events("verdict_release_left_to_finalize", served.job)
+        assert '"failures":[]' in left
+        assert not member.events("verdict_signed", served.job)
+    assert net.protocol.job(served.terms).status == JobStatus.DELIVERED
