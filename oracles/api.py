@@ -4,6 +4,8 @@ POST /receipts          a provider's signed receipt, its result URL and spec (20
 POST /signatures        a committee member's signature over its verdict (202)
 POST /batch-signatures  co-sign a VerdictBatch made of this oracle's own verdicts (200)
 POST /llm/bills         an llm session consumer's latest provider-signed bill (202)
+POST /llm/evidence      an llm session consumer's signed evidence, judged against the
+                        receipt its provider committed on chain (202)
 GET  /jobs/{job_id}     what this oracle knows and decided about a job
 GET  /health            200 while the loop ticks and the chain answers, else 503
                         (/healthz: the same, the path earlier versions documented)
@@ -38,6 +40,7 @@ from protocol.errors import ChainUnreachable, InvalidInput, ProtocolError
 from protocol.http_guard import BodyGuard, sane_recursion_limit
 from protocol.llm.bill import SignedBill
 from protocol.wire.health import HEALTH_PATH
+from protocol.wire.llm_evidence import EVIDENCE_PATH, SignedConsumerEvidence
 from protocol.wire.oracle import ReceiptSubmission, SubmissionAccepted
 from protocol.wire_ints import js_safe
 
@@ -108,6 +111,11 @@ def create_app(node: OracleNode, metrics: OracleMetrics) -> FastAPI:
     def post_bill(bill: SignedBill) -> dict[str, Any]:
         status = node.intake.accept_bill(bill)
         return {"job_id": "0x" + bill.job_id.hex(), "seq": str(bill.seq), "status": status}
+
+    @app.post(EVIDENCE_PATH, status_code=202)
+    def post_evidence(signed: SignedConsumerEvidence) -> SubmissionAccepted:
+        status = node.intake.accept_consumer_evidence(signed)
+        return SubmissionAccepted(job_id="0x" + signed.job_id.hex(), status=status)
 
     @app.get("/jobs/{job_id}")
     def get_job(job_id: str) -> Any:

@@ -9,6 +9,10 @@
 - an ``llm`` session consumer's latest bill (POST /llm/bills): signed by the
   provider that accepted the job; judged against the chain the provider commits
   (a later bill or another chain is the provider's fault, oracles.verify.llm);
+- an ``llm`` session consumer's evidence (POST /llm/evidence): once the provider
+  committed a receipt on chain, the consumer's signed terms, spec, session URL and
+  latest bill let the session be judged though its provider never posted a receipt
+  (oracles.llm_evidence);
 - what this oracle knows of a job (GET /jobs/{id}).
 
 Whatever is stored sets ``wake`` so the decision loop picks it up at once.
@@ -32,6 +36,7 @@ from oracles.errors import (
     StaleVerdictEpoch,
 )
 from oracles.job_store import JobStore, PeerVote, VerdictState
+from oracles.llm_evidence import AttestedReceipts, check_evidence
 from oracles.llm_judge import ConsumerBills
 from oracles.metrics import OracleMetrics
 from oracles.submission import ReceiptSubmission, check_submission
@@ -46,8 +51,15 @@ from oracles.watcher import WatchStore
 from protocol.client import Protocol
 from protocol.llm.bill import SignedBill, verify_bill
 from protocol.llm.errors import BillError
-from protocol.typed_data import CLOSED_STATUSES, JobStatus, VerdictBatch, verdict_batch_digest
+from protocol.typed_data import (
+    CLOSED_STATUSES,
+    JobStatus,
+    Receipt,
+    VerdictBatch,
+    verdict_batch_digest,
+)
 from protocol.wallet import Wallet
+from protocol.wire.llm_evidence import SignedConsumerEvidence
 
 __all__ = ["Intake"]
 
@@ -67,6 +79,7 @@ class Intake:
         metrics: OracleMetrics,
         wake: threading.Event,
         bills: ConsumerBills,
+        attested: AttestedReceipts,
     ) -> None:
         self.chain = chain
         self.wallet = wallet
@@ -82,6 +95,7 @@ class Intake:
         self.metrics = metrics
         self._wake = wake
         self.bills = bills
+        self.attested = attested
 
     def accept_submission(self, submission: ReceiptSubmission) -> str:
         """Store a receipt to judge; 'accepted', 'updated' or 'duplicate'."""
@@ -97,6 +111,8 @@ class Intake:
                 f"job 0x{jid.hex()} is {JobStatus(status).label} already: nothing to judge"
             )
         existing = self.jobs.submission(jid)
+        if existing is not None and self._provider_replaces(existing.submission, submission):
+            existing = None  # the provider's own receipt (and its URL) is judged instead
         if existing is not None:
             if existing.submission.receipt != submission.receipt:
                 raise ConflictingReceipt(
@@ -193,8 +209,14 @@ class Intake:
             verify_bill(bill, provider)
         except BillError as exc:
             raise InvalidSubmission(f"the bill proves nothing: {exc}") from None
+        return "accepted" if self._keep_bill(bill) else "duplicate"
+
+    def _keep_bill(self, bill: SignedBill) -> bool:
+        """Keep a checked bill unless one as late is kept; a release this oracle left
+        to the dispute window is judged again with it."""
+        jid = bill.job_id
         if not self.bills.put(bill):
-            return "duplicate"
+            return False
         verdict = self.jobs.verdict(jid)
         reopened = verdict is not None and verdict.state == VerdictState.FINALIZE
         if reopened:
@@ -208,7 +230,88 @@ class Intake:
             reopened=reopened,
         )
         self._wake.set()
-        return "accepted"
+        return True
+
+    def accept_consumer_evidence(self, signed: SignedConsumerEvidence) -> str:
+        """Judge an ``llm`` session from its consumer's evidence, the chain's committed
+        receipt standing in for the provider's; 'accepted', 'updated', 'bill_accepted'
+        (the provider's own receipt is judged; the bill is kept) or 'duplicate'."""
+        check_evidence(signed, self.domain, self.kinds)
+        evidence = signed.evidence
+        jid = evidence.job_id
+        state = self.chain.job(jid)
+        if state.status == JobStatus.NONE:
+            raise JobNotOnChain(
+                f"the escrow at {self.escrow.address} has no job 0x{jid.hex()}: open it first"
+            )
+        if state.status in CLOSED_STATUSES:
+            raise JobAlreadyClosed(
+                f"job 0x{jid.hex()} is {JobStatus(state.status).label} already: nothing to judge"
+            )
+        if state.status not in (JobStatus.DELIVERED, JobStatus.DISPUTED):
+            raise JobNotOnChain(
+                f"job 0x{jid.hex()} is {JobStatus(state.status).label}: its provider has "
+                "committed no receipt on chain yet; send the evidence after ReceiptSubmitted"
+            )
+        accepted = self.events.latest(jid, "JobAccepted")
+        if accepted is None:
+            raise JobNotOnChain(f"job 0x{jid.hex()} has no confirmed accept yet: try again soon")
+        kept_bill = evidence.bill is not None and self._keep_bill(evidence.bill)
+        existing = self.jobs.submission(jid)
+        if existing is not None and self.attested.get(jid) != existing.submission.receipt:
+            return "bill_accepted" if kept_bill else "duplicate"
+        receipt = Receipt(
+            job_id=jid,
+            result_hash=state.committed_result,
+            units=state.units,
+            started_at=accepted.block_time,
+            finished_at=max(state.delivered_at, accepted.block_time),
+        )
+        submission = ReceiptSubmission(
+            terms=evidence.terms,
+            receipt=receipt,
+            signature=signed.signature,
+            result_url=evidence.session_url,
+            spec=evidence.spec,
+            committed_on_chain=True,
+        )
+        if existing is not None and (
+            existing.submission == submission or self.jobs.verdict(jid) is not None
+        ):
+            return "bill_accepted" if kept_bill else "duplicate"
+        self.attested.put(receipt)
+        self.jobs.put_submission(submission)
+        self.metrics.receipts_seen.labels(source="consumer").inc()
+        self.audit.record(
+            "consumer_evidence_received",
+            job=jid,
+            consumer=evidence.terms.consumer,
+            provider=evidence.terms.provider,
+            result_hash=receipt.result_hash,
+            units=receipt.units,
+            result_url=submission.result_url,
+            bill_seq=None if evidence.bill is None else evidence.bill.seq,
+            chain_status=JobStatus(state.status).label,
+            replaced=existing is not None,
+        )
+        self._wake.set()
+        return "updated" if existing is not None else "accepted"
+
+    def _provider_replaces(
+        self, existing: ReceiptSubmission, submission: ReceiptSubmission
+    ) -> bool:
+        """A provider's receipt that matches the chain's commitment replaces a
+        consumer's evidence not judged yet (its own session URL is then used)."""
+        if self.attested.get(existing.job_id) != existing.receipt:
+            return False
+        if self.jobs.verdict(existing.job_id) is not None:
+            return False
+        state = self.chain.job(existing.job_id)
+        return (
+            submission.committed_on_chain
+            and state.committed_result == submission.receipt.result_hash
+            and state.units == submission.receipt.units
+        )
 
     def _current_epoch(self, claimed: int) -> int:
         """The committee epoch, read afresh when a peer names another one (the cached

@@ -38,7 +38,7 @@ from oracles.verify.request import VerificationRequest
 from protocol.llm.bill import BillLink, Exchange, SignedBill, verify_chain
 from protocol.llm.errors import BillError, LLMError
 from protocol.llm.spec import LLMSessionSpec
-from protocol.typed_data import Domain
+from protocol.typed_data import Domain, Receipt
 
 __all__ = [
     "LLM_KIND",
@@ -94,6 +94,7 @@ class LLMSessionJudge:
         loader: ScorerLoader = default_scorer_loader,
         rate: Callable[[str], float | None] = lambda provider: None,
         bills: Callable[[bytes], SignedBill | None] = lambda job_id: None,
+        attested: Callable[[bytes], Receipt | None] = lambda job_id: None,
         fetch_timeout: float = 30.0,
         sample_size: int = DEFAULT_LLM_SAMPLE_SIZE,
         tolerance: float = DEFAULT_LOGPROB_TOLERANCE,
@@ -103,6 +104,7 @@ class LLMSessionJudge:
         self._loader = loader
         self._rate = rate
         self._bills = bills
+        self._attested = attested
         self._timeout = fetch_timeout
         self.sample_size = sample_size
         self.tolerance = tolerance
@@ -144,6 +146,10 @@ class LLMSessionJudge:
         )
         ensure_spec_matches(request)
         failures = check_receipt(request, submission.terms.max_units)
+        if self._attested(receipt.job_id) == receipt:
+            # Rebuilt from the chain for the consumer's evidence (oracles.llm_evidence):
+            # the ReceiptSubmitted only the provider could send stands in for its signature.
+            failures = [f for f in failures if f.code != FailureCode.BAD_SIGNATURE]
         scorer = self.scorer(spec.model)
         with httpx.Client(timeout=self._timeout) as http:
             links = fetch_links(http, submission.result_url)

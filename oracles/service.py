@@ -34,6 +34,7 @@ from oracles.intake import Intake
 from oracles.job_store import JobStore
 from oracles.judge import Judge
 from oracles.judging import Judging
+from oracles.llm_evidence import AttestedReceipts
 from oracles.llm_judge import (
     ConsumerBills,
     LLMSessionJudge,
@@ -97,6 +98,7 @@ def build_node(
     )
     secret = _verifier_secret(db)
     bills = ConsumerBills(db)
+    attested = AttestedReceipts(db)
     judge = Judge(
         registry
         or default_registry(
@@ -114,6 +116,7 @@ def build_node(
             rate=rate_from_config(config.units_per_second),
             fetch_timeout=config.fetch_timeout,
             bills=bills.get,
+            attested=attested.get,
         ),
     )
     members = sorted({wallet.address, *(p.address for p in config.peers)})
@@ -157,6 +160,7 @@ def build_node(
             metrics=metrics,
             wake=wake,
             bills=bills,
+            attested=attested,
         ),
         judging=Judging(
             judge=judge,

@@ -15,8 +15,9 @@ from pydantic import TypeAdapter, ValidationError
 from gpuc.context import cli_command, state
 from gpuc.errors import UsageError
 from gpuc.gateway.discovery import MatcherOfferSource, OfferSource, ProviderUrlSource
+from gpuc.gateway.evidence import EvidenceReporter
 from gpuc.gateway.gateway import DEFAULT_REFRESH_S, Gateway, create_gateway_app
-from gpuc.gateway.sessions import ChainSessionOpener
+from gpuc.gateway.sessions import ChainSessionOpener, SessionOpener
 from gpuc.parsing import parse_address, parse_amount
 from protocol.errors import ProtocolError
 from protocol.llm.engine import Engine
@@ -303,6 +304,13 @@ def gateway(
     refresh: Annotated[
         float, typer.Option(min=0.1, help="Seconds between re-reads of the offers.")
     ] = DEFAULT_REFRESH_S,
+    oracle: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An oracle's URL (repeat): each session whose receipt is committed on "
+            "chain is reported there, so a provider that stays quiet is judged too."
+        ),
+    ] = None,
 ) -> None:
     """An OpenAI-compatible endpoint on 127.0.0.1 that buys tokens from the best LLM offer
     in the matcher's book now (effective price for your preference, then latency), from
@@ -319,7 +327,13 @@ def gateway(
     source: OfferSource = (
         ProviderUrlSource(provider) if provider else MatcherOfferSource(s.settings.matcher_url)
     )
-    opener = ChainSessionOpener(Consumer(s.protocol(), s.wallet()))
+    consumer = Consumer(s.protocol(), s.wallet())
+    opener: SessionOpener = ChainSessionOpener(consumer)
+    stop = threading.Event()
+    if oracle:  # report sessions committed on chain, so a quiet provider is judged too
+        reporter = EvidenceReporter(consumer, oracle)
+        opener = reporter.opener(opener)
+        threading.Thread(target=reporter.run, args=(stop,), daemon=True).start()
     front = Gateway(
         source,
         opener,
@@ -341,4 +355,5 @@ def gateway(
             access_log=False,
         )
     finally:
+        stop.set()
         asyncio.run(front.aclose())

@@ -9,6 +9,11 @@ provider (``--cheat inflated``: honest answers, twice the completion tokens
 billed) is slashed inside the dispute window and the consumer compensated; the
 honest one is left to finalize and is paid per token.
 
+A provider that commits its receipt on chain and never posts it to the oracles is
+judged all the same: the consumer's gateway (gpuc.gateway.evidence) sees the
+ReceiptSubmitted and posts its signed evidence (terms, spec, session URL, latest
+bill); forged evidence (another signer, another spec) is refused and stores nothing.
+
 The oracles run in this process (one model load for the whole test session, the
 ``llm_engine`` fixture) with their real stores, HTTP APIs, peer exchange and
 transaction managers; `gpuc oracle run` processes would each load the model.
@@ -29,8 +34,9 @@ import openai
 import pytest
 from oracle_chain_helpers import closing_logs, member_keys, wait_closed, wait_until
 
+from gpuc.gateway.evidence import EvidenceReporter
 from gpuc.gateway.gateway import Gateway, create_gateway_app
-from gpuc.gateway.sessions import ChainSessionOpener
+from gpuc.gateway.sessions import ChainSessionOpener, OpenedSession
 from oracles.api import create_app
 from oracles.audit import AuditLog
 from oracles.config import OracleConfig, PeerConfig
@@ -42,6 +48,7 @@ from protocol.llm.bill import SignedBill, chain_head
 from protocol.llm.transformers_engine import TransformersEngine
 from protocol.typed_data import JobStatus, JobTerms, job_id
 from protocol.wallet import Wallet
+from protocol.wire.llm_evidence import EVIDENCE_PATH, sign_evidence
 from provider.llm.chain_sessions import SessionAcceptor
 from provider.llm.cheat import LLMCheat
 from provider.llm.server import LLMServer, create_llm_app
@@ -138,6 +145,11 @@ class Served:
     job: bytes
     tokens: int
     acceptor: SessionAcceptor
+    reporter: EvidenceReporter
+    session: OpenedSession
+
+
+AfterCommit = Callable[[EvidenceReporter, OpenedSession], None]
 
 
 def _serve_session(
@@ -146,19 +158,28 @@ def _serve_session(
     oracles: list[Member],
     cheat: LLMCheat | None,
     before_close: Callable[[Session, SignedBill], None] | None = None,
+    *,
+    provider_posts: bool = True,
+    after_commit: AfterCommit | None = None,
 ) -> Served:
     """Open a session through the gateway, chat twice (streamed and not), close it
-    (``before_close`` gets the provider's session and the consumer's last bill)."""
+    (``before_close`` gets the provider's session and the consumer's last bill).
+    ``provider_posts=False``: the provider commits its receipt and tells no oracle;
+    the consumer's evidence reporter does (``after_commit`` runs just before)."""
     book = SessionBook(net.provider.wallet)
     server = LLMServer(engine, book, net.provider.address, cheat=cheat, price_per_token=PRICE)
+    urls = [m.url for m in oracles]
     acceptor = SessionAcceptor(
-        net.provider, book, MODEL, PRICE, oracle_urls=[m.url for m in oracles]
+        net.provider, book, MODEL, PRICE, oracle_urls=urls if provider_posts else []
     )
+    reporter = EvidenceReporter(net.consumer, urls)
     server.acceptor = acceptor
     with LoopbackServer(create_llm_app(server)) as running:
         acceptor.public_url = running.base_url
         gateway = Gateway(
-            [running.base_url], ChainSessionOpener(net.consumer), session_tokens=SESSION_TOKENS
+            [running.base_url],
+            reporter.opener(ChainSessionOpener(net.consumer)),
+            session_tokens=SESSION_TOKENS,
         )
         with LoopbackServer(create_gateway_app(gateway)) as front:
             client = openai.OpenAI(base_url=f"{front.base_url}/v1", api_key="local", max_retries=0)
@@ -182,9 +203,17 @@ def _serve_session(
         if before_close is not None:
             assert isinstance(session.latest_bill, SignedBill)
             before_close(book.get(job), session.latest_bill)
+        assert reporter.poll() == []  # nothing committed on chain yet: nothing to report
         acceptor.close(job)
         net.chain.mine()
-        answers = acceptor.oracle_answers[job]
+        if provider_posts:
+            answers = acceptor.oracle_answers[job]
+        else:
+            assert job not in acceptor.oracle_answers
+            if after_commit is not None:
+                after_commit(reporter, session)
+            assert reporter.poll() == [job]
+            answers = reporter.answers[job]
         assert [a.status for a in answers] == [202, 202, 202], answers
         # The oracles fetch from the provider while it still serves: wait for the verdicts.
         wait_until(
@@ -195,7 +224,14 @@ def _serve_session(
             ),
             timeout=120,
         )
-    return Served(terms=terms, job=job, tokens=book.get(job).total_tokens, acceptor=acceptor)
+    return Served(
+        terms=terms,
+        job=job,
+        tokens=book.get(job).total_tokens,
+        acceptor=acceptor,
+        reporter=reporter,
+        session=session,
+    )
 
 
 def test_cheating_llm_provider_is_slashed_and_the_consumer_compensated(
@@ -275,3 +311,83 @@ def test_a_consumer_holding_a_later_bill_than_the_committed_one_gets_the_provide
     for member in oracles:
         (signed,) = member.events("verdict_signed", served.job)
         assert '"outcome":"fault"' in signed and "the consumer holds" in signed
+
+
+def test_a_provider_that_never_posts_its_receipt_is_slashed_from_the_consumers_evidence(
+    oracle_net: DevNet, llm_engine: TransformersEngine, oracles: list[Member]
+) -> None:
+    """``--cheat inflated`` commits twice the completion tokens on chain and posts
+    nothing to the oracles. Forged evidence is refused first and changes nothing;
+    then the gateway's own report gets the provider slashed."""
+    net = oracle_net
+    consumer_before = net.protocol.claimable(net.consumer.address)
+
+    def forgeries_are_refused(reporter: EvidenceReporter, session: OpenedSession) -> None:
+        genuine = reporter.evidence(session)
+        domain = net.protocol.domain
+        by_provider = sign_evidence(genuine, domain, net.provider.wallet)
+        other_spec = genuine.model_copy(
+            update={"spec": {**genuine.spec, "session_key_hash": "0x" + "ab" * 32}}
+        )
+        forged = {
+            "not by the job's consumer": by_provider,
+            "hashes to": sign_evidence(other_spec, domain, net.consumer.wallet),
+        }
+        for problem, body in forged.items():
+            for member in oracles:
+                refused = httpx.post(
+                    f"{member.url}{EVIDENCE_PATH}", json=body.model_dump(mode="json")
+                )
+                assert refused.status_code == 422, refused.text
+                assert problem in refused.json()["detail"]
+        jid = session.credential.job_id
+        for member in oracles:
+            view = httpx.get(f"{member.url}/jobs/0x{jid.hex()}").json()
+            assert view["submission"] is None and view["verdict"] is None
+            assert not member.events("consumer_evidence_received", jid)
+            assert not member.events("consumer_bill_received", jid)
+
+    served = _serve_session(
+        net,
+        llm_engine,
+        oracles,
+        LLMCheat.INFLATED,
+        provider_posts=False,
+        after_commit=forgeries_are_refused,
+    )
+    state = wait_closed(net, served.terms, timeout=60)
+    assert state.status == JobStatus.SLASHED
+    (slashed,) = closing_logs(net, served.terms)
+    assert slashed["name"] == "JobSlashed"
+    compensation = int(slashed["args"]["compensation"])
+    assert compensation > 0
+    assert (
+        net.protocol.claimable(net.consumer.address)
+        == consumer_before + served.terms.budget + compensation
+    )
+    for member in oracles:
+        (received,) = member.events("consumer_evidence_received", served.job)
+        assert f'"consumer":"{net.consumer.address}"' in received
+        (signed,) = member.events("verdict_signed", served.job)
+        assert '"outcome":"fault"' in signed and "completion tokens" in signed
+    # Once the job is closed, evidence is too late.
+    late = sign_evidence(
+        served.reporter.evidence(served.session), net.protocol.domain, net.consumer.wallet
+    )
+    refused = httpx.post(f"{oracles[0].url}{EVIDENCE_PATH}", json=late.model_dump(mode="json"))
+    assert refused.status_code == 409 and "Slashed already" in refused.text
+
+
+def test_an_honest_quiet_provider_judged_from_the_consumers_evidence_is_left_to_finalize(
+    oracle_net: DevNet, llm_engine: TransformersEngine, oracles: list[Member]
+) -> None:
+    """The receipt rebuilt from the chain needs no provider signature: an honest
+    session reported only by its consumer passes and the dispute window pays it."""
+    net = oracle_net
+    served = _serve_session(net, llm_engine, oracles, None, provider_posts=False)
+    for member in oracles:
+        assert member.events("consumer_evidence_received", served.job)
+        (left,) = member.events("verdict_release_left_to_finalize", served.job)
+        assert '"failures":[]' in left
+        assert not member.events("verdict_signed", served.job)
+    assert net.protocol.job(served.terms).status == JobStatus.DELIVERED
