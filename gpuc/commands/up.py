@@ -126,8 +126,10 @@ def _show(market: LocalMarket) -> None:
         "  (batches: metadata={'max_price_wei': ...}; the dev consumer's fills are opened"
         " on chain for you)\n"
         + (
-            "  LLM per token: gpuc gateway  (finds the LLM offers in the book; then base_url="
-            "http://127.0.0.1:8300/v1)\n"
+            "  LLM per token: gpuc gateway"
+            + "".join(f" --oracle {url}" for url in data["oracles"])
+            + "\n    (finds the LLM offers in the book and reports sessions to the oracles;"
+            " then base_url=http://127.0.0.1:8300/v1)\n"
             if data["llm_providers"]
             else ""
         )
