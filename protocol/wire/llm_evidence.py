@@ -26,7 +26,7 @@ from protocol.llm.bill import DigestSigner, SignedBill
 from protocol.signatures import keccak, recover_signer
 from protocol.typed_data import Domain, JobTerms, job_id
 from protocol.wire.fields import HttpUrl, Signature65
-from protocol.wire.oracle import OracleAnswer
+from protocol.wire.oracle import OracleAnswer, post_to_oracles
 
 __all__ = [
     "EVIDENCE_PATH",
@@ -102,16 +102,5 @@ def sign_evidence(
 def post_evidence(
     oracle_urls: Sequence[str], signed: SignedConsumerEvidence, http: httpx.Client
 ) -> list[OracleAnswer]:
-    """POST the evidence to each oracle; one answer per oracle, never raises for one
-    that is down."""
-    body = signed.model_dump(mode="json")
-    answers = []
-    for url in oracle_urls:
-        try:
-            response = http.post(f"{url.rstrip('/')}{EVIDENCE_PATH}", json=body)
-            answers.append(
-                OracleAnswer(url=url, status=response.status_code, detail=response.text[:300])
-            )
-        except httpx.HTTPError as exc:
-            answers.append(OracleAnswer(url=url, status=None, detail=str(exc)))
-    return answers
+    """POST the evidence to each oracle's evidence path."""
+    return post_to_oracles(oracle_urls, EVIDENCE_PATH, signed, http)

@@ -16,7 +16,13 @@ from pydantic import BaseModel, ConfigDict
 from protocol.typed_data import JobTerms, Receipt
 from protocol.wire.fields import HttpUrl, Signature65
 
-__all__ = ["OracleAnswer", "ReceiptSubmission", "SubmissionAccepted", "post_receipt"]
+__all__ = [
+    "OracleAnswer",
+    "ReceiptSubmission",
+    "SubmissionAccepted",
+    "post_receipt",
+    "post_to_oracles",
+]
 
 
 class ReceiptSubmission(BaseModel):
@@ -66,19 +72,26 @@ class OracleAnswer(BaseModel):
     detail: str
 
 
-def post_receipt(
-    oracle_urls: Sequence[str], submission: ReceiptSubmission, http: httpx.Client
+def post_to_oracles(
+    oracle_urls: Sequence[str], path: str, body: BaseModel, http: httpx.Client
 ) -> list[OracleAnswer]:
-    """POST the submission to each oracle; one answer per oracle, never raises for one
-    that is down."""
-    body = submission.model_dump(mode="json")
+    """POST the body to ``path`` on each oracle; one answer per oracle, never raises for
+    one that is down."""
+    payload = body.model_dump(mode="json")
     answers = []
     for url in oracle_urls:
         try:
-            response = http.post(f"{url.rstrip('/')}/receipts", json=body)
+            response = http.post(f"{url.rstrip('/')}{path}", json=payload)
             answers.append(
                 OracleAnswer(url=url, status=response.status_code, detail=response.text[:300])
             )
         except httpx.HTTPError as exc:
             answers.append(OracleAnswer(url=url, status=None, detail=str(exc)))
     return answers
+
+
+def post_receipt(
+    oracle_urls: Sequence[str], submission: ReceiptSubmission, http: httpx.Client
+) -> list[OracleAnswer]:
+    """POST the submission to each oracle's ``/receipts``."""
+    return post_to_oracles(oracle_urls, "/receipts", submission, http)
