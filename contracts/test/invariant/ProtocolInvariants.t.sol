@@ -249,7 +249,7 @@ contract ProtocolInvariantsTest is Fixture {
     }
 
     /// @dev Collateral that must still be locked for each account, from the job slots on chain.
-    function _collateralHeldBy(Snapshot memory s) internal view returns (uint256[] memory sums) {
+    function _collateralHeldBy(Snapshot memory s) internal pure returns (uint256[] memory sums) {
         sums = new uint256[](s.accounts.length);
         for (uint256 i = 0; i < s.jobs.length; ++i) {
             IJobEscrow.Status st = s.chain[i].status;
