@@ -116,31 +116,67 @@ class AmountTooSmall(ContractError):
 class BpsTooHigh(ContractError):
     """A basis-point parameter above its cap."""
 
-    signature = "BpsTooHigh(string,uint256,uint256)"
-    selector = bytes.fromhex("c45aee8e")
-    abi_types = ("string", "uint256", "uint256")
-    field_names = ("what", "bps", "max_bps")
+    signature = "BpsTooHigh(uint8,uint256,uint256)"
+    selector = bytes.fromhex("00524e5d")
+    abi_types = ("uint8", "uint256", "uint256")
+    field_names = ("param", "bps", "max_bps")
+    enum_members = (
+        (
+            "param",
+            (
+                "Credit",
+                "Staking",
+                "Committee",
+                "Treasury",
+                "FeePlusBurn",
+                "Collateral",
+                "SlashBurn",
+                "DisputeBond",
+                "CompensationCap",
+                "DisputeWindow",
+                "VerdictWindow",
+            ),
+        ),
+    )
 
-    def __init__(self, what: str, bps: int, max_bps: int) -> None:
-        self.what = what
+    def __init__(self, param: int, bps: int, max_bps: int) -> None:
+        self.param = param
         self.bps = bps
         self.max_bps = max_bps
-        super().__init__(what, bps, max_bps)
+        super().__init__(param, bps, max_bps)
 
 
 class BpsTooLow(ContractError):
     """A basis-point parameter below its floor."""
 
-    signature = "BpsTooLow(string,uint256,uint256)"
-    selector = bytes.fromhex("b4ba7aea")
-    abi_types = ("string", "uint256", "uint256")
-    field_names = ("what", "bps", "min_bps")
+    signature = "BpsTooLow(uint8,uint256,uint256)"
+    selector = bytes.fromhex("ecb77632")
+    abi_types = ("uint8", "uint256", "uint256")
+    field_names = ("param", "bps", "min_bps")
+    enum_members = (
+        (
+            "param",
+            (
+                "Credit",
+                "Staking",
+                "Committee",
+                "Treasury",
+                "FeePlusBurn",
+                "Collateral",
+                "SlashBurn",
+                "DisputeBond",
+                "CompensationCap",
+                "DisputeWindow",
+                "VerdictWindow",
+            ),
+        ),
+    )
 
-    def __init__(self, what: str, bps: int, min_bps: int) -> None:
-        self.what = what
+    def __init__(self, param: int, bps: int, min_bps: int) -> None:
+        self.param = param
         self.bps = bps
         self.min_bps = min_bps
-        super().__init__(what, bps, min_bps)
+        super().__init__(param, bps, min_bps)
 
 
 class ECDSAInvalidSignature(ContractError):
@@ -415,12 +451,13 @@ class InvalidAccountNonce(ContractError):
 class InvalidConfig(ContractError):
     """A constructor argument is unusable (zero address or zero rate)."""
 
-    signature = "InvalidConfig(string)"
-    selector = bytes.fromhex("89a61989")
-    abi_types = ("string",)
+    signature = "InvalidConfig(uint8)"
+    selector = bytes.fromhex("367f56a2")
+    abi_types = ("uint8",)
     field_names = ("what",)
+    enum_members = (("what", ("Treasury", "ReservePerCredit")),)
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: int) -> None:
         self.what = what
         super().__init__(what)
 
@@ -988,14 +1025,32 @@ class WrongStatus(ContractError):
 class ZeroAddress(ContractError):
     """A constructor address is zero."""
 
-    signature = "ZeroAddress(string)"
-    selector = bytes.fromhex("eac0d389")
-    abi_types = ("string",)
-    field_names = ("what",)
+    signature = "ZeroAddress(uint8)"
+    selector = bytes.fromhex("620b9903")
+    abi_types = ("uint8",)
+    field_names = ("param",)
+    enum_members = (
+        (
+            "param",
+            (
+                "Credit",
+                "Staking",
+                "Committee",
+                "Treasury",
+                "FeePlusBurn",
+                "Collateral",
+                "SlashBurn",
+                "DisputeBond",
+                "CompensationCap",
+                "DisputeWindow",
+                "VerdictWindow",
+            ),
+        ),
+    )
 
-    def __init__(self, what: str) -> None:
-        self.what = what
-        super().__init__(what)
+    def __init__(self, param: int) -> None:
+        self.param = param
+        super().__init__(param)
 
 
 class ZeroAddressMember(ContractError):
@@ -1028,14 +1083,32 @@ class ZeroUnits(ContractError):
 class ZeroWindow(ContractError):
     """A window parameter (dispute or verdict window) of zero."""
 
-    signature = "ZeroWindow(string)"
-    selector = bytes.fromhex("d4d946e5")
-    abi_types = ("string",)
-    field_names = ("what",)
+    signature = "ZeroWindow(uint8)"
+    selector = bytes.fromhex("a8b5bed4")
+    abi_types = ("uint8",)
+    field_names = ("param",)
+    enum_members = (
+        (
+            "param",
+            (
+                "Credit",
+                "Staking",
+                "Committee",
+                "Treasury",
+                "FeePlusBurn",
+                "Collateral",
+                "SlashBurn",
+                "DisputeBond",
+                "CompensationCap",
+                "DisputeWindow",
+                "VerdictWindow",
+            ),
+        ),
+    )
 
-    def __init__(self, what: str) -> None:
-        self.what = what
-        super().__init__(what)
+    def __init__(self, param: int) -> None:
+        self.param = param
+        super().__init__(param)
 
 
 ERRORS_BY_SELECTOR: dict[bytes, type[ContractError]] = {

@@ -39,15 +39,11 @@ contract CreditSale is ICreditSale, Ownable2Step, ReentrancyGuardTransient {
     /// @notice Deploys the GPUC token with this sale as its only minter.
     /// @param reserveAsset_ address(0) for ETH, else the ERC-20 reserve
     /// @param reservePerCredit_ reserve units per 1e18 credit wei
-    constructor(
-        address reserveAsset_,
-        uint256 reservePerCredit_,
-        address treasury_,
-        uint256 spreadBps_,
-        address owner_
-    ) Ownable(owner_) {
-        if (treasury_ == address(0)) revert InvalidConfig("treasury");
-        if (reservePerCredit_ == 0) revert InvalidConfig("reservePerCredit");
+    constructor(address reserveAsset_, uint256 reservePerCredit_, address treasury_, uint256 spreadBps_, address owner_)
+        Ownable(owner_)
+    {
+        if (treasury_ == address(0)) revert InvalidConfig(SaleParam.Treasury);
+        if (reservePerCredit_ == 0) revert InvalidConfig(SaleParam.ReservePerCredit);
         if (spreadBps_ > MAX_SPREAD_BPS) revert SpreadTooHigh(spreadBps_, MAX_SPREAD_BPS);
         credit = new GPUCredit(address(this));
         reserveAsset = reserveAsset_;

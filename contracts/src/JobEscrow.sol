@@ -7,59 +7,22 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {IGPUCredit} from "./interfaces/IGPUCredit.sol";
 import {IJobEscrow} from "./interfaces/IJobEscrow.sol";
-import {IOracleCommittee} from "./interfaces/IOracleCommittee.sol";
-import {IProviderStaking} from "./interfaces/IProviderStaking.sol";
+import {EscrowParameters} from "./EscrowParameters.sol";
+import {EscrowHashing} from "./libraries/EscrowHashing.sol";
 
 /// @title Job escrow
 /// @notice See IJobEscrow. Money moves only through pull balances (`claimable`) and the two
 /// protocol accumulators, so settlement touches no token contract and a batch stays cheap.
-contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
+/// The parameters and the money rules are in EscrowParameters, the hashes in EscrowHashing.
+contract JobEscrow is EscrowParameters, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
-    bytes32 public constant VERDICT_TYPEHASH =
-        keccak256("Verdict(bytes32 jobId,uint8 outcome,uint64 units,bytes32 resultHash,uint64 epoch)");
-    bytes32 public constant VERDICT_ITEM_TYPEHASH =
-        keccak256("VerdictItem(bytes32 jobId,uint8 outcome,uint64 units,bytes32 resultHash)");
-    bytes32 public constant VERDICT_BATCH_TYPEHASH = keccak256(
-        "VerdictBatch(VerdictItem[] items,uint64 epoch)VerdictItem(bytes32 jobId,uint8 outcome,uint64 units,bytes32 resultHash)"
-    );
-    bytes32 public constant ACCEPTANCE_TYPEHASH = keccak256("Acceptance(bytes32 jobId)");
-    bytes32 public constant RECEIPT_TYPEHASH =
-        keccak256("Receipt(bytes32 jobId,bytes32 resultHash,uint64 units,uint64 startedAt,uint64 finishedAt)");
-
-    uint8 internal constant RELEASE = 1;
-    uint8 internal constant FAULT = 2;
-    uint256 internal constant BPS = 10_000;
-    uint256 public constant MAX_FEE_BPS = 2_000;
-
-    IGPUCredit public immutable credit;
-    IProviderStaking public immutable staking;
-    IOracleCommittee public immutable committee;
-    address public immutable treasury;
-    /// @notice Protocol fee and burn, in bps of what the provider is paid.
-    uint256 public immutable feeBps;
-    uint256 public immutable burnBps;
-    /// @notice Collateral per job, in bps of the budget.
-    uint256 public immutable collateralBps;
-    /// @notice Share of slashed stake left after compensation that is burnt; the rest goes to the treasury.
-    uint256 public immutable slashBurnBps;
-    /// @notice Seconds after a receipt in which it can be disputed; also the verdict grace after
-    /// the deadline before a non-delivery slash.
-    uint256 public immutable disputeWindow;
-    /// @notice Seconds the committee has for a verdict, counted from the dispute (so a late
-    /// dispute does not shorten it); after it `finalize` settles the job as the receipt said.
-    uint256 public immutable verdictWindow;
-    /// @notice Dispute bond, in bps of the budget (at least 1 bps, rounded up).
-    uint256 public immutable disputeBondBps;
-    /// @notice Compensation cap on a fault, in bps of the budget: the consumer gets its budget
-    /// back plus min(slashed collateral, budget x compensationCapBps); the rest of the slash is
-    /// burnt (slashBurnBps) or goes to the treasury.
-    uint256 public immutable compensationCapBps;
-    /// @notice Longest allowed time from open to deadline.
-    uint256 public immutable maxJobDuration;
+    bytes32 public constant VERDICT_TYPEHASH = EscrowHashing.VERDICT_TYPEHASH;
+    bytes32 public constant VERDICT_ITEM_TYPEHASH = EscrowHashing.VERDICT_ITEM_TYPEHASH;
+    bytes32 public constant VERDICT_BATCH_TYPEHASH = EscrowHashing.VERDICT_BATCH_TYPEHASH;
+    bytes32 public constant ACCEPTANCE_TYPEHASH = EscrowHashing.ACCEPTANCE_TYPEHASH;
+    bytes32 public constant RECEIPT_TYPEHASH = EscrowHashing.RECEIPT_TYPEHASH;
 
     struct Accrued {
         uint128 fees;
@@ -76,60 +39,13 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
     mapping(bytes32 jobId => uint256) public disputedAt;
     Accrued private _accrued;
 
-    struct Config {
-        IGPUCredit credit;
-        IProviderStaking staking;
-        IOracleCommittee committee;
-        address treasury;
-        uint256 feeBps;
-        uint256 burnBps;
-        uint256 collateralBps;
-        uint256 slashBurnBps;
-        uint256 disputeWindow;
-        uint256 maxJobDuration;
-        uint256 verdictWindow;
-        uint256 disputeBondBps;
-        uint256 compensationCapBps;
-    }
-
-    constructor(Config memory c) EIP712("GPUC JobEscrow", "1") {
-        if (address(c.credit) == address(0)) revert ZeroAddress("credit");
-        if (address(c.staking) == address(0)) revert ZeroAddress("staking");
-        if (address(c.committee) == address(0)) revert ZeroAddress("committee");
-        if (c.treasury == address(0)) revert ZeroAddress("treasury");
-        if (c.feeBps + c.burnBps > MAX_FEE_BPS) revert BpsTooHigh("fee+burn", c.feeBps + c.burnBps, MAX_FEE_BPS);
-        if (c.collateralBps > 10 * BPS) revert BpsTooHigh("collateral", c.collateralBps, 10 * BPS);
-        if (c.slashBurnBps > BPS) revert BpsTooHigh("slashBurn", c.slashBurnBps, BPS);
-        if (c.disputeBondBps == 0) revert BpsTooLow("disputeBond", 0, 1);
-        if (c.disputeBondBps > BPS) revert BpsTooHigh("disputeBond", c.disputeBondBps, BPS);
-        if (c.compensationCapBps > 10 * BPS) revert BpsTooHigh("compensationCap", c.compensationCapBps, 10 * BPS);
-        // A zero dispute window lets a receipt finalize in its own block: nobody could dispute.
-        if (c.disputeWindow == 0) revert ZeroWindow("disputeWindow");
-        if (c.verdictWindow == 0) revert ZeroWindow("verdictWindow");
-        // A verdict can come up to deadline + disputeWindow + verdictWindow; stake must not escape before.
-        uint256 required = c.maxJobDuration + c.disputeWindow + c.verdictWindow;
-        uint256 delay = c.staking.unbondingDelay();
-        if (delay <= required) revert UnbondingTooShort(delay, required);
-        credit = c.credit;
-        staking = c.staking;
-        committee = c.committee;
-        treasury = c.treasury;
-        feeBps = c.feeBps;
-        burnBps = c.burnBps;
-        collateralBps = c.collateralBps;
-        slashBurnBps = c.slashBurnBps;
-        disputeWindow = c.disputeWindow;
-        maxJobDuration = c.maxJobDuration;
-        verdictWindow = c.verdictWindow;
-        disputeBondBps = c.disputeBondBps;
-        compensationCapBps = c.compensationCapBps;
-    }
+    constructor(Config memory c) EscrowParameters(c) EIP712("GPUC JobEscrow", "1") {}
 
     // ------------------------------------------------------------------ opening
 
     /// @inheritdoc IJobEscrow
     function open(JobTerms calldata terms) external returns (bytes32 jobId) {
-        jobId = _id(terms);
+        jobId = EscrowHashing.jobId(terms);
         _open(terms, jobId, Status.Open);
         IERC20(address(credit)).safeTransferFrom(msg.sender, address(this), terms.budget);
     }
@@ -139,7 +55,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         external
         returns (bytes32 jobId)
     {
-        jobId = _id(terms);
+        jobId = EscrowHashing.jobId(terms);
         _open(terms, jobId, Status.Open);
         // A front-run permit uses the nonce but leaves the allowance: go on if it is there.
         try IERC20Permit(address(credit)).permit(msg.sender, address(this), terms.budget, permitDeadline, v, r, s) {}
@@ -173,7 +89,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IJobEscrow
     function cancel(JobTerms calldata terms) external {
-        bytes32 jobId = _id(terms);
+        bytes32 jobId = EscrowHashing.jobId(terms);
         if (msg.sender != terms.consumer) revert NotConsumer(msg.sender, terms.consumer);
         Job storage job = jobs[jobId];
         _expect(jobId, job.status, Status.Open);
@@ -184,7 +100,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IJobEscrow
     function refund(JobTerms calldata terms) external {
-        bytes32 jobId = _id(terms);
+        bytes32 jobId = EscrowHashing.jobId(terms);
         Job storage job = jobs[jobId];
         _expect(jobId, job.status, Status.Open);
         if (block.timestamp <= terms.acceptDeadline) {
@@ -199,7 +115,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IJobEscrow
     function accept(JobTerms calldata terms) external {
-        bytes32 jobId = _id(terms);
+        bytes32 jobId = EscrowHashing.jobId(terms);
         if (msg.sender != terms.provider) revert NotProvider(msg.sender, terms.provider);
         Job storage job = jobs[jobId];
         _expect(jobId, job.status, Status.Open);
@@ -212,7 +128,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IJobEscrow
     function submitReceipt(JobTerms calldata terms, bytes32 resultHash, uint64 units) external {
-        bytes32 jobId = _id(terms);
+        bytes32 jobId = EscrowHashing.jobId(terms);
         if (msg.sender != terms.provider) revert NotProvider(msg.sender, terms.provider);
         Job storage job = jobs[jobId];
         _expect(jobId, job.status, Status.Accepted);
@@ -229,7 +145,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IJobEscrow
     function dispute(JobTerms calldata terms) external {
-        bytes32 jobId = _id(terms);
+        bytes32 jobId = EscrowHashing.jobId(terms);
         // One member alone must not stop a payout: the committee acts by k-of-n verdict instead.
         if (msg.sender != terms.consumer) revert NotConsumer(msg.sender, terms.consumer);
         Job storage job = jobs[jobId];
@@ -264,12 +180,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         if (slashed) return _takeCollateral(terms.provider, _collateral(terms.budget));
         // What payOut does for this one job, in the same transaction.
         (uint256 fee, uint256 burn) = _payOutOne(terms, jobId, job);
-        if (fee != 0 || burn != 0) {
-            Accrued memory a = _accrued;
-            a.fees += uint128(fee);
-            a.burns += uint128(burn);
-            _accrued = a;
-        }
+        _accrue(fee, burn);
         staking.unlock(terms.provider, _collateral(terms.budget));
     }
 
@@ -283,18 +194,15 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         // EIP-712 array of structs: keccak256 of the concatenated item hashes.
         bytes32[] memory itemHashes = new bytes32[](n);
         for (uint256 i = 0; i < n; ++i) {
-            itemHashes[i] = _itemHash(settlements[i].verdict);
+            itemHashes[i] = EscrowHashing.verdictItem(settlements[i].verdict);
         }
-        bytes32 digest = _hashTypedDataV4(
-            keccak256(abi.encode(VERDICT_BATCH_TYPEHASH, keccak256(abi.encodePacked(itemHashes)), epoch))
-        );
-        committee.verifySignatures(digest, epoch, signatures);
+        committee.verifySignatures(_hashTypedDataV4(EscrowHashing.verdictBatch(itemHashes, epoch)), epoch, signatures);
         // Faults are recorded in the loop and their collateral taken after it (state first).
         uint256[] memory faults = new uint256[](n);
         uint256 nFaults = 0;
         for (uint256 i = 0; i < n; ++i) {
             Settlement calldata s = settlements[i];
-            bytes32 jobId = _id(s.terms);
+            bytes32 jobId = EscrowHashing.jobId(s.terms);
             if (s.verdict.jobId != jobId) revert VerdictJobMismatch(jobId, s.verdict.jobId);
             Job storage job = jobs[jobId];
             Status status = job.status;
@@ -316,7 +224,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IJobEscrow
     function finalize(JobTerms calldata terms) external {
-        bytes32 jobId = _id(terms);
+        bytes32 jobId = EscrowHashing.jobId(terms);
         Job storage job = jobs[jobId];
         Status status = job.status;
         if (status != Status.Delivered && status != Status.Disputed) _unknownOr(jobId, status);
@@ -335,7 +243,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IJobEscrow
     function slashNonDelivery(JobTerms calldata terms) external nonReentrant {
-        bytes32 jobId = _id(terms);
+        bytes32 jobId = EscrowHashing.jobId(terms);
         Job storage job = jobs[jobId];
         _expect(jobId, job.status, Status.Accepted);
         uint256 availableAt = uint256(terms.deadline) + disputeWindow + 1;
@@ -357,7 +265,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         uint256 runs = 0;
         for (uint256 i = 0; i < terms.length; ++i) {
             JobTerms calldata t = terms[i];
-            bytes32 jobId = _id(t);
+            bytes32 jobId = EscrowHashing.jobId(t);
             Job storage job = jobs[jobId];
             if (job.status != Status.Settled) {
                 if (job.status == Status.None) revert UnknownJob(jobId);
@@ -374,12 +282,7 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
             unlockAmount[runs - 1] += _collateral(t.budget);
             ++paid;
         }
-        if (fees != 0 || burns != 0) {
-            Accrued memory a = _accrued;
-            a.fees += uint128(fees);
-            a.burns += uint128(burns);
-            _accrued = a;
-        }
+        _accrue(fees, burns);
         for (uint256 r = 0; r < runs; ++r) {
             staking.unlock(unlockFor[r], unlockAmount[r]);
         }
@@ -422,59 +325,31 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
 
     /// @inheritdoc IJobEscrow
     function jobIdOf(JobTerms calldata terms) external pure returns (bytes32) {
-        return keccak256(abi.encode(terms));
-    }
-
-    /// @inheritdoc IJobEscrow
-    function collateralFor(uint256 budget) external view returns (uint256) {
-        return _collateral(budget);
-    }
-
-    /// @inheritdoc IJobEscrow
-    function disputeBondFor(uint256 budget) external view returns (uint256) {
-        return _bond(budget);
-    }
-
-    /// @inheritdoc IJobEscrow
-    function compensationCapFor(uint256 budget) external view returns (uint256) {
-        return budget * compensationCapBps / BPS;
+        return EscrowHashing.jobId(terms);
     }
 
     /// @inheritdoc IJobEscrow
     function acceptanceDigest(bytes32 jobId) external view returns (bytes32) {
-        return _acceptanceDigest(jobId);
+        return _hashTypedDataV4(EscrowHashing.acceptance(jobId));
     }
 
     /// @inheritdoc IJobEscrow
     function verdictDigest(Verdict calldata verdict) external view returns (bytes32) {
-        return _verdictDigest(verdict);
+        return _hashTypedDataV4(EscrowHashing.verdict(verdict));
     }
 
     /// @inheritdoc IJobEscrow
     function verdictBatchDigest(VerdictItem[] calldata items, uint64 epoch) external view returns (bytes32) {
         bytes32[] memory itemHashes = new bytes32[](items.length);
         for (uint256 i = 0; i < items.length; ++i) {
-            itemHashes[i] = _itemHash(items[i]);
+            itemHashes[i] = EscrowHashing.verdictItem(items[i]);
         }
-        return _hashTypedDataV4(
-            keccak256(abi.encode(VERDICT_BATCH_TYPEHASH, keccak256(abi.encodePacked(itemHashes)), epoch))
-        );
+        return _hashTypedDataV4(EscrowHashing.verdictBatch(itemHashes, epoch));
     }
 
     /// @inheritdoc IJobEscrow
     function receiptDigest(Receipt calldata receipt) external view returns (bytes32) {
-        return _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    RECEIPT_TYPEHASH,
-                    receipt.jobId,
-                    receipt.resultHash,
-                    receipt.units,
-                    receipt.startedAt,
-                    receipt.finishedAt
-                )
-            )
-        );
+        return _hashTypedDataV4(EscrowHashing.receipt(receipt));
     }
 
     // ------------------------------------------------------------------ internals
@@ -502,9 +377,9 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         private
         returns (bytes32 jobId, Job storage job, bool slashed)
     {
-        jobId = _id(terms);
+        jobId = EscrowHashing.jobId(terms);
         if (verdict.jobId != jobId) revert VerdictJobMismatch(jobId, verdict.jobId);
-        committee.verifySignatures(_verdictDigest(verdict), verdict.epoch, signatures);
+        committee.verifySignatures(_hashTypedDataV4(EscrowHashing.verdict(verdict)), verdict.epoch, signatures);
         job = jobs[jobId];
         Status status = job.status;
         if (!_settleable(status)) _unknownOr(jobId, status);
@@ -538,18 +413,19 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         // The bond of a dispute goes back to the consumer only if the verdict proves a fault:
         // outcome fault, or fewer units than the receipt claimed.
         uint64 claimed = job.units;
-        if (outcome == RELEASE) {
+        if (outcome == uint8(Outcome.Release)) {
             uint256 maxUnits = terms.budget / terms.pricePerUnit;
             if (units > maxUnits) revert UnitsExceedMax(jobId, units, maxUnits);
             if (status != Status.Accepted) delete committedResult[jobId];
             _release(terms, jobId, job, units, resultHash, false);
             if (status == Status.Disputed) _releaseBond(terms, jobId, units < claimed);
-        } else if (outcome == FAULT) {
+        } else if (outcome == uint8(Outcome.Fault)) {
             if (status != Status.Accepted) delete committedResult[jobId];
             _slash(terms, jobId, job, SlashReason.FaultVerdict);
             if (status == Status.Disputed) _releaseBond(terms, jobId, true);
             slashed = true; // the caller takes the collateral once every state write is done
         } else {
+            // the byte travels as uint8 (the EIP-712 type), so a bad value is named, not a bare revert
             revert InvalidOutcome(jobId, outcome);
         }
     }
@@ -569,38 +445,24 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         emit JobSettled(jobId, units, net, refundAmount, fee, burn, resultHash, optimistic);
     }
 
-    /// @dev What a release of `units` pays: provider net, consumer refund, fee, burn.
-    function _split(JobTerms calldata terms, uint256 units)
-        private
-        view
-        returns (uint256 net, uint256 refundAmount, uint256 fee, uint256 burn)
-    {
-        uint256 pay = units * terms.pricePerUnit;
-        fee = pay * feeBps / BPS;
-        burn = pay * burnBps / BPS;
-        net = pay - fee - burn;
-        refundAmount = terms.budget - pay;
-    }
-
     /// @dev State only: the caller takes the collateral (`_takeCollateral`) after every state
     /// write of the transaction. The slash is exactly the job's locked collateral.
     function _slash(JobTerms calldata terms, bytes32 jobId, Job storage job, SlashReason reason) private {
         job.status = Status.Slashed;
-        uint256 slashed = _collateral(terms.budget);
-        // Compensation first (up to the cap), the rest burnt or to the treasury.
-        uint256 cap = uint256(terms.budget) * compensationCapBps / BPS;
-        uint256 compensation = slashed < cap ? slashed : cap;
-        uint256 rest = slashed - compensation;
-        uint256 burnt = rest * slashBurnBps / BPS;
-        uint256 toTreasury = rest - burnt;
+        (uint256 slashed, uint256 compensation, uint256 burnt, uint256 toTreasury) = _slashSplit(terms.budget);
         claimable[terms.consumer] += uint256(terms.budget) + compensation;
-        if (rest != 0) {
-            Accrued memory a = _accrued;
-            a.fees += uint128(toTreasury);
-            a.burns += uint128(burnt);
-            _accrued = a;
-        }
+        _accrue(toTreasury, burnt);
         emit JobSlashed(jobId, terms.provider, slashed, compensation, burnt, toTreasury, reason);
+    }
+
+    /// @dev The protocol's share of a payout or a slash, added to the accumulators that
+    /// `collectFees` and `burnAccrued` empty (one slot, written only when there is something).
+    function _accrue(uint256 fees, uint256 burns) private {
+        if (fees == 0 && burns == 0) return;
+        Accrued memory a = _accrued;
+        a.fees += uint128(fees);
+        a.burns += uint128(burns);
+        _accrued = a;
     }
 
     /// @dev The one external call of a slash, made last: the escrow has already accounted for
@@ -617,41 +479,14 @@ contract JobEscrow is IJobEscrow, EIP712, ReentrancyGuardTransient {
         emit DisputeBondReleased(jobId, to, bond, faultProven);
     }
 
-    function _bond(uint256 budget) private view returns (uint256) {
-        return Math.mulDiv(budget, disputeBondBps, BPS, Math.Rounding.Ceil);
-    }
-
     /// @dev Checks the provider's acceptance and records the job as Accepted; the caller then
     /// pulls the budget and locks the collateral (state first, calls after).
     function _openAccepted(JobTerms calldata terms, bytes calldata acceptance) private returns (bytes32 jobId) {
-        jobId = _id(terms);
-        address signer = ECDSA.recoverCalldata(_acceptanceDigest(jobId), acceptance);
+        jobId = EscrowHashing.jobId(terms);
+        address signer = ECDSA.recoverCalldata(_hashTypedDataV4(EscrowHashing.acceptance(jobId)), acceptance);
         if (signer != terms.provider) revert InvalidAcceptance(signer, terms.provider);
         _open(terms, jobId, Status.Accepted);
         emit JobAccepted(jobId, terms.provider, _collateral(terms.budget));
-    }
-
-    function _acceptanceDigest(bytes32 jobId) private view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(ACCEPTANCE_TYPEHASH, jobId)));
-    }
-
-    function _verdictDigest(Verdict calldata v) private view returns (bytes32) {
-        return _hashTypedDataV4(
-            keccak256(abi.encode(VERDICT_TYPEHASH, v.jobId, v.outcome, v.units, v.resultHash, v.epoch))
-        );
-    }
-
-    function _itemHash(VerdictItem calldata v) private pure returns (bytes32) {
-        return keccak256(abi.encode(VERDICT_ITEM_TYPEHASH, v.jobId, v.outcome, v.units, v.resultHash));
-    }
-
-    function _collateral(uint256 budget) private view returns (uint256) {
-        // Rounded up: a non-zero budget and ratio always lock (and can lose) something.
-        return Math.mulDiv(budget, collateralBps, BPS, Math.Rounding.Ceil);
-    }
-
-    function _id(JobTerms calldata terms) private pure returns (bytes32) {
-        return keccak256(abi.encode(terms));
     }
 
     function _settleable(Status status) private pure returns (bool) {

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Fixture} from "../utils/Fixture.sol";
 import {Signatures} from "../utils/Signatures.sol";
+import {EscrowParameters} from "../../src/EscrowParameters.sol";
 import {JobEscrow} from "../../src/JobEscrow.sol";
 import {ProviderStaking} from "../../src/ProviderStaking.sol";
 import {IGPUCredit} from "../../src/interfaces/IGPUCredit.sol";
@@ -18,9 +19,9 @@ abstract contract AttackBase is Fixture {
     function escrowConfig(IGPUCredit credit, IProviderStaking staking_, IOracleCommittee committee_)
         internal
         view
-        returns (JobEscrow.Config memory)
+        returns (EscrowParameters.Config memory)
     {
-        return JobEscrow.Config({
+        return EscrowParameters.Config({
             credit: credit,
             staking: staking_,
             committee: committee_,

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {AttackBase} from "./AttackBase.sol";
+import {EscrowParameters} from "../../src/EscrowParameters.sol";
 import {JobEscrow} from "../../src/JobEscrow.sol";
 import {ProviderStaking} from "../../src/ProviderStaking.sol";
 import {IGPUCredit} from "../../src/interfaces/IGPUCredit.sol";
@@ -107,7 +108,7 @@ contract SlashFrontRunAttackTest is AttackBase {
     function test_RevertWhen_UnbondingDelayDoesNotOutlastTheSlashWindow() public {
         uint256 required = MAX_JOB_DURATION + DISPUTE_WINDOW + VERDICT_WINDOW;
         ProviderStaking short = new ProviderStaking(gpuc, required, admin);
-        JobEscrow.Config memory c = escrowConfig(
+        EscrowParameters.Config memory c = escrowConfig(
             IGPUCredit(address(gpuc)), IProviderStaking(address(short)), IOracleCommittee(address(committee))
         );
         vm.expectRevert(abi.encodeWithSelector(IJobEscrow.UnbondingTooShort.selector, required, required));

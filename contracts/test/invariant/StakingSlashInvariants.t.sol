@@ -37,26 +37,34 @@ contract StakingSlashInvariantsTest is Fixture {
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
-    function invariant_6_slashNeverExceedsStakeOrAmount() public view {
+    /// @notice Every invariant below after every call of one campaign (the handler's calls are
+    /// paid once for all of them, not once per invariant).
+    function invariant_staking() public view {
         SlashHandler.SlashLedger memory l = handler.ledger();
+        _check6_slashNeverExceedsStakeOrAmount(l);
+        _check6_slashReachesUnbondingStake(l);
+        _check6_slashIsPositiveWhenStakeAndRateArePositive(l);
+        _check3_5_stakingConservedAndDelayed(l);
+    }
+
+    function _check6_slashNeverExceedsStakeOrAmount(SlashHandler.SlashLedger memory l) internal pure {
         assertEq(l.overAmount, 0, "6: a slash took more than was asked");
         assertEq(l.overStake, 0, "6: a slash took more than the stake it may reach");
         assertEq(l.touchedOtherCollateral, 0, "6: a slash touched collateral of other jobs");
     }
 
-    function invariant_6_slashReachesUnbondingStake() public view {
-        assertEq(handler.ledger().missedUnbonding, 0, "6: a slash left unbonding stake it should have taken");
+    function _check6_slashReachesUnbondingStake(SlashHandler.SlashLedger memory l) internal pure {
+        assertEq(l.missedUnbonding, 0, "6: a slash left unbonding stake it should have taken");
     }
 
-    function invariant_6_slashIsPositiveWhenStakeAndRateArePositive() public view {
-        SlashHandler.SlashLedger memory l = handler.ledger();
+    function _check6_slashIsPositiveWhenStakeAndRateArePositive(SlashHandler.SlashLedger memory l) internal pure {
         assertEq(l.zeroWithStake, 0, "6: a slash of a provider with stake took nothing");
         assertEq(l.collateralRoundedToZero, 0, "6: collateral is not ceil(budget x rate)");
     }
 
     /// @notice staked = free + locked + unbonding + slashed + withdrawn per provider and in
     /// total; the contract matches the model; nothing was withdrawn before its delay.
-    function invariant_3_5_stakingConservedAndDelayed() public view {
+    function _check3_5_stakingConservedAndDelayed(SlashHandler.SlashLedger memory l) internal view {
         address[] memory ps = handler.providers();
         uint256 held;
         uint256 slashed;
@@ -67,7 +75,7 @@ contract StakingSlashInvariantsTest is Fixture {
         }
         assertEq(gpuc.balanceOf(address(slashStaking)), held, "3: staking balance == sum of stakes");
         assertEq(gpuc.balanceOf(address(handler)), slashed, "3: the escrow holds exactly what was slashed");
-        assertEq(handler.ledger().slashedTotal, slashed, "3: slashed total == per-provider sums");
+        assertEq(l.slashedTotal, slashed, "3: slashed total == per-provider sums");
         assertEq(handler.earlyWithdrawals(), 0, "5: a withdrawal came before its delay");
     }
 
@@ -75,10 +83,7 @@ contract StakingSlashInvariantsTest is Fixture {
     /// unbonded and withdrawn once matured; the invariants still hold.
     function afterInvariant() public {
         handler.drainAll();
-        invariant_6_slashNeverExceedsStakeOrAmount();
-        invariant_6_slashReachesUnbondingStake();
-        invariant_6_slashIsPositiveWhenStakeAndRateArePositive();
-        invariant_3_5_stakingConservedAndDelayed();
+        invariant_staking();
     }
 
     /// @notice A fixed walk reaches every path, including a slash that has to take unbonding

@@ -53,12 +53,12 @@ contract CreditSaleTest is Fixture {
     }
 
     function test_RevertWhen_DeployWithZeroTreasury() public {
-        vm.expectRevert(abi.encodeWithSelector(ICreditSale.InvalidConfig.selector, "treasury"));
+        vm.expectRevert(abi.encodeWithSelector(ICreditSale.InvalidConfig.selector, ICreditSale.SaleParam.Treasury));
         new CreditSale(address(0), RATE, address(0), SPREAD_BPS, admin);
     }
 
     function test_RevertWhen_DeployWithZeroRate() public {
-        vm.expectRevert(abi.encodeWithSelector(ICreditSale.InvalidConfig.selector, "reservePerCredit"));
+        vm.expectRevert(abi.encodeWithSelector(ICreditSale.InvalidConfig.selector, ICreditSale.SaleParam.ReservePerCredit));
         new CreditSale(address(0), 0, treasury, SPREAD_BPS, admin);
     }
 

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {Fixture} from "../utils/Fixture.sol";
 import {Vm} from "../utils/Vm.sol";
 import {PermitSigning} from "./PermitSigning.sol";
+import {EscrowParameters} from "../../src/EscrowParameters.sol";
 import {JobEscrow} from "../../src/JobEscrow.sol";
 import {IGPUCredit} from "../../src/interfaces/IGPUCredit.sol";
 import {IJobEscrow} from "../../src/interfaces/IJobEscrow.sol";
@@ -79,8 +80,8 @@ abstract contract EscrowTestBase is Fixture, PermitSigning {
     function redeploy() internal virtual {}
 
     /// @dev The fixture's escrow parameters over the current token, staking and committee.
-    function escrowConfig(uint256 collateralBps) internal view returns (JobEscrow.Config memory) {
-        return JobEscrow.Config({
+    function escrowConfig(uint256 collateralBps) internal view returns (EscrowParameters.Config memory) {
+        return EscrowParameters.Config({
             credit: IGPUCredit(address(gpuc)),
             staking: IProviderStaking(address(staking)),
             committee: IOracleCommittee(address(committee)),

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EscrowTestBase} from "./EscrowTestBase.sol";
 import {Signatures} from "../utils/Signatures.sol";
+import {EscrowParameters} from "../../src/EscrowParameters.sol";
 import {JobEscrow} from "../../src/JobEscrow.sol";
 import {IJobEscrow} from "../../src/interfaces/IJobEscrow.sol";
 import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
@@ -121,34 +122,34 @@ contract JobEscrowDisputeGameTest is EscrowTestBase {
     // ---------------------------------------------------------------- configuration (issue 14, 4 and 7)
 
     function test_RevertWhen_DeployWithZeroWindows() public {
-        JobEscrow.Config memory c = escrowConfig(COLLATERAL_BPS);
+        EscrowParameters.Config memory c = escrowConfig(COLLATERAL_BPS);
         c.disputeWindow = 0;
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroWindow.selector, "disputeWindow"));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroWindow.selector, IJobEscrow.EscrowParam.DisputeWindow));
         new JobEscrow(c);
         c = escrowConfig(COLLATERAL_BPS);
         c.verdictWindow = 0;
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroWindow.selector, "verdictWindow"));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroWindow.selector, IJobEscrow.EscrowParam.VerdictWindow));
         new JobEscrow(c);
         c.verdictWindow = 1;
         assertEq(new JobEscrow(c).verdictWindow(), 1, "one second is a window");
     }
 
     function test_RevertWhen_DeployWithBondOutOfRange() public {
-        JobEscrow.Config memory c = escrowConfig(COLLATERAL_BPS);
+        EscrowParameters.Config memory c = escrowConfig(COLLATERAL_BPS);
         c.disputeBondBps = 0; // a free dispute
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooLow.selector, "disputeBond", 0, 1));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooLow.selector, IJobEscrow.EscrowParam.DisputeBond, 0, 1));
         new JobEscrow(c);
         c.disputeBondBps = 10_001;
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooHigh.selector, "disputeBond", 10_001, 10_000));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooHigh.selector, IJobEscrow.EscrowParam.DisputeBond, 10_001, 10_000));
         new JobEscrow(c);
         c.disputeBondBps = 1;
         assertEq(new JobEscrow(c).disputeBondFor(1), 1, "a bond is never zero (rounded up)");
     }
 
     function test_RevertWhen_DeployWithCompensationCapAboveMax() public {
-        JobEscrow.Config memory c = escrowConfig(COLLATERAL_BPS);
+        EscrowParameters.Config memory c = escrowConfig(COLLATERAL_BPS);
         c.compensationCapBps = 100_001;
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooHigh.selector, "compensationCap", 100_001, 100_000));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooHigh.selector, IJobEscrow.EscrowParam.CompensationCap, 100_001, 100_000));
         new JobEscrow(c);
     }
 

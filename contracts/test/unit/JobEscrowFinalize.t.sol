@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {EscrowTestBase} from "./EscrowTestBase.sol";
+import {EscrowParameters} from "../../src/EscrowParameters.sol";
 import {JobEscrow} from "../../src/JobEscrow.sol";
 import {ProviderStaking} from "../../src/ProviderStaking.sol";
 import {IJobEscrow} from "../../src/interfaces/IJobEscrow.sol";
@@ -215,7 +216,7 @@ contract JobEscrowSlashSplitTest is EscrowTestBase {
 
     function redeploy() internal override {
         staking = new ProviderStaking(gpuc, UNBONDING_DELAY, admin);
-        JobEscrow.Config memory c = escrowConfig(BIG_COLLATERAL_BPS);
+        EscrowParameters.Config memory c = escrowConfig(BIG_COLLATERAL_BPS);
         c.compensationCapBps = 10_000; // compensation up to the budget again
         escrow = new JobEscrow(c);
         vm.prank(admin);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {EscrowTestBase} from "./EscrowTestBase.sol";
+import {EscrowParameters} from "../../src/EscrowParameters.sol";
 import {JobEscrow} from "../../src/JobEscrow.sol";
 import {IGPUCredit} from "../../src/interfaces/IGPUCredit.sol";
 import {IJobEscrow} from "../../src/interfaces/IJobEscrow.sol";
@@ -14,7 +15,7 @@ import {IProviderStaking} from "../../src/interfaces/IProviderStaking.sol";
 contract JobEscrowOpenTest is EscrowTestBase {
     // ---------------------------------------------------------------- constructor
 
-    function cfg() internal view returns (JobEscrow.Config memory) {
+    function cfg() internal view returns (EscrowParameters.Config memory) {
         return escrowConfig(COLLATERAL_BPS);
     }
 
@@ -32,53 +33,53 @@ contract JobEscrowOpenTest is EscrowTestBase {
     }
 
     function test_RevertWhen_DeployWithZeroAddresses() public {
-        JobEscrow.Config memory c = cfg();
+        EscrowParameters.Config memory c = cfg();
         c.credit = IGPUCredit(address(0));
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroAddress.selector, "credit"));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroAddress.selector, IJobEscrow.EscrowParam.Credit));
         new JobEscrow(c);
         c = cfg();
         c.staking = IProviderStaking(address(0));
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroAddress.selector, "staking"));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroAddress.selector, IJobEscrow.EscrowParam.Staking));
         new JobEscrow(c);
         c = cfg();
         c.committee = IOracleCommittee(address(0));
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroAddress.selector, "committee"));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroAddress.selector, IJobEscrow.EscrowParam.Committee));
         new JobEscrow(c);
         c = cfg();
         c.treasury = address(0);
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroAddress.selector, "treasury"));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.ZeroAddress.selector, IJobEscrow.EscrowParam.Treasury));
         new JobEscrow(c);
     }
 
     function test_RevertWhen_DeployWithFeePlusBurnAboveCap() public {
-        JobEscrow.Config memory c = cfg();
+        EscrowParameters.Config memory c = cfg();
         c.feeBps = 1_500;
         c.burnBps = 501;
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooHigh.selector, "fee+burn", 2_001, 2_000));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooHigh.selector, IJobEscrow.EscrowParam.FeePlusBurn, 2_001, 2_000));
         new JobEscrow(c);
         c.burnBps = 500;
         assertEq(new JobEscrow(c).burnBps(), 500, "cap allowed");
     }
 
     function test_RevertWhen_DeployWithCollateralAboveCap() public {
-        JobEscrow.Config memory c = cfg();
+        EscrowParameters.Config memory c = cfg();
         c.collateralBps = 100_001;
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooHigh.selector, "collateral", 100_001, 100_000));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooHigh.selector, IJobEscrow.EscrowParam.Collateral, 100_001, 100_000));
         new JobEscrow(c);
         c.collateralBps = 100_000;
         assertEq(new JobEscrow(c).collateralBps(), 100_000, "cap allowed");
     }
 
     function test_RevertWhen_DeployWithSlashBurnAboveCap() public {
-        JobEscrow.Config memory c = cfg();
+        EscrowParameters.Config memory c = cfg();
         c.slashBurnBps = 10_001;
-        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooHigh.selector, "slashBurn", 10_001, 10_000));
+        vm.expectRevert(abi.encodeWithSelector(IJobEscrow.BpsTooHigh.selector, IJobEscrow.EscrowParam.SlashBurn, 10_001, 10_000));
         new JobEscrow(c);
     }
 
     function test_RevertWhen_UnbondingNotLongerThanSlashWindow() public {
         // Unbonding must outlast maxJobDuration + disputeWindow + verdictWindow, strictly.
-        JobEscrow.Config memory c = cfg();
+        EscrowParameters.Config memory c = cfg();
         c.maxJobDuration = UNBONDING_DELAY - DISPUTE_WINDOW - VERDICT_WINDOW;
         vm.expectRevert(abi.encodeWithSelector(IJobEscrow.UnbondingTooShort.selector, UNBONDING_DELAY, UNBONDING_DELAY));
         new JobEscrow(c);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {Test} from "./Test.sol";
 import {CreditSale} from "../../src/CreditSale.sol";
 import {GPUCredit} from "../../src/GPUCredit.sol";
+import {EscrowParameters} from "../../src/EscrowParameters.sol";
 import {JobEscrow} from "../../src/JobEscrow.sol";
 import {OracleCommittee} from "../../src/OracleCommittee.sol";
 import {ProviderStaking} from "../../src/ProviderStaking.sol";
@@ -66,7 +67,7 @@ abstract contract Fixture is Test {
         }
         committee = new OracleCommittee(admin, members, 2);
         escrow = new JobEscrow(
-            JobEscrow.Config({
+            EscrowParameters.Config({
                 credit: IGPUCredit(address(gpuc)),
                 staking: IProviderStaking(address(staking)),
                 committee: IOracleCommittee(address(committee)),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Assert} from "./Assert.sol";
 import {Vm} from "./Vm.sol";
 
 /// @notice The small part of forge-std these tests need: the cheatcode handle, assertions that
@@ -77,42 +78,42 @@ abstract contract Test {
     // ---------------------------------------------------------------- assertions
 
     function assertTrue(bool c, string memory err) internal pure {
-        vm.assertTrue(c, err);
+        Assert.isTrue(c, err);
     }
 
     function assertFalse(bool c, string memory err) internal pure {
-        vm.assertFalse(c, err);
+        Assert.isFalse(c, err);
     }
 
     function assertEq(uint256 a, uint256 b, string memory err) internal pure {
-        vm.assertEq(a, b, err);
+        Assert.eq(a, b, err);
     }
 
     function assertEq(address a, address b, string memory err) internal pure {
-        vm.assertEq(a, b, err);
+        Assert.eq(a, b, err);
     }
 
     function assertEq(bytes32 a, bytes32 b, string memory err) internal pure {
-        vm.assertEq(a, b, err);
+        Assert.eq(a, b, err);
     }
 
     function assertEq(bool a, bool b, string memory err) internal pure {
-        vm.assertEq(a, b, err);
+        Assert.eq(a, b, err);
     }
 
     function assertGe(uint256 a, uint256 b, string memory err) internal pure {
-        vm.assertGe(a, b, err);
+        Assert.ge(a, b, err);
     }
 
     function assertGt(uint256 a, uint256 b, string memory err) internal pure {
-        vm.assertGt(a, b, err);
+        Assert.gt(a, b, err);
     }
 
     function assertLe(uint256 a, uint256 b, string memory err) internal pure {
-        vm.assertLe(a, b, err);
+        Assert.le(a, b, err);
     }
 
     function assertLt(uint256 a, uint256 b, string memory err) internal pure {
-        vm.assertLt(a, b, err);
+        Assert.lt(a, b, err);
     }
 }

@@ -8,6 +8,7 @@ import {IJobEscrow} from "../../../src/interfaces/IJobEscrow.sol";
 import {ICreditSale} from "../../../src/interfaces/ICreditSale.sol";
 import {IProviderStaking} from "../../../src/interfaces/IProviderStaking.sol";
 import {IOracleCommittee} from "../../../src/interfaces/IOracleCommittee.sol";
+import {Assert} from "../../utils/Assert.sol";
 
 /// @notice Drives random sequences over the whole protocol: consumers buy, redeem, open (with
 /// approvals or permits), cancel and claim; providers stake, unbond, accept, deliver; the
@@ -75,7 +76,7 @@ contract ProtocolHandler is ProtocolModel {
         _expect("withdrawSpread", ok, accrued > 0, ret);
         if (!ok) return;
         _credit.spreadOut += accrued;
-        vm.assertEq(treasury.balance - before, accrued, "withdrawSpread: treasury paid the accrued spread");
+        Assert.eq(treasury.balance - before, accrued, "withdrawSpread: treasury paid the accrued spread");
     }
 
     function setSpread(uint256 bps) external observed {
@@ -204,7 +205,7 @@ contract ProtocolHandler is ProtocolModel {
         if (_jobs.length == 0) return;
         GhostJob storage j = _pick(jobSeed, _isLive);
         IJobEscrow.Status st = j.status;
-        uint256 w = escrow.disputeWindow();
+        uint256 w = _disputeWindow;
         if (st == IJobEscrow.Status.Open) {
             if (block.timestamp > j.terms.acceptDeadline) return _refund(j, _anyActor(seed));
             uint256 collateral = _collateral(j.terms.budget);
@@ -226,7 +227,7 @@ contract ProtocolHandler is ProtocolModel {
                 return _settle(j, seed % 3 == 0 ? FAULT : RELEASE, bound(seed >> 8, 0, _maxUnits(j)), seed);
             }
             // the committee stays silent: after the verdict window the receipt stands
-            _warpTo(uint256(j.disputedAt) + escrow.verdictWindow() + 1);
+            _warpTo(uint256(j.disputedAt) + _verdictWindow + 1);
             _finalize(j, _anyActor(seed));
         }
     }
@@ -240,7 +241,7 @@ contract ProtocolHandler is ProtocolModel {
     function _dispute(GhostJob storage j, address caller) internal {
         IJobEscrow.JobTerms memory t = j.terms;
         bool expectOk = caller == t.consumer && j.status == IJobEscrow.Status.Delivered
-            && block.timestamp < uint256(j.deliveredAt) + escrow.disputeWindow();
+            && block.timestamp < uint256(j.deliveredAt) + _disputeWindow;
         uint256 bond = _bond(t.budget);
         _ensureCredits(caller, bond);
         vm.startPrank(caller);
@@ -341,12 +342,12 @@ contract ProtocolHandler is ProtocolModel {
         (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.payOut, (list)));
         _expect("payOut", ok, err.length == 0, ret);
         if (!ok) {
-            vm.assertEq(ret, err, "payOut: reverted with the first bad entry's error");
+            Assert.eq(ret, err, "payOut: reverted with the first bad entry's error");
             if (bytes4(err) == IJobEscrow.UnknownJob.selector) ++_safety.payOutUnknown;
             else ++_safety.payOutNotSettled;
             return;
         }
-        vm.assertEq(abi.decode(ret, (uint256)), _modelPayOutList(idx), "payOut: returned how many it paid");
+        Assert.eq(abi.decode(ret, (uint256)), _modelPayOutList(idx), "payOut: returned how many it paid");
     }
 
     /// @dev The error payOut must raise for `list` (empty: it must succeed): the first entry
@@ -692,8 +693,8 @@ contract ProtocolHandler is ProtocolModel {
             target = _stakes[a].readyAt - ((which / 3) % 2 == 0 && _stakes[a].readyAt > 0 ? 1 : 0);
         } else if (_jobs.length > 0) {
             GhostJob storage j = _jobs[seed % _jobs.length];
-            uint256 w = escrow.disputeWindow();
-            uint256 vw = escrow.verdictWindow();
+            uint256 w = _disputeWindow;
+            uint256 vw = _verdictWindow;
             uint256[8] memory edges = [
                 uint256(j.terms.acceptDeadline),
                 uint256(j.terms.acceptDeadline) + 1,
@@ -715,7 +716,7 @@ contract ProtocolHandler is ProtocolModel {
     /// Every job reaches a terminal status, every claim, fee, burn, unbonding and credit is
     /// paid out, and nothing is left in the escrow or the staking contract.
     function drainAll() external {
-        uint256 w = escrow.disputeWindow();
+        uint256 w = _disputeWindow;
         uint256 until = block.timestamp;
         for (uint256 i = 0; i < _jobs.length; ++i) {
             GhostJob storage j = _jobs[i];
@@ -723,16 +724,18 @@ contract ProtocolHandler is ProtocolModel {
             if (j.status == IJobEscrow.Status.Open) need = uint256(j.terms.acceptDeadline) + 1;
             else if (j.status == IJobEscrow.Status.Accepted) need = uint256(j.terms.deadline) + w + 1;
             else if (j.status == IJobEscrow.Status.Delivered) need = uint256(j.deliveredAt) + w;
-            else if (j.status == IJobEscrow.Status.Disputed) need = uint256(j.disputedAt) + escrow.verdictWindow() + 1;
+            else if (j.status == IJobEscrow.Status.Disputed) need = uint256(j.disputedAt) + _verdictWindow + 1;
             if (need > until) until = need;
         }
         vm.warp(until);
         address closer = _strangers[0];
         for (uint256 i = 0; i < _jobs.length; ++i) {
             GhostJob storage j = _jobs[i];
-            if (j.status == IJobEscrow.Status.Open) _refund(j, closer);
-            else if (j.status == IJobEscrow.Status.Accepted) _slashNonDelivery(j, closer);
-            else if (j.status == IJobEscrow.Status.Delivered || j.status == IJobEscrow.Status.Disputed) {
+            if (j.status == IJobEscrow.Status.Open) {
+                _refund(j, closer);
+            } else if (j.status == IJobEscrow.Status.Accepted) {
+                _slashNonDelivery(j, closer);
+            } else if (j.status == IJobEscrow.Status.Delivered || j.status == IJobEscrow.Status.Disputed) {
                 _finalize(j, closer);
             }
             vm.assertTrue(_terminal(j.status), "drain: a job did not reach a terminal status");
@@ -744,8 +747,8 @@ contract ProtocolHandler is ProtocolModel {
         for (uint256 i = 0; i < _accounts.length; ++i) {
             if (ghostClaimable[_accounts[i]] > 0) _claim(_accounts[i]);
         }
-        vm.assertEq(_ledger.bondsHeld, 0, "drain: a dispute bond was left unresolved");
-        vm.assertEq(gpuc.balanceOf(address(escrow)), 0, "drain: escrow still holds credits");
+        Assert.eq(_ledger.bondsHeld, 0, "drain: a dispute bond was left unresolved");
+        Assert.eq(gpuc.balanceOf(address(escrow)), 0, "drain: escrow still holds credits");
         _unbondAndWithdrawAll(staking, gpuc, _actors, _stakes);
         if (_credit.spreadIn > _credit.spreadOut) this.withdrawSpread();
         uint256 rate = sale.reservePerCredit();
@@ -753,9 +756,9 @@ contract ProtocolHandler is ProtocolModel {
             uint256 balance = gpuc.balanceOf(_holders[i]);
             if (balance * rate >= 1e18) _redeem(_holders[i], balance);
             // what is left is dust worth less than one reserve unit, which redeem refuses
-            vm.assertLt(gpuc.balanceOf(_holders[i]) * rate, 1e18, "drain: a holder could not redeem");
+            Assert.lt(gpuc.balanceOf(_holders[i]) * rate, 1e18, "drain: a holder could not redeem");
         }
-        vm.assertLe(gpuc.totalSupply() * rate, _holders.length * 1e18, "drain: only dust remains");
+        Assert.le(gpuc.totalSupply() * rate, _holders.length * 1e18, "drain: only dust remains");
     }
 
     /// @dev Liveness of payouts: one call by anyone over every settled job (those already paid
@@ -776,14 +779,14 @@ contract ProtocolHandler is ProtocolModel {
         vm.prank(caller);
         (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.payOut, (list)));
         _expect("payOut", ok, true, ret);
-        vm.assertEq(abi.decode(ret, (uint256)), _modelPayOutList(idx), "drain: payOut paid every unpaid job");
+        Assert.eq(abi.decode(ret, (uint256)), _modelPayOutList(idx), "drain: payOut paid every unpaid job");
         _observe();
         for (uint256 i = 0; i < _jobs.length; ++i) {
             GhostJob storage j = _jobs[i];
             (,,, bool paidOut) = escrow.jobs(j.id);
-            vm.assertEq(paidOut, j.status == IJobEscrow.Status.Settled, "drain: exactly the settled jobs are paid out");
+            Assert.eq(paidOut, j.status == IJobEscrow.Status.Settled, "drain: exactly the settled jobs are paid out");
         }
-        vm.assertEq(_ledger.awaitingPayout, 0, "drain: no settled budget awaits a payout");
+        Assert.eq(_ledger.awaitingPayout, 0, "drain: no settled budget awaits a payout");
     }
 
     // ================================================================== one call each, with its model
@@ -801,7 +804,7 @@ contract ProtocolHandler is ProtocolModel {
             vm.deal(who, who.balance - reserveIn);
             return 0;
         }
-        vm.assertEq(gpuc.balanceOf(who) - before, credits, "buy: minted what the rate and spread give");
+        Assert.eq(gpuc.balanceOf(who) - before, credits, "buy: minted what the rate and spread give");
         _credit.reserveIn += reserveIn;
         _credit.spreadIn += spread;
         _credit.minted += credits;
@@ -816,7 +819,7 @@ contract ProtocolHandler is ProtocolModel {
         // dust worth less than one reserve unit is refused rather than burnt for nothing
         _expect("redeem", ok, amount > 0 && amount <= balance && out > 0, ret);
         if (!ok) return;
-        vm.assertEq(who.balance - before, out, "redeem: paid credits x rate, rounded down");
+        Assert.eq(who.balance - before, out, "redeem: paid credits x rate, rounded down");
         _credit.reserveOut += out;
         _credit.redeemed += amount;
     }
@@ -826,7 +829,7 @@ contract ProtocolHandler is ProtocolModel {
         if (balance >= need) return;
         uint256 reserve = ((need - balance) * sale.reservePerCredit() + 1e18 - 1) / 1e18;
         _buy(who, reserve * BPS / (BPS - sale.spreadBps()) + 2);
-        vm.assertGe(gpuc.balanceOf(who), need, "ensureCredits: bought enough");
+        Assert.ge(gpuc.balanceOf(who), need, "ensureCredits: bought enough");
     }
 
     function _stake(address who, uint256 amount) internal {
@@ -888,11 +891,10 @@ contract ProtocolHandler is ProtocolModel {
     /// window (counted from the dispute): the receipt stands, a bond goes to the provider.
     function _finalize(GhostJob storage j, address caller) internal {
         IJobEscrow.JobTerms memory t = j.terms;
-        bool timedOut = j.status == IJobEscrow.Status.Disputed
-            && block.timestamp > uint256(j.disputedAt) + escrow.verdictWindow();
+        bool timedOut =
+            j.status == IJobEscrow.Status.Disputed && block.timestamp > uint256(j.disputedAt) + _verdictWindow;
         bool expectOk = timedOut
-            || (j.status == IJobEscrow.Status.Delivered
-                && block.timestamp >= uint256(j.deliveredAt) + escrow.disputeWindow());
+            || (j.status == IJobEscrow.Status.Delivered && block.timestamp >= uint256(j.deliveredAt) + _disputeWindow);
         vm.prank(caller);
         (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.finalize, (t)));
         _expect("finalize", ok, expectOk, ret);
@@ -906,8 +908,8 @@ contract ProtocolHandler is ProtocolModel {
 
     function _slashNonDelivery(GhostJob storage j, address caller) internal {
         IJobEscrow.JobTerms memory t = j.terms;
-        bool expectOk = j.status == IJobEscrow.Status.Accepted
-            && block.timestamp >= uint256(t.deadline) + escrow.disputeWindow() + 1;
+        bool expectOk =
+            j.status == IJobEscrow.Status.Accepted && block.timestamp >= uint256(t.deadline) + _disputeWindow + 1;
         vm.prank(caller);
         (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.slashNonDelivery, (t)));
         _expect("slashNonDelivery", ok, expectOk, ret);
@@ -921,7 +923,7 @@ contract ProtocolHandler is ProtocolModel {
         (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.claim, ()));
         _expect("claim", ok, owed > 0, ret);
         if (!ok) return;
-        vm.assertEq(gpuc.balanceOf(who) - before, owed, "claim: paid exactly what the model owes");
+        Assert.eq(gpuc.balanceOf(who) - before, owed, "claim: paid exactly what the model owes");
         ghostClaimable[who] = 0;
         _ledger.claimed += owed;
     }
@@ -932,7 +934,7 @@ contract ProtocolHandler is ProtocolModel {
         (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.collectFees, ()));
         _expect("collectFees", ok, owed > 0, ret);
         if (!ok) return;
-        vm.assertEq(gpuc.balanceOf(treasury) - before, owed, "collectFees: treasury paid the accrued fees");
+        Assert.eq(gpuc.balanceOf(treasury) - before, owed, "collectFees: treasury paid the accrued fees");
         _ledger.accruedFees = 0;
         _ledger.feesCollected += owed;
     }
@@ -943,7 +945,7 @@ contract ProtocolHandler is ProtocolModel {
         (bool ok, bytes memory ret) = address(escrow).call(abi.encodeCall(IJobEscrow.burnAccrued, ()));
         _expect("burnAccrued", ok, owed > 0, ret);
         if (!ok) return;
-        vm.assertEq(supply - gpuc.totalSupply(), owed, "burnAccrued: supply fell by the accrued burns");
+        Assert.eq(supply - gpuc.totalSupply(), owed, "burnAccrued: supply fell by the accrued burns");
         _ledger.accruedBurns = 0;
         _ledger.burnsDone += owed;
         _credit.burnt += owed;
@@ -992,22 +994,19 @@ contract ProtocolHandler is ProtocolModel {
     }
 
     function _isDisputable(GhostJob storage j) internal view returns (bool) {
-        return
-            j.status == IJobEscrow.Status.Delivered && block.timestamp < uint256(j.deliveredAt) + escrow.disputeWindow();
+        return j.status == IJobEscrow.Status.Delivered && block.timestamp < uint256(j.deliveredAt) + _disputeWindow;
     }
 
     function _isFinalizable(GhostJob storage j) internal view returns (bool) {
         if (j.status == IJobEscrow.Status.Disputed) {
-            return block.timestamp > uint256(j.disputedAt) + escrow.verdictWindow();
+            return block.timestamp > uint256(j.disputedAt) + _verdictWindow;
         }
-        return
-            j.status == IJobEscrow.Status.Delivered
-                && block.timestamp >= uint256(j.deliveredAt) + escrow.disputeWindow();
+        return j.status == IJobEscrow.Status.Delivered && block.timestamp >= uint256(j.deliveredAt) + _disputeWindow;
     }
 
     function _isUndelivered(GhostJob storage j) internal view returns (bool) {
-        return j.status == IJobEscrow.Status.Accepted
-            && block.timestamp >= uint256(j.terms.deadline) + escrow.disputeWindow() + 1;
+        return
+            j.status == IJobEscrow.Status.Accepted && block.timestamp >= uint256(j.terms.deadline) + _disputeWindow + 1;
     }
 
     function _isLive(GhostJob storage j) internal view returns (bool) {
@@ -1069,7 +1068,7 @@ contract ProtocolHandler is ProtocolModel {
             address o = _oracles[(seed % n + i) % n];
             if (ghostMember[o]) keys[found++] = _keyOf[o];
         }
-        vm.assertEq(found, count, "memberKeys: not enough members");
+        Assert.eq(found, count, "memberKeys: not enough members");
     }
 
     /// @dev A valid set: between k and n current members, ascending by address.

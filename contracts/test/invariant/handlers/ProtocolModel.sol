@@ -114,6 +114,15 @@ abstract contract ProtocolModel is StakerActions {
     ProviderStaking public staking;
     OracleCommittee public committee;
     JobEscrow public escrow;
+    // The escrow's parameters are immutable: read once here, not on every model step and pick.
+    uint256 internal immutable _disputeWindow;
+    uint256 internal immutable _verdictWindow;
+    uint256 internal immutable _collateralBps;
+    uint256 internal immutable _feeBps;
+    uint256 internal immutable _burnBps;
+    uint256 internal immutable _disputeBondBps;
+    uint256 internal immutable _compensationCapBps;
+    uint256 internal immutable _slashBurnBps;
     address public admin;
     address public treasury;
 
@@ -148,6 +157,14 @@ abstract contract ProtocolModel is StakerActions {
         staking = d.staking;
         committee = d.committee;
         escrow = d.escrow;
+        _disputeWindow = d.escrow.disputeWindow();
+        _verdictWindow = d.escrow.verdictWindow();
+        _collateralBps = d.escrow.collateralBps();
+        _feeBps = d.escrow.feeBps();
+        _burnBps = d.escrow.burnBps();
+        _disputeBondBps = d.escrow.disputeBondBps();
+        _compensationCapBps = d.escrow.compensationCapBps();
+        _slashBurnBps = d.escrow.slashBurnBps();
         admin = d.admin;
         treasury = d.treasury;
         for (uint256 i = 0; i < 4; ++i) {
@@ -236,8 +253,7 @@ abstract contract ProtocolModel is StakerActions {
     }
 
     function _collateral(uint256 budget) internal view returns (uint256) {
-        uint256 bps = escrow.collateralBps();
-        return (budget * bps + BPS - 1) / BPS;
+        return (budget * _collateralBps + BPS - 1) / BPS;
     }
 
     function _maxUnits(GhostJob storage j) internal view returns (uint256) {
@@ -254,7 +270,7 @@ abstract contract ProtocolModel is StakerActions {
     }
 
     function _bond(uint256 budget) internal view returns (uint256) {
-        return (budget * escrow.disputeBondBps() + BPS - 1) / BPS;
+        return (budget * _disputeBondBps + BPS - 1) / BPS;
     }
 
     function _modelDispute(GhostJob storage j) internal {
@@ -311,8 +327,8 @@ abstract contract ProtocolModel is StakerActions {
     function _modelPayOut(GhostJob storage j) internal {
         j.paidOut = true;
         uint256 pay = uint256(j.units) * j.terms.pricePerUnit;
-        uint256 fee = pay * escrow.feeBps() / BPS;
-        uint256 burn = pay * escrow.burnBps() / BPS;
+        uint256 fee = pay * _feeBps / BPS;
+        uint256 burn = pay * _burnBps / BPS;
         uint256 back = j.terms.budget - pay;
         ghostClaimable[j.terms.provider] += pay - fee - burn;
         ghostClaimable[j.terms.consumer] += back;
@@ -339,10 +355,10 @@ abstract contract ProtocolModel is StakerActions {
         uint256 slashed = s.slash(collateral, collateral).total;
         if (slashed > stakeBefore) ++_safety.slashesOverStake;
         if (slashed == 0 && collateral != 0) ++_safety.zeroSlashes;
-        uint256 cap = uint256(j.terms.budget) * escrow.compensationCapBps() / BPS;
+        uint256 cap = uint256(j.terms.budget) * _compensationCapBps / BPS;
         uint256 compensation = slashed < cap ? slashed : cap;
         uint256 rest = slashed - compensation;
-        uint256 burnt = rest * escrow.slashBurnBps() / BPS;
+        uint256 burnt = rest * _slashBurnBps / BPS;
         ghostClaimable[j.terms.consumer] += uint256(j.terms.budget) + compensation;
         _ledger.locked -= j.terms.budget;
         _ledger.refunded += j.terms.budget;
@@ -392,6 +408,27 @@ abstract contract ProtocolModel is StakerActions {
 
     function job(uint256 i) external view returns (GhostJob memory) {
         return _jobs[i];
+    }
+
+    /// @notice Every ghost job in one call (the invariants read them once per check).
+    function allJobs() external view returns (GhostJob[] memory) {
+        return _jobs;
+    }
+
+    /// @notice The stake model of every account, in `accounts()` order.
+    function stakeGhosts() external view returns (StakeModel.Account[] memory gs) {
+        gs = new StakeModel.Account[](_accounts.length);
+        for (uint256 i = 0; i < _accounts.length; ++i) {
+            gs[i] = _stakes[_accounts[i]];
+        }
+    }
+
+    /// @notice What the model says the escrow owes every account, in `accounts()` order.
+    function ghostClaimables() external view returns (uint256[] memory owed) {
+        owed = new uint256[](_accounts.length);
+        for (uint256 i = 0; i < _accounts.length; ++i) {
+            owed[i] = ghostClaimable[_accounts[i]];
+        }
     }
 
     function escrowLedger() external view returns (EscrowLedger memory) {

@@ -8,6 +8,7 @@ import {GPUCredit} from "../../../src/GPUCredit.sol";
 import {JobEscrow} from "../../../src/JobEscrow.sol";
 import {ProviderStaking} from "../../../src/ProviderStaking.sol";
 import {IProviderStaking} from "../../../src/interfaces/IProviderStaking.sol";
+import {Assert} from "../../utils/Assert.sol";
 
 /// @notice Plays the escrow of a ProviderStaking of its own (design.md §3, invariant 6): locks,
 /// unlocks and slashes with random collateral and amounts while providers stake, unbond and
@@ -120,8 +121,8 @@ contract SlashHandler is StakerActions {
         _expect("slash", ok, lockedAmount <= s.locked, ret);
         if (!ok) return;
         uint256 slashed = abi.decode(ret, (uint256));
-        vm.assertEq(slashed, s.slash(lockedAmount, amount).total, "slash: returned what the model takes");
-        vm.assertEq(gpuc.balanceOf(address(this)) - b.received, slashed, "slash: the escrow received it");
+        Assert.eq(slashed, s.slash(lockedAmount, amount).total, "slash: returned what the model takes");
+        Assert.eq(gpuc.balanceOf(address(this)) - b.received, slashed, "slash: the escrow received it");
         IProviderStaking.StakeAccount memory a = staking.stakeOf(p);
         ++_ledger.slashes;
         _ledger.slashedTotal += slashed;

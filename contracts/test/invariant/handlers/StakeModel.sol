@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Vm} from "../../utils/Vm.sol";
 import {IProviderStaking} from "../../../src/interfaces/IProviderStaking.sol";
+import {Assert} from "../../utils/Assert.sol";
 
 /// @notice An independent model of one provider's stake, written from IProviderStaking's
 /// NatSpec rather than from its code: handlers apply every successful call to it and the
@@ -89,16 +90,16 @@ library StakeModel {
         returns (uint256 held)
     {
         IProviderStaking.StakeAccount memory s = staking.stakeOf(who);
-        vm.assertEq(s.free, g.free, "3: free stake == model");
-        vm.assertEq(s.locked, g.locked, "3: locked stake == model");
-        vm.assertEq(s.unbonding, g.unbonding, "3: unbonding stake == model");
-        vm.assertEq(s.unbondingReadyAt, g.readyAt, "5: readyAt == model");
+        Assert.eq(s.free, g.free, "3: free stake == model");
+        Assert.eq(s.locked, g.locked, "3: locked stake == model");
+        Assert.eq(s.unbonding, g.unbonding, "3: unbonding stake == model");
+        Assert.eq(s.unbondingReadyAt, g.readyAt, "5: readyAt == model");
         if (s.unbonding > 0) {
-            vm.assertEq(
+            Assert.eq(
                 s.unbondingReadyAt, g.lastUnbondAt + staking.unbondingDelay(), "5: readyAt == last request + delay"
             );
         }
         held = uint256(s.free) + s.locked + s.unbonding;
-        vm.assertEq(g.staked, held + g.slashed + g.withdrawn, "3: staked == free+locked+unbonding+slashed+withdrawn");
+        Assert.eq(g.staked, held + g.slashed + g.withdrawn, "3: staked == free+locked+unbonding+slashed+withdrawn");
     }
 }

@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {HandlerBase} from "./HandlerBase.sol";
 import {StakeModel} from "./StakeModel.sol";
 import {IProviderStaking} from "../../../src/interfaces/IProviderStaking.sol";
+import {Assert} from "../../utils/Assert.sol";
 
 /// @notice A staker's own calls (unbond, withdraw), each checked against the stake model, and
 /// the liveness drain every handler ends with: unbond everything, wait, withdraw everything.
@@ -48,7 +49,7 @@ abstract contract StakerActions is HandlerBase {
         _expect("withdraw", ok, expectOk, ret);
         if (!ok) return;
         uint256 amount = s.withdraw();
-        vm.assertEq(token.balanceOf(who) - before, amount, "withdraw: paid the whole unbonding stake");
+        Assert.eq(token.balanceOf(who) - before, amount, "withdraw: paid the whole unbonding stake");
     }
 
     /// @notice Liveness: with no collateral locked, every staker can unbond all it has and
@@ -62,7 +63,7 @@ abstract contract StakerActions is HandlerBase {
         uint256 latest = block.timestamp;
         for (uint256 i = 0; i < stakers.length; ++i) {
             StakeModel.Account storage s = stakes[stakers[i]];
-            vm.assertEq(s.locked, 0, "drain: collateral still locked");
+            Assert.eq(s.locked, 0, "drain: collateral still locked");
             if (s.free > 0) _requestUnbond(staking, stakers[i], s, s.free);
             if (s.readyAt > latest) latest = s.readyAt;
         }
@@ -70,6 +71,6 @@ abstract contract StakerActions is HandlerBase {
         for (uint256 i = 0; i < stakers.length; ++i) {
             if (stakes[stakers[i]].unbonding > 0) _withdraw(staking, token, stakers[i], stakes[stakers[i]]);
         }
-        vm.assertEq(token.balanceOf(address(staking)), 0, "drain: staking still holds credits");
+        Assert.eq(token.balanceOf(address(staking)), 0, "drain: staking still holds credits");
     }
 }
