@@ -8,29 +8,16 @@ import threading
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from pydantic import TypeAdapter, ValidationError
 
 from gpuc.context import cli_command, state
-from gpuc.errors import UsageError
-from gpuc.gateway.gateway import Gateway, create_gateway_app
-from gpuc.gateway.sessions import ChainSessionOpener
-from gpuc.parsing import parse_amount
-from protocol.errors import ProtocolError
-from protocol.llm.engine import Engine
-from protocol.llm.transformers_engine import GEMMA_270M, load_engine
-from protocol.llm.upstream import UpstreamEngine
-from protocol.pricing import FixedPricing, PricingStrategy
-from protocol.roles import Consumer, Provider
-from provider.errors import ProviderError
-from provider.llm.chain_sessions import SessionAcceptor
-from provider.llm.cheat import LLMCheat, perturbed_engine
-from provider.llm.pricing import TokenMeter
-from provider.llm.server import LLMServer, create_llm_app
-from provider.llm.session import SessionBook
+from protocol.llm.transformers_engine import GEMMA_270M
+from provider.llm.cheat import LLMCheat
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `gpuc llm CMD --help` must not load web3 or torch
+    from protocol.llm.engine import Engine
+    from protocol.roles import Provider
     from provider.llm.batch_desk import LLMBatchDesk
+    from provider.llm.server import LLMServer
 
 app = typer.Typer(help="Serve a language model per token from on-chain sessions.")
 
@@ -90,6 +77,23 @@ def serve(
 ) -> None:
     """Serve /v1/chat/completions, /v1/completions and /v1/models to sessions opened on
     chain for this provider's wallet (--keystore or GPUC_PRIVATE_KEY)."""
+    import uvicorn
+    from pydantic import TypeAdapter, ValidationError
+
+    from gpuc.errors import UsageError
+    from gpuc.parsing import parse_amount
+    from protocol.errors import ProtocolError
+    from protocol.llm.transformers_engine import load_engine
+    from protocol.llm.upstream import UpstreamEngine
+    from protocol.pricing import FixedPricing, PricingStrategy
+    from protocol.roles import Provider
+    from provider.errors import ProviderError
+    from provider.llm.chain_sessions import SessionAcceptor
+    from provider.llm.cheat import perturbed_engine
+    from provider.llm.pricing import TokenMeter
+    from provider.llm.server import LLMServer, create_llm_app
+    from provider.llm.session import SessionBook
+
     s = state()
     price_per_token = max(parse_amount(price) // 1000, 1)
     # Fixed at --price unless a strategy is given; the meter measures tokens/s either way.
@@ -208,6 +212,12 @@ def gateway(
     """An OpenAI-compatible endpoint on 127.0.0.1 that buys tokens from the best provider
     now (price, then latency), from a session escrow opened with your wallet, and fails
     over to the next provider. Point any OpenAI client at http://127.0.0.1:PORT/v1."""
+    import uvicorn
+
+    from gpuc.gateway.gateway import Gateway, create_gateway_app
+    from gpuc.gateway.sessions import ChainSessionOpener
+    from protocol.roles import Consumer
+
     s = state()
     opener = ChainSessionOpener(Consumer(s.protocol(), s.wallet()))
     front = Gateway(provider, opener, session_tokens=session_tokens, timeout=provider_timeout)
