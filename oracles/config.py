@@ -12,6 +12,7 @@ file's folder, so a config directory can be moved as a whole.
     [[peers]]
     address = "0x..."
     url = "http://127.0.0.1:8702"
+    matcher_url = "http://127.0.0.1:8080"   # optional: peers from the members' endpoints
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ class OracleConfig(ServiceSettings):
     listen_port: int = Field(default=0, ge=0, le=65535)
     peers: tuple[PeerConfig, ...] = ()
     peer_timeout: float = Field(default=2.0, gt=0)
+    # The matcher whose /api/oracles lists the members' endpoints (`gpuc oracle join`):
+    # with it, every member that publishes one is a peer too, read again every
+    # peer_refresh_s seconds and soon after a peer does not answer.
+    matcher_url: HttpUrl | None = None
+    peer_refresh_s: float = Field(default=30.0, gt=0)
     # Watching.
     confirmations: int = Field(default=2, ge=1, description="blocks, counting the event's own")
     start_block: int | None = Field(default=None, ge=0, description="default: the deployment's")

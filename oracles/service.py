@@ -51,6 +51,8 @@ from oracles.txmanager import TxManager, TxStore, WriterLock
 from oracles.verify.registry import VerifierRegistry, default_registry
 from oracles.watcher import Watcher, WatchStore
 from protocol.client import Protocol
+from protocol.matcher_client import MatcherClient
+from protocol.oracle_endpoints import MemberEndpoints, member_endpoints
 from protocol.wallet import Wallet
 
 __all__ = ["OracleService", "build_node"]
@@ -121,7 +123,7 @@ def build_node(
     )
     members = sorted({wallet.address, *(p.address for p in config.peers)})
     exchange = SignatureExchange(
-        peers or PeerClient(config.peers, timeout=config.peer_timeout),
+        peers or _peer_client(protocol, config, wallet.address, audit),
         jobs,
         address=wallet.address,
         audit=audit,
@@ -186,6 +188,22 @@ def build_node(
     )
 
 
+def _peer_client(protocol: Protocol, config: OracleConfig, me: str, audit: AuditLog) -> PeerClient:
+    """The configured peers, plus the members' published endpoints when a matcher is set."""
+    members = None
+    if config.matcher_url is not None:
+        matcher = MatcherClient(config.matcher_url, chain_id=protocol.chain_id)
+        members = MemberEndpoints(
+            lambda: member_endpoints(protocol, matcher),
+            refresh_s=config.peer_refresh_s,
+            on_change=lambda found: audit.record("peers_discovered", members=found),
+            on_error=lambda exc: audit.record(
+                "peers_refresh_failed", error=type(exc).__name__, detail=str(exc)
+            ),
+        )
+    return PeerClient(config.peers, timeout=config.peer_timeout, members=members, me=me)
+
+
 def _verifier_secret(db: Database) -> bytes:
     stored = db.get_meta(_SECRET_KEY)
     if stored is None:
@@ -233,7 +251,8 @@ class OracleService:
                 host=config.listen_host,
                 port=sock.getsockname()[1],
                 db=config.db_path,
-                peers=[p.url for p in config.peers],
+                peers=[p.url for p in node.exchange.peers.peers],
+                matcher=config.matcher_url,
             )
             server.run(sockets=[sock])  # returns on SIGINT / SIGTERM
             stop.set()

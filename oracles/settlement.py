@@ -99,7 +99,6 @@ class Settler:
         self.domain = chain.domain
         self.wallet = wallet
         self.address = wallet.address
-        self.members = list(config.members)
         self.committee = committee
         self.jobs = jobs
         self.events = events  # the watcher's confirmed events: a job's confirmed end
@@ -109,6 +108,15 @@ class Settler:
         self.metrics = metrics
         self.clock = clock
         self._retry_at: dict[bytes, float] = {}
+
+    @property
+    def members(self) -> list[str]:
+        """The submission rotation: the configured members plus every peer found since
+        (a member that joined later takes its turn once this oracle knows it)."""
+        found = {m.lower(): m for m in self.config.members}
+        for peer in self.exchange.peers.peers:
+            found.setdefault(peer.address.lower(), peer.address)
+        return sorted(found.values(), key=str.lower)
 
     def _still_open(self, job_id: bytes) -> bool:
         """The chain's latest state says the job has not ended."""

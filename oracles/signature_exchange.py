@@ -2,7 +2,9 @@
 
 Each signature is pushed to every peer in the background and pushed again every
 second until the peer has taken it (or refused it for good), the job closed, or
-the verdict was undone. After a restart the node shares every open verdict again.
+the verdict was undone. After a restart the node shares every open verdict again,
+and a peer found after the start (a member that joined later: oracles.peers) is sent
+every open verdict when it first appears.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class SignatureExchange:
         self._is_closed = is_closed
         self._lock = threading.Lock()
         self._unacked: dict[tuple[bytes, str], float] = {}  # (job, peer url) -> next push
+        self._known: set[str] | None = None  # peer URLs seen by retry_due; None: not yet
         # Peer HTTP calls run here, so a slow peer never stalls the decision loop.
         self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="oracle-peers")
 
@@ -69,7 +72,23 @@ class SignatureExchange:
             if stored is None or stored.state != VerdictState.SIGNED or self._is_closed(job):
                 self.forget(job)
                 continue
+            if url not in peers:  # no longer a peer (left the committee, or moved)
+                with self._lock:
+                    self._unacked.pop((job, url), None)
+                continue
             self._push(stored, peers[url])
+        self._share_with_new(peers)
+
+    def _share_with_new(self, peers: dict[str, PeerConfig]) -> None:
+        """Send every open verdict to the peers that appeared since the last call."""
+        new = [] if self._known is None else [p for u, p in peers.items() if u not in self._known]
+        self._known = set(peers)
+        if not new:
+            return
+        for stored in self.jobs.verdicts_in(VerdictState.SIGNED):
+            if not self._is_closed(stored.job_id):
+                for peer in new:
+                    self._push(stored, peer)
 
     def forget(self, job: bytes) -> None:
         with self._lock:
@@ -109,6 +128,7 @@ class SignatureExchange:
             result = self.peers.push_signature(peer, signed)
             with self._lock:
                 if result == PushResult.UNREACHABLE:
+                    self.peers.peer_failed()
                     if key in self._unacked:
                         self._unacked[key] = time.monotonic() + _RETRY
                     return

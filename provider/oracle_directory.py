@@ -10,19 +10,17 @@ the last list (the matcher or the chain may be briefly away).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 
 import httpx
 
-from protocol.oracle_endpoints import merged_oracle_urls
+from protocol.oracle_endpoints import DEFAULT_REFRESH_S, MemberEndpoints, merged_oracle_urls
 from protocol.wire.oracle import OracleAnswer, ReceiptSubmission, post_receipt
 from provider.agent_log import AgentLog
 
 __all__ = ["DEFAULT_REFRESH_S", "OracleDirectory", "deliver_receipt"]
 
-DEFAULT_REFRESH_S = 30.0
 Discover = Callable[[], dict[str, str | None]]
 
 
@@ -38,36 +36,34 @@ class OracleDirectory:
     ) -> None:
         self.configured = tuple(configured)
         self.refresh_s = refresh_s
-        self._discover = discover
         self._log = log
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._urls = merged_oracle_urls(self.configured, {})
-        self._next = float("-inf")
+        self._members = (
+            None
+            if discover is None
+            else MemberEndpoints(
+                discover,
+                refresh_s=refresh_s,
+                clock=clock,
+                on_change=self._changed,
+                on_error=lambda exc: log.event(
+                    "oracles_refresh_failed", error=type(exc).__name__, detail=str(exc)
+                ),
+            )
+        )
 
     def urls(self) -> list[str]:
         """The current list, read again first when ``refresh_s`` has passed."""
-        if self._clock() >= self._next:
-            self.refresh()
-        with self._lock:
-            return list(self._urls)
+        found = {} if self._members is None else self._members.current()
+        return merged_oracle_urls(self.configured, found)
 
     def refresh(self) -> list[str]:
         """Read the members' endpoints now; the new list (the old one if the read fails)."""
-        with self._lock:
-            self._next = self._clock() + self.refresh_s
-            if self._discover is None:
-                return list(self._urls)
-            try:
-                found = self._discover()
-            except Exception as exc:  # matcher or chain briefly away: keep what we have
-                self._log.event("oracles_refresh_failed", error=type(exc).__name__, detail=str(exc))
-                return list(self._urls)
-            urls = merged_oracle_urls(self.configured, found)
-            if urls != self._urls:
-                self._log.event("oracles_discovered", members=found, oracle_urls=urls)
-            self._urls = urls
-            return list(urls)
+        found = {} if self._members is None else self._members.refresh()
+        return merged_oracle_urls(self.configured, found)
+
+    def _changed(self, found: dict[str, str | None]) -> None:
+        urls = merged_oracle_urls(self.configured, found)
+        self._log.event("oracles_discovered", members=found, oracle_urls=urls)
 
 
 def deliver_receipt(

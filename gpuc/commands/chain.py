@@ -6,17 +6,14 @@ import signal
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gpuc.context import cli_command, state
-from gpuc.devnet.local_chain import DevAccount, LocalChain
-from protocol.deploy import deploy_and_write
-from protocol.deploy_config import DeployConfig
-from protocol.errors import LocalChainError
-from protocol.tx.sender import TxSender
-from protocol.wallet import Wallet
+
+if TYPE_CHECKING:  # imported where used: `gpuc chain CMD --help` must not load web3
+    from gpuc.devnet.local_chain import DevAccount, LocalChain
 
 app = typer.Typer(help="Run a local chain for development.")
 
@@ -45,6 +42,13 @@ def up(
     """Start anvil, deploy the contracts, print accounts and addresses; Ctrl-C stops it all.
 
     --chain-id sets the local chain's id (default 31337)."""
+    from gpuc.devnet.local_chain import LocalChain
+    from protocol.deploy import deploy_and_write
+    from protocol.deploy_config import DeployConfig
+    from protocol.errors import LocalChainError
+    from protocol.tx.sender import TxSender
+    from protocol.wallet import Wallet
+
     s = state()
     out = s.output
     if committee > accounts - 3:

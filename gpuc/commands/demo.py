@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gpuc.context import cli_command, state
-from gpuc.market.demo import DemoReport, run_demo
-from gpuc.market.llm_demo import BATCH_QUESTIONS
-from gpuc.market.local_market import LocalMarket, consumer_account
-from gpuc.market.plan import LLMProviderPlan, MarketPlan
 from protocol.amounts import format_units
-from protocol.failover import FailoverPolicy
+
+if TYPE_CHECKING:  # imported where used: `gpuc demo --help` must not load web3
+    from gpuc.market.demo import DemoReport
+    from gpuc.market.local_market import LocalMarket
 
 
 @cli_command
@@ -31,6 +30,11 @@ def demo(
 ) -> None:
     """Run jobs of each kind, a limit-buy batch that waits for a price drop and a cheating
     provider that gets slashed; print what happened and what it cost."""
+    from gpuc.market.demo import run_demo
+    from gpuc.market.local_market import LocalMarket, consumer_account
+    from gpuc.market.plan import LLMProviderPlan, MarketPlan
+    from protocol.failover import FailoverPolicy
+
     out = state().output
     if market_file is not None:
         # The consumer `gpuc up` advertised (its opener may open some of our fills first:
@@ -101,6 +105,8 @@ def _short(wei: int) -> str:
 
 
 def _show(report: DemoReport) -> None:
+    from gpuc.market.llm_demo import BATCH_QUESTIONS
+
     out = state().output
     if out.json_mode:
         out.result(report.model_dump())

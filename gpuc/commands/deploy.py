@@ -10,9 +10,6 @@ from pydantic import ValidationError
 from gpuc.context import cli_command, state
 from gpuc.errors import UsageError
 from gpuc.parsing import parse_address
-from protocol.deploy import deploy_and_write
-from protocol.deploy_config import DeployConfig
-from protocol.rpc import connect
 
 BpsOpt = Annotated[int | None, typer.Option(min=0, show_default=False)]
 
@@ -53,6 +50,10 @@ def deploy(
 ) -> None:
     """Deploy GPUCredit, CreditSale, ProviderStaking, OracleCommittee, JobEscrow; write the
     manifest <deployments>/<chainId>.json."""
+    from protocol.deploy import deploy_and_write
+    from protocol.deploy_config import DeployConfig
+    from protocol.rpc import connect
+
     s = state()
     out = s.output
     given: dict[str, Any] = {

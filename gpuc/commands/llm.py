@@ -9,35 +9,19 @@ import threading
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from pydantic import TypeAdapter, ValidationError
 
 from gpuc.context import cli_command, state
-from gpuc.errors import UsageError
-from gpuc.gateway.discovery import MatcherOfferSource, OfferSource, ProviderUrlSource
-from gpuc.gateway.evidence import EvidenceReporter
-from gpuc.gateway.gateway import DEFAULT_REFRESH_S, Gateway, create_gateway_app
-from gpuc.gateway.sessions import ChainSessionOpener, SessionOpener
-from gpuc.parsing import parse_address, parse_amount
-from protocol.errors import ProtocolError
-from protocol.llm.engine import Engine
-from protocol.llm.transformers_engine import GEMMA_270M, load_engine
-from protocol.llm.upstream import UpstreamEngine
-from protocol.matcher_client import MatcherClient, MatcherClientError
-from protocol.pricing import FixedPricing, PricingStrategy
-from protocol.reputation import RoutingPreference
-from protocol.roles import Consumer, Provider
-from protocol.wire.llm_offer import LLMListing
-from provider.errors import ProviderError
-from provider.llm.chain_sessions import SessionAcceptor
-from provider.llm.cheat import LLMCheat, perturbed_engine
-from provider.llm.listing import LLMOfferPresence
-from provider.llm.pricing import TokenMeter
-from provider.llm.server import LLMServer, create_llm_app
-from provider.llm.session import SessionBook
+from gpuc.gateway.discovery import DEFAULT_REFRESH_S
+from protocol.llm.transformers_engine import GEMMA_270M
+from provider.llm.cheat import LLMCheat
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `gpuc llm CMD --help` must not load web3 or torch
+    from protocol.llm.engine import Engine
+    from protocol.roles import Provider
+    from protocol.wire.llm_offer import LLMListing
     from provider.llm.batch_desk import LLMBatchDesk
+    from provider.llm.listing import LLMOfferPresence
+    from provider.llm.server import LLMServer
 
 LISTING_HEARTBEAT_S = 15.0
 
@@ -120,6 +104,26 @@ def serve(
     """Serve /v1/chat/completions, /v1/completions and /v1/models to sessions opened on
     chain for this provider's wallet (--keystore or GPUC_PRIVATE_KEY), and list the model
     in the matcher's book with where it is served."""
+    import uvicorn
+    from pydantic import TypeAdapter, ValidationError
+
+    from gpuc.errors import UsageError
+    from gpuc.parsing import parse_amount
+    from protocol.errors import ProtocolError
+    from protocol.llm.transformers_engine import load_engine
+    from protocol.llm.upstream import UpstreamEngine
+    from protocol.matcher_client import MatcherClient, MatcherClientError
+    from protocol.pricing import FixedPricing, PricingStrategy
+    from protocol.roles import Provider
+    from protocol.wire.llm_offer import LLMListing
+    from provider.errors import ProviderError
+    from provider.llm.chain_sessions import SessionAcceptor
+    from provider.llm.cheat import perturbed_engine
+    from provider.llm.listing import LLMOfferPresence
+    from provider.llm.pricing import TokenMeter
+    from provider.llm.server import LLMServer, create_llm_app
+    from provider.llm.session import SessionBook
+
     s = state()
     if upstream is not None and quantization is None:
         raise UsageError("--quantization: say what the --upstream engine runs (e.g. Q4_K_M)")
@@ -230,6 +234,7 @@ def _batch_desk(
 ) -> LLMBatchDesk:
     """The standing offer in the matcher's book and the batch jobs it fills; its events go
     to standard output, one JSON object a line (provider.agent_log)."""
+    from protocol.matcher_client import MatcherClient
     from provider.agent_log import AgentLog
     from provider.llm.batch_desk import LLMBatchDesk
 
@@ -254,6 +259,8 @@ def _batch_desk(
 
 def _keep_listed(presence: LLMOfferPresence, stop: threading.Event) -> None:
     """Keep the offer in the matcher's book (heartbeat well inside its 60 s TTL)."""
+    from protocol.matcher_client import MatcherClientError
+
     out = state().output
     while True:
         try:
@@ -316,6 +323,16 @@ def gateway(
     in the matcher's book now (effective price for your preference, then latency), from
     a session escrow opened with your wallet, and fails over to the next provider.
     Point any OpenAI client at http://127.0.0.1:PORT/v1."""
+    import uvicorn
+
+    from gpuc.gateway.discovery import MatcherOfferSource, OfferSource, ProviderUrlSource
+    from gpuc.gateway.evidence import EvidenceReporter
+    from gpuc.gateway.gateway import Gateway, create_gateway_app
+    from gpuc.gateway.sessions import ChainSessionOpener, SessionOpener
+    from gpuc.parsing import parse_address
+    from protocol.reputation import RoutingPreference
+    from protocol.roles import Consumer
+
     s = state()
     blocked = [parse_address(a, "--exclude-provider") for a in exclude_provider or []]
     preference = RoutingPreference(

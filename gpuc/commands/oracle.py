@@ -23,7 +23,6 @@ from gpuc.parsing import (
 )
 
 if TYPE_CHECKING:  # imported where used: `gpuc oracle CMD --help` must not load web3
-    from oracles.config import PeerConfig
     from protocol.committee_signatures import MemberSignature
     from protocol.roles import OracleOperator
     from protocol.roles.oracle_operator import SettlementResult
@@ -353,8 +352,10 @@ OracleConfigArg = Annotated[
 def run(config_file: OracleConfigArg) -> None:
     """Run this member's oracle service until Ctrl-C: watch, verify, sign, settle.
 
-    With --matcher (or GPUC_MATCHER_URL) the members' published endpoints (`gpuc oracle
-    join`) are added to the config's [[peers]] at start.
+    With --matcher (or GPUC_MATCHER_URL, or matcher_url in the config) the members'
+    published endpoints (`gpuc oracle join`) are peers too, besides the config's
+    [[peers]]: read at start, again every peer_refresh_s seconds (default 30) and soon
+    after a peer does not answer, so a member that joins later is found.
 
     Logs one JSON line per decision on stderr (the audit trail); serves /receipts,
     /signatures, /health and /metrics on 127.0.0.1.
@@ -363,15 +364,14 @@ def run(config_file: OracleConfigArg) -> None:
     from oracles.errors import OracleConfigError, OracleError
     from oracles.service import OracleService
     from protocol.client import Protocol, TxOptions
-    from protocol.matcher_client import MatcherClient
-    from protocol.oracle_endpoints import member_endpoints
     from protocol.wallet import Wallet
 
     s = state()
     try:
-        config = load_oracle_config(
-            config_file, **{field: s.given(flag) for field, flag in _RUN_OVERRIDES.items()}
-        )
+        overrides = {field: s.given(flag) for field, flag in _RUN_OVERRIDES.items()}
+        # Peers from the members' published endpoints too, besides [[peers]].
+        overrides["matcher_url"] = s.given("matcher_url") or os.environ.get("GPUC_MATCHER_URL")
+        config = load_oracle_config(config_file, **overrides)
         if config.keystore is not None:
             wallet = Wallet.from_keystore(config.keystore, password_env=config.password_env)
         else:
@@ -383,30 +383,8 @@ def run(config_file: OracleConfigArg) -> None:
             chain_id=config.chain_id,
             options=TxOptions(confirmations=config.tx_confirmations),
         )
-        matcher_url = s.given("matcher_url") or os.environ.get("GPUC_MATCHER_URL")
-        if matcher_url:  # peers from the members' published endpoints, besides [[peers]]
-            with MatcherClient(matcher_url, chain_id=protocol.chain_id) as matcher:
-                found = member_endpoints(protocol, matcher)
-            config = config.model_copy(
-                update={"peers": with_discovered_peers(config.peers, found, wallet.address)}
-            )
         OracleService(config, protocol, wallet).run()
     except OracleConfigError as exc:
         raise UsageError(str(exc)) from None
     except OracleError as exc:
         raise GpucError(str(exc)) from None
-
-
-def with_discovered_peers(
-    peers: tuple[PeerConfig, ...], found: dict[str, str | None], me: str
-) -> tuple[PeerConfig, ...]:
-    """``peers`` plus every other member with a published URL not listed yet (pure)."""
-    from oracles.config import PeerConfig
-
-    known = {p.address.lower() for p in peers} | {me.lower()}
-    extra = tuple(
-        PeerConfig.model_validate({"address": address, "url": url})
-        for address, url in found.items()
-        if url is not None and address.lower() not in known
-    )
-    return (*peers, *extra)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gpuc.context import cli_command, state
-from gpuc.market.local_market import LocalMarket
-from gpuc.market.plan import LLMProviderPlan, MarketPlan
 from protocol.amounts import format_units
+
+if TYPE_CHECKING:  # imported where used: `gpuc up --help` must not load web3
+    from gpuc.market.local_market import LocalMarket
 
 
 @cli_command
@@ -30,6 +31,9 @@ def up(
     """Chain + contracts, a 2-of-3 oracle committee, the matcher with its dashboard, three
     providers (fixed, cost-based and sigmoid pricing) and a funded dev consumer whose
     matched jobs are opened on chain. Ctrl-C (or SIGTERM) stops every part."""
+    from gpuc.market.local_market import LocalMarket
+    from gpuc.market.plan import LLMProviderPlan, MarketPlan
+
     out = state().output
     stop = threading.Event()
 

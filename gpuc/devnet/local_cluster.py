@@ -99,8 +99,12 @@ class LocalOracleCluster:
         *,
         settings: Mapping[str, Any] | None = None,
         python: str = sys.executable,
+        static_peers: bool = True,
     ) -> None:
+        """``static_peers=False`` writes no [[peers]]: the members then find each other
+        only through the matcher's list (a ``matcher_url`` in ``settings``)."""
         self.rpc_url = rpc_url
+        self.static_peers = static_peers
         self.manifest = manifest
         self.base_dir = base_dir
         self.settings = dict(settings or {})
@@ -147,7 +151,11 @@ class LocalOracleCluster:
             "listen_port": oracle.port,
             **self.settings,
         }
-        peers = [{"address": p.address, "url": p.url} for p in self.oracles if p is not oracle]
+        peers = [
+            {"address": p.address, "url": p.url}
+            for p in self.oracles
+            if p is not oracle and self.static_peers
+        ]
         # What the member will load, checked here (a bad ``settings`` key fails at once,
         # naming it, not in a child process's log).
         OracleConfig.model_validate({**data, "peers": peers})

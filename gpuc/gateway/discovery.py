@@ -26,6 +26,9 @@ from gpuc.gateway.offers import ProviderOffer
 from protocol.llm.wire import MAX_JSON_DEPTH, json_depth
 from protocol.wire.llm_offer import ListedLLMOffer, price_per_token
 
+# Seconds between the gateway's re-reads of the book's LLM offers.
+DEFAULT_REFRESH_S = 10.0
+
 __all__ = ["MatcherOfferSource", "OfferSource", "OfferSourceError", "ProviderUrlSource"]
 
 PROBE_TIMEOUT_S = 5.0

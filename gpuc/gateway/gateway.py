@@ -28,7 +28,12 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from gpuc.gateway.discovery import OfferSource, OfferSourceError, ProviderUrlSource
+from gpuc.gateway.discovery import (
+    DEFAULT_REFRESH_S,
+    OfferSource,
+    OfferSourceError,
+    ProviderUrlSource,
+)
 from gpuc.gateway.offers import DEFAULT_BAN_SECONDS, PRICE_FIRST, ProviderOffer, rank_offers
 from gpuc.gateway.sessions import OpenedSession, SessionOpener
 from protocol.errors import ProtocolError
@@ -47,7 +52,6 @@ __all__ = [
     "create_gateway_app",
 ]
 
-DEFAULT_REFRESH_S = 10.0
 DEFAULT_MAX_ATTEMPTS = 5  # providers tried per request (Golem retries a task 5 times)
 
 

@@ -16,10 +16,13 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from protocol.llm.bill import Answer
 from protocol.llm.transformers_engine import TransformersEngine
 from protocol.llm.types import TokenStep
+
+if TYPE_CHECKING:  # loaded where used: `gpuc llm serve --help` (LLMCheat) stays light
+    from protocol.llm.bill import Answer
 
 __all__ = ["LLMCheat", "Served", "apply_cheat", "perturbed_engine"]
 
@@ -45,6 +48,8 @@ def apply_cheat(
     if cheat is None or cheat is LLMCheat.PERTURBED_WEIGHTS:
         return honest
     if cheat is LLMCheat.TRUNCATED and len(honest.steps) >= 2:
+        from protocol.llm.bill import Answer
+
         kept = honest.steps[: len(honest.steps) // 2]
         return Served(
             kept,

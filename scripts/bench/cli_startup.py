@@ -40,6 +40,12 @@ def main() -> None:
         ["oracle", "info", "--help"],
         ["provider", "stake", "--help"],
         ["wallet", "--help"],
+        ["chain", "up", "--help"],
+        ["deploy", "--help"],
+        ["up", "--help"],
+        ["demo", "--help"],
+        ["llm", "serve", "--help"],
+        ["gateway", "--help"],
     ):
         times = [timed(args) for _ in range(runs)]
         print(

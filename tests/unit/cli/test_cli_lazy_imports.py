@@ -47,6 +47,15 @@ _LIGHT = (
     ("credits", "balance", "--help"),
     ("wallet", "new", "--help"),
     ("buy", "--help"),
+    ("chain", "--help"),
+    ("chain", "up", "--help"),
+    ("chain", "fund", "--help"),
+    ("deploy", "--help"),
+    ("up", "--help"),
+    ("demo", "--help"),
+    ("llm", "--help"),
+    ("llm", "serve", "--help"),
+    ("gateway", "--help"),
 )
 
 

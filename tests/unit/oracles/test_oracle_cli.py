@@ -36,8 +36,8 @@ def test_unreachable_chain_is_a_chain_error(tmp_path: Path) -> None:
 
 
 def test_published_members_become_peers_once() -> None:
-    from gpuc.commands.oracle import with_discovered_peers
     from oracles.config import PeerConfig
+    from oracles.peers import with_discovered_peers
 
     a, b, c = ("0x" + d * 40 for d in "abc")
     peers = (PeerConfig.model_validate({"address": a, "url": "http://127.0.0.1:1"}),)
