@@ -12,6 +12,7 @@ import uvicorn
 from pydantic import TypeAdapter, ValidationError
 
 from gpuc.context import cli_command, state
+from gpuc.devnet.llm_cheat import LLMCheat, answer_tamper, perturbed_engine
 from gpuc.errors import UsageError
 from gpuc.gateway.gateway import Gateway, create_gateway_app
 from gpuc.gateway.sessions import ChainSessionOpener
@@ -24,7 +25,6 @@ from protocol.pricing import FixedPricing, PricingStrategy
 from protocol.roles import Consumer, Provider
 from provider.errors import ProviderError
 from provider.llm.chain_sessions import SessionAcceptor
-from provider.llm.cheat import LLMCheat, perturbed_engine
 from provider.llm.pricing import TokenMeter
 from provider.llm.server import LLMServer, create_llm_app
 from provider.llm.session import SessionBook
@@ -117,7 +117,7 @@ def serve(
         engine,
         book,
         wallet.address,
-        cheat=cheat,
+        answer_tamper=None if cheat is None else answer_tamper(cheat),
         price_per_token=price_per_token,
         meter=meter,
     )

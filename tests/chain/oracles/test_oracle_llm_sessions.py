@@ -29,6 +29,7 @@ import openai
 import pytest
 from oracle_chain_helpers import closing_logs, member_keys, wait_closed, wait_until
 
+from gpuc.devnet.llm_cheat import LLMCheat, answer_tamper
 from gpuc.gateway.gateway import Gateway, create_gateway_app
 from gpuc.gateway.sessions import ChainSessionOpener
 from oracles.api import create_app
@@ -43,7 +44,6 @@ from protocol.llm.transformers_engine import TransformersEngine
 from protocol.typed_data import JobStatus, JobTerms, job_id
 from protocol.wallet import Wallet
 from provider.llm.chain_sessions import SessionAcceptor
-from provider.llm.cheat import LLMCheat
 from provider.llm.server import LLMServer, create_llm_app
 from provider.llm.session import Session, SessionBook
 from provider.results.server import LoopbackServer
@@ -150,7 +150,13 @@ def _serve_session(
     """Open a session through the gateway, chat twice (streamed and not), close it
     (``before_close`` gets the provider's session and the consumer's last bill)."""
     book = SessionBook(net.provider.wallet)
-    server = LLMServer(engine, book, net.provider.address, cheat=cheat, price_per_token=PRICE)
+    server = LLMServer(
+        engine,
+        book,
+        net.provider.address,
+        answer_tamper=None if cheat is None else answer_tamper(cheat),
+        price_per_token=PRICE,
+    )
     acceptor = SessionAcceptor(
         net.provider, book, MODEL, PRICE, oracle_urls=[m.url for m in oracles]
     )
