@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gpuc.context import cli_command, state
+from gpuc.devnet.llm_cheat import LLMCheat
 from gpuc.gateway.discovery import DEFAULT_REFRESH_S
 from protocol.llm.transformers_engine import GEMMA_270M
-from provider.llm.cheat import LLMCheat
 
 if TYPE_CHECKING:  # imported where used: `gpuc llm CMD --help` must not load web3 or torch
     from protocol.llm.engine import Engine
@@ -107,6 +107,7 @@ def serve(
     import uvicorn
     from pydantic import TypeAdapter, ValidationError
 
+    from gpuc.devnet.llm_cheat import answer_tamper, perturbed_engine
     from gpuc.errors import UsageError
     from gpuc.parsing import parse_amount
     from protocol.errors import ProtocolError
@@ -118,7 +119,6 @@ def serve(
     from protocol.wire.llm_offer import LLMListing
     from provider.errors import ProviderError
     from provider.llm.chain_sessions import SessionAcceptor
-    from provider.llm.cheat import perturbed_engine
     from provider.llm.listing import LLMOfferPresence
     from provider.llm.pricing import TokenMeter
     from provider.llm.server import LLMServer, create_llm_app
@@ -160,7 +160,7 @@ def serve(
         engine,
         book,
         wallet.address,
-        cheat=cheat,
+        answer_tamper=None if cheat is None else answer_tamper(cheat),
         price_per_token=price_per_token,
         meter=meter,
     )

@@ -2,19 +2,30 @@
 
 1. Honest jobs: matmul, embeddings and container market buys, opened on chain, run,
    judged (a deterministic container task is re-run by the oracles), paid; a container
-   task is paid per second it ran;
-   and, when the market runs an LLM provider, a chat answer bought in real time from a
-   session escrow through the gateway, then a chat batch bought at a limit from the
-   official `openai` client (gpuc.market.llm_demo).
-2. A limit-buy batch from the official `openai` client bids below every provider; it
-   waits until a cheaper provider joins (the price drops), then fills and runs.
+   task is paid per second it ran.
+2. Failover, started right after those buys are placed: a provider is killed right after
+   accepting a job; the consumer's job opener notices it went silent, slashes it for
+   non-delivery as soon as the escrow allows (the budget comes back first: never paid
+   twice) and moves the work to the next best provider, where it is paid. The escrow
+   allows that slash only after the job's deadline plus the dispute window (about five
+   minutes with `gpuc up`'s defaults), so the steps below run while that clock runs and
+   the demo collects the migration last.
 3. A cheating provider forges a result; the committee slashes it and the consumer gets
    its budget back plus compensation.
-4. Failover: a provider is killed right after accepting a job; the consumer's job opener
-   notices it went silent, slashes it for non-delivery as soon as the escrow allows (the
-   budget comes back first: never paid twice) and moves the work to the next best
-   provider, where it is paid.
-5. Gas: every transaction the chain mined during the session.
+4. When the market runs an LLM provider, a chat answer bought in real time from a
+   session escrow through the gateway, then a chat batch from the official `openai`
+   client (gpuc.market.llm_demo).
+5. A limit-buy batch from the official `openai` client bids below every provider; it
+   waits until a cheaper provider joins (the price drops), then fills and runs.
+6. Gas: every transaction the chain mined during the session.
+
+Why the demo does not move the chain clock forward (evm_increaseTime) to skip the wait:
+the matcher stamps each fill's accept deadline from the wall clock (fill time + accept
+window, 120 s under `gpuc up`), and the escrow refuses to open a job whose accept deadline
+is behind the chain's time. A jump past the killed job's deadline + dispute window (~300
+s) would leave the chain ahead of the wall clock for good, and every later fill of the
+running `gpuc up` would be refused. Overlapping the wait with the other steps costs
+nothing and leaves the market as it was.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import openai
@@ -29,8 +41,9 @@ from openai.types import Batch
 from pydantic import BaseModel
 
 from gpuc.errors import GpucError
+from gpuc.market.job_opener import Work
 from gpuc.market.llm_demo import LLMBatchLine, LLMChatLine, buy_chat_answer, buy_chat_batch
-from gpuc.market.local_market import LocalMarket
+from gpuc.market.local_market import LocalMarket, RunningProvider
 from gpuc.market.plan import (
     CONTAINER_RESOURCE,
     EMBEDDINGS_RESOURCE,
@@ -70,8 +83,9 @@ for epoch in range(300):
         print("epoch", epoch, "loss", float(np.mean((x @ w - y) ** 2)), flush=True)
 np.save("/out/weights.npy", w)
 """
-# Killed after accepting (failover). Priced above the cheater's re-placed order (2 milli,
-# still resting) and below every default provider, so the demo's order goes to it.
+# Killed after accepting (failover). Priced above the cheater's order and its re-placed
+# order (2 milli, still resting) and below every default provider, so the demo's order
+# goes to it.
 VICTIM = ProviderPlan(
     name="victim",
     account=8,
@@ -179,12 +193,16 @@ def run_demo(
     batches = [] if batches is None else batches
     started = time.monotonic()
     first_block = int(rpc_request(market.protocol.w3, "eth_blockNumber", [], "head"), 16)
-    jobs = _honest_jobs(market, matmul_jobs, embeddings_jobs, container_jobs, say)
+    orders = _place_honest(market, matmul_jobs, embeddings_jobs, container_jobs, say)
+    # The killed provider's job can be slashed only after its deadline + dispute window:
+    # everything below runs meanwhile (the module docstring says why not a clock jump).
+    killed = _kill_after_accept(market, say)
+    jobs = _honest_jobs(market, orders)
+    cheat = _cheat(market, say)
     llm = buy_chat_answer(market, say) if market.llm_urls else None
     llm_batch = buy_chat_batch(market, say, batches) if market.llm_urls else None
     batch, batch_terms = _limit_batch(market, say, batches)
-    cheat = _cheat(market, say)
-    migration = _migration(market, say)
+    migration = _migration(market, say, killed)
     window = int(market.protocol.contracts.escrow.read("disputeWindow"))
     if batch_terms is not None:
         say(f"waiting up to {window} s (the dispute window) for the batch job's payout")
@@ -207,13 +225,13 @@ def run_demo(
     )
 
 
-def _honest_jobs(
+def _place_honest(
     market: LocalMarket,
     matmul_jobs: int,
     embeddings_jobs: int,
     container_jobs: int,
     say: Callable[[str], None],
-) -> list[JobLine]:
+) -> list[tuple[str, Any, float]]:
     orders: list[tuple[str, Any, float]] = []
     seed = int(time.time()) % 100_000
     for i in range(matmul_jobs):
@@ -239,7 +257,11 @@ def _honest_jobs(
         ).as_json()  # fmt: skip
         order = market.submitter.submit(CONTAINER_RESOURCE, spec, max_price_wei=2 * MILLI)
         orders.append(("container", order, time.monotonic()))
-    say(f"placed {len(orders)} market buys; waiting for them to be run, judged and paid")
+    say(f"placed {len(orders)} market buys; they are run, judged and paid")
+    return orders
+
+
+def _honest_jobs(market: LocalMarket, orders: list[tuple[str, Any, float]]) -> list[JobLine]:
     names = _names(market)
     lines = []
     for kind, order, placed in orders:
@@ -366,7 +388,17 @@ def _cheat(market: LocalMarket, say: Callable[[str], None]) -> CheatLine:
         market.stop_provider(CHEATER.name)
 
 
-def _migration(market: LocalMarket, say: Callable[[str], None]) -> MigrationLine | None:
+@dataclass(frozen=True)
+class _Killed:
+    """A provider killed after accepting, its job, and the opener's record of the work."""
+
+    running: RunningProvider
+    first: JobTerms
+    work: Work
+    died: float
+
+
+def _kill_after_accept(market: LocalMarket, say: Callable[[str], None]) -> _Killed | None:
     opener = market.opener
     if opener is None or opener.failover is None:
         say("failover is off for this consumer: no migration shown")
@@ -393,9 +425,28 @@ def _migration(market: LocalMarket, say: Callable[[str], None]) -> MigrationLine
     window = int(market.protocol.contracts.escrow.read("disputeWindow"))
     say(
         "the work moves once the killed provider can be slashed for non-delivery "
-        f"(deadline + dispute window: ~{first.deadline + window - market.protocol.now()} s)"
+        f"(its deadline + the dispute window: in ~{_slashable_in(market, first, window)} s);"
+        " the demo goes on meanwhile"
     )
-    slashable_in = first.deadline + window + 1 - market.protocol.now()
+    return _Killed(running, first, work, died)
+
+
+def _slashable_in(market: LocalMarket, terms: JobTerms, window: int) -> int:
+    """Seconds of chain time until the escrow accepts a non-delivery slash of ``terms``."""
+    return max(0, terms.deadline + window + 1 - market.protocol.now())
+
+
+def _migration(
+    market: LocalMarket, say: Callable[[str], None], killed: _Killed | None
+) -> MigrationLine | None:
+    opener = market.opener
+    if killed is None or opener is None:
+        return None
+    work = killed.work
+    window = int(market.protocol.contracts.escrow.read("disputeWindow"))
+    slashable_in = _slashable_in(market, killed.first, window)
+    if work.attempts < 2:
+        say(f"waiting ~{slashable_in} s more for the killed provider's job to be slashable")
     wait_until(
         "the work to move to another provider", lambda: work.attempts >= 2, slashable_in + 120
     )
@@ -410,15 +461,15 @@ def _migration(market: LocalMarket, say: Callable[[str], None]) -> MigrationLine
         lambda: market.protocol.job(second.job_id).status != JobStatus.OPEN,
         60,
     )
-    moved = time.monotonic() - died
+    moved = time.monotonic() - killed.died
     names = _names(market)
     say(f"the work runs on {names.get(second.fill.provider, second.fill.provider)}"
         f" {moved:.1f} s after the kill")  # fmt: skip
     status = _closed(market, second.fill.terms, 240)
     settled = _event(market, "JobSettled", second.fill.terms)
     return MigrationLine(
-        killed_provider=names.get(running.address, running.address),
-        first_job_status=JobStatus(market.protocol.job(first).status).label,
+        killed_provider=names.get(killed.running.address, killed.running.address),
+        first_job_status=JobStatus(market.protocol.job(killed.first).status).label,
         moved_to=names.get(second.fill.provider, second.fill.provider),
         running_elsewhere_after_s=round(moved, 1),
         attempts=work.attempts,

@@ -47,6 +47,7 @@ from protocol.typed_data import JobStatus, JobTerms, acceptance_digest, job_id, 
 __all__ = ["JobOpener", "OpenedFill", "Work", "recover_job"]
 
 _ACCEPT_MARGIN_S = 2  # do not open a job the provider can hardly accept any more
+_OPEN_ALREADY = "a job with these terms is open already"
 ACCEPTANCE_WAIT_S = 3.0  # how long a fill waits for the provider's signed acceptance
 
 
@@ -203,6 +204,8 @@ class JobOpener:
         fills = self._fills()
         for fill in fills:
             problem = self._problem(fill)
+            if problem == _OPEN_ALREADY and self._adopt(fill):
+                continue
             if problem is not None:
                 self.refused[fill.fill_id] = problem
                 self.on_event("fill_refused", {"fill": fill.fill_id, "why": problem})
@@ -461,8 +464,27 @@ class JobOpener:
         if cap is not None and self.spent_wei + terms.budget > cap:
             return f"opening it would spend more than the cap of {cap} wei"
         if self.consumer.protocol.job(job_id(terms)).status != JobStatus.NONE:
-            return "a job with these terms is open already"
+            return _OPEN_ALREADY
         return None
+
+    def _adopt(self, fill: FillView) -> bool:
+        """Follow as ours a job of our own work that another process holding our key opened
+        first (``gpuc up``'s opener beside ``gpuc demo --market``'s), so failover still
+        covers the work. False when the work is not ours or has a live attempt."""
+        work = self.work_of(fill.order_id)
+        if work is None or work.live_fill is not None:
+            return False
+        self.opened[fill.fill_id] = OpenedFill(
+            fill=fill,
+            job_id=job_id(fill.terms),
+            opened_at=self.clock(),
+            gas_used=0,
+            chain_opened_at=self.consumer.protocol.now(),
+        )
+        work.live_fill = fill.fill_id
+        self.spent_wei += fill.terms.budget
+        self.on_event("job_adopted", {"fill": fill.fill_id, "job": "0x" + job_id(fill.terms).hex()})
+        return True
 
     def run(self, stop: threading.Event, interval: float = 0.5) -> None:
         """Poll until ``stop``; the matcher or chain being briefly away is reported, not fatal."""

@@ -15,7 +15,6 @@ abandoned stream appends nothing to the chain.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -39,10 +38,10 @@ from protocol.typed_data import JobTerms
 from protocol.wire.health import HEALTH_PATH
 from protocol.wire.llm_metrics import LLMOfferMetrics
 from provider.llm.chain_sessions import SessionAcceptor, SessionRefused
-from provider.llm.cheat import LLMCheat, Served, apply_cheat
 from provider.llm.errors import BudgetExhausted, LLMServingError, SessionUnknown, Unauthorized
 from provider.llm.openai_shapes import answer_body, chunk_body, final_chunk_body, models_body
 from provider.llm.pricing import TokenMeter
+from provider.llm.served import AnswerTamper, Served
 from provider.llm.session import Session, SessionBook
 
 __all__ = ["LLMServer", "create_llm_app"]
@@ -77,7 +76,7 @@ class LLMServer:
         engine: Engine,
         book: SessionBook,
         owner: str,
-        cheat: LLMCheat | None = None,
+        answer_tamper: AnswerTamper | None = None,
         acceptor: SessionAcceptor | None = None,
         price_per_token: int = 0,
         meter: TokenMeter | None = None,
@@ -88,9 +87,8 @@ class LLMServer:
         self.acceptor = acceptor
         self.book = book
         self.owner = owner
-        self.cheat = cheat
-        self._cached: Served | None = None
-        self._cache_lock = threading.Lock()
+        # None in production; a development build's dishonest provider (gpuc.devnet.llm_cheat)
+        self.answer_tamper = answer_tamper
         self.tokens_served = 0
 
     def admit(self, request: LLMRequest, credential: SessionCredential) -> tuple[Session, int]:
@@ -117,11 +115,9 @@ class LLMServer:
                 completion_tokens=len(steps),
             ),
         )
-        with self._cache_lock:
-            served = apply_cheat(self.cheat, honest, self._cached, prompt_tokens)
-            if self._cached is None:
-                self._cached = honest
-        return served
+        if self.answer_tamper is None:
+            return honest
+        return self.answer_tamper(honest, prompt_tokens)
 
     @property
     def price_per_token(self) -> int:
@@ -298,13 +294,13 @@ def _sse(
     completion_id: str,
     created: int,
 ) -> Iterator[bytes]:
-    """Tokens as they come (honest) or the whole cheat answer replayed; the bill is
+    """Tokens as they come (honest) or the whole tampered answer replayed; the bill is
     recorded only after the last token was produced."""
     started = time.monotonic()
     if request.endpoint == "chat":
         yield _event(chunk_body(completion_id, created, request, None))
     steps: list[TokenStep] = []
-    if server.cheat is None:
+    if server.answer_tamper is None:
         for step in server.run(request, prompt_tokens):
             steps.append(step)
             yield _event(chunk_body(completion_id, created, request, step))

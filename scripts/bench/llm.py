@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
+from gpuc.devnet.llm_cheat import LLMCheat, answer_tamper, perturbed_engine  # noqa: E402
 from gpuc.gateway.gateway import Gateway, create_gateway_app  # noqa: E402
 from gpuc.gateway.offers import rank_offers  # noqa: E402
 from gpuc.gateway.sessions import ChainSessionOpener, OpenedSession  # noqa: E402
@@ -56,7 +57,6 @@ from protocol.llm.transformers_engine import TransformersEngine, load_engine  # 
 from protocol.llm.types import ChatMessage, TokenStep  # noqa: E402
 from protocol.wallet import Wallet  # noqa: E402
 from provider.llm.chain_sessions import SessionAcceptor  # noqa: E402
-from provider.llm.cheat import LLMCheat, perturbed_engine  # noqa: E402
 from provider.llm.server import LLMServer, create_llm_app  # noqa: E402
 from provider.llm.session import SessionBook  # noqa: E402
 from provider.results.server import LoopbackServer  # noqa: E402
@@ -386,7 +386,9 @@ def bench_verification(engine: TransformersEngine, sessions: int, tokens: int) -
     cheaters: dict[str, LLMServer] = {
         "honest": LLMServer(engine, SessionBook(KEY), "0x" + "0" * 40),
         **{
-            c.value: LLMServer(engine, SessionBook(KEY), "0x" + "0" * 40, cheat=c)
+            c.value: LLMServer(
+                engine, SessionBook(KEY), "0x" + "0" * 40, answer_tamper=answer_tamper(c)
+            )
             for c in (LLMCheat.TRUNCATED, LLMCheat.INFLATED, LLMCheat.CACHED)
         },
         "perturbed_weights": LLMServer(

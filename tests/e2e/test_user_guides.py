@@ -82,3 +82,53 @@ def test_a_wrong_expectation_fails(tmp_path: Path) -> None:
     (failing,) = steps_of("```console\n$ false\n```")
     with pytest.raises(AssertionError, match="exited 1"):
         session.run(failing, "x.md")
+
+
+def test_the_whole_demo_against_the_same_gpuc_up(
+    market_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`gpuc demo --market` as a user runs it, against the guides' `gpuc up` (after the
+    guides: the consumer guide reads the dev consumer's latest job, and the demo buys as
+    that consumer). Its JSON summary must show every part of the session."""
+    # `gpuc up` writes market.json in its home, beside the deployments folder.
+    market_file = Path(market_env["GPUC_MANIFEST"]).parents[1] / "market.json"
+    assert market_file.is_file(), f"no market.json beside {market_env['GPUC_MANIFEST']}"
+    demo = [
+        str(BIN / "gpuc"), "demo", "--market", str(market_file), "--json",
+        "--matmul-jobs", "1", "--embeddings-jobs", "1", "--container-jobs", "1",
+    ]  # fmt: skip
+    done = subprocess.run(
+        demo, cwd=tmp_path, env=market_env, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    kinds = {job["kind"]: job for job in report["jobs"]}
+    assert set(kinds) == {"matmul", "embeddings", "container"}, report["jobs"]
+    assert all(job["status"] == "Settled" for job in report["jobs"]), report["jobs"]
+    assert kinds["container"]["paid_to_provider_wei"] > 0
+    # A chat answer bought in real time through the gateway, paid per token from escrow.
+    chat = report["llm"]
+    assert chat is not None and chat["answer"].strip(), chat
+    assert chat["completion_tokens"] > 0 and chat["cost_wei"] > 0, chat
+    # A chat batch from the Batch API, run on the LLM provider and paid on chain.
+    chat_batch = report["llm_batch"]
+    assert chat_batch["status"] == "completed", chat_batch
+    assert len(chat_batch["answers"]) == 2 and chat_batch["tokens"] > 0, chat_batch
+    assert chat_batch["chain_status"] == "Settled", chat_batch
+    # The embeddings batch waited below the ask until a cheaper provider came.
+    batch = report["batch"]
+    assert batch["status"] == "completed" and batch["completed_requests"] == 3, batch
+    assert batch["fill_price_wei"] <= batch["limit_wei"] < batch["price_when_placed_wei"], batch
+    # The cheater is slashed and the consumer gets its budget back with compensation.
+    cheat = report["cheat"]
+    assert cheat["status"] == "Slashed" and cheat["slashed_wei"] > 0, cheat
+    assert cheat["consumer_credited_wei"] >= cheat["budget_wei"] + cheat["compensation_wei"] > 0
+    # The killed provider's job is slashed for non-delivery; the work ran and was paid
+    # elsewhere, once.
+    moved = report["migration"]
+    assert moved is not None
+    assert moved["killed_provider"] == "victim" and moved["moved_to"] != "victim", moved
+    assert moved["first_job_status"] == "Slashed", moved
+    assert moved["attempts"] == 2 and moved["status"] == "Settled", moved
+    assert moved["paid_to_provider_wei"] > 0, moved
+    assert report["gas"]["transactions"] > 0

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 import torch
 
+from gpuc.devnet.llm_cheat import LLMCheat, answer_tamper, perturbed_engine
 from oracles.verify.llm import (
     DEFAULT_LOGPROB_TOLERANCE,
     calibrate_tolerance,
@@ -20,7 +21,6 @@ from protocol.llm.bill import Exchange, verify_bill
 from protocol.llm.requests import ChatRequest, CompletionRequest, LLMRequest
 from protocol.llm.session_key import SessionCredential, new_session_secret, session_key_hash
 from protocol.llm.transformers_engine import TransformersEngine
-from provider.llm.cheat import LLMCheat, perturbed_engine
 from provider.llm.server import LLMServer
 from provider.llm.session import Session, SessionBook
 
@@ -137,7 +137,7 @@ def test_cached_weights_engine_and_fresh_request_order_pass(
 
 @pytest.mark.parametrize("cheat", [LLMCheat.TRUNCATED, LLMCheat.INFLATED, LLMCheat.CACHED])
 def test_answer_cheats_are_caught(llm_engine: TransformersEngine, cheat: LLMCheat) -> None:
-    server = LLMServer(llm_engine, SessionBook(KEY), PROVIDER, cheat=cheat)
+    server = LLMServer(llm_engine, SessionBook(KEY), PROVIDER, answer_tamper=answer_tamper(cheat))
     session = _serve(server, REQUESTS, 10)
     report = _verify(llm_engine, session)
     assert _has(report, FailureCode.WRONG_RESULT), report
@@ -147,7 +147,8 @@ def test_answer_cheats_are_caught(llm_engine: TransformersEngine, cheat: LLMChea
 
 def test_perturbed_weights_are_caught(llm_engine: TransformersEngine) -> None:
     cheater = perturbed_engine(llm_engine, scale=0.1)
-    server = LLMServer(cheater, SessionBook(KEY), PROVIDER, cheat=LLMCheat.PERTURBED_WEIGHTS)
+    assert answer_tamper(LLMCheat.PERTURBED_WEIGHTS) is None  # a different engine, untouched
+    server = LLMServer(cheater, SessionBook(KEY), PROVIDER)
     session = _serve(server, REQUESTS, 20)
     report = _verify(llm_engine, session)
     assert _has(report, FailureCode.WRONG_RESULT), report

@@ -34,6 +34,7 @@ import openai
 import pytest
 from oracle_chain_helpers import closing_logs, member_keys, wait_closed, wait_until
 
+from gpuc.devnet.llm_cheat import LLMCheat, answer_tamper
 from gpuc.gateway.evidence import EvidenceReporter
 from gpuc.gateway.gateway import Gateway, create_gateway_app
 from gpuc.gateway.sessions import ChainSessionOpener, OpenedSession
@@ -50,7 +51,6 @@ from protocol.typed_data import JobStatus, JobTerms, job_id
 from protocol.wallet import Wallet
 from protocol.wire.llm_evidence import EVIDENCE_PATH, sign_evidence
 from provider.llm.chain_sessions import SessionAcceptor
-from provider.llm.cheat import LLMCheat
 from provider.llm.server import LLMServer, create_llm_app
 from provider.llm.session import Session, SessionBook
 from provider.results.server import LoopbackServer
@@ -167,7 +167,13 @@ def _serve_session(
     ``provider_posts=False``: the provider commits its receipt and tells no oracle;
     the consumer's evidence reporter does (``after_commit`` runs just before)."""
     book = SessionBook(net.provider.wallet)
-    server = LLMServer(engine, book, net.provider.address, cheat=cheat, price_per_token=PRICE)
+    server = LLMServer(
+        engine,
+        book,
+        net.provider.address,
+        answer_tamper=None if cheat is None else answer_tamper(cheat),
+        price_per_token=PRICE,
+    )
     urls = [m.url for m in oracles]
     acceptor = SessionAcceptor(
         net.provider, book, MODEL, PRICE, oracle_urls=urls if provider_posts else []

@@ -1,4 +1,4 @@
-"""How a dishonest LLM provider cheats (``--cheat`` on the provider), so tests and
+"""How a dishonest LLM provider cheats (``gpuc llm serve --cheat``), so tests and
 the benchmark can show the oracle catches each one.
 
 - ``perturbed_weights``: serves a different model: the same architecture with
@@ -8,23 +8,27 @@ the benchmark can show the oracle catches each one.
 - ``inflated``: honest answer, twice the completion tokens billed;
 - ``cached``: answers every request with the first answer it ever computed.
 
+Development only: ``gpuc llm serve --cheat MODE`` hands :func:`answer_tamper` to the
+provider's server as its ``answer_tamper`` hook (and serves :func:`perturbed_engine` for
+``perturbed_weights``); the provider package itself holds no cheat code.
+
 Pure apart from ``perturbed_engine`` (copies and perturbs a torch model).
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import threading
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from protocol.llm.transformers_engine import TransformersEngine
-from protocol.llm.types import TokenStep
+from provider.llm.served import AnswerTamper, Served
 
 if TYPE_CHECKING:  # loaded where used: `gpuc llm serve --help` (LLMCheat) stays light
-    from protocol.llm.bill import Answer
+    pass
 
-__all__ = ["LLMCheat", "Served", "apply_cheat", "perturbed_engine"]
+__all__ = ["LLMCheat", "answer_tamper", "apply_cheat", "perturbed_engine"]
 
 
 class LLMCheat(StrEnum):
@@ -32,14 +36,6 @@ class LLMCheat(StrEnum):
     TRUNCATED = "truncated"
     INFLATED = "inflated"
     CACHED = "cached"
-
-
-@dataclass(frozen=True)
-class Served:
-    """What goes to the consumer and into the bill."""
-
-    steps: tuple[TokenStep, ...]
-    answer: Answer
 
 
 def apply_cheat(
@@ -71,6 +67,25 @@ def apply_cheat(
             cached.answer.model_copy(update={"prompt_tokens": prompt_tokens}),
         )
     return honest
+
+
+def answer_tamper(cheat: LLMCheat) -> AnswerTamper | None:
+    """The server hook for ``cheat`` (None for ``perturbed_weights``: that one serves a
+    different engine, its answers untouched). ``cached`` remembers the first honest answer
+    it sees and serves it to every later request."""
+    if cheat is LLMCheat.PERTURBED_WEIGHTS:
+        return None
+    lock = threading.Lock()
+    first: list[Served] = []
+
+    def tamper(honest: Served, prompt_tokens: int) -> Served:
+        with lock:
+            cached = first[0] if first else None
+            if not first:
+                first.append(honest)
+        return apply_cheat(cheat, honest, cached, prompt_tokens)
+
+    return tamper
 
 
 def perturbed_engine(
