@@ -17,14 +17,13 @@ def test_artifacts_match_sources() -> None:
 
 def test_staleness_is_detected_when_a_source_changes(tmp_path: Path) -> None:
     # Copy the inputs of the hash, change one byte of one contract, and the hash must move.
-    for rel in ["package-lock.json", *[f"contracts/src/{f}" for f in CONTRACTS.values()]]:
-        dst = tmp_path / rel
+    # Every source the hash reads (contracts, interfaces, libraries, abstract bases).
+    sources = sorted((ROOT / "contracts/src").rglob("*.sol"))
+    assert {f"{name}.sol" for name in CONTRACTS} <= {p.name for p in sources}
+    for path in [ROOT / "package-lock.json", *sources]:
+        dst = tmp_path / path.relative_to(ROOT)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.write_bytes((ROOT / rel).read_bytes())
-    for iface in (ROOT / "contracts/src/interfaces").glob("*.sol"):
-        dst = tmp_path / "contracts/src/interfaces" / iface.name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.write_bytes(iface.read_bytes())
+        dst.write_bytes(path.read_bytes())
     before = sources_hash(tmp_path)
     assert before == sources_hash(ROOT)
     escrow = tmp_path / "contracts/src/JobEscrow.sol"
