@@ -119,6 +119,12 @@ def test_provider_that_never_accepts_loses_the_job_to_another(market: LocalMarke
         )
         squatter = _routing(market, squatter_wallet.address)
         assert squatter["completed"] == 0 and squatter["reliability"] < 0.5
+        # The refund came before the settlement: the reader may not have reached it yet.
+        wait_until(
+            "the worker's settled job in its routing metadata",
+            lambda: _routing(market, second.provider)["completed"] >= 1,
+            timeout=30,
+        )
         worker = _routing(market, second.provider)
         assert worker["completed"] >= 1 and worker["accept_latency_s"] is not None
     finally:
